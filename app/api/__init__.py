@@ -1,0 +1,1 @@
+"""The control plane: FastAPI routes over the run, dataset and draft services."""

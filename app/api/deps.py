@@ -1,0 +1,50 @@
+"""Request dependencies: the workspace token check and access to the services."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from app.services.datasets import DatasetService
+from app.services.runs import RunService
+from storage import ArtifactStore, WorkspaceStore
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+@dataclass
+class Services:
+    """What the routes need, built once at start-up and kept on `app.state`."""
+
+    store: WorkspaceStore
+    artifacts: ArtifactStore
+    runs: RunService
+    datasets: DatasetService
+    token: str
+
+
+def services(request: Request) -> Services:
+    return request.app.state.services
+
+
+def require_token(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> None:
+    """Refuse a request without the workspace token (401)."""
+    expected = request.app.state.services.token
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED,
+                            "Missing token: send 'Authorization: Bearer <workspace token>' (the "
+                            "token is in the workspace folder's 'token' file).",
+                            headers={"WWW-Authenticate": "Bearer"})
+    if not secrets.compare_digest(credentials.credentials.encode(), expected.encode()):
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "Wrong token.",
+                            headers={"WWW-Authenticate": "Bearer"})
+
+
+ServicesDep = Annotated[Services, Depends(services)]

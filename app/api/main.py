@@ -1,0 +1,92 @@
+"""The control plane's FastAPI application: the one process that opens the workspace database."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import JSONResponse
+from redis import Redis
+from redis.exceptions import RedisError
+
+from app.api.deps import Services, require_token
+from app.api.routes import catalog, datasets, drafts, runs
+from app.services.datasets import DatasetService
+from app.services.monitor import Monitor
+from app.services.runs import RunService
+from app.settings import Settings, ensure_workspace
+from jobs.errors import InvalidPipelineError, SchedulingError
+from storage import (
+    AlreadyExistsError,
+    ArtifactStore,
+    ConflictError,
+    DuckDBWorkspaceStore,
+    NotFoundError,
+    StorageError,
+    UploadError,
+)
+
+log = logging.getLogger("flowbench.api")
+
+
+def create_app(settings: Settings, *, register_samples: bool = True) -> FastAPI:
+    """The control plane for the workspace in `settings.home`."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        token = ensure_workspace(settings)
+        store = DuckDBWorkspaceStore(settings.db_path)
+        artifacts = ArtifactStore(settings.artifacts_root)
+        redis = Redis.from_url(settings.effective_redis_url)
+        run_service = RunService(store, artifacts, redis, step_timeout=settings.step_timeout,
+                                 worker_stale_after=settings.worker_stale_after)
+        dataset_service = DatasetService(store, artifacts)
+        if register_samples:
+            dataset_service.register_samples()
+        app.state.services = Services(store, artifacts, run_service, dataset_service, token)
+        monitor = Monitor(run_service)
+        monitor.start()
+        try:
+            yield
+        finally:
+            monitor.stop()
+            redis.close()
+            store.close()
+
+    app = FastAPI(title="Flowbench control plane", version="0.1.0", lifespan=lifespan,
+                  description="Build, run and review machine-learning pipelines. Every route "
+                              "but /health needs `Authorization: Bearer <workspace token>`.")
+
+    @app.get("/health", tags=["health"])
+    def health(request: Request) -> dict[str, object]:
+        redis_ok = True
+        try:
+            request.app.state.services.runs.redis.ping()
+        except RedisError:
+            redis_ok = False
+        return {"status": "ok", "redis": redis_ok}
+
+    protected = [Depends(require_token)]
+    for router in (catalog.router, datasets.router, drafts.router, runs.router):
+        app.include_router(router, dependencies=protected)
+    _add_error_handlers(app)
+    return app
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    def handler(status: int):
+        async def handle(_: Request, exc: Exception) -> JSONResponse:
+            return JSONResponse({"detail": str(exc)}, status_code=status)
+        return handle
+
+    async def invalid(_: Request, exc: InvalidPipelineError) -> JSONResponse:
+        return JSONResponse({"detail": f"The pipeline has {len(exc.issues)} issue(s).",
+                             "issues": [i.to_dict() for i in exc.issues]}, status_code=422)
+
+    app.add_exception_handler(InvalidPipelineError, invalid)
+    for error, status in ((NotFoundError, 404), (AlreadyExistsError, 409), (ConflictError, 409),
+                          (UploadError, 400), (SchedulingError, 503), (RedisError, 503),
+                          (StorageError, 500)):
+        app.add_exception_handler(error, handler(status))

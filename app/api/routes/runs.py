@@ -1,0 +1,85 @@
+"""Validation, submission and the record of runs: list, detail, outputs, logs, cancel, clone."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException
+from fastapi.responses import PlainTextResponse
+
+from app.api.deps import ServicesDep
+from app.api.schemas import (
+    CloneRequest,
+    IssueOut,
+    Preview,
+    RunDetail,
+    RunList,
+    SubmitRequest,
+    ValidateRequest,
+    ValidateResponse,
+)
+from storage import Draft, Experiment, Run, RunStatus
+
+router = APIRouter(tags=["runs"])
+
+
+@router.post("/pipelines/validate")
+def validate(body: ValidateRequest, svc: ServicesDep) -> ValidateResponse:
+    """Every issue of a pipeline at once (200 either way; `valid` tells)."""
+    checked = svc.runs.validate(body.spec, body.parameters)
+    return ValidateResponse(valid=not checked.issues,
+                            issues=[IssueOut(**i.to_dict()) for i in checked.issues])
+
+
+@router.post("/runs", status_code=201)
+def submit(body: SubmitRequest, svc: ServicesDep) -> Run:
+    """Validate and enqueue a run; 422 with every issue when the pipeline is invalid."""
+    return svc.runs.submit(body.spec, experiment=body.experiment, parameters=body.parameters,
+                           source=body.source, force_rerun=body.force_rerun, name=body.name)
+
+
+@router.get("/runs")
+def list_runs(svc: ServicesDep, experiment: str | None = None, status: RunStatus | None = None,
+              limit: int = 50, offset: int = 0) -> RunList:
+    limit = max(1, min(limit, 1000))
+    return RunList(runs=svc.store.list_runs(experiment=experiment, status=status, limit=limit,
+                                            offset=max(0, offset)),
+                   total=svc.store.count_runs(experiment=experiment, status=status))
+
+
+@router.get("/runs/{run_id}")
+def get_run(run_id: str, svc: ServicesDep) -> RunDetail:
+    return RunDetail(run=svc.store.get_run(run_id), steps=svc.store.list_steps(run_id))
+
+
+@router.get("/runs/{run_id}/steps/{node_id}/outputs/{port}/preview")
+def preview_output(run_id: str, node_id: str, port: str, svc: ServicesDep,
+                   limit: int = 100) -> Preview:
+    step = svc.store.get_step(run_id, node_id)
+    uri = step.outputs.get(port)
+    if uri is None:
+        raise HTTPException(404, f"Step '{node_id}' of run '{run_id}' has no output '{port}' "
+                                 f"(outputs: {sorted(step.outputs)}).")
+    if not uri.endswith(".parquet"):
+        raise HTTPException(400, f"Output '{port}' is a model or transformation, not a table.")
+    return Preview(**svc.artifacts.preview(uri, limit=max(1, min(limit, 10_000))))
+
+
+@router.get("/runs/{run_id}/steps/{node_id}/log", response_class=PlainTextResponse)
+def step_log(run_id: str, node_id: str, svc: ServicesDep) -> str:
+    step = svc.store.get_step(run_id, node_id)
+    uri = step.log_uri or svc.artifacts.log_uri(step.reused_from or run_id, node_id)
+    return svc.artifacts.read_log(uri)
+
+
+@router.post("/runs/{run_id}/cancel")
+def cancel(run_id: str, svc: ServicesDep) -> Run:
+    return svc.runs.cancel(run_id)
+
+
+@router.post("/runs/{run_id}/clone", status_code=201)
+def clone(run_id: str, svc: ServicesDep, body: CloneRequest | None = None) -> Draft:
+    return svc.runs.clone(run_id, name=body.name if body else None)
+
+
+@router.get("/experiments")
+def list_experiments(svc: ServicesDep) -> list[Experiment]:
+    return svc.store.list_experiments()

@@ -1,0 +1,66 @@
+"""Request and response bodies of the control plane (entities are returned as they are)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from storage import Run, StepRun
+
+
+class IssueOut(BaseModel):
+    code: str
+    message: str
+    node: str | None = None
+    field: str | None = None
+
+
+class ValidateRequest(BaseModel):
+    spec: dict[str, Any]
+    parameters: dict[str, Any] = Field(default_factory=dict)
+
+
+class ValidateResponse(BaseModel):
+    valid: bool
+    issues: list[IssueOut]
+
+
+class SubmitRequest(BaseModel):
+    spec: dict[str, Any]
+    experiment: str = Field(min_length=1, max_length=200)
+    parameters: dict[str, Any] = Field(default_factory=dict)
+    force_rerun: bool = False
+    name: str | None = None
+    source: str = "api"
+
+
+class RunList(BaseModel):
+    runs: list[Run]
+    total: int
+
+
+class RunDetail(BaseModel):
+    run: Run
+    steps: list[StepRun]
+
+
+class DraftCreate(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    spec: dict[str, Any]
+
+
+class DraftSave(BaseModel):
+    spec: dict[str, Any]
+    name: str | None = None
+    expected_revision: int | None = None
+
+
+class CloneRequest(BaseModel):
+    name: str | None = None
+
+
+class Preview(BaseModel):
+    columns: list[dict[str, Any]]
+    rows: list[dict[str, Any]]
+    row_count: int

@@ -1,0 +1,1 @@
+"""The control plane's services: the logic behind the REST routes."""

@@ -1,0 +1,93 @@
+"""Benchmark: the tutorial pipeline through Redis and two workers, against the in-process floor.
+
+Prints, in one run:
+- floor: the same components called one after another in this process on the same data;
+- queued: wall time from submit to completion through the control plane, Redis and two worker
+  processes (every step executed: force rerun);
+- overhead per step = (queued - floor) / steps, and the ratio queued / floor;
+- reused: wall time of an unchanged resubmit (every step reused).
+Targets (issue 2): overhead under 50 ms per step; a fully reused run under 300 ms.
+
+Uses REDIS_URL if set, else redis://127.0.0.1:6379/12 (flushed), and a temporary workspace.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from redis import Redis  # noqa: E402
+
+from jobs.local import run_locally  # noqa: E402
+from jobs.pipeline import PipelineSpec  # noqa: E402
+from storage.samples import load_sample  # noqa: E402
+from tests.conftest import make_stack  # noqa: E402
+
+REPEATS = int(os.environ.get("BENCH_REPEATS", "5"))
+
+
+def main() -> None:
+    document = json.loads((ROOT / "examples" / "automobile_price.json").read_text())
+    spec = PipelineSpec.from_dict(document)
+    steps = sum(1 for n in spec.nodes if not n.is_dataset)
+    data = load_sample("automobile-price")
+    run_locally(spec, lambda n, v: data)  # warm imports
+    floor = statistics.median(_timed(lambda: run_locally(spec, lambda n, v: data))
+                              for _ in range(REPEATS))
+
+    redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/12")
+    if "REDIS_URL" not in os.environ:
+        Redis.from_url(redis_url).flushdb()
+    with tempfile.TemporaryDirectory() as home:
+        stack = make_stack(Path(home), redis_url)
+        stack.start_api()
+        stack.start_worker("bench-1")
+        stack.start_worker("bench-2")
+        try:
+            client = stack.client()
+            client.wait(client.submit(document, experiment="warm-up", force_rerun=True).id)
+            queued = statistics.median(
+                _timed(lambda: _check(client.wait(client.submit(
+                    document, experiment="bench", force_rerun=True).id, poll=0.02)))
+                for _ in range(REPEATS))
+            reused = statistics.median(
+                _timed(lambda: _check(client.wait(client.submit(
+                    document, experiment="bench").id, poll=0.02), reused=True))
+                for _ in range(REPEATS))
+        finally:
+            stack.stop_all()
+
+    overhead = (queued - floor) / steps
+    print(f"tutorial pipeline, {steps} steps, median of {REPEATS}")
+    print(f"  floor (in-process, no I/O)     {floor * 1000:8.1f} ms")
+    print(f"  queued (Redis + 2 workers)     {queued * 1000:8.1f} ms   "
+          f"ratio {queued / floor:5.2f}x")
+    print(f"  overhead per step              {overhead * 1000:8.1f} ms   target < 50 ms")
+    print(f"  unchanged resubmit (reused)    {reused * 1000:8.1f} ms   target < 300 ms")
+
+
+def _timed(action) -> float:
+    start = time.perf_counter()
+    action()
+    return time.perf_counter() - start
+
+
+def _check(detail, reused: bool = False):
+    if detail.run.status.value != "completed":
+        raise SystemExit(f"run {detail.run.id} ended {detail.run.status.value}: "
+                         f"{detail.run.error}")
+    if reused and not all(s.reused for s in detail.steps):
+        raise SystemExit("the resubmit did not reuse every step")
+    return detail
+
+
+if __name__ == "__main__":
+    main()

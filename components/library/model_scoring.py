@@ -1,0 +1,59 @@
+"""Score Model and Apply Transformation: run fitted objects on new rows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from components import metadata
+from components.learners import TrainedModel
+from components.library.inputs import expect_instance
+from components.registry import component
+from components.spec import Param, ParamType, Port, PortKind
+from components.transforms import Transformation
+
+
+@component(
+    id="score_model", name="Score Model", category="Model Scoring and Evaluation",
+    inputs=[Port("trained_model", PortKind.TRAINED_MODEL, "Trained model"),
+            Port("dataset", PortKind.DATASET, "Dataset")],
+    outputs=[Port("scored_dataset", PortKind.DATASET, "Scored dataset")],
+    params=[Param("append_score_columns", ParamType.BOOL, "Append score columns to output",
+                  default=True, help="Unchecked: output only the scores and the true label.")],
+)
+def score_model(trained_model: TrainedModel, dataset: pd.DataFrame, *,
+                append_score_columns: bool) -> dict[str, Any]:
+    """Score predictions for a trained classification or regression model."""
+    model = expect_instance(trained_model, TrainedModel, "Trained model",
+                            "a model trained by Train Model")
+    scores = model.predict_frame(dataset)
+    label = model.label_column if model.label_column in dataset.columns else None
+    if append_score_columns:
+        # Scoring an already scored dataset replaces the old scores.
+        base = dataset.drop(columns=[c for c in scores.columns if c in dataset.columns])
+    else:
+        base = dataset[[label] if label else []]
+    scored = metadata.keep_metadata(dataset, pd.concat([base, scores], axis=1))
+    roles = dict.fromkeys(scores.columns, metadata.SCORE)
+    if label:
+        # Evaluate Model finds the true label by its role, so the model's label is the only one.
+        roles.update({c: metadata.FEATURE for c, r in metadata.roles(scored).items()
+                      if r == metadata.LABEL})
+        roles[label] = metadata.LABEL
+    return {"scored_dataset": metadata.with_roles(scored, roles)}
+
+
+@component(
+    id="apply_transformation", name="Apply Transformation",
+    category="Model Scoring and Evaluation",
+    inputs=[Port("transformation", PortKind.TRANSFORMATION, "Transformation"),
+            Port("dataset", PortKind.DATASET, "Dataset")],
+    outputs=[Port("transformed_dataset", PortKind.DATASET, "Transformed dataset")],
+)
+def apply_transformation(transformation: Transformation, dataset: pd.DataFrame) -> dict[str, Any]:
+    """Apply a well-specified data transformation to a dataset."""
+    fitted = expect_instance(transformation, Transformation,  # type: ignore[type-abstract]
+                             "Transformation",
+                             "a transformation such as Clean Missing Data's")
+    return {"transformed_dataset": fitted.apply(dataset)}

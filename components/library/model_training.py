@@ -1,0 +1,29 @@
+"""Train Model: fit an untrained model (a learner) to a labelled dataset."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from components.learners import Learner, find_label_column
+from components.library.inputs import expect_instance
+from components.registry import component
+from components.spec import Param, ParamType, Port, PortKind
+
+
+@component(
+    id="train_model", name="Train Model", category="Model Training",
+    inputs=[Port("untrained_model", PortKind.UNTRAINED_MODEL, "Untrained model"),
+            Port("dataset", PortKind.DATASET, "Dataset")],
+    outputs=[Port("trained_model", PortKind.TRAINED_MODEL, "Trained model")],
+    params=[Param("label_column", ParamType.COLUMN, "Label column", default=None,
+                  help="Blank: the column marked as label (Edit Metadata, Fields: Labels).")],
+)
+def train_model(untrained_model: Learner, dataset: pd.DataFrame, *,
+                label_column: str | None) -> dict[str, Any]:
+    """Train a classification or regression model in a supervised manner."""
+    learner = expect_instance(untrained_model, Learner, "Untrained model",
+                              "an untrained model from a learner such as Linear Regression")
+    label = find_label_column(dataset, label_column)
+    return {"trained_model": learner.fit(dataset, label)}

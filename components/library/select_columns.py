@@ -1,0 +1,36 @@
+"""Select Columns in Dataset: project a dataset onto chosen columns."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from components import columns as column_selector
+from components import metadata
+from components.errors import ComponentInputError
+from components.registry import component
+from components.spec import Param, ParamType, Port, PortKind
+
+
+@component(
+    id="select_columns_in_dataset", name="Select Columns in Dataset",
+    category="Data Transformation",
+    inputs=[Port("dataset", PortKind.DATASET, "Dataset")],
+    outputs=[Port("results_dataset", PortKind.DATASET, "Results dataset")],
+    params=[Param("columns", ParamType.COLUMNS, "Select columns", required=True,
+                  help="The columns to keep, by name or with rules.")],
+)
+def select_columns_in_dataset(dataset: pd.DataFrame, *, columns: dict[str, Any]) -> dict[str, Any]:
+    """Select the columns to keep in a dataset, in table order or the order listed."""
+    names = column_selector.resolve(dataset, columns)
+    if not names:
+        raise ComponentInputError(
+            f"The column selection picks no columns; the dataset has: "
+            f"{', '.join(map(str, dataset.columns))}.")
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise ComponentInputError(
+            f"Column(s) {', '.join(map(repr, repeated))} are selected more than once; a dataset "
+            "cannot hold two columns with one name.")
+    return {"results_dataset": metadata.keep_metadata(dataset, dataset[names])}

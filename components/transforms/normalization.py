@@ -1,0 +1,128 @@
+"""Normalize Data as a transformation: statistics from training data, replayed on new rows."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import ClassVar
+
+import numpy as np
+import pandas as pd
+from scipy.special import ndtr
+
+from components import conversions, metadata
+from components.errors import ComponentInputError
+from components.transforms.base import require_columns
+
+
+class NormalizationMethod(StrEnum):
+    """The designer's normalization methods."""
+
+    ZSCORE = "ZScore"
+    MINMAX = "MinMax"
+    LOGISTIC = "Logistic"
+    LOGNORMAL = "LogNormal"
+    TANH = "Tanh"
+
+
+# Methods whose output depends on per-column statistics (and so can meet a constant column).
+_FITTED = (NormalizationMethod.ZSCORE, NormalizationMethod.MINMAX, NormalizationMethod.LOGNORMAL)
+
+
+@dataclass(frozen=True)
+class Normalizer:
+    """Normalize Data's transformation.
+
+    Attributes:
+        method: a NormalizationMethod.
+        columns: the numeric columns transformed in place.
+        centers: per column, the training mean (ZScore), minimum (MinMax) or mean of logs
+            (LogNormal); unused by Logistic and Tanh.
+        scales: per column, the population standard deviation (ZScore), range (MinMax) or
+            standard deviation of logs (LogNormal).
+        constant_columns_zero: a column constant in training becomes 0 (else NaN).
+    """
+
+    name: ClassVar[str] = "Normalize Data"
+
+    method: str
+    columns: tuple[str, ...]
+    centers: tuple[float, ...] = ()
+    scales: tuple[float, ...] = ()
+    constant_columns_zero: bool = True
+
+    @classmethod
+    def fit(cls, df: pd.DataFrame, columns: Sequence[str], *, method: str,
+            constant_columns_zero: bool = True) -> Normalizer:
+        """Measure the statistics `method` needs on the `columns` of `df`.
+
+        Raises:
+            ComponentInputError: a column is not numeric, or LogNormal meets a value <= 0.
+        """
+        method = NormalizationMethod(method)
+        _require_numeric(df, columns)
+        if method not in _FITTED:
+            return cls(method.value, tuple(columns), constant_columns_zero=constant_columns_zero)
+        centers, scales = [], []
+        for column in columns:
+            values = conversions.to_double(df[column], column).dropna().to_numpy()
+            if method is NormalizationMethod.LOGNORMAL:
+                if (values <= 0).any():
+                    raise ComponentInputError(
+                        f"LogNormal needs positive values; column '{column}' has values <= 0 "
+                        f"(minimum {values.min():g}). Use another method for this column.")
+                values = np.log(values)
+            if len(values) == 0:
+                centers.append(0.0)
+                scales.append(0.0)
+            elif method is NormalizationMethod.MINMAX:
+                centers.append(float(values.min()))
+                scales.append(float(values.max() - values.min()))
+            else:
+                # Population statistics (ddof=0), as the designer computes them; for LogNormal
+                # they are the maximum-likelihood estimates.
+                centers.append(float(values.mean()))
+                scales.append(float(values.std(ddof=0)))
+        return cls(method.value, tuple(columns), tuple(centers), tuple(scales),
+                   constant_columns_zero)
+
+    def apply(self, df: pd.DataFrame) -> pd.DataFrame:
+        """`df` with each column replaced by its normalized value (missing stays missing).
+
+        Raises:
+            ComponentInputError: `df` lacks a column or holds non-numeric values in one.
+        """
+        require_columns(df, self.columns, self.name)
+        out = df.copy()
+        for index, column in enumerate(self.columns):
+            values = conversions.to_double(df[column], column).to_numpy()
+            out[column] = self._transform(values, index)
+        return metadata.keep_metadata(df, out)
+
+    def _transform(self, x: np.ndarray, index: int) -> np.ndarray:
+        method = NormalizationMethod(self.method)
+        if method is NormalizationMethod.LOGISTIC:
+            return 1.0 / (1.0 + np.exp(-x))
+        if method is NormalizationMethod.TANH:
+            return np.tanh(x)
+        center, scale = self.centers[index], self.scales[index]
+        if not scale > 0:
+            constant = 0.0 if self.constant_columns_zero else np.nan
+            return np.where(np.isnan(x), np.nan, constant)
+        if method is NormalizationMethod.LOGNORMAL:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                logs = np.log(np.where(x > 0, x, np.nan))
+            # The log-normal CDF; it is 0 at and below 0, where the log is undefined.
+            return np.where(x <= 0, 0.0, ndtr((logs - center) / scale))
+        return (x - center) / scale
+
+
+def _require_numeric(df: pd.DataFrame, columns: Sequence[str]) -> None:
+    wrong = [f"'{c}' ({metadata.column_type(df[c])}"
+             f"{', categorical' if metadata.is_categorical(df[c]) else ''})"
+             for c in columns if not metadata.is_numeric(df[c])]
+    if wrong:
+        raise ComponentInputError(
+            f"Normalize Data transforms numeric columns only; got {', '.join(wrong)}. "
+            "Exclude them from 'Columns to transform'.")

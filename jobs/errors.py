@@ -1,0 +1,34 @@
+"""Errors raised while turning pipelines into work."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from jobs.validate import Issue
+
+
+class PipelineError(Exception):
+    """Base class of every jobs-package error."""
+
+
+class SpecFormatError(PipelineError):
+    """A pipeline document is not of the spec's shape (missing keys, wrong types)."""
+
+
+class InvalidPipelineError(PipelineError):
+    """A pipeline has validation issues; nothing was enqueued."""
+
+    def __init__(self, issues: list[Issue]):
+        self.issues = issues
+        lines = "\n  ".join(f"[{i.code}] {i.node or '-'}.{i.field or '-'}: {i.message}"
+                            for i in issues)
+        super().__init__(f"{len(issues)} issue(s) found:\n  {lines}")
+
+
+class SchedulingError(PipelineError):
+    """Steps could not be handed to the queue (Redis down, for instance)."""
+
+
+class StepFailedError(PipelineError):
+    """A step's component failed; raised inside the worker after the log is written."""

@@ -1,0 +1,241 @@
+"""The pipeline spec: plain, versioned JSON, parsed into frozen dataclasses.
+
+A document looks like::
+
+    {"schema_version": 1, "name": "Automobile price", "description": "",
+     "parameters": [{"name": "fraction", "type": "float", "default": 0.7}],
+     "settings": {"default_compute": "default"},
+     "nodes": [
+        {"id": "cars", "dataset": "automobile-price", "dataset_version": null},
+        {"id": "split", "component": "split_data", "version": 1,
+         "params": {"fraction": {"$param": "fraction"}}, "comment": "", "compute": null,
+         "regenerate": false, "position": [120, 40]}],
+     "edges": [{"source": "cars.dataset", "target": "split.dataset"}]}
+
+`from_dict` checks the shape only and raises `SpecFormatError` naming the path of the first
+problem; meaning (components, ports, parameters, cycles) is `jobs.validate`'s job.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from jobs.errors import SpecFormatError
+
+SCHEMA_VERSION = 1
+DATASET_PORT = "dataset"  # the one output port of a dataset node
+PARAMETER_TYPES = ("int", "float", "string")
+_ID = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_\-]{0,63}$")
+
+
+@dataclass(frozen=True)
+class Node:
+    """A component node (`component` set) or a dataset node (`dataset` set)."""
+
+    id: str
+    component: str | None = None
+    version: int | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    dataset: str | None = None
+    dataset_version: int | None = None
+    comment: str = ""
+    compute: str | None = None
+    regenerate: bool = False
+    timeout: int | None = None
+    position: tuple[float, float] | None = None
+
+    @property
+    def is_dataset(self) -> bool:
+        return self.dataset is not None
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"id": self.id}
+        if self.is_dataset:
+            data.update(dataset=self.dataset, dataset_version=self.dataset_version)
+        else:
+            data.update(component=self.component, version=self.version, params=self.params,
+                        compute=self.compute, regenerate=self.regenerate, timeout=self.timeout)
+        data["comment"] = self.comment
+        data["position"] = list(self.position) if self.position else None
+        return data
+
+
+@dataclass(frozen=True)
+class Edge:
+    """`source` node.port feeds `target` node.port."""
+
+    source_node: str
+    source_port: str
+    target_node: str
+    target_port: str
+
+    @property
+    def source(self) -> str:
+        return f"{self.source_node}.{self.source_port}"
+
+    @property
+    def target(self) -> str:
+        return f"{self.target_node}.{self.target_port}"
+
+    def to_dict(self) -> dict[str, str]:
+        return {"source": self.source, "target": self.target}
+
+
+@dataclass(frozen=True)
+class PipelineParameter:
+    """A pipeline-level parameter that component parameters can be attached to."""
+
+    name: str
+    type: str
+    default: Any = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "type": self.type, "default": self.default}
+
+
+@dataclass(frozen=True)
+class PipelineSpec:
+    """A whole pipeline; `to_dict(from_dict(d))` round-trips."""
+
+    name: str
+    nodes: tuple[Node, ...]
+    edges: tuple[Edge, ...] = ()
+    parameters: tuple[PipelineParameter, ...] = ()
+    description: str = ""
+    default_compute: str = "default"
+    schema_version: int = SCHEMA_VERSION
+
+    def node(self, node_id: str) -> Node | None:
+        return next((n for n in self.nodes if n.id == node_id), None)
+
+    def parameter(self, name: str) -> PipelineParameter | None:
+        return next((p for p in self.parameters if p.name == name), None)
+
+    def with_node(self, node: Node) -> PipelineSpec:
+        """A copy with `node` replacing the node of the same id."""
+        return replace(self, nodes=tuple(node if n.id == node.id else n for n in self.nodes))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema_version": self.schema_version, "name": self.name,
+            "description": self.description,
+            "parameters": [p.to_dict() for p in self.parameters],
+            "settings": {"default_compute": self.default_compute},
+            "nodes": [n.to_dict() for n in self.nodes],
+            "edges": [e.to_dict() for e in self.edges],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any) -> PipelineSpec:
+        """Parse a pipeline document; raise SpecFormatError naming the first bad path."""
+        doc = _expect(data, dict, "pipeline", "an object")
+        version = doc.get("schema_version", SCHEMA_VERSION)
+        if version != SCHEMA_VERSION:
+            raise SpecFormatError(f"schema_version: this Flowbench reads version "
+                                  f"{SCHEMA_VERSION}; got {version!r}")
+        settings = _expect(doc.get("settings", {}), dict, "settings", "an object")
+        return cls(
+            name=_text(doc.get("name", "Untitled pipeline"), "name"),
+            description=_text(doc.get("description", ""), "description"),
+            default_compute=_text(settings.get("default_compute", "default"),
+                                  "settings.default_compute"),
+            nodes=tuple(_node(n, f"nodes[{i}]")
+                        for i, n in enumerate(_expect(doc.get("nodes"), list, "nodes", "a list"))),
+            edges=tuple(_edge(e, f"edges[{i}]")
+                        for i, e in enumerate(_expect(doc.get("edges", []), list, "edges",
+                                                      "a list"))),
+            parameters=tuple(_parameter(p, f"parameters[{i}]") for i, p in
+                             enumerate(_expect(doc.get("parameters", []), list, "parameters",
+                                               "a list"))),
+        )
+
+
+def param_ref(value: Any) -> str | None:
+    """The pipeline parameter a component parameter value is attached to, if any."""
+    if isinstance(value, dict) and set(value) == {"$param"} and isinstance(value["$param"], str):
+        return value["$param"]
+    return None
+
+
+def _node(data: Any, path: str) -> Node:
+    data = _expect(data, dict, path, "an object")
+    node_id = _text(data.get("id"), f"{path}.id")
+    if not _ID.match(node_id):
+        raise SpecFormatError(f"{path}.id: expected letters, digits, '_' or '-' (at most 64); "
+                              f"got {node_id!r}")
+    position = data.get("position")
+    if position is not None:
+        position = _expect(position, list, f"{path}.position", "[x, y]")
+        if len(position) != 2 or not all(isinstance(v, (int, float)) for v in position):
+            raise SpecFormatError(f"{path}.position: expected [x, y]; got {position!r}")
+        position = (float(position[0]), float(position[1]))
+    common = {"id": node_id, "comment": _text(data.get("comment") or "", f"{path}.comment"),
+              "position": position}
+    if ("dataset" in data) == ("component" in data):
+        raise SpecFormatError(f"{path}: a node has either 'component' or 'dataset'")
+    if "dataset" in data:
+        return Node(dataset=_text(data["dataset"], f"{path}.dataset"),
+                    dataset_version=_optional_int(data.get("dataset_version"),
+                                                  f"{path}.dataset_version"), **common)
+    compute = data.get("compute")
+    return Node(
+        component=_text(data["component"], f"{path}.component"),
+        version=_optional_int(data.get("version"), f"{path}.version"),
+        params=dict(_expect(data.get("params", {}), dict, f"{path}.params", "an object")),
+        compute=None if compute in (None, "") else _text(compute, f"{path}.compute"),
+        regenerate=_bool(data.get("regenerate", False), f"{path}.regenerate"),
+        timeout=_optional_int(data.get("timeout"), f"{path}.timeout"),
+        **common,
+    )
+
+
+def _edge(data: Any, path: str) -> Edge:
+    data = _expect(data, dict, path, "an object")
+    ends = []
+    for end in ("source", "target"):
+        text = _text(data.get(end), f"{path}.{end}")
+        node, dot, port = text.partition(".")
+        if not dot or not node or not port:
+            raise SpecFormatError(f"{path}.{end}: expected 'node.port'; got {text!r}")
+        ends.append((node, port))
+    return Edge(ends[0][0], ends[0][1], ends[1][0], ends[1][1])
+
+
+def _parameter(data: Any, path: str) -> PipelineParameter:
+    data = _expect(data, dict, path, "an object")
+    name = _text(data.get("name"), f"{path}.name")
+    kind = data.get("type", "string")
+    if kind not in PARAMETER_TYPES:
+        raise SpecFormatError(f"{path}.type: expected one of {list(PARAMETER_TYPES)}; "
+                              f"got {kind!r}")
+    return PipelineParameter(name=name, type=kind, default=data.get("default"))
+
+
+def _expect(value: Any, kind: type, path: str, what: str) -> Any:
+    if not isinstance(value, kind):
+        raise SpecFormatError(f"{path}: expected {what}; got {_describe(value)}")
+    return value
+
+
+def _text(value: Any, path: str) -> str:
+    return _expect(value, str, path, "text")
+
+
+def _bool(value: Any, path: str) -> bool:
+    return _expect(value, bool, path, "true or false")
+
+
+def _optional_int(value: Any, path: str) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise SpecFormatError(f"{path}: expected a whole number or null; got {_describe(value)}")
+    return value
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    return f"{type(value).__name__} {value!r}"[:80]

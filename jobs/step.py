@@ -1,0 +1,154 @@
+"""The step task that RQ workers run: one component, inputs and outputs in the artifact store.
+
+A step never touches the workspace database. It returns a small result (output URIs, metrics,
+log URI, timings) that RQ keeps in Redis, where the control plane reads it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import numbers
+import time
+import traceback
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from rq import get_current_job
+from rq.job import Job
+from rq.timeouts import JobTimeoutException
+
+import components
+from components.errors import ComponentInputError
+from components.spec import PortKind
+from jobs.defaults import EVENTS_KEY
+from jobs.errors import StepFailedError
+from storage.artifacts import ArtifactStore
+
+
+def run_step(payload: dict[str, Any]) -> dict[str, Any]:
+    """Run one step described by `payload` (built by `jobs.scheduler`); return its result.
+
+    On failure the log keeps the traceback, the job's meta keeps a sentence for the user, and
+    the exception propagates so that RQ marks the job failed and holds back its dependents.
+    """
+    job = get_current_job()
+    store = ArtifactStore(payload["artifact_root"])
+    started = time.time()
+    buffer = io.StringIO()
+    component = components.get(payload["component"], payload["version"])
+    buffer.write(f"[{_stamp(started)}] {component.spec.name} ({component.spec.id} "
+                 f"v{component.spec.version}) on node {payload['node_id']}\n"
+                 f"parameters: {payload['params']}\n")
+    try:
+        inputs = _load_inputs(payload, component, store, job)
+        loaded = time.time()
+        with contextlib.redirect_stdout(buffer), contextlib.redirect_stderr(buffer):
+            outputs = component.run(inputs, payload["params"])
+        ran = time.time()
+        result = _save_outputs(outputs, component, store)
+    except Exception as exc:
+        message = _user_message(exc, payload)
+        buffer.write(f"\n{traceback.format_exc()}\nStep failed: {message}\n")
+        store.write_log(payload["log_uri"], buffer.getvalue())
+        if job is not None:
+            job.meta["error"] = message
+            job.save_meta()
+            _notify(job, payload, {"status": "failed", "error": message})
+        raise StepFailedError(message) from exc
+    finished = time.time()
+    buffer.write(f"[{_stamp(finished)}] finished in {finished - started:.3f} s (inputs "
+                 f"{loaded - started:.3f} s, component {ran - loaded:.3f} s, outputs "
+                 f"{finished - ran:.3f} s)\n")
+    store.write_log(payload["log_uri"], buffer.getvalue())
+    result.update(log_uri=payload["log_uri"], started_at=started, finished_at=finished,
+                  duration_s=finished - started)
+    if job is not None:
+        _notify(job, payload, {"status": "completed", "result": result})
+    return result
+
+
+def _load_inputs(payload: dict[str, Any], component: components.Component, store: ArtifactStore,
+                 job: Job | None) -> dict[str, Any]:
+    upstream_results: dict[str, dict[str, Any]] = {}
+    inputs: dict[str, Any] = {}
+    for port in component.spec.inputs:
+        ref = payload["inputs"].get(port.name)
+        if ref is None:
+            continue
+        uri = ref.get("uri")
+        if uri is None:
+            node = ref["node"]
+            if node not in upstream_results:
+                upstream_results[node] = _upstream_result(payload["upstream_jobs"][node], job)
+            uri = upstream_results[node]["outputs"][ref["port"]]
+        inputs[port.name] = (store.get_table(uri) if port.kind is PortKind.DATASET
+                             else store.get_object(uri))
+    return inputs
+
+
+def _upstream_result(job_id: str, job: Job | None) -> dict[str, Any]:
+    if job is None:
+        raise StepFailedError("A step with upstream steps must run inside an RQ job.")
+    upstream = Job.fetch(job_id, connection=job.connection)
+    result = upstream.return_value()
+    if not isinstance(result, dict):
+        raise StepFailedError(f"Upstream job {job_id} has no result (status "
+                              f"{upstream.get_status()}).")
+    return result
+
+
+def _save_outputs(outputs: dict[str, Any], component: components.Component,
+                  store: ArtifactStore) -> dict[str, Any]:
+    uris: dict[str, str] = {}
+    summaries: dict[str, dict[str, Any]] = {}
+    for port in component.spec.outputs:
+        value = outputs[port.name]
+        if port.kind is PortKind.DATASET:
+            if not isinstance(value, pd.DataFrame):
+                raise TypeError(f"{component.spec.id} output {port.name!r} must be a DataFrame; "
+                                f"got {type(value).__name__}")
+            ref = store.put_table(value)
+            uris[port.name] = ref.uri
+            summaries[port.name] = {"rows": ref.row_count, "columns": len(ref.columns)}
+        else:
+            uris[port.name] = store.put_object(value)
+    metrics: dict[str, float] = {}
+    if component.spec.metrics_output:
+        metrics = metrics_from_table(outputs[component.spec.metrics_output])
+    return {"outputs": uris, "summaries": summaries, "metrics": metrics}
+
+
+def metrics_from_table(table: pd.DataFrame) -> dict[str, float]:
+    """A step's metrics: the first row's numeric values; a second row's get ' (right)'."""
+    metrics: dict[str, float] = {}
+    for index, (_, row) in enumerate(table.head(2).iterrows()):
+        suffix = "" if index == 0 else " (right)"
+        for name, value in row.items():
+            if isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_)) \
+                    and pd.notna(value):
+                metrics[f"{name}{suffix}"] = float(value)
+    return metrics
+
+
+def _user_message(exc: Exception, payload: dict[str, Any]) -> str:
+    if isinstance(exc, JobTimeoutException):
+        return f"The step ran longer than its timeout ({payload.get('timeout')} s) and was stopped."
+    if isinstance(exc, (ComponentInputError, StepFailedError)):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _notify(job: Job, payload: dict[str, Any], event: dict[str, Any]) -> None:
+    # Tell the control plane at once, before RQ itself saves the job's result. The job stays
+    # the record of truth: the control plane's sweep reads it when an event is missed.
+    event.update(run_id=payload["run_id"], node_id=payload["node_id"], job_id=job.id)
+    with contextlib.suppress(Exception):
+        job.connection.rpush(EVENTS_KEY, json.dumps(event))
+
+
+def _stamp(seconds: float) -> str:
+    return datetime.fromtimestamp(seconds, UTC).isoformat(timespec="milliseconds")

@@ -1,0 +1,105 @@
+"""Reading the state of step jobs from RQ, and stopping them."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import time
+from dataclasses import dataclass
+from datetime import UTC
+from typing import Any
+
+from redis import Redis
+from redis.exceptions import RedisError
+from rq.command import send_stop_job_command
+from rq.exceptions import InvalidJobOperation, NoSuchJobError
+from rq.job import Job, JobStatus
+from rq.worker import Worker
+
+from jobs import defaults
+
+
+@dataclass(frozen=True)
+class JobState:
+    """What RQ knows of one step job."""
+
+    job_id: str
+    status: str  # an rq JobStatus value, or "missing" when Redis has no such job
+    result: dict[str, Any] | None = None
+    error: str | None = None
+    worker_name: str | None = None
+
+
+@dataclass(frozen=True)
+class StepEvent:
+    """A step's own report that it ended, pushed by the worker (see jobs.step)."""
+
+    run_id: str
+    node_id: str
+    job_id: str
+    status: str  # "completed" or "failed"
+    result: dict[str, Any] | None
+    error: str | None
+
+
+def next_event(connection: Redis, timeout: float) -> StepEvent | None:
+    """Wait up to `timeout` seconds for the next step event; None when none came."""
+    item = connection.blpop([defaults.EVENTS_KEY], timeout=timeout)
+    if item is None:
+        return None
+    data = json.loads(item[1])
+    return StepEvent(run_id=data["run_id"], node_id=data["node_id"], job_id=data["job_id"],
+                     status=data["status"], result=data.get("result"), error=data.get("error"))
+
+
+def fetch_job_states(connection: Redis, job_ids: list[str]) -> dict[str, JobState]:
+    """The state of each job id (one round trip for the lot)."""
+    states: dict[str, JobState] = {}
+    for job_id, job in zip(job_ids, Job.fetch_many(job_ids, connection=connection), strict=True):
+        if job is None:
+            states[job_id] = JobState(job_id, "missing")
+            continue
+        status = job.get_status(refresh=False)
+        status = status.value if isinstance(status, JobStatus) else str(status)
+        result = error = None
+        if status == JobStatus.FINISHED.value:
+            value = job.return_value()
+            result = value if isinstance(value, dict) else None
+        elif status == JobStatus.FAILED.value:
+            error = job.meta.get("error") or _last_line(job.latest_result())
+        states[job_id] = JobState(job_id, status, result, error, job.worker_name)
+    return states
+
+
+def worker_is_alive(connection: Redis, worker_name: str | None,
+                    stale_after: float = defaults.WORKER_STALE_AFTER) -> bool:
+    """Whether the worker that holds a started job still lives (its heartbeat is recent)."""
+    if not worker_name:
+        return True  # not picked up by a worker yet
+    worker = Worker.find_by_key(Worker.redis_worker_namespace_prefix + worker_name,
+                                connection=connection)
+    if worker is None:
+        return False
+    heartbeat = worker.last_heartbeat
+    if heartbeat is None:
+        return True
+    if heartbeat.tzinfo is None:  # RQ stores naive UTC
+        heartbeat = heartbeat.replace(tzinfo=UTC)
+    return time.time() - heartbeat.timestamp() < stale_after
+
+
+def cancel_jobs(connection: Redis, job_ids: list[str]) -> None:
+    """Stop running jobs and cancel queued or deferred ones; jobs already ended are left."""
+    for job_id in job_ids:
+        with contextlib.suppress(NoSuchJobError, InvalidJobOperation, RedisError):
+            job = Job.fetch(job_id, connection=connection)
+            status = job.get_status()
+            if status == JobStatus.STARTED:
+                send_stop_job_command(connection, job_id)
+            elif status in (JobStatus.QUEUED, JobStatus.DEFERRED, JobStatus.SCHEDULED):
+                job.cancel()
+
+
+def _last_line(result: Any) -> str:
+    text = (getattr(result, "exc_string", None) or "").strip()
+    return text.splitlines()[-1] if text else "The step failed without a message."

@@ -1,0 +1,135 @@
+"""Shared fixtures: a real Redis, and a real Flowbench stack (control plane + worker processes).
+
+Redis: FLOWBENCH_TEST_REDIS_URL, else redis://127.0.0.1:6379/11 (a database of its own, flushed
+before use). `.ci/run` starts a server where none answers.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+from redis import Redis
+from redis.exceptions import RedisError
+
+ROOT = Path(__file__).parents[1]
+TEST_REDIS_URL = os.environ.get("FLOWBENCH_TEST_REDIS_URL", "redis://127.0.0.1:6379/11")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """The URL of a Redis that answers, with its database emptied once per session."""
+    try:
+        client = Redis.from_url(TEST_REDIS_URL, socket_connect_timeout=2)
+        client.flushdb()
+    except (RedisError, OSError) as exc:
+        pytest.fail(f"No Redis answers at {TEST_REDIS_URL} ({exc}); start one "
+                    f"(.ci/run does) or set FLOWBENCH_TEST_REDIS_URL.")
+    return TEST_REDIS_URL
+
+
+@dataclass
+class Stack:
+    """A running control plane and workers on a temporary workspace."""
+
+    home: Path
+    env: dict[str, str]
+    api_url: str
+    processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+
+    @property
+    def token(self) -> str:
+        return (self.home / "token").read_text().strip()
+
+    def client(self):
+        from app.client import FlowbenchClient
+
+        return FlowbenchClient(self.api_url, self.token)
+
+    def start_api(self) -> None:
+        self.processes["api"] = _spawn([sys.executable, "-m", "app.cli", "api"], self.env,
+                                       self.home / "api.log")
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.processes["api"].poll() is not None:
+                raise RuntimeError((self.home / "api.log").read_text())
+            try:
+                if httpx.get(f"{self.api_url}/health", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError("control plane did not start")
+
+    def start_worker(self, name: str, *queues: str, burst: bool = False) -> subprocess.Popen:
+        command = [sys.executable, "-m", "app.cli", "worker", "--name", name,
+                   "--queues", *(queues or ("default",))]
+        if burst:
+            command.append("--burst")
+        process = _spawn(command, self.env, self.home / f"{name}.log")
+        self.processes[name] = process
+        return process
+
+    def stop(self, name: str, sig: int = signal.SIGTERM) -> None:
+        process = self.processes.pop(name)
+        if process.poll() is None:
+            os.killpg(process.pid, sig)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+    def stop_all(self) -> None:
+        for name in list(self.processes):
+            self.stop(name)
+
+
+def _spawn(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
+    handle = open(log, "ab")  # the child process writes to it
+    return subprocess.Popen(command, env=env, cwd=ROOT, stdout=handle, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+
+
+def make_stack(home: Path, redis_url: str, **extra_env: str) -> Stack:
+    home.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    env = {**os.environ, "FLOWBENCH_HOME": str(home), "REDIS_URL": redis_url,
+           "FLOWBENCH_API_PORT": str(port), "FLOWBENCH_API_URL": f"http://127.0.0.1:{port}",
+           "PYTHONUNBUFFERED": "1", **extra_env}
+    env.pop("FLOWBENCH_TOKEN", None)
+    return Stack(home=home, env=env, api_url=f"http://127.0.0.1:{port}")
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory, redis_url) -> Stack:
+    """A control plane and two workers on the default queue, shared by the session's tests."""
+    running = make_stack(tmp_path_factory.mktemp("workspace"), redis_url,
+                         FLOWBENCH_WORKER_STALE_AFTER="8")
+    running.start_api()
+    running.start_worker("worker-1")
+    running.start_worker("worker-2")
+    yield running
+    running.stop_all()
+
+
+@pytest.fixture
+def client(stack):
+    """A client of the session's control plane."""
+    with_client = stack.client()
+    yield with_client
+    with_client.close()
