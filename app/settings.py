@@ -33,8 +33,14 @@ class Settings:
         return self.home / "artifacts"
 
     @property
-    def logs_dir(self) -> Path:
-        return self.home / "logs"
+    def imports_dir(self) -> Path:
+        """Files that Import Data may read."""
+        return self.home / "imports"
+
+    @property
+    def exports_dir(self) -> Path:
+        """Where Export Data writes."""
+        return self.home / "exports"
 
     @property
     def token_path(self) -> Path:
@@ -66,7 +72,8 @@ def load_settings() -> Settings:
 
 def ensure_workspace(settings: Settings) -> str:
     """Create the workspace folders and the API token on first start; return the token."""
-    for folder in (settings.home, settings.artifacts_root, settings.logs_dir):
+    for folder in (settings.home, settings.artifacts_root, settings.imports_dir,
+                   settings.exports_dir):
         folder.mkdir(parents=True, exist_ok=True)
     if not settings.token_path.exists():
         # Written with 0600 from the start so the token is never readable by others.

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from components.errors import ComponentDefinitionError, ComponentInputError, UnknownComponentError
+from components.runtime import NEEDS, Runtime
 from components.spec import ComponentSpec, Param, ParamType, Port, PortKind
 
 _REGISTRY: dict[tuple[str, int], Component] = {}
@@ -28,8 +29,13 @@ class Component:
     spec: ComponentSpec
     func: Callable[..., dict[str, Any]]
 
-    def run(self, inputs: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
-        """Call the implementation with resolved params; check it returned the declared outputs."""
+    def run(self, inputs: dict[str, Any], params: dict[str, Any],
+            runtime: Runtime | None = None) -> dict[str, Any]:
+        """Call the implementation with resolved params; check it returned the declared outputs.
+
+        `runtime` gives the effects a component declares in `spec.needs` (SQL, a Python
+        sandbox, reading an import, writing an export); the step runner passes one.
+        """
         problems = self.spec.check_params(params)
         if problems:
             raise ComponentInputError(" ".join(message for _, message in problems))
@@ -37,7 +43,14 @@ class Component:
         for port, value in zip(self.spec.inputs, args, strict=True):
             if value is None and not port.optional:
                 raise ComponentInputError(f"Input '{port.label or port.name}' is not connected.")
-        outputs = self.func(*args, **self.spec.resolve_params(params))
+        keywords = self.spec.resolve_params(params)
+        if self.spec.needs:
+            if runtime is None:
+                raise ComponentDefinitionError(
+                    f"{self.spec.id} needs a runtime for {list(self.spec.needs)}; the caller "
+                    f"must pass one (jobs.runtime.StepRuntime)")
+            keywords["runtime"] = runtime
+        outputs = self.func(*args, **keywords)
         declared = {port.name for port in self.spec.outputs}
         if not isinstance(outputs, dict) or set(outputs) != declared:
             got = sorted(outputs) if isinstance(outputs, dict) else type(outputs).__name__
@@ -50,6 +63,7 @@ def component(
     *, id: str, name: str, category: str, inputs: list[Port], outputs: list[Port],
     params: list[Param] | None = None, version: int = 1, description: str = "",
     deterministic: bool = True, metrics_output: str | None = None,
+    needs: tuple[str, ...] = (),
 ) -> Callable[[Callable[..., dict[str, Any]]], Callable[..., dict[str, Any]]]:
     """Declare a component: ports are the positional parameters, params the keyword-only ones."""
     params = params or []
@@ -59,7 +73,7 @@ def component(
             id=id, version=version, name=name, category=category,
             description=description or (inspect.getdoc(func) or "").split("\n\n")[0],
             inputs=tuple(inputs), outputs=tuple(outputs), params=tuple(params),
-            deterministic=deterministic, metrics_output=metrics_output,
+            deterministic=deterministic, metrics_output=metrics_output, needs=tuple(needs),
         )
         _check_definition(spec, func)
         _REGISTRY[(id, version)] = Component(spec, func)
@@ -87,9 +101,14 @@ def _check_definition(spec: ComponentSpec, func: Callable[..., Any]) -> None:
     if positional != ports:
         raise ComponentDefinitionError(f"{where}: positional parameters {positional} must be the "
                                        f"input ports {ports}, in order")
-    if sorted(keyword) != sorted(spec.param_names()):
+    unknown_needs = [need for need in spec.needs if need not in NEEDS]
+    if unknown_needs:
+        raise ComponentDefinitionError(f"{where}: unknown needs {unknown_needs}; known: {NEEDS}")
+    expected = sorted(spec.param_names() + (["runtime"] if spec.needs else []))
+    if sorted(keyword) != expected:
         raise ComponentDefinitionError(f"{where}: keyword-only parameters {sorted(keyword)} must "
-                                       f"be the declared params {sorted(spec.param_names())}")
+                                       f"be the declared params {expected} (a component with "
+                                       f"needs also takes 'runtime')")
     for names, what in ((ports, "input"), ([p.name for p in spec.outputs], "output"),
                         (spec.param_names(), "param")):
         if len(set(names)) != len(names):

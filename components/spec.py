@@ -184,6 +184,9 @@ class ComponentSpec:
     deterministic: bool = True
     # The dataset output whose first row's numeric values are logged as the step's metrics.
     metrics_output: str | None = None
+    # Effects the component asks the runner for, through its `runtime` argument (see
+    # components.runtime): "sql", "python", "import", "export". Empty for most components.
+    needs: tuple[str, ...] = ()
 
     def input(self, name: str) -> Port | None:
         return next((p for p in self.inputs if p.name == name), None)
@@ -222,7 +225,7 @@ class ComponentSpec:
         return {
             "id": self.id, "version": self.version, "name": self.name, "category": self.category,
             "description": self.description, "deterministic": self.deterministic,
-            "metrics_output": self.metrics_output,
+            "metrics_output": self.metrics_output, "needs": list(self.needs),
             "inputs": [p.to_dict() for p in self.inputs],
             "outputs": [p.to_dict() for p in self.outputs],
             "params": [p.to_dict() for p in self.params],
@@ -235,6 +238,7 @@ class ComponentSpec:
             category=data["category"], description=data.get("description", ""),
             deterministic=bool(data.get("deterministic", True)),
             metrics_output=data.get("metrics_output"),
+            needs=tuple(data.get("needs", ())),
             inputs=tuple(Port.from_dict(p) for p in data["inputs"]),
             outputs=tuple(Port.from_dict(p) for p in data["outputs"]),
             params=tuple(Param.from_dict(p) for p in data["params"]),

@@ -13,6 +13,7 @@ import numbers
 import time
 import traceback
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -26,6 +27,7 @@ from components.errors import ComponentInputError
 from components.spec import PortKind
 from jobs.defaults import EVENTS_KEY
 from jobs.errors import StepFailedError
+from jobs.runtime import StepRuntime
 from storage.artifacts import ArtifactStore
 
 
@@ -46,8 +48,9 @@ def run_step(payload: dict[str, Any]) -> dict[str, Any]:
     try:
         inputs = _load_inputs(payload, component, store, job)
         loaded = time.time()
+        runtime = StepRuntime(Path(payload["import_root"]), Path(payload["export_root"]), buffer)
         with contextlib.redirect_stdout(buffer), contextlib.redirect_stderr(buffer):
-            outputs = component.run(inputs, payload["params"])
+            outputs = component.run(inputs, payload["params"], runtime)
         ran = time.time()
         result = _save_outputs(outputs, component, store)
     except Exception as exc:

@@ -41,7 +41,9 @@ def create_app(settings: Settings, *, register_samples: bool = True) -> FastAPI:
         artifacts = ArtifactStore(settings.artifacts_root)
         redis = Redis.from_url(settings.effective_redis_url)
         run_service = RunService(store, artifacts, redis, step_timeout=settings.step_timeout,
-                                 worker_stale_after=settings.worker_stale_after)
+                                 worker_stale_after=settings.worker_stale_after,
+                                 import_root=str(settings.imports_dir),
+                                 export_root=str(settings.exports_dir))
         dataset_service = DatasetService(store, artifacts)
         if register_samples:
             dataset_service.register_samples()

@@ -51,12 +51,15 @@ class RunService:
 
     def __init__(self, store: WorkspaceStore, artifacts: ArtifactStore, redis: Redis, *,
                  step_timeout: int = defaults.DEFAULT_STEP_TIMEOUT,
-                 worker_stale_after: float = defaults.WORKER_STALE_AFTER):
+                 worker_stale_after: float = defaults.WORKER_STALE_AFTER,
+                 import_root: str = "", export_root: str = ""):
         self.store = store
         self.artifacts = artifacts
         self.redis = redis
         self.step_timeout = step_timeout
         self.worker_stale_after = worker_stale_after
+        self.import_root = import_root
+        self.export_root = export_root
         self._lock = threading.RLock()
 
     # -- validation and submission ---------------------------------------------------------
@@ -98,7 +101,8 @@ class RunService:
             job_ids = enqueue_steps(
                 self.redis, run_id=run.id, steps=to_run, reused_outputs=outputs,
                 artifact_root=str(self.artifacts.root),
-                log_uri_for=lambda node: self.artifacts.log_uri(run.id, node))
+                log_uri_for=lambda node: self.artifacts.log_uri(run.id, node),
+                import_root=self.import_root, export_root=self.export_root)
         except SchedulingError as exc:
             with self._lock:
                 for step in to_run:

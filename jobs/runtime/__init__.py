@@ -1,0 +1,43 @@
+"""The runner's side of `components.runtime.Runtime`: sandboxes and workspace folders."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+import pandas as pd
+
+
+@dataclass
+class StepRuntime:
+    """Effects for one step: SQL and Python sandboxes, the import and export folders.
+
+    `log` receives what user code prints (the step log).
+    """
+
+    import_root: Path
+    export_root: Path
+    log: TextIO = field(default_factory=lambda: sys.stdout)
+
+    def run_sql(self, query: str, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+        from jobs.runtime.sql import run_sql
+
+        return run_sql(query, tables)
+
+    def run_python(self, script: str, function: str, arguments: list[Any],
+                   timeout: float | None = None) -> Any:
+        from jobs.runtime.python import run_python
+
+        return run_python(script, function, arguments, timeout=timeout, log=self.log)
+
+    def read_source(self, location: str, *, max_bytes: int) -> bytes:
+        from jobs.runtime.files import read_source
+
+        return read_source(self.import_root, location, max_bytes=max_bytes)
+
+    def write_export(self, relative_path: str, data: bytes) -> str:
+        from jobs.runtime.files import write_export
+
+        return write_export(self.export_root, relative_path, data)
