@@ -56,6 +56,8 @@ def _parser() -> argparse.ArgumentParser:
     worker.add_argument("--queues", nargs="+", default=["default"], help="queues to work")
     worker.add_argument("--name", default=None)
     worker.add_argument("--burst", action="store_true", help="quit when the queues are empty")
+    worker.add_argument("--no-fork", action="store_true",
+                        help="run steps in the worker process (less overhead, less isolation)")
     worker.set_defaults(handler=_worker)
     sub.add_parser("ui", help="run the Streamlit UI").set_defaults(handler=_ui)
 
@@ -138,7 +140,7 @@ def _worker(args: argparse.Namespace) -> int:
     from jobs.worker import run_worker
 
     run_worker(load_settings().effective_redis_url, args.queues, name=args.name,
-               burst=args.burst)
+               burst=args.burst, fork=not args.no_fork)
     return EXIT_OK
 
 

@@ -13,10 +13,11 @@ import io
 import os
 import socket
 import tempfile
+import threading
 import uuid
 
 from redis import Redis
-from rq import Queue, Worker
+from rq import Queue, SimpleWorker, Worker
 
 from jobs import defaults
 
@@ -74,16 +75,44 @@ def _run(component_id: str, **arguments: object) -> dict:
     return component.run(inputs, params)
 
 
+class InlineWorker(SimpleWorker):
+    """Runs each step in the worker process itself instead of a forked work horse.
+
+    Much less overhead per step where fork is costly, at the price of isolation: a step that
+    crashes the interpreter takes the worker with it (the control plane then fails the step),
+    and a running step cannot be stopped by cancel. A thread keeps the heartbeat going while a
+    step runs, so the control plane can still tell a busy worker from a dead one.
+    """
+
+    def execute_job(self, job, queue):  # noqa: ANN001 - RQ's signature
+        stop = threading.Event()
+
+        def beat() -> None:
+            while not stop.wait(self.job_monitoring_interval):
+                with contextlib.suppress(Exception):
+                    self.heartbeat(self.job_monitoring_interval + 60)
+
+        threading.Thread(target=beat, name="flowbench-heartbeat", daemon=True).start()
+        try:
+            return super().execute_job(job, queue)
+        finally:
+            stop.set()
+
+
 def run_worker(redis_url: str, queues: list[str], *, name: str | None = None,
-               burst: bool = False) -> bool:
-    """Preload, then work the given queues until stopped (or, in burst mode, until empty)."""
+               burst: bool = False, fork: bool = True) -> bool:
+    """Preload, then work the given queues until stopped (or, in burst mode, until empty).
+
+    `fork=False` runs steps in this process (see InlineWorker).
+    """
     # One math thread per worker: N workers on N cores, instead of N x cores threads fighting
     # (OpenMP and BLAS read these once, at first use, so before preloading).
     for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(variable, "1")
     preload()
     connection = Redis.from_url(redis_url)
-    worker = Worker(
+    worker_class = Worker if fork else InlineWorker
+    worker = worker_class(
         [Queue(q, connection=connection) for q in queues], connection=connection,
         name=name or f"flowbench-{socket.gethostname()}-{uuid.uuid4().hex[:6]}",
         job_monitoring_interval=defaults.JOB_MONITORING_INTERVAL,

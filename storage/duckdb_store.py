@@ -119,12 +119,19 @@ class DuckDBWorkspaceStore(WorkspaceStore):
         steps: Sequence[StepInput],
         cloned_from: str | None = None,
         published_pipeline_id: str | None = None,
+        run_id: str | None = None,
+        status: RunStatus = RunStatus.QUEUED,
     ) -> Run:
         _require_name("experiment", experiment)
-        run = Run(id=new_id("run"), experiment=experiment, name=name, status=RunStatus.QUEUED,
+        status = RunStatus(status)
+        if status not in (RunStatus.QUEUED, RunStatus.RUNNING):
+            raise ValueError(f"A new run is queued or running; got {status.value!r}")
+        now = utc_now()
+        run = Run(id=run_id or new_id("run"), experiment=experiment, name=name, status=status,
                   spec=spec, parameters=parameters, source=RunSource(source),
-                  force_rerun=bool(force_rerun), created_at=utc_now(), cloned_from=cloned_from,
-                  published_pipeline_id=published_pipeline_id)
+                  force_rerun=bool(force_rerun), created_at=now, cloned_from=cloned_from,
+                  published_pipeline_id=published_pipeline_id,
+                  started_at=now if status is RunStatus.RUNNING else None)
         step_runs = [coerce_step(run.id, step) for step in steps]
         # Encode everything first, so a value JSON cannot hold fails before anything is written.
         run_values = [rows.to_db(c, getattr(run, c)) for c in rows.RUN_COLUMNS]

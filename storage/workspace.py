@@ -126,6 +126,8 @@ class WorkspaceStore(ABC):
         steps: Sequence[StepInput],
         cloned_from: str | None = None,
         published_pipeline_id: str | None = None,
+        run_id: str | None = None,
+        status: RunStatus = RunStatus.QUEUED,
     ) -> Run:
         """Record a new queued run and all its steps at once: either everything or nothing.
 
@@ -139,6 +141,9 @@ class WorkspaceStore(ABC):
             steps: One `StepRun` or dict per node (see `coerce_step`), in execution order.
             cloned_from: The run this one was cloned from, if any.
             published_pipeline_id: The published pipeline that started it, if any.
+            run_id: The id to give the run (from `new_id("run")`); a fresh one when None, so
+                that callers can name things after the run (its RQ jobs) before recording it.
+            status: queued (default) or running (its started_at is then now).
 
         Returns:
             The new run, with a fresh id such as ``run_3f9a1c0b7d2e``.

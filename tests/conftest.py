@@ -75,11 +75,14 @@ class Stack:
             time.sleep(0.1)
         raise RuntimeError("control plane did not start")
 
-    def start_worker(self, name: str, *queues: str, burst: bool = False) -> subprocess.Popen:
+    def start_worker(self, name: str, *queues: str, burst: bool = False,
+                     fork: bool = True) -> subprocess.Popen:
         command = [sys.executable, "-m", "app.cli", "worker", "--name", name,
                    "--queues", *(queues or ("default",))]
         if burst:
             command.append("--burst")
+        if not fork:
+            command.append("--no-fork")
         process = _spawn(command, self.env, self.home / f"{name}.log")
         self.processes[name] = process
         return process

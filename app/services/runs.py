@@ -32,6 +32,7 @@ from storage import (
     StepRun,
     StepStatus,
     WorkspaceStore,
+    new_id,
 )
 
 TERMINAL_STEPS = {StepStatus.COMPLETED, StepStatus.FAILED, StepStatus.CANCELED}
@@ -84,36 +85,32 @@ class RunService:
             raise InvalidPipelineError(checked.issues)
         plan = self._plan(checked.spec, parameters or {})
         reused = choose_reuse(plan, force_rerun=force_rerun, find_outputs=self._reusable)
-        steps = [self._initial_step(step, plan, reused) for step in plan.steps]
+        run_id = new_id("run")
+        steps = [self._initial_step(step, reused, run_id) for step in plan.steps]
+        to_run = [s for s in plan.steps if s.node_id not in reused]
+        outputs = {node: dict(step.outputs) for node, step in reused.items()}
+        # Held until every job is enqueued, so the monitor never sweeps a step whose job is
+        # not in Redis yet.
         with self._lock:
-            self.store.get_or_create_experiment(experiment)
             run = self.store.create_run(
                 experiment=experiment, name=name or plan.spec.name, spec=plan.spec.to_dict(),
                 parameters=plan.parameters, source=source, force_rerun=force_rerun,
                 cloned_from=cloned_from, published_pipeline_id=published_pipeline_id,
-                steps=steps)
-            run = self.store.update_run(run.id, status=RunStatus.RUNNING, started_at=_now())
-            to_run = [s for s in plan.steps if s.node_id not in reused]
+                steps=steps, run_id=run_id, status=RunStatus.RUNNING)
             if not to_run:
                 return self._finish_if_done(run.id)
-        outputs = {node: dict(step.outputs) for node, step in reused.items()}
-        try:
-            job_ids = enqueue_steps(
-                self.redis, run_id=run.id, steps=to_run, reused_outputs=outputs,
-                artifact_root=str(self.artifacts.root),
-                log_uri_for=lambda node: self.artifacts.log_uri(run.id, node),
-                import_root=self.import_root, export_root=self.export_root)
-        except SchedulingError as exc:
-            with self._lock:
+            try:
+                enqueue_steps(
+                    self.redis, run_id=run.id, steps=to_run, reused_outputs=outputs,
+                    artifact_root=str(self.artifacts.root),
+                    log_uri_for=lambda node: self.artifacts.log_uri(run.id, node),
+                    import_root=self.import_root, export_root=self.export_root)
+            except SchedulingError as exc:
                 for step in to_run:
                     self.store.update_step(run.id, step.node_id, status=StepStatus.CANCELED)
-                self.store.update_run(run.id, status=RunStatus.FAILED, error=str(exc),
-                                      finished_at=_now())
-            raise
-        with self._lock:
-            for node_id, job_id in job_ids.items():
-                self.store.update_step(run.id, node_id, job_id=job_id)
-        return self.store.get_run(run.id)
+                self.store.update_run(run.id, status=RunStatus.FAILED, error=str(exc))
+                raise
+        return run
 
     def _plan(self, spec: PipelineSpec, parameters: dict[str, Any]) -> RunPlan:
         queues = {t.name: t.queue for t in self.store.list_compute_targets()}
@@ -121,11 +118,12 @@ class RunService:
                         parameter_values=parameters, default_timeout=self.step_timeout,
                         nonce=uuid.uuid4().hex)
 
-    def _initial_step(self, step: Any, plan: RunPlan, reused: dict[str, StepRun]) -> StepRun:
+    def _initial_step(self, step: Any, reused: dict[str, StepRun], run_id: str) -> StepRun:
         earlier = reused.get(step.node_id)
-        common = {"run_id": "", "node_id": step.node_id, "component_id": step.component,
+        common = {"run_id": run_id, "node_id": step.node_id, "component_id": step.component,
                   "component_version": step.version, "cache_key": step.cache_key,
-                  "queue": step.queue, "job_id": None}
+                  "queue": step.queue,
+                  "job_id": None if earlier else defaults.job_id(run_id, step.node_id)}
         if earlier is not None:
             return StepRun(**common, status=StepStatus.COMPLETED, reused=True,
                            reused_from=earlier.reused_from or earlier.run_id,
@@ -165,12 +163,13 @@ class RunService:
 
     def sync(self, run_id: str) -> Run:
         """Bring a run up to date with what RQ knows of its jobs (catches missed events)."""
-        steps = [s for s in self.store.list_steps(run_id)
-                 if s.status not in TERMINAL_STEPS and s.job_id]
-        states = fetch_job_states(self.redis, [s.job_id for s in steps]) if steps else {}
-        for step in steps:
-            self._apply_state(step, states[step.job_id])
-        return self._finish_if_done(run_id)
+        with self._lock:
+            steps = [s for s in self.store.list_steps(run_id)
+                     if s.status not in TERMINAL_STEPS and s.job_id]
+            states = fetch_job_states(self.redis, [s.job_id for s in steps]) if steps else {}
+            for step in steps:
+                self._apply_state(step, states[step.job_id])
+            return self._finish_if_done(run_id)
 
     def sync_active(self) -> None:
         """Sync every run that is not finished."""

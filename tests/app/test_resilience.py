@@ -82,3 +82,36 @@ def test_a_plain_rq_worker_runs_steps_too(own_stack, redis_url):
     assert done.returncode == 0, done.stderr[-2000:]
     assert client.wait(run.id, timeout=30).run.status.value == "completed"
 
+
+
+def test_a_no_fork_worker_runs_steps(own_stack):
+    """`flowbench worker --no-fork` runs a pipeline to completion, same results."""
+    queue = f"q-{uuid.uuid4().hex[:6]}"
+    client = own_stack.client()
+    client.put_compute_target(queue, queue=queue)
+    own_stack.start_worker("inline", queue, fork=False)
+    detail = client.wait(client.submit(on_queue(TUTORIAL, queue), experiment="inline",
+                                       force_rerun=True).id, timeout=120)
+    assert detail.run.status.value == "completed"
+    assert "Coefficient_of_Determination" in detail.steps[-1].metrics
+
+
+def test_cancel_stops_a_running_step(own_stack):
+    """Canceling a run stops the step a worker is running and frees the worker."""
+    queue = f"q-{uuid.uuid4().hex[:6]}"
+    client = own_stack.client()
+    client.put_compute_target(queue, queue=queue)
+    spec = on_queue(TUTORIAL, queue)
+    spec["nodes"][4].update(component="boosted_decision_tree_regression",
+                            params={"num_trees": 500000, "min_leaf_instances": 1})
+    slow = client.submit(spec, experiment="cancel", force_rerun=True)
+    own_stack.start_worker("busy", queue)
+    deadline = time.monotonic() + 120
+    while client.run(slow.id).steps[4].status.value != "running":
+        assert time.monotonic() < deadline, "train never started"
+        time.sleep(0.2)
+    assert client.cancel(slow.id).status.value == "canceled"
+    steps = {s.node_id: s.status.value for s in client.run(slow.id).steps}
+    assert steps["train"] == "canceled" and steps["evaluate"] == "canceled"
+    quick = client.submit(on_queue(TUTORIAL, queue), experiment="cancel", force_rerun=True)
+    assert client.wait(quick.id, timeout=60).run.status.value == "completed"
