@@ -38,6 +38,9 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INVALID if exc.status in (400, 404, 422) else EXIT_UNREACHABLE
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # output piped into `head` and the like
+        sys.stderr.close()
+        return EXIT_OK
 
 
 def _parser() -> argparse.ArgumentParser:
