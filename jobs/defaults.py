@@ -1,7 +1,9 @@
 """Every number and name the jobs package relies on, in one place."""
 
-# Redis list that step tasks push a run id onto when a step ends: the control plane's monitor
-# wakes on it. Entries outlive a control-plane restart, so nothing finished is missed.
+import hashlib
+
+# Redis list that step tasks push their outcome onto when a step ends, one per workspace (the
+# suffix): the control plane's monitor wakes on it. Entries outlive a control-plane restart.
 EVENTS_KEY = "flowbench:events"
 # How long RQ keeps a finished step's result: the control plane reads outputs from it, even
 # after being down for a while.
@@ -15,6 +17,26 @@ JOB_MONITORING_INTERVAL = 5
 DEFAULT_QUEUE = "default"
 
 
+def events_key(workspace: str) -> str:
+    """The events list of one workspace, so control planes sharing a Redis never mix them."""
+    return f"{EVENTS_KEY}:{hashlib.sha256(workspace.encode()).hexdigest()[:12]}"
+
+
 def job_id(run_id: str, node_id: str) -> str:
     """The RQ job id of a step: stable, so the control plane can find it again."""
     return f"fb-{run_id}-{node_id}"
+
+
+# Apply SQL Transformation's sandbox (jobs.runtime.sql): a query is interrupted after this long,
+# and its DuckDB connection may use this much memory and these many threads.
+SQL_TIME_LIMIT_S = 60.0
+SQL_MEMORY_LIMIT = "1GB"
+SQL_THREADS = 1
+# Import Data over http(s) (jobs.runtime.files): connect/read timeout.
+HTTP_TIMEOUT_S = 30.0
+# Execute Python Script / Create Python Model (jobs.runtime.python): the user's code runs in a
+# child process stopped after this long, limited to this much address space (which includes
+# what numpy, pandas and scikit-learn map when imported), and its output is cut at this length.
+PYTHON_TIME_LIMIT_S = 600.0
+PYTHON_MEMORY_LIMIT_BYTES = 4 * 2**30
+PYTHON_MAX_LOG_CHARS = 200_000

@@ -17,7 +17,8 @@ from jobs.tracking import cancel_jobs
 def enqueue_steps(
     connection: Redis, *, run_id: str, steps: list[StepPlan],
     reused_outputs: dict[str, dict[str, str]], artifact_root: str,
-    log_uri_for: Callable[[str], str], import_root: str = "", export_root: str = "",
+    log_uri_for: Callable[[str], str], events_key: str, import_root: str = "",
+    export_root: str = "",
 ) -> dict[str, str]:
     """Enqueue `steps` (in dependency order); return node id -> RQ job id.
 
@@ -40,6 +41,7 @@ def enqueue_steps(
                 "version": step.version, "params": step.params, "inputs": inputs,
                 "upstream_jobs": upstream, "artifact_root": artifact_root,
                 "import_root": import_root, "export_root": export_root,
+                "events_key": events_key,
                 "log_uri": log_uri_for(step.node_id), "timeout": step.timeout,
             }
             job = Queue(step.queue, connection=connection).enqueue(

@@ -25,7 +25,6 @@ from rq.timeouts import JobTimeoutException
 import components
 from components.errors import ComponentInputError
 from components.spec import PortKind
-from jobs.defaults import EVENTS_KEY
 from jobs.errors import StepFailedError
 from jobs.runtime import StepRuntime
 from storage.artifacts import ArtifactStore
@@ -150,7 +149,7 @@ def _notify(job: Job, payload: dict[str, Any], event: dict[str, Any]) -> None:
     # the record of truth: the control plane's sweep reads it when an event is missed.
     event.update(run_id=payload["run_id"], node_id=payload["node_id"], job_id=job.id)
     with contextlib.suppress(Exception):
-        job.connection.rpush(EVENTS_KEY, json.dumps(event))
+        job.connection.rpush(payload["events_key"], json.dumps(event))
 
 
 def _stamp(seconds: float) -> str:

@@ -42,9 +42,9 @@ class StepEvent:
     error: str | None
 
 
-def next_event(connection: Redis, timeout: float) -> StepEvent | None:
-    """Wait up to `timeout` seconds for the next step event; None when none came."""
-    item = connection.blpop([defaults.EVENTS_KEY], timeout=timeout)
+def next_event(connection: Redis, key: str, timeout: float) -> StepEvent | None:
+    """Wait up to `timeout` seconds for the next step event on `key`; None when none came."""
+    item = connection.blpop([key], timeout=timeout)
     if item is None:
         return None
     data = json.loads(item[1])

@@ -61,6 +61,7 @@ class RunService:
         self.worker_stale_after = worker_stale_after
         self.import_root = import_root
         self.export_root = export_root
+        self.events_key = defaults.events_key(str(artifacts.root))
         self._lock = threading.RLock()
 
     # -- validation and submission ---------------------------------------------------------
@@ -104,7 +105,8 @@ class RunService:
                     self.redis, run_id=run.id, steps=to_run, reused_outputs=outputs,
                     artifact_root=str(self.artifacts.root),
                     log_uri_for=lambda node: self.artifacts.log_uri(run.id, node),
-                    import_root=self.import_root, export_root=self.export_root)
+                    events_key=self.events_key, import_root=self.import_root,
+                    export_root=self.export_root)
             except SchedulingError as exc:
                 for step in to_run:
                     self.store.update_step(run.id, step.node_id, status=StepStatus.CANCELED)

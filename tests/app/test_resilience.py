@@ -48,20 +48,27 @@ def test_steps_finished_while_the_control_plane_was_down_are_recorded(own_stack)
     assert "Coefficient_of_Determination" in detail.steps[-1].metrics
 
 
-def test_a_run_whose_worker_died_is_failed_not_left_running(own_stack):
-    """Killing the worker mid-step fails the step and the run within the stale limit."""
+def start_slow_training(stack, worker: str):
+    """Submit a run whose Train Model step takes minutes, on a queue of its own with one worker;
+    return the client, the queue and the run once that step is running."""
     queue = f"q-{uuid.uuid4().hex[:6]}"
-    client = own_stack.client()
+    client = stack.client()
     client.put_compute_target(queue, queue=queue)
     spec = on_queue(TUTORIAL, queue)
     spec["nodes"][4].update(component="boosted_decision_tree_regression",
                             params={"num_trees": 500000, "min_leaf_instances": 1})
-    run = client.submit(spec, experiment="died", force_rerun=True)
-    own_stack.start_worker("doomed", queue)
+    run = client.submit(spec, experiment="slow", force_rerun=True)
+    stack.start_worker(worker, queue)
     deadline = time.monotonic() + 120
     while client.run(run.id).steps[4].status.value != "running":  # train
         assert time.monotonic() < deadline, "train never started"
         time.sleep(0.2)
+    return client, queue, run
+
+
+def test_a_run_whose_worker_died_is_failed_not_left_running(own_stack):
+    """Killing the worker mid-step fails the step and the run within the stale limit."""
+    client, _, run = start_slow_training(own_stack, "doomed")
     own_stack.stop("doomed", signal.SIGKILL)  # the worker and its work horse
     detail = client.wait(run.id, timeout=60)
     train = next(s for s in detail.steps if s.node_id == "train")
@@ -98,18 +105,7 @@ def test_a_no_fork_worker_runs_steps(own_stack):
 
 def test_cancel_stops_a_running_step(own_stack):
     """Canceling a run stops the step a worker is running and frees the worker."""
-    queue = f"q-{uuid.uuid4().hex[:6]}"
-    client = own_stack.client()
-    client.put_compute_target(queue, queue=queue)
-    spec = on_queue(TUTORIAL, queue)
-    spec["nodes"][4].update(component="boosted_decision_tree_regression",
-                            params={"num_trees": 500000, "min_leaf_instances": 1})
-    slow = client.submit(spec, experiment="cancel", force_rerun=True)
-    own_stack.start_worker("busy", queue)
-    deadline = time.monotonic() + 120
-    while client.run(slow.id).steps[4].status.value != "running":
-        assert time.monotonic() < deadline, "train never started"
-        time.sleep(0.2)
+    client, queue, slow = start_slow_training(own_stack, "busy")
     assert client.cancel(slow.id).status.value == "canceled"
     steps = {s.node_id: s.status.value for s in client.run(slow.id).steps}
     assert steps["train"] == "canceled" and steps["evaluate"] == "canceled"
