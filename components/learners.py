@@ -1,7 +1,10 @@
 """Untrained and trained models: what flows along the designer's model ports.
 
 A learner component (Linear Regression, Two-Class Logistic Regression, ...) outputs a `Learner`:
-a task, a display name and an unfitted scikit-learn estimator. Train Model calls `Learner.fit`,
+a task, a display name, an unfitted scikit-learn estimator and the ranges Tune Model
+Hyperparameters may sweep (`Learner.sweep`, also as a scikit-learn `param_grid`). Train Model
+calls `Learner.fit` (Train Clustering Model and Train Anomaly Detection Model call
+`Learner.fit_unsupervised`),
 which returns a `TrainedModel`: the fitted pipeline (feature encoding + estimator) with the
 label and feature columns it was trained on. Score Model, Cross Validate Model, Permutation
 Feature Importance and real-time endpoints all score through `TrainedModel.predict_frame`.
@@ -12,20 +15,29 @@ Both are plain dataclasses of picklable parts (no lambdas), so joblib and skops 
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from pandas.api import types as ptypes
+from scipy.special import expit, softmax
 from sklearn.base import clone
 from sklearn.pipeline import Pipeline
 
 from components import conversions, metadata
 from components.errors import ComponentInputError
 from components.features import FeatureSchema, value_text
-from components.score_columns import SCORED_LABELS, SCORED_PROBABILITIES, probability_column
+from components.score_columns import (
+    ASSIGNMENTS,
+    SCORED_LABELS,
+    SCORED_PROBABILITIES,
+    distance_column,
+    probability_column,
+    quantile_column,
+)
 
 # Warnings about library versions concern developers, not the user reading the step log.
 _FOR_DEVELOPERS = (DeprecationWarning, PendingDeprecationWarning, FutureWarning)
@@ -37,6 +49,32 @@ class Task(StrEnum):
     REGRESSION = "regression"
     BINARY = "binary_classification"
     MULTICLASS = "multiclass_classification"
+    QUANTILE_REGRESSION = "quantile_regression"
+    CLUSTERING = "clustering"
+    ANOMALY_DETECTION = "anomaly_detection"
+
+
+# Tasks whose learners Train Model fits to a label.
+SUPERVISED = (Task.REGRESSION, Task.BINARY, Task.MULTICLASS, Task.QUANTILE_REGRESSION)
+CLASSIFICATION = (Task.BINARY, Task.MULTICLASS)
+NUMERIC_LABEL = (Task.REGRESSION, Task.QUANTILE_REGRESSION)
+_TRAINER = {Task.CLUSTERING: "Train Clustering Model",
+            Task.ANOMALY_DETECTION: "Train Anomaly Detection Model"}
+
+
+@dataclass(frozen=True)
+class SweepParam:
+    """One learner setting that Tune Model Hyperparameters sweeps.
+
+    `values` are what the user sees (the designer's "2; 8; 32; 128"); `settings` the matching
+    values of the estimator parameter `target` (a scikit-learn `set_params` name such as
+    `logisticregression__C`, which may be a transform of the value, like C = 1 / L2 weight).
+    """
+
+    label: str
+    target: str
+    values: tuple[Any, ...]
+    settings: tuple[Any, ...]
 
 
 @dataclass(frozen=True)
@@ -50,6 +88,17 @@ class Learner:
     name: str
     task: Task
     estimator: Any
+    # The ranges to sweep: the user's in ParameterRange mode, else the learner's default ranges.
+    sweep: tuple[SweepParam, ...] = ()
+
+    @property
+    def param_grid(self) -> dict[str, list[Any]]:
+        """The sweep as a scikit-learn parameter grid: estimator parameter -> values."""
+        return {p.target: list(p.settings) for p in self.sweep}
+
+    def with_settings(self, settings: dict[str, Any]) -> Learner:
+        """A copy whose estimator has `settings` (names as in `param_grid`)."""
+        return replace(self, estimator=clone(self.estimator).set_params(**settings))
 
     def fit(self, data: pd.DataFrame, label_column: str) -> TrainedModel:
         """Train on every feature column of `data`; rows without a label are ignored.
@@ -60,6 +109,10 @@ class Learner:
         Raises:
             ComponentInputError: the label does not suit the task, or no rows or features remain.
         """
+        if self.task not in SUPERVISED:
+            raise ComponentInputError(
+                f"{self.name} is a {self.task.value.replace('_', ' ')} model: train it with "
+                f"{_TRAINER[self.task]}, not Train Model.")
         find_label_column(data, label_column)
         labelled = data[data[label_column].notna()]
         if len(labelled) < len(data):
@@ -74,19 +127,58 @@ class Learner:
             raise ComponentInputError(
                 f"No feature columns to train {self.name} on: every column other than the label "
                 f"'{label_column}' is a score or has its feature flag cleared.")
-        schema = FeatureSchema.infer(labelled, columns)
-        features = schema.prepare(labelled)
+        schema, pipeline = self._fit(labelled, columns, target, label_column)
+        classes = tuple(pipeline.classes_.tolist()) if self.task in CLASSIFICATION else ()
+        print(f"Trained {self.name} on {len(labelled)} rows and {len(columns)} feature "
+              f"column(s) to predict '{label_column}'.")
+        return TrainedModel(name=self.name, task=self.task, label_column=label_column,
+                            features=schema, pipeline=pipeline, classes=classes)
+
+    def fit_unsupervised(self, data: pd.DataFrame, columns: Sequence[str],
+                         label_column: str = "") -> TrainedModel:
+        """Train a clustering or anomaly-detection model on `columns` of `data`.
+
+        `label_column` (may be empty) is passed to estimators that use it, such as K-Means'
+        label assignment, and is never a feature.
+
+        Raises:
+            ComponentInputError: the learner is supervised, or no rows or columns remain.
+        """
+        if self.task in SUPERVISED:
+            raise ComponentInputError(
+                f"{self.name} predicts a label: train it with Train Model; this trainer takes "
+                f"{' or '.join(t.value.replace('_', ' ') for t in _TRAINER)} models.")
+        columns = [c for c in columns if c != label_column]
+        if not columns:
+            raise ComponentInputError(f"No feature columns to train {self.name} on.")
+        if data.empty:
+            raise ComponentInputError(f"The dataset has no rows to train {self.name} on.")
+        target = None
+        if label_column:
+            target = conversions.plain(data[label_column]).astype(object).to_numpy()
+        schema, pipeline = self._fit(data, columns, target, label_column)
+        print(f"Trained {self.name} on {len(data)} rows and {len(columns)} column(s).")
+        return TrainedModel(name=self.name, task=self.task, label_column=label_column,
+                            features=schema, pipeline=pipeline)
+
+    def _fit(self, data: pd.DataFrame, columns: Sequence[str], target: np.ndarray | None,
+             label_column: str) -> tuple[FeatureSchema, Pipeline]:
+        schema = FeatureSchema.infer(data, columns)
+        features = schema.prepare(data)
         schema.report_capped(features)
         pipeline = Pipeline([("encode", schema.encoder()), ("learn", clone(self.estimator))])
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            pipeline.fit(features, target)
+            try:
+                pipeline.fit(features, target)
+            except ValueError as exc:
+                # scikit-learn's checks on the data (a negative count for Poisson Regression,
+                # fewer rows than clusters) are the user's to fix.
+                about = f" with label '{label_column}'" if label_column else ""
+                raise ComponentInputError(f"{self.name} could not be trained{about}: {exc}") \
+                    from exc
         _report(caught, self.name)
-        classes = tuple(pipeline.classes_.tolist()) if self.task != Task.REGRESSION else ()
-        print(f"Trained {self.name} on {len(features)} rows and {len(columns)} feature "
-              f"column(s) to predict '{label_column}'.")
-        return TrainedModel(name=self.name, task=self.task, label_column=label_column,
-                            features=schema, pipeline=pipeline, classes=classes)
+        return schema, pipeline
 
 
 @dataclass(frozen=True)
@@ -105,12 +197,22 @@ class TrainedModel:
         """The columns a dataset must have to be scored."""
         return self.features.columns
 
+    @property
+    def estimator(self) -> Any:
+        """The fitted learner at the end of the pipeline."""
+        return self.pipeline[-1]
+
     def score_columns(self) -> list[str]:
         """The names of the columns `predict_frame` returns, in order."""
         if self.task == Task.REGRESSION:
             return [SCORED_LABELS]
-        if self.task == Task.BINARY:
+        if self.task in (Task.BINARY, Task.ANOMALY_DETECTION):
             return [SCORED_LABELS, SCORED_PROBABILITIES]
+        if self.task == Task.QUANTILE_REGRESSION:
+            return [quantile_column(q) for q in self.estimator.quantiles]
+        if self.task == Task.CLUSTERING:
+            count = self.estimator.n_clusters
+            return [ASSIGNMENTS] + [distance_column(k) for k in range(count)]
         return [SCORED_LABELS] + [probability_column(value_text(c)) for c in self.classes]
 
     def predict_frame(self, df: pd.DataFrame) -> pd.DataFrame:
@@ -128,7 +230,16 @@ class TrainedModel:
         if self.task == Task.REGRESSION:
             return pd.DataFrame({SCORED_LABELS: self.pipeline.predict(features).astype(float)},
                                 index=df.index)
-        probabilities = self.pipeline.predict_proba(features)
+        if self.task not in CLASSIFICATION:
+            encoded = self.pipeline[:-1].transform(features)
+            values = self.estimator.score_matrix(encoded)
+            scored = pd.DataFrame(dict(zip(self.score_columns(), values.T, strict=True)),
+                                  index=df.index)
+            first = scored.columns[0]
+            if self.task in (Task.CLUSTERING, Task.ANOMALY_DETECTION):
+                scored[first] = scored[first].astype("int64")
+            return scored
+        probabilities = class_probabilities(self.pipeline, features)
         classes = np.asarray(self.classes)
         scores = {SCORED_LABELS: classes[probabilities.argmax(axis=1)]}
         if self.task == Task.BINARY:
@@ -139,10 +250,28 @@ class TrainedModel:
         return pd.DataFrame(scores, index=df.index)
 
     def _empty_scores(self, index: pd.Index) -> pd.DataFrame:
-        label_dtype = float if self.task == Task.REGRESSION else np.asarray(self.classes).dtype
         columns = {name: pd.Series(dtype=float, index=index) for name in self.score_columns()}
-        columns[SCORED_LABELS] = pd.Series(dtype=label_dtype, index=index)
+        if self.task in CLASSIFICATION:
+            columns[SCORED_LABELS] = pd.Series(dtype=np.asarray(self.classes).dtype, index=index)
+        elif self.task == Task.CLUSTERING:
+            columns[ASSIGNMENTS] = pd.Series(dtype="int64", index=index)
         return pd.DataFrame(columns, index=index)
+
+
+def class_probabilities(pipeline: Pipeline, features: pd.DataFrame) -> np.ndarray:
+    """One column of probabilities per class, in the order of `pipeline.classes_`.
+
+    Classifiers without probabilities (a support vector machine, the averaged perceptron,
+    One-vs-One) have their decision values mapped to (0, 1): a sigmoid for two classes, a
+    softmax for more, so the most likely class is the one `predict` picks.
+    """
+    if hasattr(pipeline, "predict_proba"):
+        return pipeline.predict_proba(features)
+    decision = np.asarray(pipeline.decision_function(features), dtype=float)
+    if decision.ndim == 1:
+        positive = expit(decision)
+        return np.column_stack([1 - positive, positive])
+    return softmax(decision, axis=1)
 
 
 def _report(caught: list[warnings.WarningMessage], learner: str) -> None:
@@ -187,23 +316,14 @@ def feature_columns(df: pd.DataFrame, label_column: str) -> list[str]:
 
 def _label_values(learner: Learner, label: pd.Series, column: str) -> np.ndarray:
     kind = metadata.column_type(label)
-    if learner.task == Task.REGRESSION:
+    if learner.task in NUMERIC_LABEL:
         if not metadata.is_numeric(label):
             shown = f"categorical {kind}" if metadata.is_categorical(label) else kind
             raise ComponentInputError(
                 f"{learner.name} needs a numeric label; column '{column}' is {shown}. Choose a "
                 "numeric label, or convert it with Edit Metadata.")
         return conversions.to_double(label, column).to_numpy()
-    values = conversions.plain(label)
-    if ptypes.is_bool_dtype(values.dtype):
-        target = values.astype(bool).to_numpy()
-    elif ptypes.is_integer_dtype(values.dtype):
-        target = values.astype("int64").to_numpy()
-    elif ptypes.is_float_dtype(values.dtype):
-        target = values.astype(float).to_numpy()
-    else:
-        # Text (and anything else) as Python strings, so mixed objects still sort.
-        target = values.astype(str).to_numpy(dtype=object)
+    target = class_labels(label)
     classes = np.unique(target)
     if learner.task == Task.BINARY and len(classes) != 2:
         shown = ", ".join(repr(value_text(c)) for c in classes[:10])
@@ -216,3 +336,16 @@ def _label_values(learner: Learner, label: pd.Series, column: str) -> np.ndarray
             f"{learner.name} needs at least two classes; column '{column}' has only "
             f"{value_text(classes[0])!r}.")
     return target
+
+
+def class_labels(label: pd.Series) -> np.ndarray:
+    """Class labels as a classifier is trained on them (booleans, integers, floats or text)."""
+    values = conversions.plain(label)
+    if ptypes.is_bool_dtype(values.dtype):
+        return values.astype(bool).to_numpy()
+    if ptypes.is_integer_dtype(values.dtype):
+        return values.astype("int64").to_numpy()
+    if ptypes.is_float_dtype(values.dtype):
+        return values.astype(float).to_numpy()
+    # Text (and anything else) as Python strings, so mixed objects still sort.
+    return values.astype(str).to_numpy(dtype=object)

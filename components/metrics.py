@@ -12,6 +12,8 @@ from typing import Any
 import numpy as np
 from sklearn import metrics as skm
 
+from components.features import value_text
+
 REGRESSION_METRICS = ("Mean_Absolute_Error", "Root_Mean_Squared_Error", "Relative_Squared_Error",
                       "Relative_Absolute_Error", "Coefficient_of_Determination")
 BINARY_METRICS = ("AUC", "Accuracy", "Precision", "Recall", "F1", "True Negative",
@@ -59,7 +61,8 @@ def binary_metrics(actual: np.ndarray, predicted: np.ndarray, probabilities: np.
 
 def multiclass_metrics(actual: np.ndarray, predicted: np.ndarray) -> dict[str, float]:
     """Overall accuracy and micro/macro precision and recall over every class seen."""
-    actual, predicted = np.asarray(actual, dtype=object), np.asarray(predicted, dtype=object)
+    # As text (3 and 3.0 alike): scikit-learn cannot type an object array of numbers.
+    actual, predicted = _class_text(actual), _class_text(predicted)
     options = {"zero_division": 0.0}
     return {
         "Overall_Accuracy": float(skm.accuracy_score(actual, predicted)),
@@ -72,8 +75,51 @@ def multiclass_metrics(actual: np.ndarray, predicted: np.ndarray) -> dict[str, f
     }
 
 
+def _class_text(values: np.ndarray) -> np.ndarray:
+    return np.array([value_text(v) for v in np.asarray(values, dtype=object)], dtype=object)
+
+
 def _ratio(numerator: float, denominator: float) -> float:
     if denominator > 0:
         return float(numerator / denominator)
     # A constant label: a perfect prediction scores 0, any other 1 (as R² gives 1 and 0).
     return 0.0 if numerator == 0 else 1.0
+
+
+CLUSTERING_METRICS = ("Result Description", "Average Distance to Other Center",
+                      "Average Distance to Cluster Center", "Number of Points",
+                      "Maximal Distance to Cluster Center")
+
+
+def clustering_metrics(assignments: np.ndarray, distances: np.ndarray) -> list[dict[str, Any]]:
+    """One row per cluster, then a combined row, from each point's distances to every center.
+
+    A point's distance to other centers is its mean distance to the centers of the clusters it
+    was not assigned to; an empty cluster reports zeros.
+    """
+    assignments = np.asarray(assignments, dtype=np.int64)
+    distances = np.asarray(distances, dtype=float)
+    count = distances.shape[1]
+    own = distances[np.arange(len(distances)), assignments]
+    others = (distances.sum(axis=1) - own) / (count - 1) if count > 1 else np.zeros_like(own)
+    groups = [(f"Evaluation For Cluster No.{k}", assignments == k) for k in range(count)]
+    rows = []
+    for description, rows_in in [*groups, ("Combined Evaluation", np.ones_like(own, bool))]:
+        points = int(rows_in.sum())
+        rows.append(dict(zip(CLUSTERING_METRICS, (
+            description, float(others[rows_in].mean()) if points else 0.0,
+            float(own[rows_in].mean()) if points else 0.0, points,
+            float(own[rows_in].max()) if points else 0.0), strict=True)))
+    return rows
+
+
+def quantile_metrics(actual: np.ndarray, predictions: dict[float, np.ndarray]) -> dict[str, float]:
+    """The quantile (pinball) loss of each quantile's predictions, and their average."""
+    actual = np.asarray(actual, dtype=float)
+    losses = {}
+    for quantile, predicted in predictions.items():
+        residual = actual - np.asarray(predicted, dtype=float)
+        loss = np.maximum(quantile * residual, (quantile - 1) * residual).mean()
+        losses[f"Quantile Loss:{quantile:g}"] = float(loss)
+    losses["Average Quantile Loss"] = float(np.mean(list(losses.values())))
+    return losses

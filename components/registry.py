@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from components.errors import ComponentDefinitionError, ComponentInputError, UnknownComponentError
-from components.runtime import NEEDS, Runtime
+from components.runtime import NEEDS, Runtime, using_runtime
 from components.spec import ComponentSpec, Param, ParamType, Port, PortKind
 
 _REGISTRY: dict[tuple[str, int], Component] = {}
@@ -34,7 +34,9 @@ class Component:
         """Call the implementation with resolved params; check it returned the declared outputs.
 
         `runtime` gives the effects a component declares in `spec.needs` (SQL, a Python
-        sandbox, reading an import, writing an export); the step runner passes one.
+        sandbox, reading an import, writing an export); the step runner passes one. It is
+        also published for the duration of the call (`components.runtime.current_runtime`), so
+        that objects arriving on a port, such as a Python model at Train Model, can use it.
         """
         problems = self.spec.check_params(params)
         if problems:
@@ -50,7 +52,8 @@ class Component:
                     f"{self.spec.id} needs a runtime for {list(self.spec.needs)}; the caller "
                     f"must pass one (jobs.runtime.StepRuntime)")
             keywords["runtime"] = runtime
-        outputs = self.func(*args, **keywords)
+        with using_runtime(runtime):
+            outputs = self.func(*args, **keywords)
         declared = {port.name for port in self.spec.outputs}
         if not isinstance(outputs, dict) or set(outputs) != declared:
             got = sorted(outputs) if isinstance(outputs, dict) else type(outputs).__name__

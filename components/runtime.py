@@ -9,9 +9,14 @@ limits and isolation the workspace sets.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, Protocol
 
 import pandas as pd
+
+from components.errors import ComponentInputError
 
 NEEDS = ("sql", "python", "import", "export")
 
@@ -56,3 +61,34 @@ class Runtime(Protocol):
             ComponentInputError: the path leaves the export folder.
         """
         ...
+
+
+# The runtime of the component running now (set by `Component.run`), for objects that travel
+# between components and need effects later, such as a Python model trained by Train Model.
+_CURRENT: ContextVar[Runtime | None] = ContextVar("flowbench_current_runtime", default=None)
+
+
+@contextmanager
+def using_runtime(runtime: Runtime | None) -> Iterator[None]:
+    """Make `runtime` what `current_runtime` returns inside the block (None: no runtime)."""
+    token = _CURRENT.set(runtime)
+    try:
+        yield
+    finally:
+        _CURRENT.reset(token)
+
+
+def current_runtime(purpose: str) -> Runtime:
+    """The runtime of the component running now; `purpose` says what needs it.
+
+    Raises:
+        ComponentInputError: no runtime was given (outside the step runner, or a caller that
+            passed none to `Component.run`).
+    """
+    runtime = _CURRENT.get()
+    if runtime is None:
+        raise ComponentInputError(
+            f"{purpose} runs user code in the runner's sandbox, and no runtime was given: run "
+            f"the component through the step runner or jobs.local.run_locally, or pass a "
+            f"runtime (jobs.runtime.StepRuntime) to Component.run.")
+    return runtime

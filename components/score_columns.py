@@ -21,3 +21,22 @@ REGRESSION_SCORED_LABELS = "Regression Scored Labels"
 def probability_column(cls: Any) -> str:
     """The multiclass probability column for class `cls`."""
     return f"{PROBABILITY_PREFIX}{cls}"
+
+# Clustering: the assigned cluster (0-based) and the distance to each cluster's center.
+ASSIGNMENTS = "Assignments"
+DISTANCE_PREFIX = "DistancesToClusterCenter no."
+# Quantile regression: one column per estimated quantile.
+QUANTILE_PREFIX = "Scores for quantile :"
+# Explicit anomaly-detection names Evaluate Model recognises.
+ANOMALY_SCORED_LABELS = "Anomaly Detection Scored Labels"
+ANOMALY_SCORED_PROBABILITIES = "Anomaly Detection Scored Probabilities"
+
+
+def distance_column(cluster: int) -> str:
+    """The distance column for cluster number `cluster` (0-based)."""
+    return f"{DISTANCE_PREFIX}{cluster}"
+
+
+def quantile_column(quantile: float) -> str:
+    """The score column for `quantile` (0.25 -> "Scores for quantile :0.25")."""
+    return f"{QUANTILE_PREFIX}{quantile:g}"

@@ -42,15 +42,24 @@ _REPLACING = tuple(m.value for m in CleaningMode
         Param("all_missing_columns", ParamType.CHOICE, "Cols with all missing values",
               default="Remove", choices=("Propagate", "Remove"),
               visible_if={"cleaning_mode": (CleaningMode.MEAN.value, CleaningMode.MEDIAN.value,
-                                            CleaningMode.MODE.value,
+                                            CleaningMode.MODE.value, CleaningMode.MICE.value,
+                                            CleaningMode.PPCA.value,
                                             CleaningMode.REMOVE_ROW.value)},
               help="Remove columns whose values are all missing, or keep them as they are."),
+        Param("mice_iterations", ParamType.INT, "Number of Iterations", default=5, min=1,
+              max=10, visible_if={"cleaning_mode": (CleaningMode.MICE.value,)},
+              help="Rounds of chained regressions (numeric and boolean columns)."),
+        Param("pca_iterations", ParamType.INT, "Number of Iterations for PCA Prediction",
+              default=10, min=1, max=50, visible_if={"cleaning_mode": (CleaningMode.PPCA.value,)},
+              help="Rounds of refitting the probabilistic PCA model (numeric and boolean "
+                   "columns)."),
     ],
 )
 def clean_missing_data(
     dataset: pd.DataFrame, *, columns: dict[str, Any], min_missing_ratio: float,
     max_missing_ratio: float, cleaning_mode: str, replacement_value: str | None,
-    generate_indicator: bool, all_missing_columns: str,
+    generate_indicator: bool, all_missing_columns: str, mice_iterations: int,
+    pca_iterations: int,
 ) -> dict[str, Any]:
     """Specify how to handle the values missing from a dataset."""
     selected = column_selector.resolve(dataset, columns)
@@ -58,7 +67,8 @@ def clean_missing_data(
         dataset, selected, mode=cleaning_mode, min_ratio=min_missing_ratio,
         max_ratio=max_missing_ratio,
         replacement_value=replacement_value or "",
-        indicators=generate_indicator, remove_all_missing=all_missing_columns == "Remove")
+        indicators=generate_indicator, remove_all_missing=all_missing_columns == "Remove",
+        iterations=pca_iterations if cleaning_mode == CleaningMode.PPCA else mice_iterations)
     cleaned = cleaner.apply(dataset)
     print(f"Cleaned {len(cleaner.columns)} column(s), removed {len(cleaner.dropped)} column(s) "
           f"and {len(dataset) - len(cleaned)} row(s).")

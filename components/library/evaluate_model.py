@@ -11,7 +11,13 @@ from components import conversions, metadata
 from components import score_columns as sc
 from components.errors import ComponentInputError
 from components.learners import Task
-from components.metrics import binary_metrics, multiclass_metrics, regression_metrics
+from components.metrics import (
+    binary_metrics,
+    clustering_metrics,
+    multiclass_metrics,
+    quantile_metrics,
+    regression_metrics,
+)
 from components.registry import component
 from components.spec import Port, PortKind
 
@@ -27,29 +33,45 @@ LEFT, RIGHT = "Scored dataset", "Scored dataset to compare"
 )
 def evaluate_model(scored_dataset: pd.DataFrame,
                    scored_dataset_to_compare: pd.DataFrame | None) -> dict[str, Any]:
-    """Evaluate a classification or regression model's results with standard metrics.
+    """Evaluate a model's scores with the metrics of its task (REFERENCE.md 1.5).
 
-    One row per input, the left one first.
+    Classification, regression, quantile regression and anomaly detection give one row per
+    input, the left one first. Clustering gives a row per cluster and a combined row per input
+    (with an `Input` column naming the port when two are compared).
     """
-    task, row = evaluate(scored_dataset, LEFT)
-    rows = [row]
-    if scored_dataset_to_compare is not None:
-        other_task, other_row = evaluate(scored_dataset_to_compare, RIGHT)
-        if other_task != task:
-            raise ComponentInputError(
-                f"Both inputs must come from the same kind of model: '{LEFT}' holds "
-                f"{_task_name(task)} scores, '{RIGHT}' holds {_task_name(other_task)} scores.")
-        rows.append(other_row)
+    task, rows = evaluate_rows(scored_dataset, LEFT)
+    if scored_dataset_to_compare is None:
+        return {"evaluation_results": pd.DataFrame(rows)}
+    other_task, other_rows = evaluate_rows(scored_dataset_to_compare, RIGHT)
+    if other_task != task:
+        raise ComponentInputError(
+            f"Both inputs must come from the same kind of model: '{LEFT}' holds "
+            f"{_task_name(task)} scores, '{RIGHT}' holds {_task_name(other_task)} scores.")
+    if task == Task.CLUSTERING:
+        rows = [{"Input": LEFT, **r} for r in rows] + [{"Input": RIGHT, **r} for r in other_rows]
+    else:
+        rows = rows + other_rows
     return {"evaluation_results": pd.DataFrame(rows)}
 
 
+def evaluate_rows(scored: pd.DataFrame, port: str = LEFT) -> tuple[Task, list[dict[str, Any]]]:
+    """The task the score columns of `scored` show, and its rows of metrics."""
+    if sc.ASSIGNMENTS in scored.columns:
+        return Task.CLUSTERING, _clustering(scored, port)
+    task, row = evaluate(scored, port)
+    return task, [row]
+
+
 def evaluate(scored: pd.DataFrame, port: str = LEFT) -> tuple[Task, dict[str, Any]]:
-    """The task the score columns of `scored` show, and its metrics.
+    """The task the score columns of `scored` show, and its metrics (not for clustering).
 
     Raises:
         ComponentInputError: no true label, no score columns, or a label unfit for the task.
     """
     label = true_label_column(scored, port)
+    quantiles = _quantile_columns(scored)
+    if quantiles:
+        return Task.QUANTILE_REGRESSION, _quantile(scored, label, quantiles, port)
     task, predicted, probabilities = _score_columns(scored, label, port)
     rows = scored[label].notna() & scored[predicted].notna()
     if not rows.any():
@@ -87,6 +109,8 @@ def true_label_column(scored: pd.DataFrame, port: str = LEFT) -> str:
 
 def _score_columns(scored: pd.DataFrame, label: str, port: str) -> tuple[Task, str, list[str]]:
     columns = set(map(str, scored.columns))
+    if {sc.ANOMALY_SCORED_LABELS, sc.ANOMALY_SCORED_PROBABILITIES} <= columns:
+        return Task.ANOMALY_DETECTION, sc.ANOMALY_SCORED_LABELS, [sc.ANOMALY_SCORED_PROBABILITIES]
     if {sc.BINARY_SCORED_LABELS, sc.BINARY_SCORED_PROBABILITIES} <= columns:
         return Task.BINARY, sc.BINARY_SCORED_LABELS, [sc.BINARY_SCORED_PROBABILITIES]
     if sc.MULTICLASS_SCORED_LABELS in columns:
@@ -105,6 +129,53 @@ def _score_columns(scored: pd.DataFrame, label: str, port: str) -> tuple[Task, s
     if per_class or not numeric:
         return Task.MULTICLASS, sc.SCORED_LABELS, sorted(per_class)
     return Task.REGRESSION, sc.SCORED_LABELS, []
+
+
+def _clustering(scored: pd.DataFrame, port: str) -> list[dict[str, Any]]:
+    distance = [c for c in scored.columns if str(c).startswith(sc.DISTANCE_PREFIX)]
+    numbers = sorted(int(str(c)[len(sc.DISTANCE_PREFIX):]) for c in distance
+                     if str(c)[len(sc.DISTANCE_PREFIX):].isdigit())
+    if not numbers or numbers != list(range(len(numbers))):
+        raise ComponentInputError(
+            f"'{port}' has cluster assignments but not the distance columns "
+            f"'{sc.distance_column(0)}', '{sc.distance_column(1)}', ... that Assign Data to "
+            f"Clusters adds; got columns: {', '.join(map(str, scored.columns))}.")
+    columns = [sc.distance_column(k) for k in numbers]
+    data = scored[scored[sc.ASSIGNMENTS].notna()]
+    assignments = conversions.to_double(data[sc.ASSIGNMENTS], sc.ASSIGNMENTS).to_numpy()
+    if len(assignments) and (assignments.min() < 0 or assignments.max() >= len(numbers)
+                             or not np.all(assignments == assignments.round())):
+        raise ComponentInputError(
+            f"'{port}': column '{sc.ASSIGNMENTS}' must hold cluster numbers 0 to "
+            f"{len(numbers) - 1}.")
+    distances = np.column_stack([conversions.to_double(data[c], c).to_numpy() for c in columns])
+    return clustering_metrics(assignments.astype(np.int64), distances)
+
+
+def _quantile_columns(scored: pd.DataFrame) -> dict[float, str]:
+    found = {}
+    for column in map(str, scored.columns):
+        if column.startswith(sc.QUANTILE_PREFIX):
+            try:
+                found[float(column[len(sc.QUANTILE_PREFIX):])] = column
+            except ValueError:
+                continue
+    return dict(sorted(found.items()))
+
+
+def _quantile(scored: pd.DataFrame, label: str, quantiles: dict[float, str],
+              port: str) -> dict[str, Any]:
+    _require_numeric_label(scored, label, port)
+    rows = scored[label].notna()
+    for column in quantiles.values():
+        rows &= scored[column].notna()
+    if not rows.any():
+        raise ComponentInputError(
+            f"'{port}' has no rows with both a true label ('{label}') and quantile scores.")
+    data = scored[rows]
+    actual = conversions.to_double(data[label], label).to_numpy()
+    return quantile_metrics(actual, {q: conversions.to_double(data[c], c).to_numpy()
+                                     for q, c in quantiles.items()})
 
 
 def _require_numeric_label(scored: pd.DataFrame, label: str, port: str) -> None:
@@ -134,5 +205,4 @@ def _positive_class(actual: np.ndarray, said: np.ndarray, chances: np.ndarray) -
 
 
 def _task_name(task: Task) -> str:
-    return {Task.REGRESSION: "regression", Task.BINARY: "binary classification",
-            Task.MULTICLASS: "multiclass classification"}[Task(task)]
+    return Task(task).value.replace("_", " ")

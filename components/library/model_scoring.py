@@ -27,6 +27,12 @@ def score_model(trained_model: TrainedModel, dataset: pd.DataFrame, *,
     """Score predictions for a trained classification or regression model."""
     model = expect_instance(trained_model, TrainedModel, "Trained model",
                             "a model trained by Train Model")
+    return {"scored_dataset": score(model, dataset, append_score_columns)}
+
+
+def score(model: TrainedModel, dataset: pd.DataFrame, append_score_columns: bool = True
+          ) -> pd.DataFrame:
+    """`dataset` (or only its label) with the model's score columns, roles set for Evaluate."""
     scores = model.predict_frame(dataset)
     label = model.label_column if model.label_column in dataset.columns else None
     if append_score_columns:
@@ -41,7 +47,7 @@ def score_model(trained_model: TrainedModel, dataset: pd.DataFrame, *,
         roles.update({c: metadata.FEATURE for c, r in metadata.roles(scored).items()
                       if r == metadata.LABEL})
         roles[label] = metadata.LABEL
-    return {"scored_dataset": metadata.with_roles(scored, roles)}
+    return metadata.with_roles(scored, roles)
 
 
 @component(

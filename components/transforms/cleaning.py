@@ -7,18 +7,20 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, ClassVar
 
+import numpy as np
 import pandas as pd
 
 from components import conversions, metadata
 from components.errors import ComponentInputError
 from components.transforms.base import require_columns
+from components.transforms.imputation import PpcaImputer, fit_mice
 
 # The designer names an indicator column "<column>_IsMissing".
 INDICATOR_SUFFIX = "_IsMissing"
 
 
 class CleaningMode(StrEnum):
-    """The designer's cleaning modes (its hidden MICE and PCA modes are not offered)."""
+    """The designer's cleaning modes, including its hidden (Alpha) MICE and PCA modes."""
 
     CUSTOM = "Custom substitution value"
     MEAN = "Replace with mean"
@@ -26,14 +28,19 @@ class CleaningMode(StrEnum):
     MODE = "Replace with mode"
     REMOVE_ROW = "Remove entire row"
     REMOVE_COLUMN = "Remove entire column"
+    MICE = "Replace using MICE"
+    PPCA = "Replace using Probabilistic PCA"
 
 
 _UNSUITED = object()  # marks a replacement value that does not suit a column
 STATISTIC_MODES = (CleaningMode.MEAN, CleaningMode.MEDIAN, CleaningMode.MODE)
+MODEL_MODES = (CleaningMode.MICE, CleaningMode.PPCA)
 # Which column types each statistic applies to (clean-missing-data.md).
 _ALLOWED_TYPES = {
     CleaningMode.MEAN: ("Integer", "Double", "Boolean"),
     CleaningMode.MEDIAN: ("Integer", "Double"),
+    CleaningMode.MICE: ("Integer", "Double", "Boolean"),
+    CleaningMode.PPCA: ("Integer", "Double", "Boolean"),
 }
 
 
@@ -50,6 +57,8 @@ class MissingValueCleaner:
             training data and reused as is on new rows.
         dropped: columns removed (Remove entire column, or all-missing columns under Remove).
         indicators: whether to append a boolean `<column>_IsMissing` per cleaned column.
+        imputer: for MICE and Probabilistic PCA, the model fitted on `columns` jointly (a
+            scikit-learn IterativeImputer or a PpcaImputer); `replacements` is then empty.
     """
 
     name: ClassVar[str] = "Clean Missing Data"
@@ -59,17 +68,19 @@ class MissingValueCleaner:
     replacements: tuple[Any, ...] = ()
     dropped: tuple[str, ...] = ()
     indicators: bool = False
+    imputer: Any = None
 
     @classmethod
     def fit(cls, df: pd.DataFrame, columns: Sequence[str], *, mode: str, min_ratio: float = 0.0,
             max_ratio: float = 1.0, replacement_value: str = "0", indicators: bool = False,
-            remove_all_missing: bool = True) -> MissingValueCleaner:
+            remove_all_missing: bool = True, iterations: int = 5) -> MissingValueCleaner:
         """Decide, from `df`, which columns to clean and with which values.
 
         A column is cleaned when its ratio of missing values is within [min_ratio, max_ratio].
         Remove entire column removes only such columns that do have missing values; a custom
         value must suit every such column that has missing values (complete columns it does
-        not suit are left alone).
+        not suit are left alone). MICE and Probabilistic PCA model the cleaned columns
+        jointly for `iterations` rounds.
 
         Raises:
             ComponentInputError: a column's type does not suit the mode or the replacement value.
@@ -81,8 +92,14 @@ class MissingValueCleaner:
             return cls(mode.value, (), dropped=tuple(c for c in targets if ratios[c] > 0))
         all_missing = [c for c in targets if len(df) and ratios[c] == 1.0]
         dropped: list[str] = []
-        if mode in (*STATISTIC_MODES, CleaningMode.REMOVE_ROW) and remove_all_missing:
+        if mode in (*STATISTIC_MODES, *MODEL_MODES, CleaningMode.REMOVE_ROW) \
+                and remove_all_missing:
             dropped = all_missing
+        if mode in MODEL_MODES:
+            targets = [c for c in targets if c not in all_missing]
+            _check_types(df, targets, mode)
+            imputer = _fit_model(df, targets, mode, iterations) if targets else None
+            return cls(mode.value, tuple(targets), (), tuple(dropped), indicators, imputer)
         if mode in STATISTIC_MODES:
             # An all-missing column has no statistic: it is dropped (Remove) or kept as is.
             targets = [c for c in targets if c not in all_missing]
@@ -112,12 +129,44 @@ class MissingValueCleaner:
             keep = ~out[list(self.columns)].isna().any(axis=1)
             return metadata.keep_metadata(df, out[keep].reset_index(drop=True))
         missing = {c: out[c].isna() for c in self.columns}
-        for column, value in zip(self.columns, self.replacements, strict=True):
-            out[column] = _fill(out[column], value)
+        if self.imputer is not None:
+            out = _impute(out, self.columns, self.imputer)
+        else:
+            for column, value in zip(self.columns, self.replacements, strict=True):
+                out[column] = _fill(out[column], value)
         if self.indicators:
             for column in self.columns:
                 out[f"{column}{INDICATOR_SUFFIX}"] = missing[column].to_numpy(dtype=bool)
         return metadata.keep_metadata(df, out)
+
+
+def _fit_model(df: pd.DataFrame, columns: list[str], mode: CleaningMode,
+               iterations: int) -> Any:
+    values = np.column_stack([conversions.to_double(df[c], c).to_numpy() for c in columns])
+    if mode is CleaningMode.MICE:
+        return fit_mice(values, iterations)
+    return PpcaImputer.fit(values, iterations)
+
+
+def _impute(out: pd.DataFrame, columns: Sequence[str], imputer: Any) -> pd.DataFrame:
+    values = np.column_stack([conversions.to_double(out[c], c).to_numpy() for c in columns])
+    if not np.isnan(values).any():
+        return out
+    filled = imputer.transform(values)
+    for index, column in enumerate(columns):
+        gaps = np.isnan(values[:, index])
+        if not gaps.any():
+            continue
+        series = out[column]
+        if metadata.column_type(series) == "Boolean":
+            out[column] = series.astype("boolean").where(~gaps, pd.Series(
+                filled[:, index] >= 0.5, index=series.index))
+        elif metadata.column_type(series) == "Integer":
+            out[column] = series.astype("Float64").where(~gaps, pd.Series(
+                filled[:, index], index=series.index))
+        else:
+            out[column] = series.where(~gaps, pd.Series(filled[:, index], index=series.index))
+    return out
 
 
 def _check_types(df: pd.DataFrame, columns: list[str], mode: CleaningMode) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -11,6 +12,7 @@ import pytest
 from threadpoolctl import threadpool_limits
 
 from components import get, metadata
+from jobs.runtime import StepRuntime
 
 ROWS = 24
 
@@ -48,11 +50,22 @@ def table() -> pd.DataFrame:
 
 
 @pytest.fixture
-def run() -> Callable[..., dict[str, Any]]:
-    """Run a registered component: run(component_id, inputs, **params) -> outputs."""
+def step_runtime(tmp_path: Path) -> StepRuntime:
+    """The runner's real runtime, with empty import and export folders under tmp_path."""
+    (tmp_path / "imports").mkdir()
+    (tmp_path / "exports").mkdir()
+    return StepRuntime(tmp_path / "imports", tmp_path / "exports")
+
+
+@pytest.fixture
+def run(step_runtime: StepRuntime) -> Callable[..., dict[str, Any]]:
+    """Run a registered component: run(component_id, inputs, **params) -> outputs.
+
+    Components that declare needs (SQL, import, export) get `step_runtime`.
+    """
     def run_component(component_id: str, inputs: dict[str, Any] | None = None,
                       **params: Any) -> dict[str, Any]:
-        return get(component_id).run(inputs or {}, params)
+        return get(component_id).run(inputs or {}, params, step_runtime)
 
     return run_component
 

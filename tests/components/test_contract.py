@@ -1,7 +1,9 @@
 """The contract every registered component must meet (STYLE.md 3.2).
 
 A new component gets these checks for free; it only needs an entry in REQUIRED_PARAMS when it
-has required parameters without defaults, or in SCORED_INPUTS when it reads scored data.
+has required parameters without defaults, in SCORED_INPUTS when it reads scored data, or in
+COMPLETE_INPUTS when it refuses missing values. Components with needs run with the runner's
+real StepRuntime, whose import folder holds the fixture table as fixture.csv.
 """
 
 from __future__ import annotations
@@ -12,15 +14,18 @@ from collections.abc import Callable
 from typing import Any
 
 import joblib
+import numpy as np
 import pandas as pd
 import pytest
 
 from components import all_components, metadata
 from components.columns import by_names
 from components.learners import Learner, Task, TrainedModel
+from components.recommender import SvdRecommender
 from components.registry import CATEGORIES, Component
 from components.spec import ComponentSpec, PortKind
 from components.transforms import Transformation
+from jobs.runtime import StepRuntime
 
 COMPONENTS = all_components()
 IDS = [c.spec.id for c in COMPONENTS]
@@ -30,11 +35,32 @@ REQUIRED_PARAMS: dict[str, dict[str, Any]] = {
     "select_columns_in_dataset": {"columns": by_names("make", "price")},
     "normalize_data": {"columns": by_names("horsepower", "doors")},
     "edit_metadata": {"columns": by_names("make"), "categorical": "Categorical"},
+    "enter_data_manually": {"data": "make,price\naudi,1200\nbmw,1500\n"},
+    "import_data": {"location": "fixture.csv"},
+    "export_data": {"path": "contract/fixture.csv"},
+    "join_data": {"left_keys": by_names("make"), "right_keys": by_names("make")},
+    "apply_math_operation": {"columns": by_names("horsepower", "doors")},
+    "clip_values": {"columns": by_names("horsepower")},
+    "convert_to_indicator_values": {"columns": by_names("body")},
+    "group_data_into_bins": {"columns": by_names("horsepower")},
+    "remove_duplicate_rows": {"key_columns": by_names("make", "body")},
+    "smote": {"label_column": "expensive"},
+    "filter_based_feature_selection": {"target_column": "price", "desired_features": 2},
+    "preprocess_text": {"text_column": "make"},
+    "extract_n_gram_features_from_text": {"text_column": "make",
+                                          "min_document_frequency": 1},
+    "feature_hashing": {"columns": by_names("make"), "bits": 4},
+    "latent_dirichlet_allocation": {"columns": by_names("make", "expensive"), "passes": 3},
 }
+# Components that refuse missing values get the fixture table without its incomplete rows.
+COMPLETE_INPUTS = {"smote"}
 # Components whose dataset input must be the output of Score Model.
 SCORED_INPUTS = {"evaluate_model"}
 # The fixture column each kind of learner is trained to predict.
-LABELS = {Task.REGRESSION: "price", Task.BINARY: "expensive", Task.MULTICLASS: "make"}
+LABELS = {Task.REGRESSION: "price", Task.BINARY: "expensive", Task.MULTICLASS: "make",
+          Task.QUANTILE_REGRESSION: "price"}
+# Learners trained without a label (Train Clustering / Anomaly Detection Model).
+UNSUPERVISED = (Task.CLUSTERING, Task.ANOMALY_DETECTION)
 
 # The designer's display names and palette categories (REFERENCE.md 1.1-1.4).
 DESIGNER = {
@@ -51,6 +77,120 @@ DESIGNER = {
     "evaluate_model": ("Evaluate Model", "Model Scoring and Evaluation"),
     "apply_transformation": ("Apply Transformation", "Model Scoring and Evaluation"),
 }
+# The data, feature selection, statistics and text components of issue 4, part A.
+DATA_AND_TEXT = {
+    "enter_data_manually": ("Enter Data Manually", "Data Input and Output"),
+    "import_data": ("Import Data", "Data Input and Output"),
+    "export_data": ("Export Data", "Data Input and Output"),
+    "add_columns": ("Add Columns", "Data Transformation"),
+    "add_rows": ("Add Rows", "Data Transformation"),
+    "apply_math_operation": ("Apply Math Operation", "Data Transformation"),
+    "apply_sql_transformation": ("Apply SQL Transformation", "Data Transformation"),
+    "clip_values": ("Clip Values", "Data Transformation"),
+    "convert_to_csv": ("Convert to CSV", "Data Transformation"),
+    "convert_to_dataset": ("Convert to Dataset", "Data Transformation"),
+    "convert_to_indicator_values": ("Convert to Indicator Values", "Data Transformation"),
+    "group_data_into_bins": ("Group Data into Bins", "Data Transformation"),
+    "join_data": ("Join Data", "Data Transformation"),
+    "partition_and_sample": ("Partition and Sample", "Data Transformation"),
+    "remove_duplicate_rows": ("Remove Duplicate Rows", "Data Transformation"),
+    "smote": ("SMOTE", "Data Transformation"),
+    "select_columns_transform": ("Select Columns Transform", "Data Transformation"),
+    "filter_based_feature_selection": ("Filter Based Feature Selection", "Feature Selection"),
+    "summarize_data": ("Summarize Data", "Statistical Functions"),
+    "preprocess_text": ("Preprocess Text", "Text Analytics"),
+    "extract_n_gram_features_from_text": ("Extract N-Gram Features from Text",
+                                          "Text Analytics"),
+    "feature_hashing": ("Feature Hashing", "Text Analytics"),
+    "latent_dirichlet_allocation": ("Latent Dirichlet Allocation", "Text Analytics"),
+}
+
+
+# The model, Python and recommendation components of issue 4, part B.
+MODELS_AND_PYTHON = {
+    "decision_forest_regression": ("Decision Forest Regression", "Regression"),
+    "fast_forest_quantile_regression": ("Fast Forest Quantile Regression", "Regression"),
+    "neural_network_regression": ("Neural Network Regression", "Regression"),
+    "poisson_regression": ("Poisson Regression", "Regression"),
+    "k_means_clustering": ("K-Means Clustering", "Clustering"),
+    "multiclass_boosted_decision_tree": ("Multiclass Boosted Decision Tree", "Classification"),
+    "multiclass_decision_forest": ("Multiclass Decision Forest", "Classification"),
+    "multiclass_logistic_regression": ("Multiclass Logistic Regression", "Classification"),
+    "multiclass_neural_network": ("Multiclass Neural Network", "Classification"),
+    "one_vs_all_multiclass": ("One-vs-All Multiclass", "Classification"),
+    "one_vs_one_multiclass": ("One-vs-One Multiclass", "Classification"),
+    "two_class_averaged_perceptron": ("Two-Class Averaged Perceptron", "Classification"),
+    "two_class_boosted_decision_tree": ("Two-Class Boosted Decision Tree", "Classification"),
+    "two_class_decision_forest": ("Two-Class Decision Forest", "Classification"),
+    "two_class_neural_network": ("Two-Class Neural Network", "Classification"),
+    "two_class_support_vector_machine": ("Two-Class Support Vector Machine", "Classification"),
+    "tune_model_hyperparameters": ("Tune Model Hyperparameters", "Model Training"),
+    "train_clustering_model": ("Train Clustering Model", "Model Training"),
+    "cross_validate_model": ("Cross Validate Model", "Model Scoring and Evaluation"),
+    "assign_data_to_clusters": ("Assign Data to Clusters", "Model Scoring and Evaluation"),
+    "permutation_feature_importance": ("Permutation Feature Importance", "Feature Selection"),
+    "execute_python_script": ("Execute Python Script", "Python Language"),
+    "pca_based_anomaly_detection": ("PCA-Based Anomaly Detection", "Anomaly Detection"),
+    "train_anomaly_detection_model": ("Train Anomaly Detection Model", "Anomaly Detection"),
+    "train_svd_recommender": ("Train SVD Recommender", "Recommendation"),
+    "score_svd_recommender": ("Score SVD Recommender", "Recommendation"),
+    "evaluate_recommender": ("Evaluate Recommender", "Recommendation"),
+}
+
+
+def ratings() -> pd.DataFrame:
+    """User-item-rating triples for the recommendation components."""
+    rng = np.random.default_rng(3)
+    return pd.DataFrame({"user": rng.choice(["ann", "bob", "cy", "di"], 40),
+                         "item": rng.choice(["i1", "i2", "i3", "i4", "i5"], 40),
+                         "rating": rng.integers(1, 6, 40)})
+
+
+def _trained(run: Callable[..., dict[str, Any]], trainer: str, learner: str,
+             table: pd.DataFrame, **params: Any) -> Any:
+    model = run(learner)["untrained_model"]
+    return run(trainer, {"untrained_model": model, "dataset": table}, **params)["trained_model"]
+
+
+def _recommender_inputs(run: Callable[..., dict[str, Any]]) -> dict[str, Any]:
+    model = run("train_svd_recommender", {"training_dataset": ratings()},
+                factors=4, iterations=3)["trained_model"]
+    return {"trained_model": model, "dataset_to_score": ratings()}
+
+
+# Components whose inputs must come from particular upstream components: id -> builder.
+SPECIAL_INPUTS: dict[str, Callable[[pd.DataFrame, Callable[..., dict[str, Any]]],
+                                   dict[str, Any]]] = {
+    "train_clustering_model": lambda table, run: {
+        "untrained_model": run("k_means_clustering")["untrained_model"], "dataset": table},
+    "assign_data_to_clusters": lambda table, run: {
+        "trained_model": _trained(run, "train_clustering_model", "k_means_clustering", table),
+        "dataset": table},
+    "train_anomaly_detection_model": lambda table, run: {
+        "untrained_model": run("pca_based_anomaly_detection")["untrained_model"],
+        "dataset": table},
+    "one_vs_all_multiclass": lambda table, run: {
+        "untrained_model": run("two_class_logistic_regression")["untrained_model"]},
+    "one_vs_one_multiclass": lambda table, run: {
+        "untrained_model": run("two_class_logistic_regression")["untrained_model"]},
+    "permutation_feature_importance": lambda table, run: {
+        "trained_model": _trained(run, "train_model", "two_class_logistic_regression",
+                                  table, label_column="expensive"), "test_data": table},
+    "train_svd_recommender": lambda table, run: {"training_dataset": ratings()},
+    "score_svd_recommender": lambda table, run: _recommender_inputs(run),
+    "evaluate_recommender": lambda table, run: {
+        "test_dataset": ratings(),
+        "scored_dataset": run("score_svd_recommender", _recommender_inputs(run))[
+            "scored_dataset"]},
+}
+
+
+def fit_learner(learner: Learner, table: pd.DataFrame) -> TrainedModel:
+    """Train an untrained model the way its trainer component does."""
+    if learner.task in UNSUPERVISED:
+        return learner.fit_unsupervised(table, [c for c in table.columns if c != "price"])
+    label = LABELS[Task(learner.task)]
+    return learner.fit(metadata.with_roles(table, {label: metadata.LABEL}), label)
 
 
 def round_trip(value: Any) -> Any:
@@ -74,10 +214,15 @@ def upstream(table: pd.DataFrame, run: Callable[..., dict[str, Any]]) -> dict[Po
 def inputs_for(component: Component, upstream: dict[PortKind, Any],
                run: Callable[..., dict[str, Any]]) -> dict[str, Any]:
     inputs = {port.name: upstream[port.kind] for port in component.spec.inputs}
+    if component.spec.id in COMPLETE_INPUTS:
+        inputs = {name: value.dropna().reset_index(drop=True)
+                  if isinstance(value, pd.DataFrame) else value for name, value in inputs.items()}
     if component.spec.id in SCORED_INPUTS:
         scored = run("score_model", {"trained_model": upstream[PortKind.TRAINED_MODEL],
                                      "dataset": upstream[PortKind.DATASET]})["scored_dataset"]
         inputs = {port.name: scored for port in component.spec.inputs}
+    if component.spec.id in SPECIAL_INPUTS:
+        inputs = SPECIAL_INPUTS[component.spec.id](upstream[PortKind.DATASET], run)
     return inputs
 
 
@@ -85,6 +230,25 @@ def test_all_twelve_designer_components_are_registered() -> None:
     """Every component of this issue is registered under its designer name and category."""
     registered = {c.spec.id: (c.spec.name, c.spec.category) for c in COMPONENTS}
     assert {cid: registered.get(cid) for cid in DESIGNER} == DESIGNER
+
+
+def test_model_and_python_components_are_registered() -> None:
+    """Part B's learners, trainers, evaluators, Python and recommenders are registered."""
+    registered = {c.spec.id: (c.spec.name, c.spec.category) for c in COMPONENTS}
+    assert {cid: registered.get(cid) for cid in MODELS_AND_PYTHON} == MODELS_AND_PYTHON
+
+
+def test_data_and_text_components_are_registered() -> None:
+    """Part A's data, feature-selection, statistics and text components are registered."""
+    registered = {c.spec.id: (c.spec.name, c.spec.category) for c in COMPONENTS}
+    assert {cid: registered.get(cid) for cid in DATA_AND_TEXT} == DATA_AND_TEXT
+
+
+@pytest.fixture
+def runtime(step_runtime: StepRuntime, table: pd.DataFrame) -> StepRuntime:
+    """The runner's runtime, with the fixture table as fixture.csv in its import folder."""
+    table.to_csv(step_runtime.import_root / "fixture.csv", index=False)
+    return step_runtime
 
 
 @pytest.mark.parametrize("component", COMPONENTS, ids=IDS)
@@ -108,13 +272,14 @@ def test_defaults_satisfy_their_constraints(component: Component) -> None:
 
 @pytest.mark.parametrize("component", COMPONENTS, ids=IDS)
 def test_run_returns_declared_outputs(component: Component, upstream: dict[PortKind, Any],
-                                      run: Callable[..., dict[str, Any]]) -> None:
+                                      run: Callable[..., dict[str, Any]],
+                                      runtime: StepRuntime) -> None:
     """A run on the fixture table returns each declared output, of its declared kind."""
     inputs = inputs_for(component, upstream, run)
-    outputs = component.run(inputs, REQUIRED_PARAMS.get(component.spec.id, {}))
+    outputs = component.run(inputs, REQUIRED_PARAMS.get(component.spec.id, {}), runtime)
     assert set(outputs) == {port.name for port in component.spec.outputs}
     expected_types = {PortKind.DATASET: pd.DataFrame, PortKind.UNTRAINED_MODEL: Learner,
-                      PortKind.TRAINED_MODEL: TrainedModel,
+                      PortKind.TRAINED_MODEL: (TrainedModel, SvdRecommender),
                       PortKind.TRANSFORMATION: Transformation}
     for port in component.spec.outputs:
         assert isinstance(outputs[port.name], expected_types[port.kind]), port.name
@@ -126,12 +291,13 @@ def test_run_returns_declared_outputs(component: Component, upstream: dict[PortK
 @pytest.mark.parametrize("component", COMPONENTS, ids=IDS)
 def test_model_outputs_survive_pickling(component: Component, table: pd.DataFrame,
                                         upstream: dict[PortKind, Any],
-                                        run: Callable[..., dict[str, Any]]) -> None:
+                                        run: Callable[..., dict[str, Any]],
+                                        runtime: StepRuntime) -> None:
     """Models and transformations reload with joblib and then behave identically."""
     params = dict(REQUIRED_PARAMS.get(component.spec.id, {}))
     if component.spec.param("seed") is not None:
         params["seed"] = 1  # so that two fits of the same learner must agree
-    outputs = component.run(inputs_for(component, upstream, run), params)
+    outputs = component.run(inputs_for(component, upstream, run), params, runtime)
     for port in component.spec.outputs:
         original = outputs[port.name]
         if port.kind is PortKind.DATASET:
@@ -143,20 +309,19 @@ def test_model_outputs_survive_pickling(component: Component, table: pd.DataFram
         elif port.kind is PortKind.TRANSFORMATION:
             pd.testing.assert_frame_equal(restored.apply(table), original.apply(table))
         else:
-            label = LABELS[Task(original.task)]
-            data = metadata.with_roles(table, {label: metadata.LABEL})
-            pd.testing.assert_frame_equal(restored.fit(data, label).predict_frame(table),
-                                          original.fit(data, label).predict_frame(table))
+            pd.testing.assert_frame_equal(fit_learner(restored, table).predict_frame(table),
+                                          fit_learner(original, table).predict_frame(table))
 
 
 @pytest.mark.parametrize("component", COMPONENTS, ids=IDS)
 def test_model_outputs_load_safely_with_skops(component: Component, table: pd.DataFrame,
                                               upstream: dict[PortKind, Any],
-                                              run: Callable[..., dict[str, Any]]) -> None:
+                                              run: Callable[..., dict[str, Any]],
+                                              runtime: StepRuntime) -> None:
     """Models and transformations also survive skops, the safe format, with few trusted types."""
     sio = pytest.importorskip("skops.io")
     outputs = component.run(inputs_for(component, upstream, run),
-                            REQUIRED_PARAMS.get(component.spec.id, {}))
+                            REQUIRED_PARAMS.get(component.spec.id, {}), runtime)
     for port in component.spec.outputs:
         if port.kind in (PortKind.TRAINED_MODEL, PortKind.TRANSFORMATION):
             data = sio.dumps(outputs[port.name])

@@ -1,0 +1,175 @@
+"""Add Columns, Add Rows and Join Data: combine two datasets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from components import columns as column_selector
+from components import metadata
+from components.errors import ComponentInputError
+from components.registry import component
+from components.spec import Param, ParamType, Port, PortKind
+
+INNER, LEFT_OUTER, FULL_OUTER, LEFT_SEMI = (
+    "Inner Join", "Left Outer Join", "Full Outer Join", "Left Semi-Join")
+# A right column whose name the left dataset already uses gets this suffix.
+RIGHT_SUFFIX = " (right)"
+_LEFT_ROW, _RIGHT_ROW = "__flowbench_left_row", "__flowbench_right_row"
+
+
+@component(
+    id="add_columns", name="Add Columns", category="Data Transformation",
+    inputs=[Port("left_dataset", PortKind.DATASET, "Left dataset"),
+            Port("right_dataset", PortKind.DATASET, "Right dataset")],
+    outputs=[Port("combined_dataset", PortKind.DATASET, "Combined dataset")],
+)
+def add_columns(left_dataset: pd.DataFrame, right_dataset: pd.DataFrame) -> dict[str, Any]:
+    """Add a set of columns from one dataset to another, row by row.
+
+    Both datasets must have the same number of rows. A right column whose name the left
+    dataset already has is renamed '<name> (right)'.
+    """
+    if len(left_dataset) != len(right_dataset):
+        raise ComponentInputError(
+            f"Add Columns needs datasets with the same number of rows; the left dataset has "
+            f"{len(left_dataset)} and the right dataset {len(right_dataset)}.")
+    right = right_dataset.rename(columns=_clash_names(left_dataset, right_dataset.columns))
+    combined = pd.concat([left_dataset.reset_index(drop=True), right.reset_index(drop=True)],
+                         axis=1)
+    return {"combined_dataset": _roles_from(combined, (left_dataset, {}),
+                                            (right_dataset, _clash_names(left_dataset,
+                                                                         right_dataset.columns)))}
+
+
+@component(
+    id="add_rows", name="Add Rows", category="Data Transformation",
+    inputs=[Port("dataset1", PortKind.DATASET, "Dataset1"),
+            Port("dataset2", PortKind.DATASET, "Dataset2")],
+    outputs=[Port("results_dataset", PortKind.DATASET, "Results dataset")],
+)
+def add_rows(dataset1: pd.DataFrame, dataset2: pd.DataFrame) -> dict[str, Any]:
+    """Append the rows of the second dataset to the end of the first.
+
+    Columns are matched by name and keep the first dataset's order; a column that only one
+    dataset has is missing in the other's rows. Categorical columns stay categorical with the
+    union of both sets of categories.
+    """
+    order = list(dataset1.columns) + [c for c in dataset2.columns if c not in dataset1.columns]
+    combined = pd.concat([dataset1, dataset2], ignore_index=True)[order]
+    for column in order:
+        parts = [d[column] for d in (dataset1, dataset2) if column in d.columns]
+        if any(metadata.is_categorical(p) for p in parts):
+            categories = pd.Index([])
+            for part in parts:
+                values = part.cat.categories if metadata.is_categorical(part) else \
+                    pd.Index(part.dropna().unique())
+                categories = categories.append(values[~values.isin(categories)])
+            combined[column] = pd.Categorical(combined[column].astype(object),
+                                              categories=categories)
+    return {"results_dataset": metadata.keep_metadata(dataset1, combined)}
+
+
+@component(
+    id="join_data", name="Join Data", category="Data Transformation",
+    inputs=[Port("left_dataset", PortKind.DATASET, "Left dataset"),
+            Port("right_dataset", PortKind.DATASET, "Right dataset")],
+    outputs=[Port("results_dataset", PortKind.DATASET, "Results dataset")],
+    params=[
+        Param("left_keys", ParamType.COLUMNS, "Join key columns for L", required=True),
+        Param("right_keys", ParamType.COLUMNS, "Join key columns for R", required=True,
+              help="As many columns as for L, in the same order."),
+        Param("match_case", ParamType.BOOL, "Match case", default=True,
+              help="Unchecked: text keys match regardless of case."),
+        Param("join_type", ParamType.CHOICE, "Join type", default=INNER,
+              choices=(INNER, LEFT_OUTER, FULL_OUTER, LEFT_SEMI)),
+        Param("keep_right_keys", ParamType.BOOL, "Keep right key columns in joined table",
+              default=True, visible_if={"join_type": (INNER, LEFT_OUTER, FULL_OUTER)}),
+    ],
+)
+def join_data(left_dataset: pd.DataFrame, right_dataset: pd.DataFrame, *,
+              left_keys: dict[str, Any], right_keys: dict[str, Any], match_case: bool,
+              join_type: str, keep_right_keys: bool) -> dict[str, Any]:
+    """Join two datasets on key columns, as a database join does.
+
+    A row whose key holds a missing value never matches (unlike pandas' default). Left rows
+    keep their order; right columns whose names the left dataset has get ' (right)' appended.
+    """
+    lkeys = column_selector.resolve(left_dataset, left_keys)
+    rkeys = column_selector.resolve(right_dataset, right_keys)
+    if not lkeys or len(lkeys) != len(rkeys):
+        raise ComponentInputError(
+            f"Join Data needs the same number of key columns on both sides (at least one); got "
+            f"{len(lkeys)} for L ({', '.join(lkeys)}) and {len(rkeys)} for R "
+            f"({', '.join(rkeys)}).")
+    left = _key_frame(left_dataset, lkeys, match_case, _LEFT_ROW)
+    right = _key_frame(right_dataset, rkeys, match_case, _RIGHT_ROW)
+    keys = [f"k{i}" for i in range(len(lkeys))]
+    how = {INNER: "inner", LEFT_OUTER: "left", FULL_OUTER: "outer", LEFT_SEMI: "inner"}[join_type]
+    pairs = left.dropna(subset=keys).merge(right.dropna(subset=keys), on=keys, how="inner",
+                                           sort=False)[[_LEFT_ROW, _RIGHT_ROW]]
+    if join_type == LEFT_SEMI:
+        matched = np.sort(pairs[_LEFT_ROW].unique())
+        out = left_dataset.iloc[matched].reset_index(drop=True)
+        return {"results_dataset": metadata.keep_metadata(left_dataset, out)}
+    pairs = pairs.sort_values([_LEFT_ROW, _RIGHT_ROW], kind="stable")
+    if how in ("left", "outer"):
+        unmatched = np.setdiff1d(np.arange(len(left_dataset)), pairs[_LEFT_ROW])
+        pairs = pd.concat([pairs, pd.DataFrame({_LEFT_ROW: unmatched})]).sort_values(
+            _LEFT_ROW, kind="stable")
+    if how == "outer":
+        unmatched = np.setdiff1d(np.arange(len(right_dataset)), pairs[_RIGHT_ROW].dropna())
+        pairs = pd.concat([pairs, pd.DataFrame({_RIGHT_ROW: unmatched})])
+    right_part = right_dataset if keep_right_keys else right_dataset.drop(columns=rkeys)
+    renames = _clash_names(left_dataset, right_part.columns)
+    out = pd.concat([_take(left_dataset, pairs[_LEFT_ROW]),
+                     _take(right_part, pairs[_RIGHT_ROW]).rename(columns=renames)], axis=1)
+    print(f"Joined {len(left_dataset)} left and {len(right_dataset)} right rows into "
+          f"{len(out)} ({join_type}).")
+    return {"results_dataset": _roles_from(out, (left_dataset, {}), (right_part, renames))}
+
+
+def _key_frame(df: pd.DataFrame, keys: list[str], match_case: bool, row: str) -> pd.DataFrame:
+    frame = pd.DataFrame({row: np.arange(len(df))})
+    for index, column in enumerate(keys):
+        values = df[column].reset_index(drop=True)
+        if metadata.is_categorical(values):
+            values = values.astype(values.cat.categories.dtype)
+        if not match_case and metadata.column_type(values) == "String":
+            values = values.str.lower()
+        frame[f"k{index}"] = values.astype(object).where(values.notna(), None)
+    return frame
+
+
+def _take(df: pd.DataFrame, positions: pd.Series) -> pd.DataFrame:
+    """Rows of `df` at `positions`; a missing position gives a row of missing values."""
+    present = positions.notna().to_numpy()
+    if present.all():
+        return df.iloc[positions.astype(int).to_numpy()].reset_index(drop=True)
+    index = np.where(present, positions.fillna(-1).astype(int), -1)
+    padded = df.reset_index(drop=True).reindex(range(-1, len(df)))
+    return padded.loc[index].reset_index(drop=True)
+
+
+def _clash_names(left: pd.DataFrame, right_columns: pd.Index) -> dict[str, str]:
+    taken = set(map(str, left.columns))
+    renames = {}
+    for column in map(str, right_columns):
+        if column in taken:
+            new = f"{column}{RIGHT_SUFFIX}"
+            while new in taken or new in right_columns:
+                new += RIGHT_SUFFIX
+            renames[column] = new
+            taken.add(new)
+    return renames
+
+
+def _roles_from(out: pd.DataFrame, *sources: tuple[pd.DataFrame, dict[str, str]]) -> pd.DataFrame:
+    roles: dict[str, str] = {}
+    for source, renames in reversed(sources):
+        roles.update({renames.get(c, c): r for c, r in metadata.roles(source).items()})
+    out = out.copy(deep=False)
+    out.attrs = {}
+    return metadata.with_roles(out, roles)

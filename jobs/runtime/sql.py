@@ -1,0 +1,75 @@
+"""Apply SQL Transformation's sandbox: the user's SQL over t1..t3 and nothing else.
+
+Each call opens its own in-memory DuckDB connection with file, network and extension access
+disabled, a memory and thread limit, and the configuration locked so the query cannot lift
+them. A timer thread interrupts a query that runs past the time limit.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import duckdb
+import pandas as pd
+
+from components.errors import ComponentInputError
+from jobs.defaults import SQL_MEMORY_LIMIT, SQL_THREADS, SQL_TIME_LIMIT_S
+
+TABLE_NAMES = ("t1", "t2", "t3")
+# Statement types whose result is rows (PIVOT parses as MULTI).
+_ROW_STATEMENTS = frozenset({"SELECT", "EXPLAIN", "MULTI", "PRAGMA", "CALL", "EXECUTE"})
+
+
+def run_sql(query: str, tables: dict[str, pd.DataFrame], *,
+            time_limit: float = SQL_TIME_LIMIT_S, memory_limit: str = SQL_MEMORY_LIMIT,
+            threads: int = SQL_THREADS) -> pd.DataFrame:
+    """The result of the last statement of `query` (statements separated by ';').
+
+    Raises:
+        ComponentInputError: the query fails (DuckDB's message), touches anything outside the
+            given tables, returns no rows, or runs past `time_limit` seconds.
+    """
+    unknown = sorted(set(tables) - set(TABLE_NAMES))
+    if unknown:
+        raise ValueError(f"tables must be named {TABLE_NAMES}; got {unknown}")
+    connection = _sandbox(memory_limit, threads)
+    timed_out = threading.Event()
+    timer = threading.Timer(time_limit, lambda: (timed_out.set(), connection.interrupt()))
+    try:
+        for name, df in tables.items():
+            connection.register(name, df)
+        timer.start()
+        try:
+            statements = connection.extract_statements(query)
+            if not statements:
+                raise ComponentInputError("The SQL script has no statement.")
+            if statements[-1].type.name not in _ROW_STATEMENTS:
+                raise ComponentInputError(
+                    "The last statement of the SQL script returns no rows; end it with a SELECT.")
+            for statement in statements[:-1]:
+                connection.execute(statement)
+            return connection.execute(statements[-1]).df()
+        except duckdb.Error as exc:
+            if timed_out.is_set():
+                raise ComponentInputError(
+                    f"The SQL script ran longer than the {time_limit:g} s limit and was "
+                    "stopped.") from exc
+            raise ComponentInputError(f"The SQL script failed: {exc}") from exc
+    finally:
+        timer.cancel()
+        connection.close()
+
+
+def _sandbox(memory_limit: str, threads: int) -> duckdb.DuckDBPyConnection:
+    connection = duckdb.connect(":memory:", config={
+        "enable_external_access": False,
+        "autoinstall_known_extensions": False,
+        "autoload_known_extensions": False,
+        "allow_community_extensions": False,
+        # No scanning of Python variables by name: only the registered t1..t3 are visible.
+        "python_enable_replacements": False,
+        "memory_limit": memory_limit,
+        "threads": threads,
+    })
+    connection.execute("SET lock_configuration = true")
+    return connection

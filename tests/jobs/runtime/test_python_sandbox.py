@@ -1,0 +1,80 @@
+"""Tests of the Python sandbox that runs user scripts in a separate, limited process."""
+
+from __future__ import annotations
+
+import io
+import time
+
+import pandas as pd
+import pytest
+
+from components.errors import ComponentInputError
+from jobs.runtime.python import run_python
+
+
+def test_child_cannot_see_workspace_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+    """FLOWBENCH_TOKEN, REDIS_URL and *_KEY variables of the parent are absent in the child."""
+    monkeypatch.setenv("FLOWBENCH_TOKEN", "secret-token")
+    monkeypatch.setenv("REDIS_URL", "redis://secret")
+    monkeypatch.setenv("ENDPOINT_KEY", "secret-key")
+    script = ("import os\n"
+              "def main():\n"
+              "    return sorted(k for k in os.environ if 'TOKEN' in k or 'KEY' in k\n"
+              "                  or k.startswith('FLOWBENCH') or k == 'REDIS_URL')\n")
+    assert run_python(script, "main", [], timeout=60, log=io.StringIO()) == []
+
+
+def test_timeout_kills_an_endless_script() -> None:
+    """A `while True` script is stopped after the time limit with a message saying so."""
+    started = time.monotonic()
+    with pytest.raises(ComponentInputError, match=r"ran longer than 3 s and was stopped"):
+        run_python("def main():\n    while True:\n        pass\n", "main", [], timeout=3,
+                   log=io.StringIO())
+    assert time.monotonic() - started < 30
+
+
+def test_memory_limit_stops_a_huge_allocation() -> None:
+    """Allocating past the address-space limit fails with a clear out-of-memory message."""
+    script = "def main():\n    block = bytearray(4 * 2**30)\n    return len(block)\n"
+    with pytest.raises(ComponentInputError,
+                       match=r"ran out of memory \(limit 1024 MiB\)(.|\n)*line 2, in main"):
+        run_python(script, "main", [], timeout=60, log=io.StringIO(), memory_bytes=2**30)
+
+
+def test_user_traceback_shows_only_their_frames() -> None:
+    """A failing script reports its own file, line and function, not the sandbox's frames."""
+    script = "import pandas as pd\n\ndef azureml_main(a, b):\n    return a['missing'],\n"
+    with pytest.raises(ComponentInputError) as caught:
+        run_python(script, "azureml_main", [pd.DataFrame({"x": [1]}), None], timeout=60,
+                   log=io.StringIO())
+    message = str(caught.value)
+    assert 'File "<script>", line 4, in azureml_main' in message
+    assert "KeyError: 'missing'" in message
+    assert "python_child" not in message
+
+
+def test_printed_output_lands_in_the_log() -> None:
+    """What the script prints is copied into the step log, and the result comes back."""
+    log = io.StringIO()
+    script = "def main(frame):\n    print('rows:', len(frame))\n    return frame.assign(y=1),\n"
+    result = run_python(script, "main", [pd.DataFrame({"x": [1, 2]})], timeout=60, log=log)
+    assert "rows: 2" in log.getvalue()
+    pd.testing.assert_frame_equal(result[0], pd.DataFrame({"x": [1, 2], "y": [1, 1]}))
+
+
+def test_crafted_pickle_results_are_refused() -> None:
+    """A result whose pickle would call a function in the worker is rejected, not run."""
+    script = ("import os\n"
+              "class Sneaky:\n"
+              "    def __reduce__(self):\n"
+              "        return (os.system, ('echo pwned',))\n"
+              "def main():\n"
+              "    return Sneaky()\n")
+    with pytest.raises(ComponentInputError, match=r"other than plain data.*system"):
+        run_python(script, "main", [], timeout=60, log=io.StringIO())
+
+
+def test_missing_entry_point_is_named() -> None:
+    """A script without the function to call says which function it must define."""
+    with pytest.raises(ComponentInputError, match=r"must define a function 'azureml_main'"):
+        run_python("x = 1\n", "azureml_main", [], timeout=60, log=io.StringIO())
