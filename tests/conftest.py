@@ -6,6 +6,7 @@ before use). `.ci/run` starts a server where none answers.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -88,9 +89,15 @@ class Stack:
         return process
 
     def stop(self, name: str, sig: int = signal.SIGTERM) -> None:
+        """Signal a process's group; with SIGKILL also its descendants (an RQ work horse sits in
+        a process group of its own and would outlive its worker)."""
         process = self.processes.pop(name)
         if process.poll() is None:
+            doomed = descendants(process.pid) if sig == signal.SIGKILL else []
             os.killpg(process.pid, sig)
+            for pid in doomed:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
         try:
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
@@ -100,6 +107,22 @@ class Stack:
     def stop_all(self) -> None:
         for name in list(self.processes):
             self.stop(name)
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process below `pid`, read from /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+                children.setdefault(ppid, []).append(int(entry.name))
+    found, stack = [], list(children.get(pid, []))
+    while stack:
+        child = stack.pop()
+        found.append(child)
+        stack.extend(children.get(child, []))
+    return found
 
 
 def _spawn(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
