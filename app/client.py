@@ -17,7 +17,7 @@ from pydantic import TypeAdapter
 
 from app.api.schemas import RunDetail, RunList, ValidateResponse
 from app.settings import Settings, load_settings, read_token
-from storage import Dataset, DatasetVersion, Draft, Experiment, Run, RunStatus
+from storage import Dataset, DatasetVersion, Draft, Experiment, ModelVersion, Run, RunStatus
 
 T = TypeVar("T")
 TERMINAL = {RunStatus.COMPLETED, RunStatus.FAILED, RunStatus.CANCELED}
@@ -192,3 +192,43 @@ class FlowbenchClient:
                 raise ClientError(0, f"Run {run_id} did not finish within {timeout:.0f} s "
                                      f"(status {detail.run.status.value}).")
             time.sleep(poll)
+
+    # -- UI views: templates, models, profiles, compute status, run summaries ----------------
+
+    def templates(self) -> list[dict[str, Any]]:
+        """The sample pipelines (examples/*.json): id, name, description, spec."""
+        return self._request("GET", "/templates").json()
+
+    def draft_from_template(self, template_id: str, name: str | None = None) -> Draft:
+        """A new draft holding a copy of a sample pipeline."""
+        template = self._request("GET", f"/templates/{template_id}").json()
+        return self.create_draft(name or template["name"], template["spec"])
+
+    def models(self) -> list[ModelVersion]:
+        return self._get("/models", list[ModelVersion])
+
+    def register_model(self, name: str, run_id: str, node_id: str,
+                       description: str = "") -> ModelVersion:
+        """Register a completed Train Model step's trained model as the model's next version."""
+        return self._post("/models", ModelVersion, {"name": name, "run_id": run_id,
+                                                    "node_id": node_id,
+                                                    "description": description})
+
+    def dataset_profile(self, name: str, version: int) -> dict[str, Any]:
+        """Summarize Data statistics per column, and a histogram or bar chart per column."""
+        return self._request("GET", f"/datasets/{name}/versions/{version}/profile").json()
+
+    def compute_status(self) -> list[dict[str, Any]]:
+        """Each compute target with its queue depth, failed jobs and workers."""
+        return self._request("GET", "/compute-status").json()
+
+    def run_summaries(self, *, experiment: str | None = None, status: str | None = None,
+                      limit: int = 50, offset: int = 0) -> dict[str, Any]:
+        """A page of runs with durations and key metrics: {"total": n, "runs": [...]}."""
+        params = {k: v for k, v in {"experiment": experiment, "status": status, "limit": limit,
+                                     "offset": offset}.items() if v is not None}
+        return self._request("GET", "/run-summaries", params=params).json()
+
+    def evaluation(self, run_id: str, node_id: str) -> dict[str, Any]:
+        """Chart data of an Evaluate Model step (curves, confusion matrix or residuals)."""
+        return self._request("GET", f"/runs/{run_id}/steps/{node_id}/evaluation").json()

@@ -71,7 +71,9 @@ def create_app(settings: Settings, *, register_samples: bool = True) -> FastAPI:
         return {"status": "ok", "redis": redis_ok}
 
     protected = [Depends(require_token)]
-    for router in (catalog.router, datasets.router, drafts.router, runs.router):
+    from app.api.routes import compute_status, models, profile, run_views, templates
+    for router in (catalog.router, datasets.router, drafts.router, runs.router, models.router,
+                   templates.router, profile.router, compute_status.router, run_views.router):
         app.include_router(router, dependencies=protected)
     _add_error_handlers(app)
     return app

@@ -3,6 +3,21 @@
 import streamlit as st
 
 st.set_page_config(page_title="Flowbench", page_icon=":material/account_tree:", layout="wide")
-navigation = st.navigation([st.Page("pages/home.py", title="Home", icon=":material/home:",
-                                    default=True)])
+navigation = st.navigation({
+    "Build": [
+        st.Page("views/home.py", title="Home", icon=":material/home:", default=True),
+        st.Page("views/designer.py", title="Designer", icon=":material/account_tree:"),
+        st.Page("views/datasets.py", title="Datasets", icon=":material/database:"),
+        st.Page("views/components.py", title="Components", icon=":material/widgets:"),
+    ],
+    "Review": [
+        st.Page("views/runs.py", title="Experiments and runs", icon=":material/monitoring:"),
+        st.Page("views/run.py", title="Run", icon=":material/play_circle:"),
+        st.Page("views/compare.py", title="Compare runs", icon=":material/compare_arrows:"),
+        st.Page("views/models.py", title="Models", icon=":material/model_training:"),
+    ],
+    "Manage": [
+        st.Page("views/compute.py", title="Compute", icon=":material/dns:"),
+    ],
+})
 navigation.run()

@@ -1,0 +1,46 @@
+"""Models: register a Train Model output of a run as a model version; list versions."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException
+from pydantic import BaseModel, Field
+
+from app.api.deps import ServicesDep
+from storage import ModelVersion, StepStatus
+
+router = APIRouter(prefix="/models", tags=["models"])
+
+MODEL_PORT = "trained_model"
+
+
+class ModelRegister(BaseModel):
+    name: str = Field(min_length=1, max_length=100)
+    run_id: str
+    node_id: str
+    description: str = ""
+
+
+@router.get("")
+def list_models(svc: ServicesDep) -> list[ModelVersion]:
+    """Every version of every model, by name then version."""
+    return svc.store.list_model_versions()
+
+
+@router.get("/{name}/versions")
+def list_versions(name: str, svc: ServicesDep) -> list[ModelVersion]:
+    return svc.store.list_model_versions(name)
+
+
+@router.post("", status_code=201)
+def register(body: ModelRegister, svc: ServicesDep) -> ModelVersion:
+    """Register the trained model of a completed step as the model's next version."""
+    step = svc.store.get_step(body.run_id, body.node_id)
+    uri = step.outputs.get(MODEL_PORT)
+    if uri is None:
+        raise HTTPException(400, f"Step '{body.node_id}' of run '{body.run_id}' has no "
+                                 f"'{MODEL_PORT}' output; register a Train Model step.")
+    if step.status is not StepStatus.COMPLETED:
+        raise HTTPException(409, f"Step '{body.node_id}' is {step.status.value}; only a "
+                                 "completed step's model can be registered.")
+    return svc.store.register_model_version(name=body.name, uri=uri, run_id=body.run_id,
+                                            node_id=body.node_id, description=body.description)

@@ -1,0 +1,72 @@
+"""Read-only views of runs for the UI: a runs table with durations and key metrics, and the
+chart data of an Evaluate Model step."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, HTTPException
+
+from app.api.deps import ServicesDep
+from app.services.evaluation import evaluation_charts
+from components.errors import ComponentInputError
+from jobs.pipeline import DATASET_PORT
+from storage import Run, RunStatus
+
+router = APIRouter(tags=["runs"])
+
+EVALUATE = "evaluate_model"
+KEY_METRICS = 4
+
+
+@router.get("/run-summaries")
+def run_summaries(svc: ServicesDep, experiment: str | None = None,
+                  status: RunStatus | None = None, limit: int = 50,
+                  offset: int = 0) -> dict[str, Any]:
+    """A page of runs, newest first, each with its duration and first metrics."""
+    limit = max(1, min(limit, 500))
+    runs = svc.store.list_runs(experiment=experiment, status=status, limit=limit,
+                               offset=max(0, offset))
+    return {"total": svc.store.count_runs(experiment=experiment, status=status),
+            "runs": [_summary(svc, run) for run in runs]}
+
+
+def _summary(svc: Any, run: Run) -> dict[str, Any]:
+    metrics: dict[str, float] = {}
+    if run.status is RunStatus.COMPLETED:
+        for step in svc.store.list_steps(run.id):
+            for key, value in step.metrics.items():
+                if len(metrics) < KEY_METRICS:
+                    metrics.setdefault(key, value)
+    end = run.finished_at
+    duration = (end - run.started_at).total_seconds() if end and run.started_at else None
+    return {"id": run.id, "name": run.name, "experiment": run.experiment,
+            "status": run.status.value, "source": run.source.value,
+            "created_at": run.created_at.isoformat(), "duration_s": duration,
+            "metrics": metrics}
+
+
+@router.get("/runs/{run_id}/steps/{node_id}/evaluation")
+def evaluation(run_id: str, node_id: str, svc: ServicesDep) -> dict[str, Any]:
+    """Chart data of an Evaluate Model step: from the scored dataset on its first input."""
+    run = svc.store.get_run(run_id)
+    step = svc.store.get_step(run_id, node_id)
+    if step.component_id != EVALUATE:
+        raise HTTPException(400, f"Step '{node_id}' is {step.component_id}, not Evaluate Model.")
+    source = next((e["source"] for e in run.spec.get("edges", [])
+                   if e["target"] == f"{node_id}.scored_dataset"), None)
+    if source is None:
+        raise HTTPException(404, f"Nothing feeds '{node_id}.scored_dataset'.")
+    upstream, _, port = source.partition(".")
+    node = next((n for n in run.spec["nodes"] if n["id"] == upstream), {})
+    if "dataset" in node and port == DATASET_PORT:
+        uri = svc.store.get_dataset_version(node["dataset"], node.get("dataset_version")).uri
+    else:
+        uri = svc.store.get_step(run_id, upstream).outputs.get(port)
+    if uri is None:
+        raise HTTPException(409, f"The scored dataset '{source}' is not there yet "
+                                 f"(step {step.status.value}).")
+    try:
+        return evaluation_charts(svc.artifacts.get_table(uri))
+    except ComponentInputError as exc:
+        raise HTTPException(400, str(exc)) from exc

@@ -1,0 +1,76 @@
+"""Chart data for an Evaluate Model step: what the designer's Visualize pane draws.
+
+Regression: predicted against actual, and the residuals. Classification: the ROC and
+precision-recall curves (binary) and the confusion matrix. Computed from the scored dataset that
+fed the step, with Evaluate Model's own reading of the score columns, so the charts and the
+metrics cannot disagree.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import confusion_matrix, precision_recall_curve, roc_curve
+
+from components.learners import Task
+
+# Evaluate Model's column contract; its helpers are private, but the charts must read the scored
+# dataset exactly as the component does.
+from components.library.evaluate_model import (
+    LEFT,
+    _labels,
+    _positive_class,
+    _score_columns,
+    true_label_column,
+)
+
+MAX_POINTS = 2000  # scatter points sent to the browser
+CURVE_POINTS = 200
+
+
+def evaluation_charts(scored: pd.DataFrame) -> dict[str, Any]:
+    """The chart data for one scored dataset (raises ComponentInputError when unreadable)."""
+    label = true_label_column(scored, LEFT)
+    task, predicted, probabilities = _score_columns(scored, label, LEFT)
+    data = scored[scored[label].notna() & scored[predicted].notna()]
+    if task == Task.REGRESSION:
+        actual = pd.to_numeric(data[label], errors="coerce").to_numpy(dtype=float)
+        said = pd.to_numeric(data[predicted], errors="coerce").to_numpy(dtype=float)
+        keep = _sample(len(actual))
+        return {"task": "regression", "label": label,
+                "points": [{"actual": float(a), "predicted": float(p), "residual": float(a - p)}
+                           for a, p in zip(actual[keep], said[keep], strict=True)]}
+    actual, said = _labels(data[label]), _labels(data[predicted])
+    classes = sorted(set(actual.tolist()) | set(said.tolist()), key=str)
+    matrix = confusion_matrix(actual, said, labels=classes)
+    result: dict[str, Any] = {
+        "task": "binary" if task == Task.BINARY else "multiclass", "label": label,
+        "classes": [str(c) for c in classes], "confusion_matrix": matrix.tolist()}
+    if task == Task.BINARY:
+        chances = pd.to_numeric(data[probabilities[0]], errors="coerce").to_numpy(dtype=float)
+        positive = _positive_class(actual, said, chances)
+        truth = actual == positive
+        fpr, tpr, _ = roc_curve(truth, chances)
+        precision, recall, _ = precision_recall_curve(truth, chances)
+        result.update(
+            positive_class=str(positive),
+            roc=[{"fpr": float(f), "tpr": float(t)} for f, t in _thin(fpr, tpr)],
+            precision_recall=[{"recall": float(r), "precision": float(p)}
+                              for r, p in _thin(recall, precision)])
+    return result
+
+
+def _sample(count: int) -> np.ndarray:
+    if count <= MAX_POINTS:
+        return np.arange(count)
+    return np.random.default_rng(0).choice(count, MAX_POINTS, replace=False)
+
+
+def _thin(xs: np.ndarray, ys: np.ndarray) -> list[tuple[float, float]]:
+    step = max(1, len(xs) // CURVE_POINTS)
+    pairs = list(zip(xs[::step], ys[::step], strict=True))
+    if len(xs) and (xs[-1], ys[-1]) != pairs[-1]:
+        pairs.append((xs[-1], ys[-1]))
+    return pairs

@@ -1,0 +1,93 @@
+"""Run: the graph coloured by step status, refreshed while the run goes; each step's details;
+clone, cancel, resubmit, compare."""
+
+import streamlit as st
+
+from app.ui import client as ui
+from app.ui import graph, run_ops, state
+from app.ui.client import call, get_client
+from app.ui.widgets import run_actions, step_details
+
+client = get_client()
+run_id = st.query_params.get("run") or st.session_state.get(state.RUN_ID)
+if not run_id:
+    st.title("Run")
+    recent = call(client.runs, limit=100).runs
+    if not recent:
+        st.info("No runs yet: submit a pipeline from the Designer.", icon=":material/info:")
+        st.stop()
+    by_id = {r.id: r for r in recent}
+    picked = st.selectbox("Run", list(by_id), index=None, key="run.pick",
+                          format_func=lambda i: f"{by_id[i].name} · {by_id[i].experiment} · "
+                                                f"{by_id[i].status.value} · {i}")
+    if picked:
+        st.session_state[state.RUN_ID] = picked
+        st.query_params["run"] = picked
+        st.rerun()
+    st.stop()
+st.session_state[state.RUN_ID] = run_id
+
+catalogue = {c["id"]: c for c in call(ui.components)}
+names = {c: d["name"] for c, d in catalogue.items()}
+detail = call(client.run, run_id)
+active = not detail.run.status.is_terminal
+
+
+@st.fragment(run_every=1.5 if active else None)
+def live() -> None:
+    """Status, progress and the graph; refreshes itself while the run goes."""
+    current = call(client.run, run_id) if active else detail
+    run = current.run
+    if active and run.status.is_terminal:
+        st.rerun()  # the whole page: step details, actions, and no more refreshing
+    done, total = run_ops.progress(current.steps)
+    took = run_ops.duration(run)
+    st.markdown(f"### :material/play_circle: {run.name}")
+    st.caption(f"{run.id} · experiment **{run.experiment}** · {run.source.value} · "
+               f"submitted {run.created_at:%Y-%m-%d %H:%M:%S}"
+               + (f" · {took:.1f} s" if took is not None else "")
+               + (f" · cloned from {run.cloned_from}" if run.cloned_from else ""))
+    colour = {"completed": "green", "failed": "red", "canceled": "gray"}.get(
+        run.status.value, "blue")
+    st.progress(done / total if total else 1.0,
+                text=f":{colour}[**{run.status.value}**] · {done} of {total} steps ended")
+    if run.error:
+        st.error(run.error, icon=":material/error:")
+    states = run_ops.step_states(current.steps)
+    tips = {s.node_id: f"{s.status.value}" + (f": {s.error}" if s.error else "")
+            for s in current.steps}
+    nodes, edges = graph.build(run.spec, names, states=states,
+                               selected=st.session_state.get(state.RUN_STEP), tooltips=tips)
+    # A new key when states change: the graph is drawn afresh with the new colours.
+    drawn = hash(tuple(sorted(states.items())))
+    clicked = graph.draw(nodes, edges, height=460,
+                         key=f"run.graph.{st.session_state.get(state.RUN_STEP)}.{drawn}")
+    if clicked != st.session_state.get(state.RUN_GRAPH_CLICK):
+        st.session_state[state.RUN_GRAPH_CLICK] = clicked
+        if clicked:
+            st.session_state[state.RUN_STEP] = clicked
+            st.rerun(scope="app")
+    st.caption("✔ completed · ♻ reused · ▶ running · ⏳ queued · ✖ failed · ⊘ canceled")
+
+
+graph_col, side_col = st.columns([5, 4], gap="medium")
+with graph_col:
+    live()
+with side_col:
+    run_actions.render(detail.run)
+    steps = {s.node_id: s for s in detail.steps}
+    st.dataframe([{"step": s.node_id, "component": names.get(s.component_id, s.component_id),
+                   "status": s.status.value, "reused": "♻" if s.reused else "",
+                   "seconds": None if s.duration_s is None else round(s.duration_s, 2)}
+                  for s in detail.steps], hide_index=True, width="stretch",
+                 height=min(420, 38 + 35 * len(detail.steps)))
+    ids = list(steps)
+    chosen = st.session_state.get(state.RUN_STEP)
+    st.session_state["run.step_pick"] = chosen if chosen in ids else None
+    picked = st.selectbox("Step", ids, key="run.step_pick", placeholder="Click a step",
+                          format_func=lambda i: f"{i} — {names.get(steps[i].component_id, '')}",
+                          on_change=lambda: st.session_state.update(
+                              {state.RUN_STEP: st.session_state["run.step_pick"]}))
+if picked:
+    with st.container(border=True):
+        step_details.render(detail.run, steps[picked], catalogue.get(steps[picked].component_id))

@@ -1,0 +1,75 @@
+"""A run's actions: clone into a draft, cancel, resubmit with other parameter values, compare."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from app.ui import designer, state
+from app.ui.client import attempt, get_client
+from app.ui.widgets.pipeline_panel import parse_default
+
+
+def render(run: Any) -> None:
+    client = get_client()
+    clone_col, cancel_col, again_col, compare_col = st.columns(4)
+    if clone_col.button("Clone", key="run.clone", icon=":material/content_copy:",
+                        width="stretch", help="Copy this run's pipeline into a new draft"):
+        draft, error = attempt(client.clone, run.id)
+        if error:
+            st.error(error)
+        else:
+            designer.open_draft(draft)
+            st.switch_page("views/designer.py")
+    if cancel_col.button("Cancel", key="run.cancel", icon=":material/stop_circle:",
+                         width="stretch", disabled=run.status.is_terminal):
+        _, error = attempt(client.cancel, run.id)
+        if error:
+            st.error(error)
+        else:
+            st.rerun()
+    with again_col.popover("Rerun", icon=":material/replay:", width="stretch"):
+        _resubmit(run)
+    if compare_col.button("Compare", key="run.compare", icon=":material/compare_arrows:",
+                          width="stretch"):
+        st.session_state[state.COMPARE] = (run.id, None)
+        st.switch_page("views/compare.py")
+
+
+def _resubmit(run: Any) -> None:
+    declared = run.spec.get("parameters", [])
+    with st.form("run.resubmit", border=False):
+        texts = {}
+        for parameter in declared:
+            value = run.parameters.get(parameter["name"], parameter.get("default"))
+            texts[parameter["name"]] = st.text_input(
+                f"{parameter['name']} ({parameter['type']})",
+                value="" if value is None else str(value), key=f"resubmit.{parameter['name']}")
+        if not declared:
+            st.caption("This pipeline has no pipeline parameters; it runs as it was.")
+        experiment = st.text_input("Experiment", value=run.experiment, key="resubmit.experiment")
+        force = st.checkbox("Force rerun (no reuse)", key="resubmit.force")
+        if not st.form_submit_button("Submit again", type="primary"):
+            return
+    values, problems = {}, []
+    for parameter in declared:
+        value, problem = parse_default(parameter["type"], texts[parameter["name"]])
+        if problem:
+            problems.append(problem.replace("Default", parameter["name"], 1))
+        elif value is not None:
+            values[parameter["name"]] = value
+    if problems:
+        for problem in problems:
+            st.error(problem)
+        return
+    new_run, error = attempt(get_client().submit, run.spec, experiment=experiment,
+                             parameters=values, force_rerun=force, name=run.name,
+                             source="ui")
+    if error:
+        st.error(error)
+        return
+    st.session_state[state.RUN_ID] = new_run.id
+    st.session_state[state.RUN_STEP] = None
+    st.query_params["run"] = new_run.id
+    st.rerun()
