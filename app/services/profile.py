@@ -1,7 +1,7 @@
 """Dataset profiles: the designer's Summarize Data statistics per column, plus chart data.
 
-The statistics are computed here with pandas (a pure `summarize(df)` in components was being
-written at the same time; switch to it once it lands so the component and the profile agree).
+The statistics come from the Summarize Data component's own pure function, so the profile and
+the component cannot disagree.
 """
 
 from __future__ import annotations
@@ -12,38 +12,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-PERCENTILES = {"P0.5": 0.005, "P1": 0.01, "P5": 0.05, "P95": 0.95, "P99.5": 0.995}
+from components.statistics import summarize
+
 HISTOGRAM_BINS = 20
 TOP_CATEGORIES = 20
-
-
-def summarize_column(name: str, series: pd.Series) -> dict[str, Any]:
-    """One row of Summarize Data: counts for every column, statistics for numeric ones."""
-    row: dict[str, Any] = {
-        "Feature": name, "Count": int(series.notna().sum()),
-        "Unique Value Count": int(series.nunique(dropna=True)),
-        "Missing Value Count": int(series.isna().sum()),
-    }
-    numeric = _numeric(series)
-    stats: dict[str, Any] = dict.fromkeys(
-        ["Min", "Max", "Mean", "Mean Deviation", "1st Quartile", "Median", "3rd Quartile",
-         "Mode", "Range", "Sample Variance", "Sample Standard Deviation", "Sample Skewness",
-         "Sample Kurtosis", *PERCENTILES])
-    if numeric is not None and numeric.notna().any():
-        values = numeric.dropna()
-        mode = values.mode()
-        stats.update({
-            "Min": values.min(), "Max": values.max(), "Mean": values.mean(),
-            "Mean Deviation": (values - values.mean()).abs().mean(),
-            "1st Quartile": values.quantile(0.25), "Median": values.median(),
-            "3rd Quartile": values.quantile(0.75), "Mode": mode.iloc[0] if len(mode) else None,
-            "Range": values.max() - values.min(), "Sample Variance": values.var(),
-            "Sample Standard Deviation": values.std(), "Sample Skewness": values.skew(),
-            "Sample Kurtosis": values.kurt(),
-            **{key: values.quantile(q) for key, q in PERCENTILES.items()},
-        })
-    row.update({k: _number(v) for k, v in stats.items()})
-    return row
 
 
 def column_chart(series: pd.Series) -> dict[str, Any]:
@@ -63,7 +35,8 @@ def profile(df: pd.DataFrame) -> dict[str, Any]:
     """Summarize Data rows and a chart per column of `df`."""
     columns = [str(c) for c in df.columns]
     return {"row_count": len(df),
-            "summary": [summarize_column(c, df[c]) for c in columns],
+            "summary": [{k: _number(v) if isinstance(v, float) else v for k, v in row.items()}
+                        for row in summarize(df).to_dict(orient="records")],
             "charts": {c: column_chart(df[c]) for c in columns}}
 
 
