@@ -14,6 +14,7 @@ from redis.exceptions import RedisError
 from rq.command import send_stop_job_command
 from rq.exceptions import InvalidJobOperation, NoSuchJobError
 from rq.job import Job, JobStatus
+from rq.registry import ReadyJobRegistry
 from rq.worker import Worker
 
 from jobs import defaults
@@ -69,6 +70,17 @@ def fetch_job_states(connection: Redis, job_ids: list[str]) -> dict[str, JobStat
             error = job.meta.get("error") or _last_line(job.latest_result())
         states[job_id] = JobState(job_id, status, result, error, job.worker_name)
     return states
+
+
+def enqueue_ready_jobs(connection: Redis, queue: str) -> int:
+    """Enqueue the jobs of `queue` whose dependencies finished but that RQ left unqueued.
+
+    RQ 3 moves such a job to its ready registry and enqueues it at once, unless the registry
+    changed meanwhile (two sibling steps ending together on two workers): then it leaves the job
+    to the workers' maintenance, up to 10 minutes later. Safe to call at any time: RQ enqueues
+    each job once. Returns how many jobs were enqueued.
+    """
+    return len(ReadyJobRegistry(name=queue, connection=connection).cleanup())
 
 
 def worker_is_alive(connection: Redis, worker_name: str | None,

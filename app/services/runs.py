@@ -21,7 +21,14 @@ from jobs.errors import InvalidPipelineError, SchedulingError, SpecFormatError
 from jobs.pipeline import PipelineSpec
 from jobs.plan import ResolvedDataset, RunPlan, choose_reuse, plan_run
 from jobs.scheduler import enqueue_steps
-from jobs.tracking import JobState, StepEvent, cancel_jobs, fetch_job_states, worker_is_alive
+from jobs.tracking import (
+    JobState,
+    StepEvent,
+    cancel_jobs,
+    enqueue_ready_jobs,
+    fetch_job_states,
+    worker_is_alive,
+)
 from jobs.validate import Issue, validate_pipeline
 from storage import (
     ArtifactStore,
@@ -199,6 +206,9 @@ class RunService:
                 self._set_step(step, status=StepStatus.RUNNING, started_at=_now())
         elif state.status == "queued" and step.status == StepStatus.PENDING:
             self._set_step(step, status=StepStatus.QUEUED)
+        elif state.status == "ready_to_enqueue":
+            # Its upstream steps ended, but RQ left it out of the queue (see enqueue_ready_jobs).
+            enqueue_ready_jobs(self.redis, step.queue)
 
     def _set_step(self, step: StepRun, **fields: Any) -> None:
         with self._lock:

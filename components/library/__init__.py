@@ -9,6 +9,7 @@ from components.library import (  # noqa: F401
     clustering,
     combine,
     conversion,
+    create_python_model,
     cross_validation,
     data_io,
     edit_metadata,

@@ -9,6 +9,7 @@ import pandas as pd
 from components import metadata
 from components.learners import TrainedModel
 from components.library.inputs import expect_instance
+from components.python_model import TrainedPythonModel
 from components.registry import component
 from components.spec import Param, ParamType, Port, PortKind
 from components.transforms import Transformation
@@ -22,16 +23,20 @@ from components.transforms import Transformation
     params=[Param("append_score_columns", ParamType.BOOL, "Append score columns to output",
                   default=True, help="Unchecked: output only the scores and the true label.")],
 )
-def score_model(trained_model: TrainedModel, dataset: pd.DataFrame, *,
+def score_model(trained_model: TrainedModel | TrainedPythonModel, dataset: pd.DataFrame, *,
                 append_score_columns: bool) -> dict[str, Any]:
-    """Score predictions for a trained classification or regression model."""
-    model = expect_instance(trained_model, TrainedModel, "Trained model",
+    """Score predictions for a trained classification or regression model.
+
+    A Python model (Create Python Model) predicts in the runner's sandbox; its `predict`
+    returns the score columns.
+    """
+    model = expect_instance(trained_model, (TrainedModel, TrainedPythonModel), "Trained model",
                             "a model trained by Train Model")
     return {"scored_dataset": score(model, dataset, append_score_columns)}
 
 
-def score(model: TrainedModel, dataset: pd.DataFrame, append_score_columns: bool = True
-          ) -> pd.DataFrame:
+def score(model: TrainedModel | TrainedPythonModel, dataset: pd.DataFrame,
+          append_score_columns: bool = True) -> pd.DataFrame:
     """`dataset` (or only its label) with the model's score columns, roles set for Evaluate."""
     scores = model.predict_frame(dataset)
     label = model.label_column if model.label_column in dataset.columns else None

@@ -1,4 +1,4 @@
-"""Train Model: fit an untrained model (a learner) to a labelled dataset."""
+"""Train Model: fit an untrained model (a learner or a Python model) to a labelled dataset."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import pandas as pd
 
 from components.learners import Learner, find_label_column
 from components.library.inputs import expect_instance
+from components.python_model import PythonLearner
 from components.registry import component
 from components.spec import Param, ParamType, Port, PortKind
 
@@ -20,10 +21,15 @@ from components.spec import Param, ParamType, Port, PortKind
     params=[Param("label_column", ParamType.COLUMN, "Label column", default=None,
                   help="Blank: the column marked as label (Edit Metadata, Fields: Labels).")],
 )
-def train_model(untrained_model: Learner, dataset: pd.DataFrame, *,
+def train_model(untrained_model: Learner | PythonLearner, dataset: pd.DataFrame, *,
                 label_column: str | None) -> dict[str, Any]:
-    """Train a classification or regression model in a supervised manner."""
-    learner = expect_instance(untrained_model, Learner, "Untrained model",
-                              "an untrained model from a learner such as Linear Regression")
+    """Train a classification or regression model in a supervised manner.
+
+    A Python model (Create Python Model) trains in the runner's sandbox, which `Component.run`
+    publishes (`components.runtime.current_runtime`).
+    """
+    learner = expect_instance(untrained_model, (Learner, PythonLearner), "Untrained model",
+                              "an untrained model from a learner such as Linear Regression "
+                              "or Create Python Model")
     label = find_label_column(dataset, label_column)
     return {"trained_model": learner.fit(dataset, label)}

@@ -21,8 +21,10 @@ import pytest
 from components import all_components, metadata
 from components.columns import by_names
 from components.learners import Learner, Task, TrainedModel
+from components.python_model import PythonLearner, TrainedPythonModel
 from components.recommender import SvdRecommender
 from components.registry import CATEGORIES, Component
+from components.runtime import using_runtime
 from components.spec import ComponentSpec, PortKind
 from components.transforms import Transformation
 from jobs.runtime import StepRuntime
@@ -61,6 +63,9 @@ LABELS = {Task.REGRESSION: "price", Task.BINARY: "expensive", Task.MULTICLASS: "
           Task.QUANTILE_REGRESSION: "price"}
 # Learners trained without a label (Train Clustering / Anomaly Detection Model).
 UNSUPERVISED = (Task.CLUSTERING, Task.ANOMALY_DETECTION)
+# The fixture column a Python model (Create Python Model's default template: a two-class
+# logistic regression on the numeric columns) is trained to predict.
+PYTHON_MODEL_LABEL = "expensive"
 
 # The designer's display names and palette categories (REFERENCE.md 1.1-1.4).
 DESIGNER = {
@@ -130,6 +135,7 @@ MODELS_AND_PYTHON = {
     "assign_data_to_clusters": ("Assign Data to Clusters", "Model Scoring and Evaluation"),
     "permutation_feature_importance": ("Permutation Feature Importance", "Feature Selection"),
     "execute_python_script": ("Execute Python Script", "Python Language"),
+    "create_python_model": ("Create Python Model", "Python Language"),
     "pca_based_anomaly_detection": ("PCA-Based Anomaly Detection", "Anomaly Detection"),
     "train_anomaly_detection_model": ("Train Anomaly Detection Model", "Anomaly Detection"),
     "train_svd_recommender": ("Train SVD Recommender", "Recommendation"),
@@ -185,8 +191,15 @@ SPECIAL_INPUTS: dict[str, Callable[[pd.DataFrame, Callable[..., dict[str, Any]]]
 }
 
 
-def fit_learner(learner: Learner, table: pd.DataFrame) -> TrainedModel:
-    """Train an untrained model the way its trainer component does."""
+def fit_learner(learner: Learner | PythonLearner,
+                table: pd.DataFrame) -> TrainedModel | TrainedPythonModel:
+    """Train an untrained model the way its trainer component does.
+
+    A Python model needs a runtime (`using_runtime`) around the call, as Train Model has one.
+    """
+    if isinstance(learner, PythonLearner):
+        labelled = metadata.with_roles(table, {PYTHON_MODEL_LABEL: metadata.LABEL})
+        return learner.fit(labelled, PYTHON_MODEL_LABEL)
     if learner.task in UNSUPERVISED:
         return learner.fit_unsupervised(table, [c for c in table.columns if c != "price"])
     label = LABELS[Task(learner.task)]
@@ -278,8 +291,9 @@ def test_run_returns_declared_outputs(component: Component, upstream: dict[PortK
     inputs = inputs_for(component, upstream, run)
     outputs = component.run(inputs, REQUIRED_PARAMS.get(component.spec.id, {}), runtime)
     assert set(outputs) == {port.name for port in component.spec.outputs}
-    expected_types = {PortKind.DATASET: pd.DataFrame, PortKind.UNTRAINED_MODEL: Learner,
-                      PortKind.TRAINED_MODEL: (TrainedModel, SvdRecommender),
+    expected_types = {PortKind.DATASET: pd.DataFrame,
+                      PortKind.UNTRAINED_MODEL: (Learner, PythonLearner),
+                      PortKind.TRAINED_MODEL: (TrainedModel, TrainedPythonModel, SvdRecommender),
                       PortKind.TRANSFORMATION: Transformation}
     for port in component.spec.outputs:
         assert isinstance(outputs[port.name], expected_types[port.kind]), port.name
@@ -309,8 +323,10 @@ def test_model_outputs_survive_pickling(component: Component, table: pd.DataFram
         elif port.kind is PortKind.TRANSFORMATION:
             pd.testing.assert_frame_equal(restored.apply(table), original.apply(table))
         else:
-            pd.testing.assert_frame_equal(fit_learner(restored, table).predict_frame(table),
-                                          fit_learner(original, table).predict_frame(table))
+            # A Python model trains and predicts in the sandbox, as inside Train Model.
+            with using_runtime(runtime):
+                pd.testing.assert_frame_equal(fit_learner(restored, table).predict_frame(table),
+                                              fit_learner(original, table).predict_frame(table))
 
 
 @pytest.mark.parametrize("component", COMPONENTS, ids=IDS)
