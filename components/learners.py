@@ -113,14 +113,7 @@ class Learner:
             raise ComponentInputError(
                 f"{self.name} is a {self.task.value.replace('_', ' ')} model: train it with "
                 f"{_TRAINER[self.task]}, not Train Model.")
-        find_label_column(data, label_column)
-        labelled = data[data[label_column].notna()]
-        if len(labelled) < len(data):
-            print(f"Ignored {len(data) - len(labelled)} row(s) whose label '{label_column}' "
-                  f"is missing.")
-        if labelled.empty:
-            raise ComponentInputError(
-                f"Label column '{label_column}' has no values: there is nothing to train on.")
+        labelled = labelled_rows(data, label_column)
         target = _label_values(self, labelled[label_column], label_column)
         columns = feature_columns(data, label_column)
         if not columns:
@@ -349,3 +342,20 @@ def class_labels(label: pd.Series) -> np.ndarray:
         return values.astype(float).to_numpy()
     # Text (and anything else) as Python strings, so mixed objects still sort.
     return values.astype(str).to_numpy(dtype=object)
+
+
+def labelled_rows(data: pd.DataFrame, label_column: str) -> pd.DataFrame:
+    """The rows of `data` that have a label (the designer ignores the others, and says so).
+
+    Raises:
+        ComponentInputError: the label column is missing or has no values at all.
+    """
+    find_label_column(data, label_column)
+    labelled = data[data[label_column].notna()]
+    if len(labelled) < len(data):
+        print(f"Ignored {len(data) - len(labelled)} row(s) whose label '{label_column}' "
+              f"is missing.")
+    if labelled.empty:
+        raise ComponentInputError(
+            f"Label column '{label_column}' has no values: there is nothing to train on.")
+    return labelled

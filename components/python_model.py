@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from components.errors import ComponentInputError
-from components.learners import feature_columns, find_label_column
+from components.learners import feature_columns, labelled_rows
 from components.runtime import Runtime, current_runtime
 
 MODEL_CLASS = "AzureMLModel"
@@ -88,14 +88,7 @@ class PythonLearner:
             ComponentInputError: no sandbox, no rows or features, or the user's `train` fails.
         """
         runtime = current_runtime(f"Training the {self.name}")
-        find_label_column(data, label_column)
-        labelled = data[data[label_column].notna()]
-        if len(labelled) < len(data):
-            print(f"Ignored {len(data) - len(labelled)} row(s) whose label '{label_column}' "
-                  f"is missing.")
-        if labelled.empty:
-            raise ComponentInputError(
-                f"Label column '{label_column}' has no values: there is nothing to train on.")
+        labelled = labelled_rows(data, label_column)
         columns = feature_columns(data, label_column)
         if not columns:
             raise ComponentInputError(
