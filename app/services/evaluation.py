@@ -16,13 +16,12 @@ from sklearn.metrics import confusion_matrix, precision_recall_curve, roc_curve
 
 from components.learners import Task
 
-# Evaluate Model's column contract; its helpers are private, but the charts must read the scored
-# dataset exactly as the component does.
+# The charts read the scored dataset exactly as Evaluate Model does, with its own helpers.
 from components.library.evaluate_model import (
     LEFT,
-    _labels,
-    _positive_class,
-    _score_columns,
+    label_values,
+    positive_class,
+    read_score_columns,
     true_label_column,
 )
 
@@ -33,7 +32,7 @@ CURVE_POINTS = 200
 def evaluation_charts(scored: pd.DataFrame) -> dict[str, Any]:
     """The chart data for one scored dataset (raises ComponentInputError when unreadable)."""
     label = true_label_column(scored, LEFT)
-    task, predicted, probabilities = _score_columns(scored, label, LEFT)
+    task, predicted, probabilities = read_score_columns(scored, label, LEFT)
     data = scored[scored[label].notna() & scored[predicted].notna()]
     if task == Task.REGRESSION:
         actual = pd.to_numeric(data[label], errors="coerce").to_numpy(dtype=float)
@@ -42,7 +41,7 @@ def evaluation_charts(scored: pd.DataFrame) -> dict[str, Any]:
         return {"task": "regression", "label": label,
                 "points": [{"actual": float(a), "predicted": float(p), "residual": float(a - p)}
                            for a, p in zip(actual[keep], said[keep], strict=True)]}
-    actual, said = _labels(data[label]), _labels(data[predicted])
+    actual, said = label_values(data[label]), label_values(data[predicted])
     classes = sorted(set(actual.tolist()) | set(said.tolist()), key=str)
     matrix = confusion_matrix(actual, said, labels=classes)
     result: dict[str, Any] = {
@@ -50,7 +49,7 @@ def evaluation_charts(scored: pd.DataFrame) -> dict[str, Any]:
         "classes": [str(c) for c in classes], "confusion_matrix": matrix.tolist()}
     if task == Task.BINARY:
         chances = pd.to_numeric(data[probabilities[0]], errors="coerce").to_numpy(dtype=float)
-        positive = _positive_class(actual, said, chances)
+        positive = positive_class(actual, said, chances)
         truth = actual == positive
         fpr, tpr, _ = roc_curve(truth, chances)
         precision, recall, _ = precision_recall_curve(truth, chances)

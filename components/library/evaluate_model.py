@@ -72,7 +72,7 @@ def evaluate(scored: pd.DataFrame, port: str = LEFT) -> tuple[Task, dict[str, An
     quantiles = _quantile_columns(scored)
     if quantiles:
         return Task.QUANTILE_REGRESSION, _quantile(scored, label, quantiles, port)
-    task, predicted, probabilities = _score_columns(scored, label, port)
+    task, predicted, probabilities = read_score_columns(scored, label, port)
     rows = scored[label].notna() & scored[predicted].notna()
     if not rows.any():
         raise ComponentInputError(
@@ -84,11 +84,11 @@ def evaluate(scored: pd.DataFrame, port: str = LEFT) -> tuple[Task, dict[str, An
         actual = conversions.to_double(data[label], label).to_numpy()
         return task, regression_metrics(actual, conversions.to_double(
             data[predicted], predicted).to_numpy())
-    actual, said = _labels(data[label]), _labels(data[predicted])
+    actual, said = label_values(data[label]), label_values(data[predicted])
     if task == Task.MULTICLASS:
         return task, multiclass_metrics(actual, said)
     chances = conversions.to_double(data[probabilities[0]], probabilities[0]).to_numpy()
-    return task, binary_metrics(actual, said, chances, _positive_class(actual, said, chances))
+    return task, binary_metrics(actual, said, chances, positive_class(actual, said, chances))
 
 
 def true_label_column(scored: pd.DataFrame, port: str = LEFT) -> str:
@@ -107,7 +107,8 @@ def true_label_column(scored: pd.DataFrame, port: str = LEFT) -> str:
         f"it) or named '{sc.TRUE_LABELS}'; got columns: {', '.join(map(str, scored.columns))}.")
 
 
-def _score_columns(scored: pd.DataFrame, label: str, port: str) -> tuple[Task, str, list[str]]:
+def read_score_columns(scored: pd.DataFrame, label: str, port: str) -> tuple[Task, str, list[str]]:
+    """The task a scored dataset comes from, its predicted-label column and probability columns."""
     columns = set(map(str, scored.columns))
     if {sc.ANOMALY_SCORED_LABELS, sc.ANOMALY_SCORED_PROBABILITIES} <= columns:
         return Task.ANOMALY_DETECTION, sc.ANOMALY_SCORED_LABELS, [sc.ANOMALY_SCORED_PROBABILITIES]
@@ -185,14 +186,16 @@ def _require_numeric_label(scored: pd.DataFrame, label: str, port: str) -> None:
             f"{metadata.column_type(scored[label])}; expected a numeric label.")
 
 
-def _labels(series: pd.Series) -> np.ndarray:
+def label_values(series: pd.Series) -> np.ndarray:
+    """Labels as numbers when they are numeric, else as text, so actual and scored compare."""
     values = conversions.plain(series)
     if metadata.column_type(values) in ("Integer", "Double", "Boolean"):
         return values.to_numpy()
     return values.astype(str).to_numpy(dtype=object)
 
 
-def _positive_class(actual: np.ndarray, said: np.ndarray, chances: np.ndarray) -> Any:
+def positive_class(actual: np.ndarray, said: np.ndarray, chances: np.ndarray) -> Any:
+    """The positive class of a binary scoring: the label of rows scored above 0.5."""
     # The designer reads the positive class off the scores: rows scored above 0.5 carry it.
     above = said[chances > 0.5]
     if len(above):
