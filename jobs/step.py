@@ -53,7 +53,7 @@ def run_step(payload: dict[str, Any]) -> dict[str, Any]:
         ran = time.time()
         result = _save_outputs(outputs, component, store)
     except Exception as exc:
-        message = _user_message(exc, payload)
+        message = _user_message(exc, payload, time.time() - started)
         buffer.write(f"\n{traceback.format_exc()}\nStep failed: {message}\n")
         store.write_log(payload["log_uri"], buffer.getvalue())
         if job is not None:
@@ -136,12 +136,24 @@ def metrics_from_table(table: pd.DataFrame) -> dict[str, float]:
     return metrics
 
 
-def _user_message(exc: Exception, payload: dict[str, Any]) -> str:
-    if isinstance(exc, JobTimeoutException):
-        return f"The step ran longer than its timeout ({payload.get('timeout')} s) and was stopped."
+def _user_message(exc: Exception, payload: dict[str, Any], elapsed: float) -> str:
+    timeout = payload.get("timeout")
+    # RQ's alarm can land inside native code, which then raises an unrelated error (or a
+    # component wraps it): judge by the clock and the exception chain, not the type alone.
+    if _caused_by_timeout(exc) or (timeout and elapsed >= timeout - 0.25):
+        return f"The step ran longer than its timeout ({timeout} s) and was stopped."
     if isinstance(exc, (ComponentInputError, StepFailedError)):
         return str(exc)
     return f"{type(exc).__name__}: {exc}"
+
+
+def _caused_by_timeout(exc: BaseException | None) -> bool:
+    seen = 0
+    while exc is not None and seen < 20:
+        if isinstance(exc, JobTimeoutException):
+            return True
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return False
 
 
 def _notify(job: Job, payload: dict[str, Any], event: dict[str, Any]) -> None:
