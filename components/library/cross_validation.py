@@ -14,11 +14,10 @@ from components.learners import SUPERVISED, Learner, find_label_column
 from components.library.evaluate_model import evaluate
 from components.library.inputs import expect_instance
 from components.library.model_scoring import score
+from components.library.partition_and_sample import FOLD_COLUMN  # Assign to Folds writes it
 from components.registry import component
 from components.spec import Param, ParamType, Port, PortKind
 
-# Partition and Sample ("Assign to Folds") writes each row's fold here.
-FOLD_COLUMN = "Fold"
 FOLD_NUMBER = "Fold Number"
 DEFAULT_FOLDS = 10
 
