@@ -99,6 +99,9 @@ def _parser() -> argparse.ArgumentParser:
     datasets.add_argument("--upload", nargs=2, metavar=("NAME", "FILE"),
                           help="register FILE (CSV or Parquet) as a new version of NAME")
     datasets.set_defaults(handler=_datasets)
+
+    from app.cli_endpoints import add_endpoint_commands
+    add_endpoint_commands(sub)
     return parser
 
 

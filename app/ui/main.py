@@ -18,6 +18,7 @@ navigation = st.navigation({
     ],
     "Manage": [
         st.Page("views/compute.py", title="Compute", icon=":material/dns:"),
+        st.Page("views/endpoints.py", title="Endpoints", icon=":material/api:"),
     ],
 })
 navigation.run()
