@@ -40,6 +40,9 @@ class Node:
     params: dict[str, Any] = field(default_factory=dict)
     dataset: str | None = None
     dataset_version: int | None = None
+    # A dataset node may take its dataset's name from a string pipeline parameter (a batch
+    # inference pipeline scores whichever dataset a run names); `dataset` is then the default.
+    dataset_param: str | None = None
     comment: str = ""
     compute: str | None = None
     regenerate: bool = False
@@ -54,6 +57,8 @@ class Node:
         data: dict[str, Any] = {"id": self.id}
         if self.is_dataset:
             data.update(dataset=self.dataset, dataset_version=self.dataset_version)
+            if self.dataset_param:
+                data["dataset_param"] = self.dataset_param
         else:
             data.update(component=self.component, version=self.version, params=self.params,
                         compute=self.compute, regenerate=self.regenerate, timeout=self.timeout)
@@ -152,6 +157,14 @@ class PipelineSpec:
         )
 
 
+def dataset_name(node: Node, values: dict[str, Any]) -> str:
+    """A dataset node's dataset: its pipeline parameter's value when it has one and it is set."""
+    if node.dataset_param and isinstance(values.get(node.dataset_param), str) \
+            and values[node.dataset_param]:
+        return values[node.dataset_param]
+    return node.dataset or ""
+
+
 def param_ref(value: Any) -> str | None:
     """The pipeline parameter a component parameter value is attached to, if any."""
     if isinstance(value, dict) and set(value) == {"$param"} and isinstance(value["$param"], str):
@@ -176,9 +189,12 @@ def _node(data: Any, path: str) -> Node:
     if ("dataset" in data) == ("component" in data):
         raise SpecFormatError(f"{path}: a node has either 'component' or 'dataset'")
     if "dataset" in data:
+        dataset_param = data.get("dataset_param")
         return Node(dataset=_text(data["dataset"], f"{path}.dataset"),
                     dataset_version=_optional_int(data.get("dataset_version"),
-                                                  f"{path}.dataset_version"), **common)
+                                                  f"{path}.dataset_version"),
+                    dataset_param=None if dataset_param in (None, "")
+                    else _text(dataset_param, f"{path}.dataset_param"), **common)
     compute = data.get("compute")
     return Node(
         component=_text(data["component"], f"{path}.component"),

@@ -15,7 +15,7 @@ from typing import Any
 import components
 from components.errors import UnknownComponentError
 from components.spec import ComponentSpec, PortKind
-from jobs.pipeline import DATASET_PORT, PipelineSpec, param_ref
+from jobs.pipeline import DATASET_PORT, PipelineSpec, dataset_name, param_ref
 
 
 @dataclass(frozen=True)
@@ -54,9 +54,9 @@ def validate_pipeline(
                                               "components."))
     specs = _component_specs(spec, issues)
     _check_ids(spec, issues)
-    _check_datasets(spec, dataset_exists, issues)
     _check_compute(spec, compute_targets, issues)
     values = _parameter_values(spec, parameter_values or {}, issues)
+    _check_datasets(spec, dataset_exists, values, issues)
     _check_params(spec, specs, values, issues)
     _check_edges(spec, specs, issues)
     _check_cycles(spec, issues)
@@ -95,15 +95,22 @@ def _check_ids(spec: PipelineSpec, issues: list[Issue]) -> None:
         seen.add(node.id)
 
 
-def _check_datasets(spec: PipelineSpec, exists: DatasetExists | None,
+def _check_datasets(spec: PipelineSpec, exists: DatasetExists | None, values: dict[str, Any],
                     issues: list[Issue]) -> None:
+    for node in spec.nodes:
+        if node.is_dataset and node.dataset_param and spec.parameter(node.dataset_param) is None:
+            issues.append(Issue("unknown_pipeline_parameter",
+                                f"The dataset is attached to pipeline parameter "
+                                f"{node.dataset_param!r}, which does not exist.", node.id,
+                                "dataset_param"))
     if exists is None:
         return
     for node in spec.nodes:
-        if node.is_dataset and not exists(node.dataset, node.dataset_version):
+        name = dataset_name(node, values) if node.is_dataset else ""
+        if node.is_dataset and not exists(name, node.dataset_version):
             version = "" if node.dataset_version is None else f" version {node.dataset_version}"
             issues.append(Issue("unknown_dataset",
-                                f"Dataset {node.dataset!r}{version} does not exist.",
+                                f"Dataset {name!r}{version} does not exist.",
                                 node.id, "dataset"))
 
 
