@@ -1,4 +1,5 @@
-"""An endpoint's bearer keys: made with `secrets`, stored as sha256 hashes for the scoring server.
+"""An endpoint's bearer keys: made and hashed by the scoring server's own helpers
+(`jobs.serving.keys`), stored as sha256 hashes for the server.
 
 Each endpoint has a folder in the workspace (`endpoints/<name>/`) holding
 - `keys.json`: {"primary_sha256": ..., "secondary_sha256": ...}, what the scoring server reads
@@ -11,25 +12,15 @@ reads half a file and a client using the other key never sees a failed request.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import secrets
 from pathlib import Path
+
+from jobs.serving.keys import hash_key, new_key, write_keys_file
 
 KEY_SLOTS = ("primary", "secondary")
 KEYS_FILE = "keys.json"
 SECRET_KEYS_FILE = "secret-keys.json"
-
-
-def new_key() -> str:
-    """A fresh bearer key (256 random bits, URL-safe text)."""
-    return secrets.token_urlsafe(32)
-
-
-def key_hash(key: str) -> str:
-    """The sha256 hex digest the scoring server compares against."""
-    return hashlib.sha256(key.encode()).hexdigest()
 
 
 def _write_private(path: Path, document: dict[str, str]) -> None:
@@ -82,6 +73,6 @@ class EndpointKeys:
     def _write(self, keys: dict[str, str]) -> dict[str, str]:
         self.folder.mkdir(parents=True, exist_ok=True)
         _write_private(self.secret_file, keys)
-        _write_private(self.keys_file, {f"{slot}_sha256": key_hash(keys[slot])
-                                        for slot in KEY_SLOTS})
+        write_keys_file(self.keys_file, {f"{slot}_sha256": hash_key(keys[slot])
+                                         for slot in KEY_SLOTS})
         return keys

@@ -196,7 +196,9 @@ def test_figures_count_requests(stack, cars, schema):
 def test_the_endpoint_serves_while_the_control_plane_restarts(stack, cars, schema):
     key = stack.client().endpoint_keys("cars")["primary"]
     pid = _server(stack.home, "cars")["pid"]
-    stack.stop("api", signal.SIGKILL)
+    api = stack.processes.pop("api")  # killed hard, alone: its scoring server lives on
+    api.kill()
+    api.wait()
     assert _post(cars.url, schema["sample_request"], key).status_code == 200
     stack.start_api()
     client = stack.client()
