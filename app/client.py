@@ -304,3 +304,25 @@ class FlowbenchClient:
     def test_endpoint(self, name: str, request: dict[str, Any]) -> dict[str, Any]:
         """Send a scoring request through the control plane: {"status_code", "body"}."""
         return self._request("POST", f"/endpoints/{name}/test", json=request).json()
+
+    # -- Kubernetes: contexts, compute targets on a cluster -----------------------------------
+
+    def kubernetes_contexts(self, kubeconfig: str | None = None) -> dict[str, Any]:
+        """The control plane's kubeconfig: {"kubeconfig", "contexts", "current", "error"}."""
+        params = {"kubeconfig": kubeconfig} if kubeconfig else None
+        return self._request("GET", "/kubernetes/contexts", params=params).json()
+
+    def kube_compute_targets(self) -> list[dict[str, Any]]:
+        """Every Kubernetes compute target with its settings."""
+        return self._request("GET", "/kubernetes/compute").json()
+
+    def put_kube_compute_target(self, name: str, **settings: Any) -> dict[str, Any]:
+        """Deploy (or update) a compute target's workers on a cluster (see KubeComputeIn)."""
+        return self._request("PUT", f"/kubernetes/compute/{name}", json=settings).json()
+
+    def kube_compute_status(self, name: str) -> dict[str, Any]:
+        """A Kubernetes compute target with its workers' state on the cluster."""
+        return self._request("GET", f"/kubernetes/compute/{name}").json()
+
+    def delete_kube_compute_target(self, name: str) -> dict[str, Any]:
+        return self._request("DELETE", f"/kubernetes/compute/{name}").json()

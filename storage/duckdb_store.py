@@ -32,6 +32,7 @@ from storage.entities import (
     utc_now,
 )
 from storage.errors import ConflictError, NotFoundError
+from storage.kube_targets import KubeTargetRepository
 from storage.workspace import (
     DRAFT_HISTORY_LIMIT,
     RUN_UPDATABLE,
@@ -83,6 +84,7 @@ class DuckDBWorkspaceStore(WorkspaceStore):
         # Newer kinds get a repository of their own behind the same store.
         self.endpoints = EndpointRepository(self._db)
         self.model_metrics = ModelMetricsRepository(self._db)
+        self.kube_targets = KubeTargetRepository(self._db)
 
     def close(self) -> None:
         self._db.close()

@@ -82,6 +82,8 @@ def create_app(settings: Settings, *, register_samples: bool = True) -> FastAPI:
                    templates.router, profile.router, compute_status.router, run_views.router):
         app.include_router(router, dependencies=protected)
     app.include_router(endpoints.router, dependencies=protected)
+    from app.api.routes import kubernetes
+    app.include_router(kubernetes.router, dependencies=protected)
     app.include_router(endpoints.bundle_router)  # its own token: the endpoint's bundle token
     _add_error_handlers(app)
     return app
