@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,6 +52,7 @@ class KubeEndpointSpec:
     replicas: int = 1  # without autoscaling
     service_type: str = "LoadBalancer"  # or ClusterIP
     image_pull_secret: str | None = None
+    bundle_sha256: str | None = None  # the server refuses a downloaded bundle of another hash
 
     @property
     def object_name(self) -> str:
@@ -76,6 +78,10 @@ class KubeEndpointSpec:
         if not self.bundle_url.startswith(("http://", "https://")):
             raise KubeSpecError(f"The bundle URL must be http(s) (pods fetch it from the control "
                                 f"plane), not {self.bundle_url!r}.")
+        if self.bundle_sha256 is not None and not re.fullmatch(r"[0-9a-f]{64}",
+                                                               self.bundle_sha256):
+            raise KubeSpecError(f"The bundle's SHA-256 must be 64 hex digits, not "
+                                f"{self.bundle_sha256!r}.")
         if self.service_type not in ("LoadBalancer", "ClusterIP", "NodePort"):
             raise KubeSpecError(f"Service type {self.service_type!r} is not LoadBalancer, "
                                 "ClusterIP or NodePort.")
@@ -133,13 +139,16 @@ def container_security() -> dict[str, Any]:
 
 def deployment(spec: KubeEndpointSpec) -> dict[str, Any]:
     pod_labels = labels(spec)
+    # $(VAR) is expanded by the kubelet from the container's env.
+    command = ["flowbench", "serve", "$(FLOWBENCH_BUNDLE_URL)", "--host", "0.0.0.0",
+               "--port", str(PORT)]
+    if spec.bundle_sha256:
+        command += ["--sha256", spec.bundle_sha256]
     container = {
         "name": "scoring-server",
         "image": spec.image,
         "imagePullPolicy": "IfNotPresent",
-        # $(VAR) is expanded by the kubelet from the container's env.
-        "command": ["flowbench", "serve", "$(FLOWBENCH_BUNDLE_URL)", "--host", "0.0.0.0",
-                    "--port", str(PORT)],
+        "command": command,
         "env": [
             {"name": "FLOWBENCH_BUNDLE_URL", "value": spec.bundle_url},
             {"name": "FLOWBENCH_BUNDLE_TOKEN", "valueFrom": {"secretKeyRef": {

@@ -122,7 +122,11 @@ def test_scoring_deployment_probes_resources_and_server_command():
     assert container["ports"] == [{"name": "http", "containerPort": 8000, "protocol": "TCP"}]
     assert container["resources"] == {"requests": {"cpu": "250m", "memory": "768Mi"},
                                       "limits": {"cpu": "2", "memory": "2Gi"}}
-    assert container["command"][:3] == ["flowbench", "serve", "$(FLOWBENCH_BUNDLE_URL)"]
+    assert container["command"] == ["flowbench", "serve", "$(FLOWBENCH_BUNDLE_URL)", "--host",
+                                    "0.0.0.0", "--port", "8000"]
+    pinned = by_kind(scoring_manifests.manifests(endpoint_spec(bundle_sha256="c" * 64)))
+    assert pinned["Deployment"]["spec"]["template"]["spec"]["containers"][0]["command"][-2:] == [
+        "--sha256", "c" * 64]
     env = {e["name"]: e for e in container["env"]}
     assert env["FLOWBENCH_BUNDLE_URL"]["value"] == endpoint_spec().bundle_url
     assert env["FLOWBENCH_BUNDLE_TOKEN"]["valueFrom"]["secretKeyRef"] == {
@@ -230,6 +234,7 @@ def test_redis_url_parts(url, address, db, tls):
     ({"namespace": "Not_OK"}, "Namespace"),
     ({"bundle_url": "file:///tmp/b.tar.gz"}, "http(s)"),
     ({"service_type": "Ingress"}, "Service type"),
+    ({"bundle_sha256": "abc"}, "64 hex digits"),
 ])
 def test_endpoint_settings_are_checked_with_a_clear_message(changes, words):
     with pytest.raises(KubeSpecError, match=words.replace("(", r"\(").replace(")", r"\)")
