@@ -2,6 +2,13 @@
 
 import hashlib
 
+from rq.serializers import JSONSerializer
+
+# Job data, meta and results travel as JSON, never pickles: anything that can write to Redis could
+# otherwise make every process that reads a job run code. Give it to every Queue, Job and Worker
+# (a plain `rq worker` needs `--serializer rq.serializers.JSONSerializer`).
+SERIALIZER = JSONSerializer
+
 # Redis list that step tasks push their outcome onto when a step ends, one per workspace (the
 # suffix): the control plane's monitor wakes on it. Entries outlive a control-plane restart.
 EVENTS_KEY = "flowbench:events"
