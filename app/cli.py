@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from app.settings import load_settings
+from app.settings import load_settings, restrict_new_files
 
 EXIT_OK, EXIT_RUN_FAILED, EXIT_INVALID, EXIT_UNREACHABLE = 0, 1, 2, 3
 
@@ -126,6 +126,7 @@ def _pipeline_args(parser: argparse.ArgumentParser) -> None:
 # -- processes ---------------------------------------------------------------------------------
 
 def _up(args: argparse.Namespace) -> int:
+    restrict_new_files()
     from app.supervisor import Supervisor
 
     settings = load_settings()
@@ -143,6 +144,7 @@ def _up(args: argparse.Namespace) -> int:
 
 
 def _api(_: argparse.Namespace) -> int:
+    restrict_new_files()
     import uvicorn
 
     from app.api.main import create_app
@@ -154,6 +156,7 @@ def _api(_: argparse.Namespace) -> int:
 
 
 def _worker(args: argparse.Namespace) -> int:
+    restrict_new_files()
     from jobs.worker import run_worker
 
     run_worker(load_settings().effective_redis_url, args.queues, name=args.name,
@@ -176,6 +179,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _ui(_: argparse.Namespace) -> int:
+    restrict_new_files()
     import subprocess
 
     from app.supervisor import UI_ENTRY

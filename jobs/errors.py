@@ -32,3 +32,7 @@ class SchedulingError(PipelineError):
 
 class StepFailedError(PipelineError):
     """A step's component failed; raised inside the worker after the log is written."""
+
+
+class SandboxUnavailableError(StepFailedError):
+    """The Python sandbox cannot be set up on this machine, so user code was not run."""

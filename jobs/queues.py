@@ -9,6 +9,8 @@ from redis import Redis
 from rq import Queue, Worker
 from rq.registry import FailedJobRegistry, StartedJobRegistry
 
+from jobs import defaults
+
 
 @dataclass(frozen=True)
 class QueueStatus:
@@ -33,13 +35,13 @@ def queue_status(connection: Redis, queue_names: list[str]) -> list[QueueStatus]
     """
     found = []
     for name in dict.fromkeys(queue_names):
-        queue = Queue(name, connection=connection)
+        queue = Queue(name, connection=connection, serializer=defaults.SERIALIZER)
         workers = [{"name": w.name, "state": str(w.get_state()),
                     "current_job": w.get_current_job_id(),
                     "last_heartbeat": w.last_heartbeat.isoformat() if w.last_heartbeat else None,
                     "successful_jobs": w.successful_job_count,
                     "failed_jobs": w.failed_job_count}
-                   for w in Worker.all(queue=queue)]
+                   for w in Worker.all(queue=queue, serializer=defaults.SERIALIZER)]
         found.append(QueueStatus(
             queue=name, queued=queue.count,
             started=StartedJobRegistry(queue=queue).count,

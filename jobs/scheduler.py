@@ -44,7 +44,8 @@ def enqueue_steps(
                 "events_key": events_key,
                 "log_uri": log_uri_for(step.node_id), "timeout": step.timeout,
             }
-            job = Queue(step.queue, connection=connection).enqueue(
+            job = Queue(step.queue, connection=connection,
+                        serializer=defaults.SERIALIZER).enqueue(
                 "jobs.step.run_step", payload,
                 job_id=defaults.job_id(run_id, step.node_id),
                 depends_on=list(upstream.values()) or None,

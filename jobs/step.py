@@ -25,6 +25,7 @@ from rq.timeouts import JobTimeoutException
 import components
 from components.errors import ComponentInputError
 from components.spec import PortKind
+from jobs import defaults
 from jobs.errors import StepFailedError
 from jobs.runtime import StepRuntime
 from storage.artifacts import ArtifactStore
@@ -96,7 +97,7 @@ def _load_inputs(payload: dict[str, Any], component: components.Component, store
 def _upstream_result(job_id: str, job: Job | None) -> dict[str, Any]:
     if job is None:
         raise StepFailedError("A step with upstream steps must run inside an RQ job.")
-    upstream = Job.fetch(job_id, connection=job.connection)
+    upstream = Job.fetch(job_id, connection=job.connection, serializer=defaults.SERIALIZER)
     result = upstream.return_value()
     if not isinstance(result, dict):
         raise StepFailedError(f"Upstream job {job_id} has no result (status "

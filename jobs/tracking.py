@@ -56,7 +56,8 @@ def next_event(connection: Redis, key: str, timeout: float) -> StepEvent | None:
 def fetch_job_states(connection: Redis, job_ids: list[str]) -> dict[str, JobState]:
     """The state of each job id (one round trip for the lot)."""
     states: dict[str, JobState] = {}
-    for job_id, job in zip(job_ids, Job.fetch_many(job_ids, connection=connection), strict=True):
+    jobs = Job.fetch_many(job_ids, connection=connection, serializer=defaults.SERIALIZER)
+    for job_id, job in zip(job_ids, jobs, strict=True):
         if job is None:
             states[job_id] = JobState(job_id, "missing")
             continue
@@ -80,7 +81,8 @@ def enqueue_ready_jobs(connection: Redis, queue: str) -> int:
     to the workers' maintenance, up to 10 minutes later. Safe to call at any time: RQ enqueues
     each job once. Returns how many jobs were enqueued.
     """
-    return len(ReadyJobRegistry(name=queue, connection=connection).cleanup())
+    return len(ReadyJobRegistry(name=queue, connection=connection,
+                                serializer=defaults.SERIALIZER).cleanup())
 
 
 def worker_is_alive(connection: Redis, worker_name: str | None,
@@ -89,7 +91,7 @@ def worker_is_alive(connection: Redis, worker_name: str | None,
     if not worker_name:
         return True  # not picked up by a worker yet
     worker = Worker.find_by_key(Worker.redis_worker_namespace_prefix + worker_name,
-                                connection=connection)
+                                connection=connection, serializer=defaults.SERIALIZER)
     if worker is None:
         return False
     heartbeat = worker.last_heartbeat
@@ -104,7 +106,7 @@ def cancel_jobs(connection: Redis, job_ids: list[str]) -> None:
     """Stop running jobs and cancel queued or deferred ones; jobs already ended are left."""
     for job_id in job_ids:
         with contextlib.suppress(NoSuchJobError, InvalidJobOperation, RedisError):
-            job = Job.fetch(job_id, connection=connection)
+            job = Job.fetch(job_id, connection=connection, serializer=defaults.SERIALIZER)
             status = job.get_status()
             if status == JobStatus.STARTED:
                 send_stop_job_command(connection, job_id)

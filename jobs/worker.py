@@ -113,7 +113,8 @@ def run_worker(redis_url: str, queues: list[str], *, name: str | None = None,
     connection = Redis.from_url(redis_url)
     worker_class = Worker if fork else InlineWorker
     worker = worker_class(
-        [Queue(q, connection=connection) for q in queues], connection=connection,
+        [Queue(q, connection=connection, serializer=defaults.SERIALIZER) for q in queues],
+        connection=connection, serializer=defaults.SERIALIZER,
         name=name or f"flowbench-{socket.gethostname()}-{uuid.uuid4().hex[:6]}",
         job_monitoring_interval=defaults.JOB_MONITORING_INTERVAL,
     )

@@ -156,8 +156,9 @@ class ArtifactStore:
             ArtifactError: The file is not readable Parquet.
         """
         path = self._existing(uri)
+        data = self._verified(uri, path)
         try:
-            df = pq.read_table(path).to_pandas()
+            df = pq.read_table(pa.BufferReader(data)).to_pandas()
         except (pa.ArrowException, OSError) as exc:
             raise ArtifactError(f"Artifact '{uri}' is not a readable table: {exc}") from exc
         columns = _read_sidecar(path)
@@ -188,8 +189,9 @@ class ArtifactStore:
             ArtifactError: The file is not readable Parquet.
         """
         path = self._existing(uri)
+        data = self._verified(uri, path)
         try:
-            parquet = pq.ParquetFile(path)
+            parquet = pq.ParquetFile(pa.BufferReader(data))
             head = _head(parquet, limit).to_pandas()
         except (pa.ArrowException, OSError) as exc:
             raise ArtifactError(f"Artifact '{uri}' is not a readable table: {exc}") from exc
@@ -236,16 +238,31 @@ class ArtifactStore:
         if match is None or match[2] != "joblib":
             raise ArtifactError(f"{uri!r} is not an object URI; expected "
                                 f"'{SCHEME}objects/<sha256>.joblib'.")
+        data = self._verified(uri, self._existing(uri))
+        return joblib.load(io.BytesIO(data))
+
+    def _verified(self, uri: str, path: Path) -> bytes:
+        """The bytes of a content-addressed artifact, after checking them against its name.
+
+        Everything served or loaded is these same bytes, so a file changed after it was written
+        (or a second dataset with the same content) is never read as if it were intact.
+
+        Raises:
+            ArtifactIntegrityError: The file's SHA-256 is not the one its name says.
+        """
         try:
-            data = self._existing(uri).read_bytes()
+            data = path.read_bytes()
         except OSError as exc:
             raise ArtifactError(f"Cannot read artifact '{uri}': {exc}") from exc
-        actual = hashlib.sha256(data).hexdigest()
-        if actual != match[1]:
-            raise ArtifactIntegrityError(
-                f"Artifact '{uri}' was modified after it was written (its SHA-256 is now "
-                f"{actual[:12]}...); refusing to load it. Re-run the step that produced it.")
-        return joblib.load(io.BytesIO(data))
+        match = _OBJECT.match(uri[len(SCHEME):])
+        if match is not None:
+            actual = hashlib.sha256(data).hexdigest()
+            if actual != match[1]:
+                raise ArtifactIntegrityError(
+                    f"Artifact '{uri}' was modified after it was written (its SHA-256 is now "
+                    f"{actual[:12]}...); refusing to read it. Re-run the step that produced "
+                    f"it, or upload the dataset again.")
+        return data
 
     # -- logs ---------------------------------------------------------------------------------
 
@@ -313,7 +330,7 @@ def _write_atomic(path: Path, data: bytes, *, durable: bool = True) -> None:
     except OSError as exc:
         raise ArtifactError(f"Cannot write artifact {path.name}: {exc}") from exc
     try:
-        os.fchmod(fd, 0o644)  # mkstemp's 0600 would hide the file from workers of other users
+        os.fchmod(fd, 0o600)  # the workspace's user only: workers run as that user too
         with os.fdopen(fd, "wb") as file:
             file.write(data)
             file.flush()

