@@ -47,7 +47,13 @@ def open_draft(draft: Draft, *, select: str | None = None) -> None:
     st.session_state[state.SELECTED] = select
     st.session_state[state.FORM_GEN] = st.session_state.get(state.FORM_GEN, 0) + 1
     st.session_state[state.FIELD_ERRORS] = {}
+    refit()
     refresh_issues()
+
+
+def refit() -> None:
+    """Make the canvas fit the pipeline into view on its next draw."""
+    st.session_state[state.CANVAS_FIT] = st.session_state.get(state.CANVAS_FIT, 0) + 1
 
 
 def close_draft() -> None:

@@ -12,9 +12,15 @@ FLASH = "designer.flash"  # (kind, text) shown once at the top of the page
 SHOW_ISSUES = "designer.show_issues"
 NODE_SELECT = "designer.node_select"  # the properties pane's node picker
 PALETTE_SEARCH = "designer.palette_search"
+CANVAS = "designer.canvas"  # the canvas's last event (its widget key)
+CANVAS_SEQ = "designer.canvas_seq"  # the seq of the last canvas event applied
+CANVAS_FIT = "designer.canvas_fit"  # bumped to make the canvas fit the pipeline into view
+GUIDE = "designer.guide"  # the algorithm guide is open
 
 # Runs
 RUN_ID = "runs.run_id"  # the run the run page shows
 RUN_STEP = "runs.step"  # the step selected on the run page
 RUN_GRAPH_CLICK = "runs.graph_click"
+RUN_CANVAS = "runs.canvas"  # the run canvas's last event (its widget key)
+RUN_CANVAS_SEQ = "runs.canvas_seq"
 COMPARE = "runs.compare"  # (run a, run b) for the compare page
