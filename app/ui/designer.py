@@ -13,6 +13,7 @@ from typing import Any
 import streamlit as st
 
 from app.client import ClientError
+from app.ui import draft_ops as ops
 from app.ui import state
 from app.ui.client import attempt, get_client
 from app.ui.draft_ops import DraftEditError
@@ -70,10 +71,26 @@ def refresh_issues() -> None:
         flash("error", f"Validation failed: {error}")
         return
     st.session_state[state.ISSUES] = [i.model_dump() for i in checked.issues]
+    st.session_state[state.WARNINGS] = [i.model_dump() for i in checked.warnings]
+    st.session_state[state.COLUMNS] = checked.columns
 
 
 def issues() -> list[dict[str, Any]]:
     return st.session_state.get(state.ISSUES, [])
+
+
+def warnings() -> list[dict[str, Any]]:
+    return st.session_state.get(state.WARNINGS, [])
+
+
+def reaching_columns(spec: dict[str, Any], node_id: str, port: str | None) -> list[str] | None:
+    """The column names that reach input `port` of `node_id`, as the last validation inferred
+    them (None when unknown or unconnected)."""
+    source = ops.input_sources(spec, node_id).get(port or "")
+    if source is None:
+        return None
+    source_node, _, source_port = source.partition(".")
+    return st.session_state.get(state.COLUMNS, {}).get(source_node, {}).get(source_port)
 
 
 def apply(edit: Callable[..., Any], *args: Any, select: str | None = None,

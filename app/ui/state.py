@@ -4,6 +4,8 @@
 DRAFT_ID = "designer.draft_id"  # the open draft's id
 DRAFT = "designer.draft"  # the open draft's spec, name and revision, as last saved
 ISSUES = "designer.issues"  # the open draft's validation issues, refreshed on every change
+WARNINGS = "designer.warnings"  # what validation could not check yet (unknown columns)
+COLUMNS = "designer.columns"  # node -> output port -> column names known before running
 SELECTED = "designer.selected"  # the node whose properties pane is open
 GRAPH_CLICK = "designer.graph_click"  # the graph's last reported click, to notice a new one
 FORM_GEN = "designer.form_gen"  # bumped when the spec changes under the forms (undo, open)

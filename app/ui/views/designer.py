@@ -9,6 +9,7 @@ from app.ui import draft_ops as ops
 from app.ui.client import call
 from app.ui.widgets import algorithm_guide, canvas_editor, draft_picker, pipeline_panel, properties
 
+canvas_editor.on_event()  # one the callback has not applied (AppTest sets the value directly)
 designer.show_flash()
 draft = designer.current()
 if draft is None:
@@ -67,6 +68,8 @@ with graph_col:
     issues_tab, edges_tab, params_tab, settings_tab = st.tabs(labels)
     with issues_tab:
         pipeline_panel.issues_tab(issues, names)
+        for warning in designer.warnings():
+            st.warning(f"**{warning['node']}** · {warning['message']}", icon=":material/help:")
     with edges_tab:
         pipeline_panel.connections_tab(spec)
     with params_tab:

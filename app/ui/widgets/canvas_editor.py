@@ -18,12 +18,17 @@ from app.ui.draft_ops import DraftEditError
 from app.ui.widgets.palette import grouped
 
 
-def on_event() -> None:
-    """Apply the canvas's newest event to the open draft (once per event)."""
+def on_event() -> bool:
+    """Apply the canvas's newest event to the open draft (once per event); whether it was new."""
     event = st.session_state.get(state.CANVAS)
     if not isinstance(event, dict) or event.get("seq") == st.session_state.get(state.CANVAS_SEQ):
-        return
+        return False
     st.session_state[state.CANVAS_SEQ] = event.get("seq")
+    _apply(event)
+    return True
+
+
+def _apply(event: dict[str, Any]) -> None:
     kind = event.get("type")
     if kind == "select":
         st.session_state[state.SELECTED] = event.get("node")

@@ -159,12 +159,14 @@ export default function Canvas({ args }) {
         }
       }
     }
+    const pythonChose = args.selected !== seen.current.selected;
+    seen.current.selected = args.selected;
     setNodes((current) => {
+      // Python's selection when it changed (a click, a new node); else what the user selected.
       const wasSelected = new Set(current.filter((n) => n.selected).map((n) => n.id));
       return specNodes.map((n) => ({
         id: n.id, type: "pipeline", position: positions[n.id], data: { ...n, direction },
-        selected: n.id === args.selected || (wasSelected.has(n.id) && args.selected !== null &&
-          mode === "edit"),
+        selected: pythonChose ? n.id === args.selected : wasSelected.has(n.id),
         draggable: editable,
         connectable: editable,
         deletable: editable,
@@ -183,10 +185,10 @@ export default function Canvas({ args }) {
 
   // Python asks for a refit (after undo, a layout, opening a draft).
   useEffect(() => {
-    if (args.fit === seen.current.fit) return;
+    if (args.fit === seen.current.fit || !specNodes.length) return;
     seen.current.fit = args.fit;
     setTimeout(() => rf.fitView({ padding: 0.12, maxZoom: 1.05 }), 80);
-  }, [args.fit, rf]);
+  }, [args.fit, rf]); // eslint-disable-line react-hooks/exhaustive-deps
 
   useEffect(() => {
     if (!notice) return undefined;
