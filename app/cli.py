@@ -187,7 +187,8 @@ def _ui(_: argparse.Namespace) -> int:
     settings = load_settings()
     return subprocess.call([sys.executable, "-m", "streamlit", "run", str(UI_ENTRY),
                             "--server.port", str(settings.ui_port), "--server.headless", "true",
-                            "--browser.gatherUsageStats", "false"])
+                            "--browser.gatherUsageStats", "false",
+                            "--client.toolbarMode", "minimal"])  # no Deploy menu
 
 
 # -- pipelines and runs ------------------------------------------------------------------------

@@ -62,7 +62,8 @@ class Supervisor:
                                "--server.port", str(self.settings.ui_port),
                                "--server.address", self.settings.api_host,
                                "--server.headless", "true",
-                               "--browser.gatherUsageStats", "false"], env)
+                               "--browser.gatherUsageStats", "false",
+                               "--client.toolbarMode", "minimal"], env)  # no Deploy menu
         return {"api": self.settings.api_url, "docs": f"{self.settings.api_url}/docs",
                 "ui": f"http://{self.settings.api_host}:{self.settings.ui_port}" if self.ui
                 else "(not started)", "redis": shown_url(redis_url),

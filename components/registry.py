@@ -66,9 +66,13 @@ def component(
     *, id: str, name: str, category: str, inputs: list[Port], outputs: list[Port],
     params: list[Param] | None = None, version: int = 1, description: str = "",
     deterministic: bool = True, metrics_output: str | None = None,
-    needs: tuple[str, ...] = (),
+    needs: tuple[str, ...] = (), columns: Any = None,
 ) -> Callable[[Callable[..., dict[str, Any]]], Callable[..., dict[str, Any]]]:
-    """Declare a component: ports are the positional parameters, params the keyword-only ones."""
+    """Declare a component: ports are the positional parameters, params the keyword-only ones.
+
+    `columns` tells how the output columns follow from inputs and parameters, before running
+    (a components.column_flow rule).
+    """
     params = params or []
 
     def register(func: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
@@ -77,6 +81,7 @@ def component(
             description=description or (inspect.getdoc(func) or "").split("\n\n")[0],
             inputs=tuple(inputs), outputs=tuple(outputs), params=tuple(params),
             deterministic=deterministic, metrics_output=metrics_output, needs=tuple(needs),
+            columns=columns,
         )
         _check_definition(spec, func)
         _REGISTRY[(id, version)] = Component(spec, func)

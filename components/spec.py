@@ -78,6 +78,9 @@ class Param:
     choices: tuple[str, ...] = ()
     help: str = ""
     visible_if: dict[str, tuple[Any, ...]] = field(default_factory=dict)
+    # For COLUMN and COLUMNS: the input port whose columns it names (default: the first
+    # dataset input), so the designer offers them and validation checks them.
+    columns_from: str = ""
 
     def __post_init__(self) -> None:
         if not self.label:
@@ -187,6 +190,9 @@ class ComponentSpec:
     # Effects the component asks the runner for, through its `runtime` argument (see
     # components.runtime): "sql", "python", "import", "export". Empty for most components.
     needs: tuple[str, ...] = ()
+    # How the output columns follow from the inputs and parameters (components.column_flow),
+    # when the component can say; not part of the JSON form.
+    columns: Any = field(default=None, compare=False, repr=False)
 
     def input(self, name: str) -> Port | None:
         return next((p for p in self.inputs if p.name == name), None)
@@ -218,6 +224,12 @@ class ComponentSpec:
         merged = {**self.defaults(), **values}
         return {p.name: p.coerce(merged.get(p.name)) for p in self.params}
 
+    def columns_port(self, param: Param) -> str | None:
+        """The input port whose columns a COLUMN or COLUMNS parameter names."""
+        if param.columns_from:
+            return param.columns_from
+        return next((p.name for p in self.inputs if p.kind is PortKind.DATASET), None)
+
     def param_names(self) -> list[str]:
         return [p.name for p in self.params]
 
@@ -226,6 +238,7 @@ class ComponentSpec:
             "id": self.id, "version": self.version, "name": self.name, "category": self.category,
             "description": self.description, "deterministic": self.deterministic,
             "metrics_output": self.metrics_output, "needs": list(self.needs),
+            "infers_columns": self.columns is not None,
             "inputs": [p.to_dict() for p in self.inputs],
             "outputs": [p.to_dict() for p in self.outputs],
             "params": [p.to_dict() for p in self.params],

@@ -38,6 +38,8 @@ def validate_pipeline(
     spec: PipelineSpec, *, dataset_exists: DatasetExists | None = None,
     compute_targets: Collection[str] | None = None,
     parameter_values: dict[str, Any] | None = None,
+    columns: dict[str, dict[str, Any]] | None = None,
+    warnings: list[Issue] | None = None,
 ) -> list[Issue]:
     """Return every issue in `spec`; an empty list means it can run.
 
@@ -47,6 +49,10 @@ def validate_pipeline(
             skipped when None.
         compute_targets: the known compute target names; skipped when None.
         parameter_values: values for pipeline parameters that override their defaults.
+        columns: what reaches each node (jobs.columns.infer_columns); when given, column
+            parameters are checked against it.
+        warnings: where to add what cannot be checked yet (unknown columns); they do not
+            stop a run.
     """
     issues: list[Issue] = []
     if not spec.nodes:
@@ -60,6 +66,13 @@ def validate_pipeline(
     _check_params(spec, specs, values, issues)
     _check_edges(spec, specs, issues)
     _check_cycles(spec, issues)
+    if columns is not None:
+        from jobs.columns import column_issues  # it reads this module's helpers
+
+        found, unknown = column_issues(spec, columns, parameter_values)
+        issues.extend(found)
+        if warnings is not None:
+            warnings.extend(unknown)
     return issues
 
 

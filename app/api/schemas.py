@@ -24,6 +24,10 @@ class ValidateRequest(BaseModel):
 class ValidateResponse(BaseModel):
     valid: bool
     issues: list[IssueOut]
+    # What cannot be checked before running (columns not known yet); does not stop a run.
+    warnings: list[IssueOut] = Field(default_factory=list)
+    # node id -> output port -> the column names known before running.
+    columns: dict[str, dict[str, list[str]]] = Field(default_factory=dict)
 
 
 class SubmitRequest(BaseModel):

@@ -10,13 +10,14 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from redis import Redis
 
 from jobs import defaults
+from jobs.columns import column_names, has_column_rule, infer_columns
 from jobs.errors import InvalidPipelineError, SchedulingError, SpecFormatError
 from jobs.pipeline import PipelineSpec
 from jobs.plan import ResolvedDataset, RunPlan, choose_reuse, plan_run
@@ -52,6 +53,9 @@ class Validation:
 
     spec: PipelineSpec | None
     issues: list[Issue]
+    warnings: list[Issue] = field(default_factory=list)
+    # node id -> output port -> column names, where known before running (jobs.columns)
+    columns: dict[str, dict[str, list[str]]] = field(default_factory=dict)
 
 
 class RunService:
@@ -80,9 +84,42 @@ class RunService:
         except SpecFormatError as exc:
             return Validation(None, [Issue("spec_format", str(exc))])
         targets = {t.name for t in self.store.list_compute_targets()}
+        inferred = infer_columns(spec, self._dataset_columns,
+                                 known=self._columns_of_earlier_steps(spec, parameters or {}),
+                                 parameter_values=parameters or {})
+        warnings: list[Issue] = []
         issues = validate_pipeline(spec, dataset_exists=self._dataset_exists,
-                                   compute_targets=targets, parameter_values=parameters or {})
-        return Validation(spec, issues)
+                                   compute_targets=targets, parameter_values=parameters or {},
+                                   columns=inferred, warnings=warnings)
+        return Validation(spec, issues, warnings, column_names(inferred))
+
+    def _dataset_columns(self, name: str, version: int | None) -> list[dict[str, Any]] | None:
+        try:
+            return self.store.get_dataset_version(name, version).columns
+        except NotFoundError:
+            return None
+
+    def _columns_of_earlier_steps(self, spec: PipelineSpec,
+                                  parameters: dict[str, Any]) -> dict[str, dict[str, Any]]:
+        """Output columns of finished steps with the cache keys this pipeline would have, for
+        components that cannot say their columns before running."""
+        rules = {n.id for n in spec.nodes if not n.is_dataset and has_column_rule(n)}
+        if all(n.is_dataset or n.id in rules for n in spec.nodes):
+            return {}
+        try:
+            plan = self._plan(spec, parameters)
+        except Exception:  # noqa: BLE001 - a draft may not plan yet (unknown parts); no hints
+            return {}
+        found: dict[str, dict[str, Any]] = {}
+        for step in plan.steps:
+            if step.node_id in rules or not step.deterministic:
+                continue
+            earlier = self._reusable(step.cache_key)
+            if earlier is not None:
+                found[step.node_id] = {port: self.artifacts.table_columns(uri)
+                                       for port, uri in earlier.outputs.items()
+                                       if uri.endswith(".parquet")}
+        return found
 
     def submit(self, document: Any, *, experiment: str, parameters: dict[str, Any] | None = None,
                source: str = "api", force_rerun: bool = False, name: str | None = None,

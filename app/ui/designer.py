@@ -13,6 +13,7 @@ from typing import Any
 import streamlit as st
 
 from app.client import ClientError
+from app.ui import draft_ops as ops
 from app.ui import state
 from app.ui.client import attempt, get_client
 from app.ui.draft_ops import DraftEditError
@@ -47,7 +48,13 @@ def open_draft(draft: Draft, *, select: str | None = None) -> None:
     st.session_state[state.SELECTED] = select
     st.session_state[state.FORM_GEN] = st.session_state.get(state.FORM_GEN, 0) + 1
     st.session_state[state.FIELD_ERRORS] = {}
+    refit()
     refresh_issues()
+
+
+def refit() -> None:
+    """Make the canvas fit the pipeline into view on its next draw."""
+    st.session_state[state.CANVAS_FIT] = st.session_state.get(state.CANVAS_FIT, 0) + 1
 
 
 def close_draft() -> None:
@@ -64,10 +71,26 @@ def refresh_issues() -> None:
         flash("error", f"Validation failed: {error}")
         return
     st.session_state[state.ISSUES] = [i.model_dump() for i in checked.issues]
+    st.session_state[state.WARNINGS] = [i.model_dump() for i in checked.warnings]
+    st.session_state[state.COLUMNS] = checked.columns
 
 
 def issues() -> list[dict[str, Any]]:
     return st.session_state.get(state.ISSUES, [])
+
+
+def warnings() -> list[dict[str, Any]]:
+    return st.session_state.get(state.WARNINGS, [])
+
+
+def reaching_columns(spec: dict[str, Any], node_id: str, port: str | None) -> list[str] | None:
+    """The column names that reach input `port` of `node_id`, as the last validation inferred
+    them (None when unknown or unconnected)."""
+    source = ops.input_sources(spec, node_id).get(port or "")
+    if source is None:
+        return None
+    source_node, _, source_port = source.partition(".")
+    return st.session_state.get(state.COLUMNS, {}).get(source_node, {}).get(source_port)
 
 
 def apply(edit: Callable[..., Any], *args: Any, select: str | None = None,

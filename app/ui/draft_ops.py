@@ -55,26 +55,59 @@ def _next_position(spec: dict[str, Any]) -> list[float]:
     return [min(p[0] for p in placed), max(p[1] for p in placed) + ROW_GAP]
 
 
+def _position(spec: dict[str, Any], position: Any) -> list[float]:
+    if position is None:
+        return _next_position(spec)
+    return [float(position[0]), float(position[1])]
+
+
 def add_component(spec: dict[str, Any], component: dict[str, Any],
-                  node_id: str | None = None) -> tuple[dict[str, Any], str]:
-    """Add a node of `component` (its spec dict, as /components gives it) with default params."""
+                  node_id: str | None = None,
+                  position: Any = None) -> tuple[dict[str, Any], str]:
+    """Add a node of `component` (its spec dict, as /components gives it) with default params,
+    at `position` ([x, y] on the canvas) or below the others."""
     new = copy.deepcopy(spec)
     node_id = node_id or new_node_id(new, component["id"])
     new["nodes"].append({"id": node_id, "component": component["id"],
                          "version": component["version"], "params": {}, "comment": "",
                          "compute": None, "regenerate": False, "timeout": None,
-                         "position": _next_position(spec)})
+                         "position": _position(spec, position)})
     return new, node_id
 
 
 def add_dataset(spec: dict[str, Any], dataset: str, version: int | None = None,
-                node_id: str | None = None) -> tuple[dict[str, Any], str]:
+                node_id: str | None = None,
+                position: Any = None) -> tuple[dict[str, Any], str]:
     """Add a dataset node (latest version when `version` is None)."""
     new = copy.deepcopy(spec)
     node_id = node_id or new_node_id(new, dataset)
     new["nodes"].append({"id": node_id, "dataset": dataset, "dataset_version": version,
-                         "comment": "", "position": _next_position(spec)})
+                         "comment": "", "position": _position(spec, position)})
     return new, node_id
+
+
+def set_positions(spec: dict[str, Any],
+                  positions: dict[str, Any]) -> dict[str, Any]:
+    """Move nodes: {node id: [x, y]}; ids no longer in the pipeline are ignored (a move can
+    arrive after a delete)."""
+    new = copy.deepcopy(spec)
+    for item in new["nodes"]:
+        if item["id"] in positions:
+            x, y = positions[item["id"]]
+            item["position"] = [float(x), float(y)]
+    return new
+
+
+def remove_items(spec: dict[str, Any], nodes: Iterable[str],
+                 edges: Iterable[tuple[str, str]] = ()) -> dict[str, Any]:
+    """Remove several nodes (with their edges) and edges (source, target) in one edit."""
+    new = spec
+    for node_id in nodes:
+        new = remove_node(new, node_id)
+    for source, target in edges:
+        if any(e["source"] == source and e["target"] == target for e in new["edges"]):
+            new = remove_edge(new, source, target)
+    return new if new is not spec else copy.deepcopy(spec)
 
 
 def remove_node(spec: dict[str, Any], node_id: str) -> dict[str, Any]:

@@ -4,6 +4,8 @@
 DRAFT_ID = "designer.draft_id"  # the open draft's id
 DRAFT = "designer.draft"  # the open draft's spec, name and revision, as last saved
 ISSUES = "designer.issues"  # the open draft's validation issues, refreshed on every change
+WARNINGS = "designer.warnings"  # what validation could not check yet (unknown columns)
+COLUMNS = "designer.columns"  # node -> output port -> column names known before running
 SELECTED = "designer.selected"  # the node whose properties pane is open
 GRAPH_CLICK = "designer.graph_click"  # the graph's last reported click, to notice a new one
 FORM_GEN = "designer.form_gen"  # bumped when the spec changes under the forms (undo, open)
@@ -12,11 +14,17 @@ FLASH = "designer.flash"  # (kind, text) shown once at the top of the page
 SHOW_ISSUES = "designer.show_issues"
 NODE_SELECT = "designer.node_select"  # the properties pane's node picker
 PALETTE_SEARCH = "designer.palette_search"
+CANVAS = "designer.canvas"  # the canvas's last event (its widget key)
+CANVAS_SEQ = "designer.canvas_seq"  # the seq of the last canvas event applied
+CANVAS_FIT = "designer.canvas_fit"  # bumped to make the canvas fit the pipeline into view
+GUIDE = "designer.guide"  # the algorithm guide is open
 
 # Runs
 RUN_ID = "runs.run_id"  # the run the run page shows
 RUN_STEP = "runs.step"  # the step selected on the run page
 RUN_GRAPH_CLICK = "runs.graph_click"
+RUN_CANVAS = "runs.canvas"  # the run canvas's last event (its widget key)
+RUN_CANVAS_SEQ = "runs.canvas_seq"
 COMPARE = "runs.compare"  # (run a, run b) for the compare page
 
 # Endpoints

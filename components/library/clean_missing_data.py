@@ -16,8 +16,14 @@ _REPLACING = tuple(m.value for m in CleaningMode
                    if m not in (CleaningMode.REMOVE_ROW, CleaningMode.REMOVE_COLUMN))
 
 
+def _cleaned_columns(inputs: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+    # Indicator columns are named after the cleaned columns: unknown here.
+    return {"*": None if params.get("generate_indicator") else inputs.get("dataset")}
+
+
 @component(
     id="clean_missing_data", name="Clean Missing Data", category="Data Transformation",
+    columns=_cleaned_columns,
     inputs=[Port("dataset", PortKind.DATASET, "Dataset")],
     outputs=[Port("cleaned_dataset", PortKind.DATASET, "Cleaned dataset"),
              Port("cleaning_transformation", PortKind.TRANSFORMATION, "Cleaning transformation")],

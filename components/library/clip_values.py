@@ -22,8 +22,14 @@ _UPPER = {"clip_mode": (PEAKS, BOTH)}
 _LOWER = {"clip_mode": (SUBPEAKS, BOTH)}
 
 
+def _clipped_columns(inputs: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+    kept = params.get("overwrite", True) and not params.get("add_indicator")
+    return {"*": inputs.get("dataset") if kept else None}
+
+
 @component(
     id="clip_values", name="Clip Values", category="Data Transformation",
+    columns=_clipped_columns,
     inputs=[Port("dataset", PortKind.DATASET, "Dataset")],
     outputs=[Port("results_dataset", PortKind.DATASET, "Results dataset")],
     params=[

@@ -7,8 +7,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from components import column_flow, metadata
 from components import columns as column_selector
-from components import metadata
 from components.errors import ComponentInputError
 from components.registry import component
 from components.spec import Param, ParamType, Port, PortKind
@@ -20,8 +20,35 @@ RIGHT_SUFFIX = " (right)"
 _LEFT_ROW, _RIGHT_ROW = "__flowbench_left_row", "__flowbench_right_row"
 
 
+def _added_columns(inputs: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+    left, right = inputs.get("left_dataset"), inputs.get("right_dataset")
+    if left is None or right is None:
+        return {"*": None}
+    taken = {c["name"] for c in left}
+    return {"*": left + [dict(c, name=f"{c['name']} (right)" if c["name"] in taken
+                              else c["name"]) for c in right]}
+
+
+def _joined_columns(inputs: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+    """Left columns, then right ones (without the keys when not kept), clashes renamed."""
+    left, right = inputs.get("left_dataset"), inputs.get("right_dataset")
+    if left is None:
+        return {"*": None}
+    if params.get("join_type") == LEFT_SEMI:
+        return {"*": left}
+    if right is None:
+        return {"*": None}
+    if not params.get("keep_right_keys", True):
+        keys = column_flow.selected(right, params.get("right_keys"))
+        if keys is None:
+            return {"*": None}
+        right = [c for c in right if c not in keys]
+    return _added_columns({"left_dataset": left, "right_dataset": right}, params)
+
+
 @component(
     id="add_columns", name="Add Columns", category="Data Transformation",
+    columns=_added_columns,
     inputs=[Port("left_dataset", PortKind.DATASET, "Left dataset"),
             Port("right_dataset", PortKind.DATASET, "Right dataset")],
     outputs=[Port("combined_dataset", PortKind.DATASET, "Combined dataset")],
@@ -46,6 +73,7 @@ def add_columns(left_dataset: pd.DataFrame, right_dataset: pd.DataFrame) -> dict
 
 @component(
     id="add_rows", name="Add Rows", category="Data Transformation",
+    columns=column_flow.passthrough("dataset1"),
     inputs=[Port("dataset1", PortKind.DATASET, "Dataset1"),
             Port("dataset2", PortKind.DATASET, "Dataset2")],
     outputs=[Port("results_dataset", PortKind.DATASET, "Results dataset")],
@@ -74,12 +102,14 @@ def add_rows(dataset1: pd.DataFrame, dataset2: pd.DataFrame) -> dict[str, Any]:
 
 @component(
     id="join_data", name="Join Data", category="Data Transformation",
+    columns=_joined_columns,
     inputs=[Port("left_dataset", PortKind.DATASET, "Left dataset"),
             Port("right_dataset", PortKind.DATASET, "Right dataset")],
     outputs=[Port("results_dataset", PortKind.DATASET, "Results dataset")],
     params=[
         Param("left_keys", ParamType.COLUMNS, "Join key columns for L", required=True),
         Param("right_keys", ParamType.COLUMNS, "Join key columns for R", required=True,
+              columns_from="right_dataset",
               help="As many columns as for L, in the same order."),
         Param("match_case", ParamType.BOOL, "Match case", default=True,
               help="Unchecked: text keys match regardless of case."),

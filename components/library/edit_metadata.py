@@ -6,8 +6,8 @@ from typing import Any
 
 import pandas as pd
 
+from components import column_flow, conversions, metadata
 from components import columns as column_selector
-from components import conversions, metadata
 from components.errors import ComponentInputError
 from components.registry import component
 from components.spec import Param, ParamType, Port, PortKind
@@ -15,8 +15,34 @@ from components.spec import Param, ParamType, Port, PortKind
 _FIELDS = ("Unchanged", "Features", "Labels", "ClearFeatures", "ClearLabels", "ClearScores")
 
 
+def _edited_columns(inputs: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+    """The same columns, the selected ones renamed, retyped or given a new role."""
+    data = inputs.get("dataset")
+    picked = None if data is None else column_flow.selected(data, params.get("columns"))
+    if picked is None:
+        return {"*": None}
+    chosen = [c["name"] for c in picked]
+    new_names = [n.strip() for n in (params.get("new_column_names") or "").split(",")
+                 if n.strip()]
+    renames = dict(zip(chosen, new_names, strict=False)) if new_names else {}
+    roles = {"Features": metadata.FEATURE, "Labels": metadata.LABEL,
+             "ClearFeatures": metadata.NONE, "ClearLabels": metadata.FEATURE,
+             "ClearScores": metadata.FEATURE}
+    out = []
+    for c in data:
+        if c["name"] in chosen:
+            c = dict(c, name=renames.get(c["name"], c["name"]))
+            if params.get("data_type", "Unchanged") != "Unchanged":
+                c["type"] = params["data_type"]
+            if params.get("fields", "Unchanged") in roles:
+                c["role"] = roles[params["fields"]]
+        out.append(c)
+    return {"*": out}
+
+
 @component(
     id="edit_metadata", name="Edit Metadata", category="Data Transformation",
+    columns=_edited_columns,
     inputs=[Port("dataset", PortKind.DATASET, "Dataset")],
     outputs=[Port("results_dataset", PortKind.DATASET, "Results dataset")],
     params=[

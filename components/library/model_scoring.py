@@ -6,7 +6,7 @@ from typing import Any
 
 import pandas as pd
 
-from components import metadata
+from components import column_flow, metadata, score_columns
 from components.learners import TrainedModel
 from components.library.inputs import expect_instance
 from components.python_model import TrainedPythonModel
@@ -15,8 +15,30 @@ from components.spec import Param, ParamType, Port, PortKind
 from components.transforms import Transformation
 
 
+def _scored_columns(inputs: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+    """The dataset's columns (or only the label) with the model's score columns."""
+    data, model = inputs.get("dataset"), inputs.get("trained_model")
+    if data is None or not isinstance(model, dict):
+        return {"*": None}
+    scores = [column_flow.column(score_columns.SCORED_LABELS, role=metadata.SCORE)]
+    if model.get("task") == "binary":
+        scores.append(column_flow.column(score_columns.SCORED_PROBABILITIES,
+                                         role=metadata.SCORE))
+    label = model.get("label")
+    score_names = {c["name"] for c in scores}
+    if params.get("append_score_columns", True):
+        base = [c for c in data if c["name"] not in score_names]
+    else:
+        base = [c for c in data if c["name"] == label]
+    base = [dict(c, role=metadata.LABEL if c["name"] == label else
+                 (metadata.FEATURE if c.get("role") == metadata.LABEL else c.get("role")))
+            for c in base]
+    return {"*": base + scores}
+
+
 @component(
     id="score_model", name="Score Model", category="Model Scoring and Evaluation",
+    columns=_scored_columns,
     inputs=[Port("trained_model", PortKind.TRAINED_MODEL, "Trained model"),
             Port("dataset", PortKind.DATASET, "Dataset")],
     outputs=[Port("scored_dataset", PortKind.DATASET, "Scored dataset")],

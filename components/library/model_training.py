@@ -13,8 +13,16 @@ from components.registry import component
 from components.spec import Param, ParamType, Port, PortKind
 
 
+def _trained_model(inputs: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+    learner = inputs.get("untrained_model")
+    if not isinstance(learner, dict):
+        return {"trained_model": None}
+    return {"trained_model": {**learner, "label": params.get("label_column")}}
+
+
 @component(
     id="train_model", name="Train Model", category="Model Training",
+    columns=_trained_model,
     inputs=[Port("untrained_model", PortKind.UNTRAINED_MODEL, "Untrained model"),
             Port("dataset", PortKind.DATASET, "Dataset")],
     outputs=[Port("trained_model", PortKind.TRAINED_MODEL, "Trained model")],

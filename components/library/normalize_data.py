@@ -6,6 +6,7 @@ from typing import Any
 
 import pandas as pd
 
+from components import column_flow
 from components import columns as column_selector
 from components.registry import component
 from components.spec import Param, ParamType, Port, PortKind
@@ -14,6 +15,7 @@ from components.transforms import NormalizationMethod, Normalizer
 
 @component(
     id="normalize_data", name="Normalize Data", category="Data Transformation",
+    columns=column_flow.passthrough("dataset"),
     inputs=[Port("dataset", PortKind.DATASET, "Dataset")],
     outputs=[Port("transformed_dataset", PortKind.DATASET, "Transformed dataset"),
              Port("transformation_function", PortKind.TRANSFORMATION, "Transformation function")],

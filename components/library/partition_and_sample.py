@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from components import metadata
+from components import column_flow, metadata
 from components.errors import ComponentInputError
 from components.registry import component
 from components.spec import Param, ParamType, Port, PortKind
@@ -23,6 +23,7 @@ _STRATIFIABLE = {"mode": (ASSIGN, SAMPLING)}
 
 @component(
     id="partition_and_sample", name="Partition and Sample", category="Data Transformation",
+    columns=column_flow.passthrough("dataset"),
     inputs=[Port("dataset", PortKind.DATASET, "Dataset")],
     outputs=[Port("results_dataset", PortKind.DATASET, "Results dataset")],
     params=[

@@ -6,8 +6,8 @@ from typing import Any
 
 import pandas as pd
 
+from components import column_flow, metadata
 from components import columns as column_selector
-from components import metadata
 from components.errors import ComponentInputError
 from components.registry import component
 from components.spec import Param, ParamType, Port, PortKind
@@ -15,6 +15,7 @@ from components.spec import Param, ParamType, Port, PortKind
 
 @component(
     id="remove_duplicate_rows", name="Remove Duplicate Rows", category="Data Transformation",
+    columns=column_flow.passthrough("dataset"),
     inputs=[Port("dataset", PortKind.DATASET, "Dataset")],
     outputs=[Port("results_dataset", PortKind.DATASET, "Results dataset")],
     params=[

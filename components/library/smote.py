@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from sklearn.neighbors import NearestNeighbors
 
-from components import conversions, metadata
+from components import column_flow, conversions, metadata
 from components.errors import ComponentInputError
 from components.registry import component
 from components.spec import Param, ParamType, Port, PortKind
@@ -16,6 +16,7 @@ from components.spec import Param, ParamType, Port, PortKind
 
 @component(
     id="smote", name="SMOTE", category="Data Transformation",
+    columns=column_flow.passthrough("samples"),
     inputs=[Port("samples", PortKind.DATASET, "Samples")],
     outputs=[Port("table", PortKind.DATASET, "Table")],
     params=[

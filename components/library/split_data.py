@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from components import metadata
+from components import column_flow, metadata
 from components.errors import ComponentInputError
 from components.registry import component
 from components.spec import Param, ParamType, Port, PortKind
@@ -20,6 +20,7 @@ _ROWS = {"splitting_mode": (SPLIT_ROWS,)}
 
 @component(
     id="split_data", name="Split Data", category="Data Transformation",
+    columns=column_flow.passthrough("dataset"),
     inputs=[Port("dataset", PortKind.DATASET, "Dataset")],
     outputs=[Port("results_dataset1", PortKind.DATASET, "Results dataset1"),
              Port("results_dataset2", PortKind.DATASET, "Results dataset2")],

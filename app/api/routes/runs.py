@@ -26,7 +26,9 @@ def validate(body: ValidateRequest, svc: ServicesDep) -> ValidateResponse:
     """Every issue of a pipeline at once (200 either way; `valid` tells)."""
     checked = svc.runs.validate(body.spec, body.parameters)
     return ValidateResponse(valid=not checked.issues,
-                            issues=[IssueOut(**i.to_dict()) for i in checked.issues])
+                            issues=[IssueOut(**i.to_dict()) for i in checked.issues],
+                            warnings=[IssueOut(**i.to_dict()) for i in checked.warnings],
+                            columns=checked.columns)
 
 
 @router.post("/runs", status_code=201)

@@ -1,13 +1,15 @@
-"""Designer: build a pipeline from the palette and forms, see it as a graph, validate, submit."""
+"""Designer: build a pipeline on the canvas (palette, typed ports, wires), set parameters in the
+properties pane, validate, submit."""
 
 import streamlit as st
 
 from app.ui import client as ui
-from app.ui import designer, graph, state
+from app.ui import designer, state
 from app.ui import draft_ops as ops
 from app.ui.client import call
-from app.ui.widgets import draft_picker, palette, pipeline_panel, properties
+from app.ui.widgets import algorithm_guide, canvas_editor, draft_picker, pipeline_panel, properties
 
+canvas_editor.on_event()  # one the callback has not applied (AppTest sets the value directly)
 designer.show_flash()
 draft = designer.current()
 if draft is None:
@@ -16,11 +18,15 @@ if draft is None:
     draft_picker.render()
     st.stop()
 
+# The canvas gets the page's width: narrower side margins than Streamlit's wide layout.
+st.html("<style>[data-testid='stMainBlockContainer']{padding-left:2rem;padding-right:2rem;"
+        "padding-top:2.5rem}</style>")
 catalogue = {c["id"]: c for c in call(ui.components)}
 names = {c: d["name"] for c, d in catalogue.items()}
 spec = draft["spec"]
 issues = ops.issues_by_node(designer.issues())
 issue_count = sum(len(v) for v in issues.values())
+rejected = bool(st.session_state.get(state.FIELD_ERRORS))
 
 title_col, actions_col = st.columns([2, 3], vertical_alignment="bottom")
 with title_col:
@@ -40,34 +46,30 @@ with actions_col:
                      on_click=designer.close_draft, width="stretch",
                      help="Close this draft (it is saved) and open or start another")
     with submit_col.popover("Submit", icon=":material/play_arrow:", type="primary",
-                            width="stretch"):
+                            width="stretch", disabled=rejected,
+                            help="Fix or clear the rejected value in the properties pane first."
+                            if rejected else None):
         run_id = pipeline_panel.submit_form(spec, issue_count)
         if run_id:
             st.session_state[state.RUN_ID] = run_id
             st.switch_page("views/run.py", query_params={"run": run_id})
 
-palette_col, graph_col, pane_col = st.columns([1.05, 3, 1.55], gap="medium")
-with palette_col:
-    palette.render(list(catalogue.values()), call(ui.datasets))
+if st.session_state.pop(state.GUIDE, False):
+    algorithm_guide.dialog(list(catalogue.values()))
+
+graph_col, pane_col = st.columns([4, 1.35], gap="small")
 with graph_col:
-    states = {n: "issue" for n in issues if n}
-    tips = {n: "\n".join(i["message"] for i in found) for n, found in issues.items() if n}
-    nodes, edges = graph.build(spec, names, states=states,
-                               selected=st.session_state.get(state.SELECTED), tooltips=tips)
-    clicked = graph.draw(nodes, edges, height=600,
-                         key=f"designer.graph.{st.session_state.get(state.SELECTED)}")
-    if clicked != st.session_state.get(state.GRAPH_CLICK):  # None again once redrawn
-        st.session_state[state.GRAPH_CLICK] = clicked
-        if clicked:
-            st.session_state[state.SELECTED] = clicked
-            st.rerun()
-    st.caption(f"{len(spec['nodes'])} nodes · {len(spec['edges'])} edges · "
+    canvas_editor.render(spec, catalogue, call(ui.datasets), issues, height=700)
+    st.caption(f"{len(spec['nodes'])} nodes · {len(spec['edges'])} wires · "
                + (f":red[{issue_count} issue(s)]" if issue_count else ":green[no issues]")
-               + " · blue: datasets · red: issues · click a node to edit it")
+               + " · drag from an output port to an input port · click a node to "
+                 "edit it · Delete removes the selection")
     labels = [f"Issues ({issue_count})", "Connections", "Pipeline parameters", "Settings"]
     issues_tab, edges_tab, params_tab, settings_tab = st.tabs(labels)
     with issues_tab:
         pipeline_panel.issues_tab(issues, names)
+        for warning in designer.warnings():
+            st.warning(f"**{warning['node']}** · {warning['message']}", icon=":material/help:")
     with edges_tab:
         pipeline_panel.connections_tab(spec)
     with params_tab:

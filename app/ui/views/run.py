@@ -3,10 +3,12 @@ clone, cancel, resubmit, compare."""
 
 import streamlit as st
 
+from app.ui import canvas, run_ops, state
 from app.ui import client as ui
-from app.ui import graph, run_ops, state
 from app.ui.client import call, get_client
 from app.ui.widgets import inference_actions, run_actions, step_details
+
+BAR_COLOURS = {"green": "#16a34a", "red": "#dc2626", "gray": "#6b7280", "blue": "#2563eb"}
 
 client = get_client()
 run_id = st.query_params.get("run") or st.session_state.get(state.RUN_ID)
@@ -33,6 +35,18 @@ detail = call(client.run, run_id)
 active = not detail.run.status.is_terminal
 
 
+def _on_canvas() -> None:
+    """A click on a node of the run's canvas opens that step."""
+    event = st.session_state.get(f"{state.RUN_CANVAS}.{run_id}")
+    if not isinstance(event, dict) or event.get("seq") == st.session_state.get(
+            state.RUN_CANVAS_SEQ):
+        return
+    st.session_state[state.RUN_CANVAS_SEQ] = event.get("seq")
+    if event.get("type") == "select" and event.get("node"):
+        st.session_state[state.RUN_STEP] = event["node"]
+        st.session_state[state.RUN_CANVAS_SEQ + ".changed"] = True
+
+
 @st.fragment(run_every=1.5 if active else None)
 def live() -> None:
     """Status, progress and the graph; refreshes itself while the run goes."""
@@ -49,25 +63,22 @@ def live() -> None:
                + (f" · cloned from {run.cloned_from}" if run.cloned_from else ""))
     colour = {"completed": "green", "failed": "red", "canceled": "gray"}.get(
         run.status.value, "blue")
-    st.progress(done / total if total else 1.0,
-                text=f":{colour}[**{run.status.value}**] · {done} of {total} steps ended")
+    st.markdown(f":{colour}[**{run.status.value}**] · {done} of {total} steps ended")
+    # A bar in the run's own colour (st.progress takes only the theme's colour).
+    st.html(f'<div style="background:#e5e7eb;border-radius:4px;height:8px">'
+            f'<div data-testid="run-progress" style="width:{100 * done / (total or 1):.0f}%;'
+            f'height:8px;border-radius:4px;background:{BAR_COLOURS[colour]}"></div></div>')
     if run.error:
         st.error(run.error, icon=":material/error:")
     states = run_ops.step_states(current.steps)
-    tips = {s.node_id: f"{s.status.value}" + (f": {s.error}" if s.error else "")
-            for s in current.steps}
-    nodes, edges = graph.build(run.spec, names, states=states,
-                               selected=st.session_state.get(state.RUN_STEP), tooltips=tips)
-    # A new key when states change: the graph is drawn afresh with the new colours.
-    drawn = hash(tuple(sorted(states.items())))
-    clicked = graph.draw(nodes, edges, height=460,
-                         key=f"run.graph.{st.session_state.get(state.RUN_STEP)}.{drawn}")
-    if clicked != st.session_state.get(state.RUN_GRAPH_CLICK):
-        st.session_state[state.RUN_GRAPH_CLICK] = clicked
-        if clicked:
-            st.session_state[state.RUN_STEP] = clicked
-            st.rerun(scope="app")
-    st.caption("✔ completed · ♻ reused · ▶ running · ⏳ queued · ✖ failed · ⊘ canceled")
+    details = {st_.node_id: f"{st_.duration_s:.1f} s" for st_ in current.steps
+               if st_.duration_s is not None}
+    canvas.draw(nodes=canvas.canvas_nodes(run.spec, catalogue, states=states, details=details),
+                edges=canvas.canvas_edges(run.spec), key=f"{state.RUN_CANVAS}.{run_id}",
+                mode="view", selected=st.session_state.get(state.RUN_STEP), height=480,
+                on_change=_on_canvas)
+    if st.session_state.pop(state.RUN_CANVAS_SEQ + ".changed", False):
+        st.rerun(scope="app")  # the step details beside the graph follow the click
 
 
 graph_col, side_col = st.columns([5, 4], gap="medium")

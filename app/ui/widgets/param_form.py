@@ -74,9 +74,12 @@ def _on_widget(node_id: str, param: Param, key: str, on_value: OnValue) -> None:
     commit(node_id, param, st.session_state[key], on_value)
 
 
-def render(component: dict[str, Any], node: dict[str, Any], *, columns: list[str],
-           on_value: OnValue, key: str) -> None:
-    """Draw one widget per visible parameter of `node`; changes go to `on_value` when valid."""
+def render(component: dict[str, Any], node: dict[str, Any], *,
+           columns: list[str] | dict[str, list[str]], on_value: OnValue, key: str) -> None:
+    """Draw one widget per visible parameter of `node`; changes go to `on_value` when valid.
+
+    `columns` offers column names to column parameters: one list for all, or one per
+    parameter name."""
     values = node.get("params", {})
     shown = visible_params(component, values)
     if not shown:
@@ -89,13 +92,15 @@ def render(component: dict[str, Any], node: dict[str, Any], *, columns: list[str
             st.text_input(param.label, value=f"← pipeline parameter '{ref}'", disabled=True,
                           key=field_key + ".ref", help=describe(param))
             continue
+        offered = columns.get(param.name, []) if isinstance(columns, dict) else columns
         if param.type.value == "columns":
-            _columns_widget(node["id"], param, value, columns, field_key, on_value)
+            _columns_widget(node["id"], param, value, offered, field_key, on_value)
         else:
-            _widget(node["id"], param, value, columns, field_key, on_value)
+            _widget(node["id"], param, value, offered, field_key, on_value)
         message = field_error(node["id"], param.name)
         if message:
-            st.error(message, icon=":material/error:")
+            kept = "its default" if param.name not in values else "the last accepted value"
+            st.error(f"{message} Not saved: the draft keeps {kept}.", icon=":material/error:")
 
 
 def _widget(node_id: str, param: Param, value: Any, columns: list[str], key: str,
@@ -184,7 +189,9 @@ def _rules_editor(node_id: str, param: Param, selection: dict[str, Any], columns
                      on_click=_remove_rule, args=(node_id, param, selection, number, on_value))
     with st.form(key + ".add", border=False, clear_on_submit=True):
         action_col, by_col = st.columns(2)
-        action = action_col.selectbox("Action", ["include", "exclude"], key=key + ".action")
+        # Starting from all columns, the rule one usually adds takes some away.
+        action = action_col.selectbox("Action", ["include", "exclude"], key=key + ".action",
+                                      index=1 if begin == "all" else 0)
         by = by_col.selectbox("By", ["names", "types", "kinds", "indices"], key=key + ".by")
         picked = st.multiselect("Values", list(dict.fromkeys(
             [*columns, *COLUMN_TYPES, *COLUMN_KINDS])), key=key + ".values",

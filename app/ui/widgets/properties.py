@@ -10,6 +10,7 @@ from app.ui import client as ui
 from app.ui import designer, state
 from app.ui import draft_ops as ops
 from app.ui.widgets import param_form
+from components.spec import ComponentSpec
 
 NOT_CONNECTED = "(not connected)"
 PIPELINE_DEFAULT = "(pipeline default)"
@@ -120,10 +121,8 @@ def _component_pane(spec: dict[str, Any], item: dict[str, Any], component: dict[
         st.caption(component["description"])
     params_tab, inputs_tab, settings_tab = st.tabs(["Parameters", "Inputs", "Run settings"])
     with params_tab:
-        source = ops.upstream_dataset(spec, item["id"])
-        columns = [c["name"] for c in ui.dataset_columns(
-            source["dataset"], source.get("dataset_version"))] if source else []
-        param_form.render(component, item, columns=columns, on_value=_set_param, key=key)
+        param_form.render(component, item, columns=_param_columns(spec, item, component),
+                          on_value=_set_param, key=key)
         _pipeline_parameters(spec, item, component, key)
     with inputs_tab:
         _inputs(spec, item, component, catalogue, key)
@@ -141,6 +140,24 @@ def _component_pane(spec: dict[str, Any], item: dict[str, Any], component: dict[
                   args=(item["id"], "regenerate", key + ".regenerate"),
                   help="Run this step again even when an earlier run has the same inputs "
                        "and parameters (no reuse).")
+
+
+def _param_columns(spec: dict[str, Any], item: dict[str, Any],
+                   component: dict[str, Any]) -> dict[str, list[str]]:
+    """For each column parameter, the columns that reach the input it names: inferred by
+    validation, else (unknown until run) those of the nearest dataset above."""
+    spec_of = ComponentSpec.from_dict(component)
+    found = {}
+    for param in spec_of.params:
+        if param.type.value not in ("column", "columns"):
+            continue
+        columns = designer.reaching_columns(spec, item["id"], spec_of.columns_port(param))
+        if columns is None:
+            source = ops.upstream_dataset(spec, item["id"])
+            columns = [c["name"] for c in ui.dataset_columns(
+                source["dataset"], source.get("dataset_version"))] if source else []
+        found[param.name] = columns
+    return found
 
 
 def _inputs(spec: dict[str, Any], item: dict[str, Any], component: dict[str, Any],

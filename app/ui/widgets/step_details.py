@@ -25,7 +25,7 @@ def render(run: Any, step: Any, component: dict[str, Any] | None) -> None:
                 f"[{step.node_id}] · {badge}[{status}]{took}{reused}")
     if step.error:
         st.error(step.error, icon=":material/error:")
-    tabs = ["Parameters", "Outputs", "Log"]
+    tabs = ["Outputs", "Parameters", "Log"]  # a click on a node is to see what it made
     if step.component_id == EVALUATE:
         tabs.insert(2, "Visualize")
     shown = dict(zip(tabs, st.tabs(tabs), strict=True))

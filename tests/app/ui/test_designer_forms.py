@@ -4,6 +4,7 @@ submitted; field errors, undo and pipeline parameters."""
 from __future__ import annotations
 
 import json
+import uuid
 
 from app.ui import state
 from tests.app.ui.conftest import TUTORIAL
@@ -25,10 +26,21 @@ def new_draft(at, name: str):
     return at.button(key="start.create").click().run()
 
 
-def add(at, palette_key: str) -> str:
-    """Click a palette entry; the id of the node it added (it becomes the selected node)."""
-    at.button(key=palette_key).click().run()
+def canvas_event(at, **event) -> None:
+    """What the canvas reports when the user acts on it (a browser is needed to act on the
+    canvas itself: tests/app/ui/test_browser.py)."""
+    at.session_state[state.CANVAS] = {"seq": uuid.uuid4().hex, **event}
+    at.run()
     assert not at.exception, at.exception
+
+
+def add(at, palette_key: str) -> str:
+    """Place a palette entry on the canvas; the id of the node it added (it is selected)."""
+    name = palette_key.removeprefix("pal.")
+    if name.startswith("ds."):
+        canvas_event(at, type="add", dataset=name.removeprefix("ds."), position=[0, 0])
+    else:
+        canvas_event(at, type="add", component=name, position=[0, 0])
     return at.session_state[state.SELECTED]
 
 

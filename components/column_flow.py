@@ -1,0 +1,89 @@
+"""How a component's output columns follow from its inputs and parameters, known before it runs.
+
+A component may declare `columns=` (see components.registry.component): a pure function
+``rule(inputs, params) -> outputs`` where `inputs` maps each input port to what is known of it
+and `outputs` maps output ports the same way. What is known of a dataset port is its column
+list (``[{"name", "type", "categorical", "role"}]``, as components.metadata.describe_columns
+gives), of a model port a small dict (``{"task": "regression" | "classification" | ...,
+"label": column}``); None means unknown. Rules raise nothing: what they cannot tell is None.
+
+The helpers below build the common rules (pass-through, a selection, added columns) and run the
+same column selector the components use, on an empty table with the declared columns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import pandas as pd
+
+from components import columns as column_selector
+from components import metadata
+from components.errors import ComponentInputError
+
+Known = Any  # a column list, a model dict, or None
+ColumnRule = Callable[[dict[str, Known], dict[str, Any]], dict[str, Known]]
+
+_DTYPES = {"Integer": "int64", "Double": "float64", "Boolean": "bool", "DateTime":
+           "datetime64[ns]", "String": "object"}
+
+
+def column(name: str, type: str = "Double", role: str = metadata.FEATURE,
+           categorical: bool = False) -> dict[str, Any]:
+    """One column description."""
+    return {"name": name, "type": type, "categorical": categorical, "role": role}
+
+
+def names(columns: Iterable[dict[str, Any]] | None) -> list[str] | None:
+    return None if columns is None else [c["name"] for c in columns]
+
+
+def empty_frame(columns: list[dict[str, Any]]) -> pd.DataFrame:
+    """A table with no rows and the described columns, types and roles."""
+    data = {}
+    for c in columns:
+        dtype = "category" if c.get("categorical") else _DTYPES.get(c.get("type"), "object")
+        data[c["name"]] = pd.Series([], dtype=dtype)
+    frame = pd.DataFrame(data)
+    return metadata.with_roles(frame, {c["name"]: c.get("role", metadata.FEATURE)
+                                       for c in columns})
+
+
+def selected(columns: list[dict[str, Any]], selection: Any) -> list[dict[str, Any]] | None:
+    """The columns a selection picks (None when it names columns that are not there)."""
+    if not isinstance(selection, dict):
+        return None
+    try:
+        picked = column_selector.resolve(empty_frame(columns), selection)
+    except ComponentInputError:
+        return None
+    by_name = {c["name"]: c for c in columns}
+    return [by_name[n] for n in picked]
+
+
+def passthrough(port: str = "dataset") -> ColumnRule:
+    """Every dataset output has the columns of input `port` (rows change, columns do not)."""
+
+    def rule(inputs: dict[str, Known], params: dict[str, Any]) -> dict[str, Known]:
+        return {"*": inputs.get(port)}
+
+    return rule
+
+
+def selection(port: str, param: str) -> ColumnRule:
+    """The output has the columns that parameter `param` selects from input `port`."""
+
+    def rule(inputs: dict[str, Known], params: dict[str, Any]) -> dict[str, Known]:
+        found = inputs.get(port)
+        return {"*": None if found is None else selected(found, params.get(param))}
+
+    return rule
+
+
+def apply(rule: ColumnRule, inputs: dict[str, Known], params: dict[str, Any],
+          dataset_outputs: list[str]) -> dict[str, Known]:
+    """Run a rule; "*" in its answer stands for every dataset output it does not name."""
+    answer = dict(rule(inputs, params))
+    every = answer.pop("*", None)
+    return {**{port: every for port in dataset_outputs}, **answer}
