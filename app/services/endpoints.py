@@ -48,6 +48,10 @@ class EndpointError(Exception):
     """A request about an endpoint that cannot be done (a 400 for the API)."""
 
 
+class EndpointSettingsError(EndpointError):
+    """A deployment setting (CPU, memory, replicas, image, namespace) is invalid (a 422)."""
+
+
 class _Canceled(Exception):
     """The endpoint was deleted while it was being deployed."""
 
@@ -185,7 +189,10 @@ class EndpointService:
             AlreadyExistsError: An endpoint has that name.
             NotFoundError: The run does not exist.
             EndpointError: The run is not completed.
+            EndpointSettingsError: A Kubernetes setting is invalid.
         """
+        if request.target is EndpointTarget.KUBERNETES:
+            self.check_kube_settings(request.name, request.resources)
         run = self.store.get_run(request.run_id)
         if run.status is not RunStatus.COMPLETED:
             raise EndpointError(f"Run '{run.id}' is {run.status.value}; deploy a completed run.")
@@ -227,7 +234,10 @@ class EndpointService:
             bundle = write_run_bundle(self.store, self.artifacts, run, endpoint.training_run_id)
             self._log(name, f"Bundle written: {bundle.path.name} (sha256 {bundle.sha256[:12]}…,"
                             f" format {bundle.format_version}).")
-            self.store.endpoints.update(name, bundle_uri=self.artifacts.uri_for(bundle.path))
+            models = [f["source"] for f in bundle.manifest.get("lineage", {}).get("frozen", [])
+                      if f.get("component") == "frozen_model" and f.get("source")]
+            self.store.endpoints.update(name, bundle_uri=self.artifacts.uri_for(bundle.path),
+                                        model=endpoint.model or "; ".join(models) or None)
             self._check_canceled(name)
             if endpoint.target is EndpointTarget.LOCAL:
                 self._start_local(name, bundle.path, port=None)
@@ -278,24 +288,48 @@ class EndpointService:
         self._log(name, "Healthy: the server answers its health route.")
         return True
 
+    def _kube_spec(self, name: str, resources: dict[str, Any], *, bundle_sha256: str,
+                   token: str, hashes: dict[str, str]) -> Any:
+        from jobs import kube
+
+        settings = {k: v for k, v in resources.items() if k in _KUBE_FIELDS and v not in
+                    (None, "")}
+        return kube.KubeEndpointSpec(
+            name=name, bundle_url=f"{self.api_url}/endpoints/{name}/bundle", bundle_token=token,
+            bundle_sha256=bundle_sha256, version=bundle_sha256[:16],
+            primary_sha256=hashes["primary_sha256"],
+            secondary_sha256=hashes["secondary_sha256"], **settings)
+
+    def check_kube_settings(self, name: str, resources: dict[str, Any]) -> None:
+        """Refuse bad Kubernetes settings before anything is recorded or sent.
+
+        Raises:
+            EndpointSettingsError: naming the setting and what is wrong with it.
+        """
+        from jobs import kube
+
+        placeholder = "0" * 64
+        try:
+            self._kube_spec(name, resources, bundle_sha256=placeholder, token=placeholder,
+                            hashes={"primary_sha256": placeholder,
+                                    "secondary_sha256": placeholder}).check()
+        except (kube.KubeSpecError, TypeError, ValueError) as exc:
+            raise EndpointSettingsError(str(exc)) from exc
+
     def _deploy_kubernetes(self, name: str, bundle_sha256: str) -> None:
         from jobs import kube
 
         endpoint = self.get(name)
-        res = endpoint.resources
-        hashes = self._keys(name).hashes()
-        spec = kube.KubeEndpointSpec(
-            name=name, bundle_url=f"{self.api_url}/endpoints/{name}/bundle",
-            bundle_token=self.bundle_token(name), version=bundle_sha256[:16],
-            primary_sha256=hashes["primary_sha256"],
-            secondary_sha256=hashes["secondary_sha256"],
-            **{k: v for k, v in res.items() if k in _KUBE_FIELDS and v not in (None, "")})
+        spec = self._kube_spec(name, endpoint.resources, bundle_sha256=bundle_sha256,
+                               token=self.bundle_token(name), hashes=self._keys(name).hashes())
         try:
-            kube.deploy_endpoint(spec)
+            applied = kube.deploy_endpoint(spec)
         except kube.KubeError as exc:
             raise EndpointError(f"Kubernetes refused the deployment: {exc}") from exc
-        self._log(name, f"Applied the Deployment, Service, Secret and autoscaler in namespace "
-                        f"{spec.namespace} (context {spec.context or 'current'}).")
+        for line in applied or []:
+            self._log(name, line)
+        self._log(name, f"Applied in namespace {spec.namespace} (context "
+                        f"{spec.context or 'current'}); waiting for the pods to be ready.")
 
     # -- keys -------------------------------------------------------------------------------
 
@@ -316,8 +350,12 @@ class EndpointService:
         if endpoint.target is EndpointTarget.KUBERNETES:
             from jobs import kube
 
-            kube.update_endpoint_keys(name, hashes["primary_sha256"],
-                                      hashes["secondary_sha256"], **_kube_place(endpoint))
+            try:
+                kube.update_endpoint_keys(name, hashes["primary_sha256"],
+                                          hashes["secondary_sha256"], **_kube_place(endpoint))
+            except kube.KubeError as exc:
+                raise EndpointError(f"The key changed here, but Kubernetes did not take it: "
+                                    f"{exc}") from exc
         self._log(name, f"The {slot} key was regenerated.")
         return keys
 
@@ -511,7 +549,7 @@ class EndpointService:
 _KUBE_FIELDS = frozenset({"namespace", "context", "kubeconfig", "image", "cpu_request",
                           "memory_request", "cpu_limit", "memory_limit", "autoscale",
                           "min_replicas", "max_replicas", "target_cpu_percent", "replicas",
-                          "service_type"})
+                          "service_type", "image_pull_secret"})
 
 
 def _kube_place(endpoint: RealtimeEndpoint) -> dict[str, Any]:
