@@ -90,16 +90,18 @@ class EndpointService:
         api_url: The control plane's URL as pods reach it (for the bundle download).
         token: The workspace token, the key that signs bundle download tokens.
         serve_command: How to start a scoring server (default `python -m app.cli serve`).
+        ports: The ports local scoring servers may take (default: any free port).
     """
 
     def __init__(self, store: Any, artifacts: ArtifactStore, runs: Any, home: Path, *,
                  api_url: str, token: str, serve_command: list[str] | None = None,
-                 watch_interval: float = 1.0, run_timeout: float = 1800.0) -> None:
+                 ports: range | None = None, watch_interval: float = 1.0,
+                 run_timeout: float = 1800.0) -> None:
         self.store = store
         self.artifacts = artifacts
         self.runs = runs
         self.root = home / "endpoints"
-        self.servers = LocalServers(self.root, serve_command)
+        self.servers = LocalServers(self.root, serve_command, ports)
         self.api_url = api_url
         self._secret = token.encode()
         self.watch_interval = watch_interval
@@ -285,6 +287,7 @@ class EndpointService:
         self.store.endpoints.update(name, status=EndpointStatus.HEALTHY, error=None,
                                     url=f"{server.base_url}/score",
                                     swagger_url=f"{server.base_url}/swagger.json")
+        self._health.setdefault(name, _Health()).adopted = True  # ours: nothing to adopt
         self._log(name, "Healthy: the server answers its health route.")
         return True
 
