@@ -118,7 +118,13 @@ class EndpointService:
     # -- lifecycle --------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Start the watcher (which adopts or restarts the servers of existing endpoints)."""
+        """Resume deployments a stopped control plane left half done, and start the watcher
+        (which adopts or restarts the servers of existing endpoints)."""
+        for endpoint in self.store.endpoints.list():
+            if endpoint.status is EndpointStatus.TRANSITIONING and not endpoint.bundle_uri:
+                self._log(endpoint.name, "The control plane restarted during the deployment; "
+                                         "resuming it.")
+                self._start_deployer(endpoint.name)
         self._watcher = threading.Thread(target=self._watch, name="endpoint-watcher",
                                          daemon=True)
         self._watcher.start()
@@ -220,11 +226,16 @@ class EndpointService:
             raise
         self._log(request.name, f"Deployment requested: run {run.id} to the "
                                 f"{request.target.value} target.")
-        thread = threading.Thread(target=self._deploy, args=(request.name,),
-                                  name=f"deploy-{request.name}", daemon=True)
+        self._start_deployer(request.name)
+        return endpoint
+
+    def _start_deployer(self, name: str) -> None:
+        with self._lock:
+            self._busy.add(name)
+        thread = threading.Thread(target=self._deploy, args=(name,), name=f"deploy-{name}",
+                                  daemon=True)
         self._deployers.append(thread)
         thread.start()
-        return endpoint
 
     def _deploy(self, name: str) -> None:
         try:
@@ -470,9 +481,12 @@ class EndpointService:
                     self._log(name, f"Watching the running scoring server (pid {server.pid}).")
             if self.servers.healthy(server):
                 health.failures = health.restarts = 0
-                if endpoint.status is not EndpointStatus.HEALTHY:
-                    self.store.endpoints.update(name, status=EndpointStatus.HEALTHY, error=None)
-                    self._log(name, "Healthy again.")
+                url = f"{server.base_url}/score"
+                if endpoint.status is not EndpointStatus.HEALTHY or endpoint.url != url:
+                    self.store.endpoints.update(name, status=EndpointStatus.HEALTHY, error=None,
+                                                url=url,
+                                                swagger_url=f"{server.base_url}/swagger.json")
+                    self._log(name, "Healthy: the server answers its health route.")
                 return
             health.failures += 1
             if health.failures >= UNHEALTHY_AFTER and endpoint.status is EndpointStatus.HEALTHY:

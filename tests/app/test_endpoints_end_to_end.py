@@ -343,3 +343,19 @@ def test_a_kubernetes_endpoint_is_applied_watched_rotated_and_removed(stack, car
         assert "fb-ep-cars-k8s" not in kube_api.names(plural, "ml"), plural
     assert httpx.get(f"{stack.api_url}/endpoints/cars-k8s/bundle", timeout=10, headers={
         "Authorization": f"Bearer {data['bundle-token']}"}).status_code == 404
+
+
+def test_a_deployment_cut_short_by_a_restart_is_resumed(stack, trained, cars):
+    client = stack.client()
+    client.deploy_endpoint("cars-resumed", trained.run.id)
+    api = stack.processes.pop("api")
+    api.kill()
+    api.wait()
+    stack.start_api()
+    client = stack.client()
+    endpoint = client.wait_endpoint("cars-resumed", timeout=300)
+    assert endpoint.status.value == "healthy", endpoint.error
+    key = client.endpoint_keys("cars-resumed")["primary"]
+    assert _post(endpoint.url, client.endpoint_schema("cars-resumed")["sample_request"],
+                 key).status_code == 200
+    client.delete_endpoint("cars-resumed")
