@@ -2,8 +2,8 @@
 
 Prints, for single-row requests on loopback (one server process each, same machine):
 - Flowbench: `flowbench serve` on the tutorial's real-time inference bundle (compiled path);
-- bare FastAPI: a FastAPI endpoint that puts the row in a one-row DataFrame and calls the
-  same fitted scikit-learn pipeline (the trained model's `pipeline.predict`);
+- bare FastAPI (bench/bare_fastapi.py): a FastAPI endpoint that puts the row in a one-row
+  DataFrame and calls the same fitted scikit-learn pipeline (the model's `pipeline.predict`);
 - MLflow: `mlflow models serve` on the same fitted scikit-learn pipeline, installed in this
   benchmark's own venv (bench/.venv-mlflow, created on first use; never in requirements.txt);
   "n/a" when it cannot be installed;
@@ -82,8 +82,9 @@ def main() -> None:
                                             {"Authorization": f"Bearer {primary}"}, folder,
                                             check=lambda a: a["Results"]["WebServiceOutput0"])
             port = free_port()
-            processes.append(_start([sys.executable, __file__, "--bare-fastapi", str(port),
-                                     str(folder / "model.joblib")], folder / "bare.log"))
+            processes.append(_start([sys.executable, str(ROOT / "bench" / "bare_fastapi.py"),
+                                     str(port), str(folder / "model.joblib")],
+                                    folder / "bare.log"))
             results["bare FastAPI"] = _measure(f"http://127.0.0.1:{port}/score",
                                                folder / "request.json", {}, folder,
                                                check=lambda a: a["Results"]["WebServiceOutput0"])
@@ -99,9 +100,12 @@ def main() -> None:
 
 def _start(command: list[str], log: Path, health: str | None = None) -> subprocess.Popen:
     handle = open(log, "ab")  # the child writes to it
+    # One thread per server: on one row, BLAS/OpenMP threads only add contention.
+    threads = {name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
+                                      "MKL_NUM_THREADS")}
     process = subprocess.Popen(command, cwd=ROOT, stdout=handle, stderr=subprocess.STDOUT,
-                               start_new_session=True, env={**os.environ,
-                                                            "PYTHONUNBUFFERED": "1"})
+                               start_new_session=True,
+                               env={**os.environ, "PYTHONUNBUFFERED": "1", **threads})
     port = next(a for a in command if a.isdigit() and len(a) >= 4)
     url = health or f"http://127.0.0.1:{port}/health"
     deadline = time.monotonic() + 240
@@ -126,32 +130,6 @@ def _stop(process: subprocess.Popen) -> None:
             os.killpg(process.pid, signal.SIGKILL)
 
 
-def _bare_fastapi(port: int, model_path: str) -> None:
-    """The baseline server: one-row DataFrame, the fitted scikit-learn pipeline, JSON back."""
-    import joblib
-    import pandas as pd
-    import uvicorn
-    from fastapi import FastAPI, Request
-
-    model = joblib.load(model_path)
-    app = FastAPI()
-
-    @app.get("/health")
-    def health() -> dict:
-        return {"status": "healthy"}
-
-    @app.post("/score")
-    async def score(request: Request) -> dict:
-        rows = (await request.json())["Inputs"]["WebServiceInput0"]
-        frame = pd.DataFrame(rows)
-        predicted = model.pipeline.predict(model.features.prepare(frame))
-        return {"Results": {"WebServiceOutput0": [
-            {**r, "Scored Labels": float(p)} for r, p in zip(rows, predicted, strict=True)]}}
-
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False,
-                loop="uvloop", http="httptools")
-
-
 def _mlflow(model, row: dict, folder: Path,
             processes: list[subprocess.Popen]) -> dict[str, float] | None:
     python = MLFLOW_VENV / "bin" / "python"
@@ -169,7 +147,8 @@ def _mlflow(model, row: dict, folder: Path,
     model_dir = folder / "mlflow-model"
     saved = subprocess.run([str(python), "-c", (
         "import sys, joblib, mlflow.sklearn; "
-        "mlflow.sklearn.save_model(joblib.load(sys.argv[1]), sys.argv[2])"),
+        "mlflow.sklearn.save_model(joblib.load(sys.argv[1]), sys.argv[2], "
+        "serialization_format='cloudpickle')"),
         str(folder / "sklearn_pipeline.joblib"), str(model_dir)], capture_output=True,
         text=True)
     if saved.returncode != 0:
@@ -286,7 +265,4 @@ def _batch(built) -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) > 1 and sys.argv[1] == "--bare-fastapi":
-        _bare_fastapi(int(sys.argv[2]), sys.argv[3])
-    else:
-        main()
+    main()
