@@ -23,6 +23,15 @@ class Settings:
     step_timeout: int = 3600
     # A worker silent this long while it holds a started step is taken for dead.
     worker_stale_after: float = 30.0
+    # Ports for local scoring servers, e.g. "8920-8929"; None: any free port.
+    endpoint_ports: str | None = None
+
+    @property
+    def endpoint_port_range(self) -> range | None:
+        if not self.endpoint_ports:
+            return None
+        low, _, high = self.endpoint_ports.partition("-")
+        return range(int(low), int(high or low) + 1)
 
     @property
     def db_path(self) -> Path:
@@ -82,6 +91,7 @@ def load_settings() -> Settings:
         workers=int(env.get("FLOWBENCH_WORKERS", "2")),
         step_timeout=int(env.get("FLOWBENCH_STEP_TIMEOUT", "3600")),
         worker_stale_after=float(env.get("FLOWBENCH_WORKER_STALE_AFTER", "30")),
+        endpoint_ports=env.get("FLOWBENCH_ENDPOINT_PORTS") or None,
     )
 
 

@@ -53,7 +53,7 @@ def create_app(settings: Settings, *, register_samples: bool = True) -> FastAPI:
         monitor.start()
         app.state.services.endpoints = endpoint_service = EndpointService(
             store, artifacts, run_service, settings.home, api_url=settings.public_api_url,
-            token=token)
+            token=token, ports=settings.endpoint_port_range)
         endpoint_service.start()
         try:
             yield

@@ -77,10 +77,13 @@ class LocalServers:
     Args:
         root: The workspace's `endpoints/` folder (one subfolder per endpoint).
         serve_command: The command that runs a scoring server, before its arguments.
+        ports: Where to choose ports (FLOWBENCH_ENDPOINT_PORTS); any free port when None.
     """
 
-    def __init__(self, root: Path, serve_command: list[str] | None = None) -> None:
+    def __init__(self, root: Path, serve_command: list[str] | None = None,
+                 ports: range | None = None) -> None:
         self.root = root
+        self.ports = ports
         self.serve_command = serve_command or [sys.executable, "-m", "app.cli", "serve"]
         self._children: dict[int, subprocess.Popen] = {}  # ours to reap
 
@@ -92,7 +95,7 @@ class LocalServers:
         folder = self.folder(name)
         folder.mkdir(parents=True, exist_ok=True)
         if port is None or not port_free(port):
-            port = free_port()
+            port = self._choose_port()
         command = [*self.serve_command, str(bundle), "--host", "127.0.0.1", "--port", str(port),
                    "--keys-file", str(folder / KEYS_FILE)]
         env = {k: v for k, v in os.environ.items() if k != "FLOWBENCH_TOKEN"}
@@ -107,6 +110,15 @@ class LocalServers:
         tmp.write_text(json.dumps(asdict(server)))
         os.replace(tmp, folder / SERVER_FILE)
         return server
+
+    def _choose_port(self) -> int:
+        if self.ports is None:
+            return free_port()
+        for port in self.ports:
+            if port_free(port):
+                return port
+        raise OSError(f"No free port left in {self.ports.start}-{self.ports.stop - 1} "
+                      "(FLOWBENCH_ENDPOINT_PORTS) for another scoring server.")
 
     def read(self, name: str) -> ServerProcess | None:
         """The server last started for `name`, alive or not; None when none was."""
@@ -129,7 +141,7 @@ class LocalServers:
         except httpx.HTTPError:
             return False
 
-    def wait_healthy(self, server: ServerProcess, timeout: float = 60.0) -> bool:
+    def wait_healthy(self, server: ServerProcess, timeout: float = 120.0) -> bool:
         """Wait until the server is healthy; False when it died or the time ran out."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

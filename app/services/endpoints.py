@@ -48,6 +48,10 @@ class EndpointError(Exception):
     """A request about an endpoint that cannot be done (a 400 for the API)."""
 
 
+class EndpointSettingsError(EndpointError):
+    """A deployment setting (CPU, memory, replicas, image, namespace) is invalid (a 422)."""
+
+
 class _Canceled(Exception):
     """The endpoint was deleted while it was being deployed."""
 
@@ -86,16 +90,18 @@ class EndpointService:
         api_url: The control plane's URL as pods reach it (for the bundle download).
         token: The workspace token, the key that signs bundle download tokens.
         serve_command: How to start a scoring server (default `python -m app.cli serve`).
+        ports: The ports local scoring servers may take (default: any free port).
     """
 
     def __init__(self, store: Any, artifacts: ArtifactStore, runs: Any, home: Path, *,
                  api_url: str, token: str, serve_command: list[str] | None = None,
-                 watch_interval: float = 1.0, run_timeout: float = 1800.0) -> None:
+                 ports: range | None = None, watch_interval: float = 1.0,
+                 run_timeout: float = 1800.0) -> None:
         self.store = store
         self.artifacts = artifacts
         self.runs = runs
         self.root = home / "endpoints"
-        self.servers = LocalServers(self.root, serve_command)
+        self.servers = LocalServers(self.root, serve_command, ports)
         self.api_url = api_url
         self._secret = token.encode()
         self.watch_interval = watch_interval
@@ -112,7 +118,13 @@ class EndpointService:
     # -- lifecycle --------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Start the watcher (which adopts or restarts the servers of existing endpoints)."""
+        """Resume deployments a stopped control plane left half done, and start the watcher
+        (which adopts or restarts the servers of existing endpoints)."""
+        for endpoint in self.store.endpoints.list():
+            if endpoint.status is EndpointStatus.TRANSITIONING and not endpoint.bundle_uri:
+                self._log(endpoint.name, "The control plane restarted during the deployment; "
+                                         "resuming it.")
+                self._start_deployer(endpoint.name)
         self._watcher = threading.Thread(target=self._watch, name="endpoint-watcher",
                                          daemon=True)
         self._watcher.start()
@@ -185,7 +197,10 @@ class EndpointService:
             AlreadyExistsError: An endpoint has that name.
             NotFoundError: The run does not exist.
             EndpointError: The run is not completed.
+            EndpointSettingsError: A Kubernetes setting is invalid.
         """
+        if request.target is EndpointTarget.KUBERNETES:
+            self.check_kube_settings(request.name, request.resources)
         run = self.store.get_run(request.run_id)
         if run.status is not RunStatus.COMPLETED:
             raise EndpointError(f"Run '{run.id}' is {run.status.value}; deploy a completed run.")
@@ -211,11 +226,16 @@ class EndpointService:
             raise
         self._log(request.name, f"Deployment requested: run {run.id} to the "
                                 f"{request.target.value} target.")
-        thread = threading.Thread(target=self._deploy, args=(request.name,),
-                                  name=f"deploy-{request.name}", daemon=True)
+        self._start_deployer(request.name)
+        return endpoint
+
+    def _start_deployer(self, name: str) -> None:
+        with self._lock:
+            self._busy.add(name)
+        thread = threading.Thread(target=self._deploy, args=(name,), name=f"deploy-{name}",
+                                  daemon=True)
         self._deployers.append(thread)
         thread.start()
-        return endpoint
 
     def _deploy(self, name: str) -> None:
         try:
@@ -227,7 +247,10 @@ class EndpointService:
             bundle = write_run_bundle(self.store, self.artifacts, run, endpoint.training_run_id)
             self._log(name, f"Bundle written: {bundle.path.name} (sha256 {bundle.sha256[:12]}…,"
                             f" format {bundle.format_version}).")
-            self.store.endpoints.update(name, bundle_uri=self.artifacts.uri_for(bundle.path))
+            models = [f["source"] for f in bundle.manifest.get("lineage", {}).get("frozen", [])
+                      if f.get("component") == "frozen_model" and f.get("source")]
+            self.store.endpoints.update(name, bundle_uri=self.artifacts.uri_for(bundle.path),
+                                        model=endpoint.model or "; ".join(models) or None)
             self._check_canceled(name)
             if endpoint.target is EndpointTarget.LOCAL:
                 self._start_local(name, bundle.path, port=None)
@@ -275,27 +298,52 @@ class EndpointService:
         self.store.endpoints.update(name, status=EndpointStatus.HEALTHY, error=None,
                                     url=f"{server.base_url}/score",
                                     swagger_url=f"{server.base_url}/swagger.json")
+        self._health.setdefault(name, _Health()).adopted = True  # ours: nothing to adopt
         self._log(name, "Healthy: the server answers its health route.")
         return True
+
+    def _kube_spec(self, name: str, resources: dict[str, Any], *, bundle_sha256: str,
+                   token: str, hashes: dict[str, str]) -> Any:
+        from jobs import kube
+
+        settings = {k: v for k, v in resources.items() if k in _KUBE_FIELDS and v not in
+                    (None, "")}
+        return kube.KubeEndpointSpec(
+            name=name, bundle_url=f"{self.api_url}/endpoints/{name}/bundle", bundle_token=token,
+            bundle_sha256=bundle_sha256, version=bundle_sha256[:16],
+            primary_sha256=hashes["primary_sha256"],
+            secondary_sha256=hashes["secondary_sha256"], **settings)
+
+    def check_kube_settings(self, name: str, resources: dict[str, Any]) -> None:
+        """Refuse bad Kubernetes settings before anything is recorded or sent.
+
+        Raises:
+            EndpointSettingsError: naming the setting and what is wrong with it.
+        """
+        from jobs import kube
+
+        placeholder = "0" * 64
+        try:
+            self._kube_spec(name, resources, bundle_sha256=placeholder, token=placeholder,
+                            hashes={"primary_sha256": placeholder,
+                                    "secondary_sha256": placeholder}).check()
+        except (kube.KubeSpecError, TypeError, ValueError) as exc:
+            raise EndpointSettingsError(str(exc)) from exc
 
     def _deploy_kubernetes(self, name: str, bundle_sha256: str) -> None:
         from jobs import kube
 
         endpoint = self.get(name)
-        res = endpoint.resources
-        hashes = self._keys(name).hashes()
-        spec = kube.KubeEndpointSpec(
-            name=name, bundle_url=f"{self.api_url}/endpoints/{name}/bundle",
-            bundle_token=self.bundle_token(name), version=bundle_sha256[:16],
-            primary_sha256=hashes["primary_sha256"],
-            secondary_sha256=hashes["secondary_sha256"],
-            **{k: v for k, v in res.items() if k in _KUBE_FIELDS and v not in (None, "")})
+        spec = self._kube_spec(name, endpoint.resources, bundle_sha256=bundle_sha256,
+                               token=self.bundle_token(name), hashes=self._keys(name).hashes())
         try:
-            kube.deploy_endpoint(spec)
+            applied = kube.deploy_endpoint(spec)
         except kube.KubeError as exc:
             raise EndpointError(f"Kubernetes refused the deployment: {exc}") from exc
-        self._log(name, f"Applied the Deployment, Service, Secret and autoscaler in namespace "
-                        f"{spec.namespace} (context {spec.context or 'current'}).")
+        for line in applied or []:
+            self._log(name, line)
+        self._log(name, f"Applied in namespace {spec.namespace} (context "
+                        f"{spec.context or 'current'}); waiting for the pods to be ready.")
 
     # -- keys -------------------------------------------------------------------------------
 
@@ -316,8 +364,12 @@ class EndpointService:
         if endpoint.target is EndpointTarget.KUBERNETES:
             from jobs import kube
 
-            kube.update_endpoint_keys(name, hashes["primary_sha256"],
-                                      hashes["secondary_sha256"], **_kube_place(endpoint))
+            try:
+                kube.update_endpoint_keys(name, hashes["primary_sha256"],
+                                          hashes["secondary_sha256"], **_kube_place(endpoint))
+            except kube.KubeError as exc:
+                raise EndpointError(f"The key changed here, but Kubernetes did not take it: "
+                                    f"{exc}") from exc
         self._log(name, f"The {slot} key was regenerated.")
         return keys
 
@@ -429,9 +481,12 @@ class EndpointService:
                     self._log(name, f"Watching the running scoring server (pid {server.pid}).")
             if self.servers.healthy(server):
                 health.failures = health.restarts = 0
-                if endpoint.status is not EndpointStatus.HEALTHY:
-                    self.store.endpoints.update(name, status=EndpointStatus.HEALTHY, error=None)
-                    self._log(name, "Healthy again.")
+                url = f"{server.base_url}/score"
+                if endpoint.status is not EndpointStatus.HEALTHY or endpoint.url != url:
+                    self.store.endpoints.update(name, status=EndpointStatus.HEALTHY, error=None,
+                                                url=url,
+                                                swagger_url=f"{server.base_url}/swagger.json")
+                    self._log(name, "Healthy: the server answers its health route.")
                 return
             health.failures += 1
             if health.failures >= UNHEALTHY_AFTER and endpoint.status is EndpointStatus.HEALTHY:
@@ -511,7 +566,7 @@ class EndpointService:
 _KUBE_FIELDS = frozenset({"namespace", "context", "kubeconfig", "image", "cpu_request",
                           "memory_request", "cpu_limit", "memory_limit", "autoscale",
                           "min_replicas", "max_replicas", "target_cpu_percent", "replicas",
-                          "service_type"})
+                          "service_type", "image_pull_secret"})
 
 
 def _kube_place(endpoint: RealtimeEndpoint) -> dict[str, Any]:

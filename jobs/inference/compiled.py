@@ -129,10 +129,13 @@ class CompiledPipeline:
                     parts.append(np.where(np.isnan(column), block.fill[j], column)[:, None])
             else:
                 for name, (lookup, table) in zip(block.columns, block.tables, strict=True):
-                    text = category_text(df[name])
-                    codes = pd.Index(list(lookup)).get_indexer(text.to_numpy())
-                    codes[codes < 0] = len(lookup)
-                    parts.append(table[codes])
+                    # Text per distinct value, not per row: a million rows hold few categories.
+                    codes, uniques = pd.factorize(df[name], use_na_sentinel=True)
+                    texts = category_text(pd.Series(np.asarray(uniques, dtype=object),
+                                                    dtype=object))
+                    rows = np.array([lookup.get(t, len(lookup)) for t in texts]
+                                    + [lookup.get(MISSING_CATEGORY, len(lookup))], dtype=np.intp)
+                    parts.append(table[rows[codes]])  # code -1 (missing) takes the last entry
         matrix = np.hstack(parts) if parts else np.empty((len(df), 0))
         scores = self._scores(matrix)
         out = {name: df[name].to_numpy() for name in self.echo}

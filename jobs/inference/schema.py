@@ -66,8 +66,8 @@ class InputSchema:
     def check(self, rows: Any) -> list[dict[str, Any]]:
         """`rows` (parsed JSON) after checking every row against the schema.
 
-        Extra keys in a row are ignored. Raises RequestError listing every problem found (up
-        to MAX_PROBLEMS).
+        Extra keys in a row are ignored; nullable columns may be left out. Raises RequestError
+        listing every problem found (up to MAX_PROBLEMS).
         """
         if not isinstance(rows, list):
             raise RequestError([{"input": self.name, "row": None, "column": None,
@@ -100,7 +100,8 @@ class InputSchema:
 
 def _problem(column: ColumnSchema, row: dict[str, Any]) -> str | None:
     if column.name not in row:
-        return "missing column"
+        # A column that may be missing may also be left out.
+        return None if column.nullable else "missing column"
     value = row[column.name]
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None if column.nullable else (

@@ -11,7 +11,7 @@ from jobs.inference.schema import json_type
 def openapi_document(bundle: LoadedBundle) -> dict[str, Any]:
     """OpenAPI 3.0 for POST /score: each input's row schema, the answer's, and an example."""
     inputs = {i.name: {"type": "array", "minItems": 1, "items": {
-        "type": "object", "required": [c.name for c in i.columns],
+        "type": "object", "required": [c.name for c in i.columns if not c.nullable],
         "properties": {c.name: c.json_schema() for c in i.columns}}} for i in bundle.inputs}
     outputs = {name: {"type": "array", "items": {"type": "object", "properties": {
         c["name"]: {"type": json_type(c["type"]), "nullable": True}

@@ -14,7 +14,7 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
 from app.api.deps import ServicesDep
-from app.services.endpoints import DeployRequest, EndpointError
+from app.services.endpoints import DeployRequest, EndpointError, EndpointSettingsError
 from app.services.inference_pipelines import InferencePipelineError, inference_spec
 from storage import Draft
 from storage.endpoints import EndpointLogLine, EndpointTarget, RealtimeEndpoint
@@ -49,6 +49,8 @@ class KeysOut(BaseModel):
 def _user_errors() -> Iterator[None]:
     try:
         yield
+    except EndpointSettingsError as exc:
+        raise HTTPException(422, str(exc)) from exc
     except (EndpointError, InferencePipelineError) as exc:
         raise HTTPException(400, str(exc)) from exc
 

@@ -49,15 +49,18 @@ def render(preselected: str | None = None, model: str | None = None,
         description = st.text_input("Description", key=f"{key}.description")
         resources: dict[str, Any] = {}
         if target == "kubernetes":
-            contexts, error = attempt(getattr(client, "kubernetes_contexts", lambda: {}))
-            names = (contexts or {}).get("contexts", []) if isinstance(contexts, dict) else (
-                contexts or [])
+            found, error = attempt(client.kubernetes_contexts)
+            found = found or {}
+            names = found.get("contexts") or []
             context_col, namespace_col = st.columns(2)
             if names:
-                resources["context"] = context_col.selectbox("Context", names,
-                                                             key=f"{key}.context")
+                current = found.get("current")
+                resources["context"] = context_col.selectbox(
+                    "Context", names, index=names.index(current) if current in names else 0,
+                    key=f"{key}.context", help=f"from {found.get('kubeconfig')}")
             else:
-                context_col.caption(error or "No kubeconfig context found.")
+                context_col.caption(error or found.get("error") or "No kubeconfig context "
+                                    "found.")
             resources["namespace"] = namespace_col.text_input("Namespace", "default",
                                                               key=f"{key}.namespace")
             resources["image"] = st.text_input("Image", "flowbench:0.1.0", key=f"{key}.image")

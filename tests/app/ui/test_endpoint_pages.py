@@ -95,3 +95,29 @@ def test_endpoint_page_in_the_browser(ui_url, browser, endpoint, stack):  # noqa
     page.get_by_text("curl -sS -X POST").first.wait_for()
     time.sleep(0.5)
     page.screenshot(path=str(ARTIFACTS / "endpoint-consume-curl.png"), full_page=True)
+
+
+def test_deploy_form_deploys_the_run_chosen_on_the_run_page(app, stack, finished_run):
+    at = app("run", **{state.RUN_ID: finished_run.run.id})
+    at.button(key="run.deploy").click().run()
+    assert at.session_state[state.DEPLOY_RUN] == finished_run.run.id
+    at = app("endpoints", **{state.DEPLOY_RUN: finished_run.run.id})
+    assert at.selectbox(key="deploy.run").value == finished_run.run.id
+    at.radio(key="deploy.target").set_value("kubernetes").run()
+    assert at.text_input(key="deploy.namespace").value == "default"
+    at.radio(key="deploy.target").set_value("local").run()
+    at.text_input(key="deploy.name").set_value("Bad Name")
+    at.button(key="FormSubmitter:deploy.form-Deploy").click().run()
+    assert any("Endpoint name" in e.value for e in at.error)
+    at.text_input(key="deploy.name").set_value("ui-form")
+    at.button(key="FormSubmitter:deploy.form-Deploy").click().run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    client = stack.client()
+    try:
+        deployed = client.wait_endpoint("ui-form", timeout=300)
+        assert deployed.status.value == "healthy", deployed.error
+        assert deployed.training_run_id == finished_run.run.id
+        assert deployed.resources["cpu_request"] == "100m"
+    finally:
+        client.delete_endpoint("ui-form")

@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from threadpoolctl import threadpool_limits
 
 import components
 from components.spec import PortKind
@@ -36,8 +37,21 @@ class StoredRun:
     dataset_uris: dict[str, str]
 
 
-def example(name: str) -> dict[str, Any]:
-    return json.loads((EXAMPLES / f"{name}.json").read_text())
+def example(name: str, trees: int | None = 5) -> dict[str, Any]:
+    """An example pipeline; tree learners get `trees` trees (None: as written), for speed."""
+    document = json.loads((EXAMPLES / f"{name}.json").read_text())
+    for node in document["nodes"]:
+        component = node.get("component")
+        if trees and component and components.get(component).spec.param("num_trees"):
+            node["params"]["num_trees"] = trees
+    return document
+
+
+@pytest.fixture(autouse=True, scope="session")
+def one_thread() -> Any:
+    """Fit on one thread: on small tables OpenMP threads only spin on a shared machine."""
+    with threadpool_limits(limits=1):
+        yield
 
 
 def run_in_store(document: dict[str, Any], store: ArtifactStore, tmp: Path,
@@ -81,3 +95,41 @@ def run_in_store(document: dict[str, Any], store: ArtifactStore, tmp: Path,
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> ArtifactStore:
     return ArtifactStore(tmp_path_factory.mktemp("artifacts"))
+
+
+@dataclass
+class TutorialBundle:
+    """The tutorial trained, converted to a real-time pipeline, run, and bundled."""
+
+    store: ArtifactStore
+    training: StoredRun
+    inference: StoredRun
+    info: Any  # jobs.inference.bundle.BundleInfo
+
+
+def build_tutorial_bundle(folder: Path, output_columns: list[str] | None = None,
+                          name: str = "automobile_price") -> TutorialBundle:
+    from jobs.inference.bundle import write_bundle
+    from jobs.inference.convert import gather_facts, inference_pipeline
+
+    store = ArtifactStore(folder / "artifacts")
+    training = run_in_store(example(name), store, folder)
+    facts = gather_facts(training.spec, training.outputs, training.dataset_uris, store)
+    document = inference_pipeline(training.spec, facts, kind="realtime", run_id="run-training",
+                                  output_columns=output_columns)
+    inference = run_in_store(document, store, folder)
+    info = write_bundle(store, inference.spec, inference.outputs,
+                        lineage={"training_run": "run-training", "inference_run": "run-inf"})
+    return TutorialBundle(store, training, inference, info)
+
+
+def scored_test_rows(bundle: TutorialBundle) -> tuple[list[dict[str, Any]], list[float]]:
+    """The training run's scored test rows as requests (label and score removed), and the
+    Scored Labels Score Model gave them in training."""
+    from storage.artifacts import json_safe
+
+    scored = bundle.store.get_table(bundle.training.outputs["score"]["scored_dataset"])
+    label = "Price"
+    rows = [{k: json_safe(v) for k, v in r.items() if k not in (label, "Scored Labels")}
+            for r in scored.to_dict(orient="records")]
+    return rows, [float(v) for v in scored["Scored Labels"]]

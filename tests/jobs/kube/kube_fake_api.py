@@ -75,6 +75,7 @@ class FakeKubeAPI:
         self.objects: dict[tuple[str, str, str], dict] = {}
         self.requests: list[Request] = []
         self.deny: set[tuple[str, str]] = set()  # (verb, plural) answered 403
+        self.conflict_once: set[str] = set()  # plurals whose next PUT meets a concurrent write
         self.rollouts: dict[tuple[str, str], int] = {}  # pod template changes per Deployment
         self._versions = itertools.count(100)
         self._ips = itertools.count(10)
@@ -193,6 +194,10 @@ class FakeKubeAPI:
             if parts.path in ("/version", "/version/"):
                 return 200, {"major": "1", "minor": "33", "gitVersion": "v1.33.2"}
             if crd := _CRD.match(parts.path):
+                if ("get", "customresourcedefinitions") in self.deny:
+                    return 403, _status(403, "Forbidden", 'customresourcedefinitions.apiextensions'
+                                        '.k8s.io is forbidden: User "tester" cannot get resource '
+                                        '"customresourcedefinitions" at the cluster scope')
                 if self.keda and crd["name"] == "scaledobjects.keda.sh":
                     return 200, {"apiVersion": "apiextensions.k8s.io/v1",
                                  "kind": "CustomResourceDefinition",
@@ -278,6 +283,9 @@ class FakeKubeAPI:
         live = self.objects.get((plural, ns, name))
         if live is None:
             return self._not_found(plural, name)
+        if plural in self.conflict_once:  # a controller wrote between our read and our write
+            self.conflict_once.discard(plural)
+            live["metadata"]["resourceVersion"] = str(next(self._versions))
         sent_version = body["metadata"].get("resourceVersion")
         if plural == "scaledobjects" and not sent_version:
             return 422, _status(422, "Invalid", "metadata.resourceVersion: Invalid value: 0x0: "

@@ -188,3 +188,13 @@ def test_an_object_of_the_same_name_not_made_by_flowbench_is_not_replaced(kube_a
     with pytest.raises(KubeRejectedError, match="not made by Flowbench"):
         deploy_endpoint(spec)
     assert kube_api.sent("PUT", "services") == []
+
+
+def test_a_concurrent_write_between_read_and_replace_is_retried(kube_api, spec):
+    deploy_endpoint(spec)
+    kube_api.conflict_once.add("deployments")
+    redeploy(spec, version="2")
+    puts = kube_api.sent("PUT", "deployments")
+    assert len(puts) == 2  # 409 on the first, the second carried the fresh resourceVersion
+    assert kube_api.get("deployments", NAME, "ml")["metadata"]["annotations"][
+        "flowbench.io/version"] == "2"

@@ -87,3 +87,12 @@ def test_delete_without_keda_installed_still_works(kube_api, spec):
     deploy_workers(spec)
     assert sorted(delete_workers("k8s-pool", kubeconfig=spec.kubeconfig)) == [
         f"Deployment/{NAME}", f"Secret/{NAME}"]
+
+
+def test_keda_is_found_by_listing_when_crds_cannot_be_read(kube_api, spec):
+    """Reading CRDs is cluster-scoped and often not granted to a namespace's deployer."""
+    kube_api.keda = True
+    kube_api.deny.add(("get", "customresourcedefinitions"))
+    scaler, _ = deploy_workers(spec)
+    assert scaler == "keda"
+    assert kube_api.names("scaledobjects") == [NAME]

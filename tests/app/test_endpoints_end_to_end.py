@@ -282,3 +282,80 @@ def test_the_consume_tab_sample_code_runs_when_pasted(stack, cars, schema):
     python = subprocess.run([sys.executable, "-c", code["python"]], capture_output=True,
                             text=True, timeout=60)
     assert python.returncode == 0 and "Scored Labels" in python.stdout, python.stderr
+
+
+@pytest.fixture
+def kube_api():
+    """A fake Kubernetes API server (the one stand-in allowed: no cluster runs here)."""
+    from tests.jobs.kube.kube_fake_api import FakeKubeAPI
+
+    api = FakeKubeAPI(namespaces=("default", "ml")).start()
+    yield api
+    api.stop()
+
+
+def test_a_kubernetes_endpoint_is_applied_watched_rotated_and_removed(stack, cars, kube_api,
+                                                                      tmp_path):
+    import base64
+    import hashlib
+
+    from app.client import ClientError
+
+    client = stack.client()
+    kubeconfig = str(kube_api.write_kubeconfig(tmp_path / "kubeconfig"))
+    place = {"kubeconfig": kubeconfig, "context": "fake", "namespace": "ml"}
+    with pytest.raises(ClientError) as bad:
+        client.deploy_endpoint("cars-bad", cars.inference_run_id, target="kubernetes",
+                               resources={**place, "cpu_request": "lots"})
+    assert bad.value.status == 422 and "lots" in bad.value.detail
+    assert "cars-bad" not in {e.name for e in client.endpoints()}
+
+    client.deploy_endpoint("cars-k8s", cars.inference_run_id, target="kubernetes",
+                           resources={**place, "cpu_request": "250m", "min_replicas": 2})
+    deployment = _until(lambda: kube_api.get("deployments", "fb-ep-cars-k8s", "ml"))
+    container = deployment["spec"]["template"]["spec"]["containers"][0]
+    assert container["resources"]["requests"]["cpu"] == "250m"
+    secret = kube_api.get("secrets", "fb-ep-cars-k8s", "ml")
+    data = {k: base64.b64decode(v).decode() for k, v in secret["data"].items()}
+    keys = client.endpoint_keys("cars-k8s")
+    assert json.loads(data["keys.json"])["primary_sha256"] == hashlib.sha256(
+        keys["primary"].encode()).hexdigest()
+
+    # What a pod does at start: fetch the bundle from the control plane with the Secret's token.
+    bundle = httpx.get(f"{stack.api_url}/endpoints/cars-k8s/bundle", timeout=30,
+                       headers={"Authorization": f"Bearer {data['bundle-token']}"})
+    assert bundle.status_code == 200
+    uri = client.endpoint("cars-k8s").bundle_uri
+    assert hashlib.sha256(bundle.content).hexdigest() == uri.rsplit("/", 1)[1].split(".")[0]
+
+    assert client.endpoint("cars-k8s").status.value == "transitioning"
+    kube_api.settle("fb-ep-cars-k8s", "ml")
+    _until(lambda: client.endpoint("cars-k8s").status.value == "healthy", timeout=60)
+
+    rotated = client.regenerate_endpoint_key("cars-k8s", "secondary")
+    secret = kube_api.get("secrets", "fb-ep-cars-k8s", "ml")
+    hashes = json.loads(base64.b64decode(secret["data"]["keys.json"]))
+    assert hashes["secondary_sha256"] == hashlib.sha256(
+        rotated["secondary"].encode()).hexdigest()
+
+    client.delete_endpoint("cars-k8s")
+    for plural in ("deployments", "services", "secrets", "horizontalpodautoscalers"):
+        assert "fb-ep-cars-k8s" not in kube_api.names(plural, "ml"), plural
+    assert httpx.get(f"{stack.api_url}/endpoints/cars-k8s/bundle", timeout=10, headers={
+        "Authorization": f"Bearer {data['bundle-token']}"}).status_code == 404
+
+
+def test_a_deployment_cut_short_by_a_restart_is_resumed(stack, trained, cars):
+    client = stack.client()
+    client.deploy_endpoint("cars-resumed", trained.run.id)
+    api = stack.processes.pop("api")
+    api.kill()
+    api.wait()
+    stack.start_api()
+    client = stack.client()
+    endpoint = client.wait_endpoint("cars-resumed", timeout=300)
+    assert endpoint.status.value == "healthy", endpoint.error
+    key = client.endpoint_keys("cars-resumed")["primary"]
+    assert _post(endpoint.url, client.endpoint_schema("cars-resumed")["sample_request"],
+                 key).status_code == 200
+    client.delete_endpoint("cars-resumed")
