@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from dataclasses import dataclass
@@ -23,6 +24,10 @@ class Settings:
     step_timeout: int = 3600
     # A worker silent this long while it holds a started step is taken for dead.
     worker_stale_after: float = 30.0
+    # Where the UI listens, and the host names the API and the UI answer to (any other Host
+    # header is refused: DNS rebinding). Add the public name when a proxy serves them.
+    ui_host: str = "127.0.0.1"
+    allowed_hosts: tuple[str, ...] = ("127.0.0.1", "localhost")
 
     @property
     def db_path(self) -> Path:
@@ -77,6 +82,9 @@ def load_settings() -> Settings:
         workers=int(env.get("FLOWBENCH_WORKERS", "2")),
         step_timeout=int(env.get("FLOWBENCH_STEP_TIMEOUT", "3600")),
         worker_stale_after=float(env.get("FLOWBENCH_WORKER_STALE_AFTER", "30")),
+        ui_host=env.get("FLOWBENCH_UI_HOST", "127.0.0.1"),
+        allowed_hosts=tuple(h.strip() for h in env.get(
+            "FLOWBENCH_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h.strip()),
     )
 
 
@@ -93,6 +101,22 @@ def ensure_workspace(settings: Settings) -> str:
         with os.fdopen(fd, "w") as handle:
             handle.write(secrets.token_urlsafe(32) + "\n")
     return read_token(settings)
+
+
+def ensure_ui_password(settings: Settings) -> str:
+    """The UI's login password: FLOWBENCH_UI_PASSWORD, else the one kept in the workspace
+    (made at first start, 0600)."""
+    password = os.environ.get("FLOWBENCH_UI_PASSWORD")
+    if password:
+        return password
+    path = settings.ui_password_path
+    if not path.exists():
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        with contextlib.suppress(FileExistsError):  # two processes starting at once
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(18) + "\n")
+    return path.read_text().strip()
 
 
 def restrict_new_files() -> None:
