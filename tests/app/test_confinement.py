@@ -156,3 +156,12 @@ def test_health_answers_while_an_upload_is_parsed(stack, client):
         time.sleep(0.05)
     thread.join()
     assert answers_during_upload.count(200) >= 2
+
+
+def test_the_api_refuses_a_foreign_host(stack):
+    """A request whose Host is not one of the API's names is refused (DNS rebinding)."""
+    import httpx
+
+    assert httpx.get(f"{stack.api_url}/health").status_code == 200
+    refused = httpx.get(f"{stack.api_url}/health", headers={"Host": "evil.example"})
+    assert refused.status_code == 400
