@@ -81,13 +81,13 @@ def sandbox_problem() -> str | None:
     if os.geteuid() == 0 and shutil.which("setpriv") is None:
         return "setpriv (util-linux) is not installed"
     try:
-        done = subprocess.run(_bwrap_prefix({}, 1 << 20) + ["/bin/true"], capture_output=True,
-                              timeout=30, stdin=subprocess.DEVNULL)
+        done = subprocess.run(_bwrap_prefix({}, 1 << 20) + _drop_privileges() + ["/bin/true"],
+                              capture_output=True, timeout=30, stdin=subprocess.DEVNULL)
     except (OSError, subprocess.TimeoutExpired) as exc:
         return f"bwrap could not be started ({exc})"
     if done.returncode != 0:
         said = done.stderr.decode("utf-8", "replace").strip() or f"exit code {done.returncode}"
-        return f"bwrap failed: {said}"
+        return f"the sandbox failed to start: {said}"
     return None
 
 
