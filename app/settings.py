@@ -7,6 +7,7 @@ import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 
@@ -64,6 +65,16 @@ class Settings:
     @property
     def api_url(self) -> str:
         return os.environ.get("FLOWBENCH_API_URL") or f"http://{self.api_host}:{self.api_port}"
+
+    @property
+    def trusted_hosts(self) -> list[str]:
+        """The host names to answer to: FLOWBENCH_ALLOWED_HOSTS, plus the API's and the UI's
+        own addresses and the API URL's host when they are names rather than wildcards."""
+        hosts = list(self.allowed_hosts)
+        for host in (self.api_host, self.ui_host, urlsplit(self.api_url).hostname or ""):
+            if host and host not in ("0.0.0.0", "::", "*") and host not in hosts:
+                hosts.append(host)
+        return hosts
 
     @property
     def effective_redis_url(self) -> str:

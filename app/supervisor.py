@@ -160,7 +160,7 @@ def ui_options(settings: Settings) -> list[str]:
     options = ["--server.port", str(settings.ui_port), "--server.address", settings.ui_host,
                "--server.headless", "true", "--browser.gatherUsageStats", "false",
                "--server.enableXsrfProtection", "true", "--server.enableCORS", "true"]
-    for host in settings.allowed_hosts:
+    for host in settings.trusted_hosts:
         options += ["--server.allowedHosts", host]
     return options
 

@@ -72,7 +72,7 @@ def create_app(settings: Settings, *, register_samples: bool = True) -> FastAPI:
         return {"status": "ok", "redis": redis_ok}
 
     # A Host header other than the names the API is known by is refused (DNS rebinding).
-    app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(settings.allowed_hosts))
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.trusted_hosts)
     protected = [Depends(require_token)]
     from app.api.routes import compute_status, models, profile, run_views, templates
     for router in (catalog.router, datasets.router, drafts.router, runs.router, models.router,
