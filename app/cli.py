@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from app.settings import load_settings, restrict_new_files
+from app.settings import ensure_ui_password, load_settings, restrict_new_files
 
 EXIT_OK, EXIT_RUN_FAILED, EXIT_INVALID, EXIT_UNREACHABLE = 0, 1, 2, 3
 
@@ -182,13 +182,12 @@ def _ui(_: argparse.Namespace) -> int:
     restrict_new_files()
     import subprocess
 
-    from app.supervisor import UI_ENTRY
+    from app.supervisor import UI_ENTRY, ui_options
 
     settings = load_settings()
+    ensure_ui_password(settings)
     return subprocess.call([sys.executable, "-m", "streamlit", "run", str(UI_ENTRY),
-                            "--server.port", str(settings.ui_port), "--server.headless", "true",
-                            "--browser.gatherUsageStats", "false",
-                            "--client.toolbarMode", "minimal"])  # no Deploy menu
+                            *ui_options(settings)])
 
 
 # -- pipelines and runs ------------------------------------------------------------------------

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 
@@ -23,6 +25,10 @@ class Settings:
     step_timeout: int = 3600
     # A worker silent this long while it holds a started step is taken for dead.
     worker_stale_after: float = 30.0
+    # Where the UI listens, and the host names the API and the UI answer to (any other Host
+    # header is refused: DNS rebinding). Add the public name when a proxy serves them.
+    ui_host: str = "127.0.0.1"
+    allowed_hosts: tuple[str, ...] = ("127.0.0.1", "localhost")
     # Ports for local scoring servers, e.g. "8920-8929"; None: any free port.
     endpoint_ports: str | None = None
 
@@ -75,6 +81,16 @@ class Settings:
         return os.environ.get("FLOWBENCH_PUBLIC_API_URL") or self.api_url
 
     @property
+    def trusted_hosts(self) -> list[str]:
+        """The host names to answer to: FLOWBENCH_ALLOWED_HOSTS, plus the API's and the UI's
+        own addresses and the API URL's host when they are names rather than wildcards."""
+        hosts = list(self.allowed_hosts)
+        for host in (self.api_host, self.ui_host, urlsplit(self.api_url).hostname or ""):
+            if host and host not in ("0.0.0.0", "::", "*") and host not in hosts:
+                hosts.append(host)
+        return hosts
+
+    @property
     def effective_redis_url(self) -> str:
         return self.redis_url or DEFAULT_REDIS_URL
 
@@ -92,6 +108,9 @@ def load_settings() -> Settings:
         step_timeout=int(env.get("FLOWBENCH_STEP_TIMEOUT", "3600")),
         worker_stale_after=float(env.get("FLOWBENCH_WORKER_STALE_AFTER", "30")),
         endpoint_ports=env.get("FLOWBENCH_ENDPOINT_PORTS") or None,
+        ui_host=env.get("FLOWBENCH_UI_HOST", "127.0.0.1"),
+        allowed_hosts=tuple(h.strip() for h in env.get(
+            "FLOWBENCH_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h.strip()),
     )
 
 
@@ -108,6 +127,22 @@ def ensure_workspace(settings: Settings) -> str:
         with os.fdopen(fd, "w") as handle:
             handle.write(secrets.token_urlsafe(32) + "\n")
     return read_token(settings)
+
+
+def ensure_ui_password(settings: Settings) -> str:
+    """The UI's login password: FLOWBENCH_UI_PASSWORD, else the one kept in the workspace
+    (made at first start, 0600)."""
+    password = os.environ.get("FLOWBENCH_UI_PASSWORD")
+    if password:
+        return password
+    path = settings.ui_password_path
+    if not path.exists():
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        with contextlib.suppress(FileExistsError):  # two processes starting at once
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(18) + "\n")
+    return path.read_text().strip()
 
 
 def restrict_new_files() -> None:

@@ -21,7 +21,7 @@ import httpx
 from redis import Redis
 from redis.exceptions import RedisError
 
-from app.settings import DEFAULT_REDIS_URL, Settings, ensure_workspace
+from app.settings import DEFAULT_REDIS_URL, Settings, ensure_ui_password, ensure_workspace
 
 UI_ENTRY = Path(__file__).parent / "ui" / "main.py"
 STOP_GRACE = 10.0
@@ -48,6 +48,7 @@ class Supervisor:
     def start(self) -> dict[str, str]:
         """Start everything; return what a user needs to know (URLs, token file)."""
         ensure_workspace(self.settings)
+        ensure_ui_password(self.settings)
         redis_url = self._redis()
         env = {**os.environ, "REDIS_URL": redis_url, "FLOWBENCH_HOME": str(self.settings.home),
                "PYTHONUNBUFFERED": "1"}
@@ -59,15 +60,13 @@ class Supervisor:
                                                 "--queues", "default"], env)
         if self.ui:
             self._spawn("ui", [python, "-m", "streamlit", "run", str(UI_ENTRY),
-                               "--server.port", str(self.settings.ui_port),
-                               "--server.address", self.settings.api_host,
-                               "--server.headless", "true",
-                               "--browser.gatherUsageStats", "false",
-                               "--client.toolbarMode", "minimal"], env)  # no Deploy menu
+                               *ui_options(self.settings)], env)
         return {"api": self.settings.api_url, "docs": f"{self.settings.api_url}/docs",
-                "ui": f"http://{self.settings.api_host}:{self.settings.ui_port}" if self.ui
+                "ui": f"http://{self.settings.ui_host}:{self.settings.ui_port}" if self.ui
                 else "(not started)", "redis": shown_url(redis_url),
-                "workspace": str(self.settings.home), "token": str(self.settings.token_path)}
+                "workspace": str(self.settings.home), "token": str(self.settings.token_path),
+                "ui login": "FLOWBENCH_UI_PASSWORD" if os.environ.get("FLOWBENCH_UI_PASSWORD")
+                else f"the password in {self.settings.ui_password_path}, or the token"}
 
     def watch(self) -> int:
         """Block until a child dies or we are told to stop; return an exit code."""
@@ -158,6 +157,18 @@ class Supervisor:
                 pass
             time.sleep(0.1)
         raise RuntimeError(f"The control plane did not answer on {url} within {timeout:.0f} s.")
+
+
+def ui_options(settings: Settings) -> list[str]:
+    """`streamlit run` options: the address and port, XSRF and CORS protection on, and the
+    WebSocket refused for any Host not allowed (a foreign Host and Origin: DNS rebinding)."""
+    options = ["--server.port", str(settings.ui_port), "--server.address", settings.ui_host,
+               "--server.headless", "true", "--browser.gatherUsageStats", "false",
+               "--server.enableXsrfProtection", "true", "--server.enableCORS", "true",
+               "--client.toolbarMode", "minimal"]  # no Streamlit "Deploy" menu
+    for host in settings.trusted_hosts:
+        options += ["--server.allowedHosts", host]
+    return options
 
 
 def redis_password(settings: Settings) -> str:

@@ -36,8 +36,8 @@ class Runtime(Protocol):
                    timeout: float | None = None) -> Any:
         """Call `function` defined in the user's `script` in a separate, limited process.
 
-        Arguments and the return value travel by pickle. The script's printed output goes to
-        the step log.
+        Arguments and the return value travel as data (JSON, Arrow for DataFrames and Series,
+        bytes), never by pickle. The script's printed output goes to the step log.
 
         Raises:
             ComponentInputError: the script fails (with the user's traceback), times out or

@@ -39,6 +39,9 @@ def job_id(run_id: str, node_id: str) -> str:
 SQL_TIME_LIMIT_S = 60.0
 SQL_MEMORY_LIMIT = "1GB"
 SQL_THREADS = 1
+# ... and its result may hold at most this many rows and bytes (Arrow), checked while fetching.
+SQL_MAX_ROWS = 10_000_000
+SQL_MAX_RESULT_BYTES = 512 * 2**20
 # Import Data over http(s) (jobs.runtime.files): connect/read timeout.
 HTTP_TIMEOUT_S = 30.0
 # Execute Python Script / Create Python Model (jobs.runtime.python): the user's code runs in a

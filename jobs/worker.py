@@ -12,6 +12,7 @@ import importlib
 import io
 import os
 import socket
+import sys
 import tempfile
 import threading
 import uuid
@@ -36,6 +37,14 @@ def preload() -> None:
     for module in PRELOAD:
         importlib.import_module(module)
     _warm_up()
+    # Checked once here, so forked work horses inherit the answer instead of probing again.
+    from jobs.runtime.sandbox import sandbox_problem, unconfined_allowed
+
+    problem = sandbox_problem()
+    if problem is not None:
+        print(f"flowbench worker: the Python sandbox cannot start ({problem}); user Python "
+              + ("runs UNCONFINED (FLOWBENCH_UNSAFE_UNCONFINED_PYTHON)." if unconfined_allowed()
+                 else "steps will fail until it is fixed."), file=sys.stderr)
 
 
 def _warm_up() -> None:

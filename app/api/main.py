@@ -10,6 +10,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from redis import Redis
 from redis.exceptions import RedisError
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from app.api.deps import Services, require_token
 from app.api.routes import catalog, datasets, drafts, endpoints, runs
@@ -76,6 +77,8 @@ def create_app(settings: Settings, *, register_samples: bool = True) -> FastAPI:
             redis_ok = False
         return {"status": "ok", "redis": redis_ok}
 
+    # A Host header other than the names the API is known by is refused (DNS rebinding).
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.trusted_hosts)
     protected = [Depends(require_token)]
     from app.api.routes import compute_status, models, profile, run_views, templates
     for router in (catalog.router, datasets.router, drafts.router, runs.router, models.router,

@@ -2,7 +2,10 @@
 
 import streamlit as st
 
+from app.ui.login import require_login
+
 st.set_page_config(page_title="Flowbench", page_icon=":material/account_tree:", layout="wide")
+require_login()
 navigation = st.navigation({
     "Build": [
         st.Page("views/home.py", title="Home", icon=":material/home:", default=True),

@@ -81,13 +81,13 @@ def sandbox_problem() -> str | None:
     if os.geteuid() == 0 and shutil.which("setpriv") is None:
         return "setpriv (util-linux) is not installed"
     try:
-        done = subprocess.run(_bwrap_prefix({}, 1 << 20) + ["/bin/true"], capture_output=True,
-                              timeout=30, stdin=subprocess.DEVNULL)
+        done = subprocess.run(_bwrap_prefix({}, 1 << 20) + _drop_privileges() + ["/bin/true"],
+                              capture_output=True, timeout=30, stdin=subprocess.DEVNULL)
     except (OSError, subprocess.TimeoutExpired) as exc:
         return f"bwrap could not be started ({exc})"
     if done.returncode != 0:
         said = done.stderr.decode("utf-8", "replace").strip() or f"exit code {done.returncode}"
-        return f"bwrap failed: {said}"
+        return f"the sandbox failed to start: {said}"
     return None
 
 
@@ -139,7 +139,7 @@ def run_confined(command: list[str], files: dict[str, Path], stdin: bytes,
                                        env=env, start_new_session=True)
         finally:
             os.close(write_end)
-        cleanup.callback(_end, process)
+        cleanup.callback(_end, process, confined)
         threading.Thread(target=_feed, args=(process, stdin), daemon=True,
                          name="flowbench-sandbox-stdin").start()
         return _collect(process, read_end, limits)
@@ -248,23 +248,41 @@ def _collect(process: subprocess.Popen, result_fd: int, limits: Limits) -> Outco
                         break
             if too_large:
                 break
-    _end(process)
-    return Outcome(process.returncode if not (timed_out or too_large) else None, bytes(output),
-                   output_cut, bytes(result), timed_out, too_large)
+    returncode = None if timed_out or too_large else process.poll()
+    return Outcome(returncode, bytes(output), output_cut, bytes(result), timed_out, too_large)
 
 
-def _end(process: subprocess.Popen) -> None:
+def _end(process: subprocess.Popen, confined: bool) -> None:
     """Kill the sandbox and everything in it; a no-op when it already ended."""
-    if process.returncode is None:
-        # The outer bwrap has its own process group; killing it makes the kernel kill the
-        # sandbox's PID 1 (--die-with-parent), and with it every process in the namespace.
+    if process.poll() is None and not confined:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(process.pid, signal.SIGKILL)
         process.wait()
+    if process.poll() is None:
+        # Kill the sandbox's PID 1 first: the kernel then kills every process of its namespace
+        # and PID 1 is reaped only once they are all gone, so when bwrap (which waits for it)
+        # exits, nothing the script started is left. Killing bwrap alone would leave the
+        # namespace to die a moment later (--die-with-parent), after we return.
+        for child in _children(process.pid):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(child, signal.SIGKILL)
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
     for stream in (process.stdin, process.stdout):
         with contextlib.suppress(OSError):
             if stream is not None:
                 stream.close()
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except (OSError, ValueError):
+        return []
 
 
 def _close(fd: int) -> None:

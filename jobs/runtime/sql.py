@@ -11,23 +11,33 @@ import threading
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from components.errors import ComponentInputError
-from jobs.defaults import SQL_MEMORY_LIMIT, SQL_THREADS, SQL_TIME_LIMIT_S
+from jobs.defaults import (
+    SQL_MAX_RESULT_BYTES,
+    SQL_MAX_ROWS,
+    SQL_MEMORY_LIMIT,
+    SQL_THREADS,
+    SQL_TIME_LIMIT_S,
+)
 
 TABLE_NAMES = ("t1", "t2", "t3")
 # Statement types whose result is rows (PIVOT parses as MULTI).
+_BATCH_ROWS = 100_000
 _ROW_STATEMENTS = frozenset({"SELECT", "EXPLAIN", "MULTI", "PRAGMA", "CALL", "EXECUTE"})
 
 
 def run_sql(query: str, tables: dict[str, pd.DataFrame], *,
             time_limit: float = SQL_TIME_LIMIT_S, memory_limit: str = SQL_MEMORY_LIMIT,
-            threads: int = SQL_THREADS) -> pd.DataFrame:
+            threads: int = SQL_THREADS, max_rows: int = SQL_MAX_ROWS,
+            max_bytes: int = SQL_MAX_RESULT_BYTES) -> pd.DataFrame:
     """The result of the last statement of `query` (statements separated by ';').
 
     Raises:
         ComponentInputError: the query fails (DuckDB's message), touches anything outside the
-            given tables, returns no rows, or runs past `time_limit` seconds.
+            given tables, returns no rows, runs past `time_limit` seconds, or returns more than
+            `max_rows` rows or `max_bytes` bytes.
     """
     unknown = sorted(set(tables) - set(TABLE_NAMES))
     if unknown:
@@ -48,7 +58,7 @@ def run_sql(query: str, tables: dict[str, pd.DataFrame], *,
                     "The last statement of the SQL script returns no rows; end it with a SELECT.")
             for statement in statements[:-1]:
                 connection.execute(statement)
-            return connection.execute(statements[-1]).df()
+            return _capped_result(connection, statements[-1], max_rows, max_bytes)
         except duckdb.Error as exc:
             if timed_out.is_set():
                 raise ComponentInputError(
@@ -58,6 +68,29 @@ def run_sql(query: str, tables: dict[str, pd.DataFrame], *,
     finally:
         timer.cancel()
         connection.close()
+
+
+def _capped_result(connection: duckdb.DuckDBPyConnection, statement: duckdb.Statement,
+                   max_rows: int, max_bytes: int) -> pd.DataFrame:
+    """The result as a DataFrame, fetched in Arrow batches and refused past the caps.
+
+    DuckDB's memory limit covers the query, not the result handed to Python: fetching batch by
+    batch and counting keeps an oversized result from being built in the worker at all.
+    """
+    relation = connection.sql(statement.query)
+    if relation is None:  # a statement DuckDB runs at once rather than streaming
+        relation = connection.execute(statement)
+    reader = relation.to_arrow_reader(_BATCH_ROWS)
+    batches, rows, size = [], 0, 0
+    for batch in reader:
+        rows, size = rows + batch.num_rows, size + batch.nbytes
+        if rows > max_rows or size > max_bytes:
+            raise ComponentInputError(
+                f"The SQL script's result is larger than the limit ({max_rows:,} rows, "
+                f"{max_bytes // 2**20:,} MiB); add a LIMIT, filter or aggregate it.")
+        batches.append(batch)
+    table = pa.Table.from_batches(batches, schema=reader.schema)
+    return table.to_pandas()
 
 
 def _sandbox(memory_limit: str, threads: int) -> duckdb.DuckDBPyConnection:

@@ -128,3 +128,40 @@ def test_a_tampered_table_fails_the_step_and_is_never_previewed(stack, client):
     step = next(s for s in detail.steps if s.node_id == "py")
     assert step.status.value == "failed"
     assert "was modified after it was written" in step.error
+
+
+def test_health_answers_while_an_upload_is_parsed(stack, client):
+    """A large CSV is parsed off the event loop: /health keeps answering meanwhile."""
+    import threading
+
+    import httpx
+
+    rows = "\n".join(f"{i},{i * 0.5},name{i % 97}" for i in range(150_000))
+    data = f"a,b,c\n{rows}\n".encode()
+    done = threading.Event()
+    answers_during_upload = []
+
+    def upload() -> None:
+        try:
+            client.upload_dataset(f"big-{uuid.uuid4().hex[:6]}", "big.csv", data)
+        finally:
+            done.set()
+
+    thread = threading.Thread(target=upload)
+    thread.start()
+    while not done.is_set():
+        response = httpx.get(f"{stack.api_url}/health", timeout=30)
+        if not done.is_set():
+            answers_during_upload.append(response.status_code)
+        time.sleep(0.05)
+    thread.join()
+    assert answers_during_upload.count(200) >= 2
+
+
+def test_the_api_refuses_a_foreign_host(stack):
+    """A request whose Host is not one of the API's names is refused (DNS rebinding)."""
+    import httpx
+
+    assert httpx.get(f"{stack.api_url}/health").status_code == 200
+    refused = httpx.get(f"{stack.api_url}/health", headers={"Host": "evil.example"})
+    assert refused.status_code == 400

@@ -103,3 +103,37 @@ def test_parquet_keeps_its_types():
     assert list(back.columns) == ["id", "kind", "t"]
     assert isinstance(back["kind"].dtype, pd.CategoricalDtype)
     assert pd.api.types.is_datetime64_any_dtype(back["t"]) and back.attrs == {}
+
+
+def zeros_parquet(rows: int, columns: int = 1, batch: int = 1_000_000) -> bytes:
+    """A small Parquet file of `rows` x `columns` zeros (compresses to almost nothing)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    chunk = pa.table({f"c{i}": pa.array([0] * batch, pa.int64()) for i in range(columns)})
+    buffer = io.BytesIO()
+    with pq.ParquetWriter(buffer, chunk.schema) as writer:
+        for start in range(0, rows, batch):
+            writer.write_table(chunk.slice(0, min(batch, rows - start)))
+    return buffer.getvalue()
+
+
+def test_a_parquet_bomb_is_refused_from_its_metadata(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Zeros in a few kilobytes: refused by rows x columns before any row is read (the limit is
+    lowered 50 times here so the file is quick to write; the issue's 200 M zeros in 0.95 MB
+    are refused by the default 50 M the same way)."""
+    monkeypatch.setattr("storage.uploads.MAX_PARQUET_CELLS", 1_000_000)
+    data = zeros_parquet(2_000_000, columns=2)
+    assert len(data) < 2**16
+    with pytest.raises(UploadError, match=r"2,000,000 rows x 2 columns, more than the "
+                                          r"1,000,000 values"):
+        read_upload("zeros.parquet", data)
+
+
+def test_parquet_decoded_size_is_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Within the value count but past the decoded-size limit (8 MB of zeros in a few KB):
+    refused while reading, not after."""
+    monkeypatch.setattr("storage.uploads.MAX_PARQUET_DECODED_BYTES", 2**20)
+    with pytest.raises(UploadError, match=r"more than 1 MiB once decoded"):
+        read_upload("zeros.parquet", zeros_parquet(1_000_000, batch=500_000))
+    assert len(read_upload("small.parquet", zeros_parquet(1000))) == 1000

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, UploadFile
+from starlette.concurrency import run_in_threadpool
 
 from app.api.deps import ServicesDep
 from app.api.schemas import Preview
@@ -50,4 +51,6 @@ async def upload(name: str, svc: ServicesDep, file: Annotated[UploadFile, File()
     data = await file.read(MAX_UPLOAD_BYTES + 1)
     if len(data) > MAX_UPLOAD_BYTES:
         raise UploadError(f"The file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MiB.")
-    return svc.datasets.register_upload(name, file.filename or "", data, description)
+    # Parsed in a thread: a large file must not hold up /health and every other request.
+    return await run_in_threadpool(svc.datasets.register_upload, name, file.filename or "",
+                                   data, description)

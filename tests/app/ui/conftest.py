@@ -37,6 +37,7 @@ def app(ui_env):
 
     def open_page(page: str, **state) -> AppTest:
         at = AppTest.from_file(MAIN, default_timeout=60)
+        at.session_state["flowbench_signed_in"] = True  # the login has tests of its own
         for key, value in state.items():
             at.session_state[key] = value
         at.switch_page(f"views/{page}.py")

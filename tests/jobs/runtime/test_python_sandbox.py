@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import io
+import os
 import time
 
 import pandas as pd
 import pytest
 
 from components.errors import ComponentInputError
+from jobs.errors import SandboxUnavailableError
 from jobs.runtime.python import run_python
+from jobs.runtime.sandbox import sandbox_problem
 
 
 def test_child_cannot_see_workspace_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -80,3 +83,33 @@ def test_missing_entry_point_is_named() -> None:
     """A script without the function to call says which function it must define."""
     with pytest.raises(ComponentInputError, match=r"must define a function 'azureml_main'"):
         run_python("x = 1\n", "azureml_main", [], timeout=60, log=io.StringIO())
+
+
+@pytest.fixture
+def no_bwrap(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    """A worker where bubblewrap is not installed (an empty PATH)."""
+    monkeypatch.setenv("PATH", str(tmp_path))
+    sandbox_problem.cache_clear()
+    yield
+    sandbox_problem.cache_clear()
+
+
+def test_without_the_sandbox_user_code_does_not_run(no_bwrap, tmp_path) -> None:
+    """No bwrap: the call fails saying why and how to fix it, and the script never ran."""
+    marker = tmp_path / "ran"
+    script = f"def main():\n    open({str(marker)!r}, 'w').close()\n"
+    with pytest.raises(SandboxUnavailableError,
+                       match=r"not run.*bubblewrap \(bwrap\) is not installed.*apt-get install "
+                             r"bubblewrap.*FLOWBENCH_UNSAFE_UNCONFINED_PYTHON=1"):
+        run_python(script, "main", [], timeout=60, log=io.StringIO())
+    assert not marker.exists()
+
+
+def test_the_unsafe_setting_runs_user_code_unconfined(no_bwrap, monkeypatch) -> None:
+    """FLOWBENCH_UNSAFE_UNCONFINED_PYTHON=1 runs the script as the worker's own user."""
+    monkeypatch.setenv("FLOWBENCH_UNSAFE_UNCONFINED_PYTHON", "1")
+    script = "import os\ndef main(frame):\n    return os.getuid(), frame.assign(y=2)\n"
+    uid, frame = run_python(script, "main", [pd.DataFrame({"x": [1]})], timeout=60,
+                            log=io.StringIO())
+    assert uid == os.getuid()
+    assert frame.to_dict("list") == {"x": [1], "y": [2]}

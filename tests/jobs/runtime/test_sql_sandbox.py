@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import resource
 import time
 
 import pandas as pd
@@ -80,3 +81,20 @@ def test_user_errors_carry_the_reason(tables: dict[str, pd.DataFrame], query: st
     """Bad SQL gives DuckDB's message; a script ending without rows says so."""
     with pytest.raises(ComponentInputError, match=message):
         run_sql(query, tables)
+
+
+def test_results_past_the_row_cap_are_refused() -> None:
+    """More rows than the cap: a clear message instead of a DataFrame."""
+    with pytest.raises(ComponentInputError, match=r"larger than the limit \(1,000 rows"):
+        run_sql("SELECT * FROM range(5000)", {}, max_rows=1000)
+    assert len(run_sql("SELECT * FROM range(1000)", {}, max_rows=1000)) == 1000
+
+
+def test_a_huge_result_is_refused_before_it_fills_the_worker() -> None:
+    """1.2 M rows of 1 KB (the issue's query) stop at the byte cap while fetching: the worker
+    never holds the whole result (it went past 4 GB before)."""
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    with pytest.raises(ComponentInputError, match=r"larger than the limit .*512 MiB"):
+        run_sql("SELECT repeat('x', 1000) || i::VARCHAR AS s FROM range(1200000) t(i)", {})
+    grown = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - before
+    assert grown < 1.5 * 2**30
