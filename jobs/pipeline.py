@@ -3,14 +3,20 @@
 A document looks like::
 
     {"schema_version": 1, "name": "Automobile price", "description": "",
-     "parameters": [{"name": "fraction", "type": "float", "default": 0.7}],
+     "parameters": [{"name": "fraction", "type": "float", "default": 0.7},
+                    {"name": "input", "type": "dataset",
+                     "default": {"name": "automobile-price", "version": null}}],
      "settings": {"default_compute": "default"},
      "nodes": [
-        {"id": "cars", "dataset": "automobile-price", "dataset_version": null},
+        {"id": "cars", "dataset": "automobile-price", "dataset_version": null,
+         "parameter": "input"},
         {"id": "split", "component": "split_data", "version": 1,
          "params": {"fraction": {"$param": "fraction"}}, "comment": "", "compute": null,
          "regenerate": false, "position": [120, 40]}],
      "edges": [{"source": "cars.dataset", "target": "split.dataset"}]}
+
+A dataset node with `parameter` is bound to a pipeline parameter of type dataset: a run's value
+for it (`{"name": ..., "version": ...}`) replaces the node's own dataset (`bind_datasets`).
 
 `from_dict` checks the shape only and raises `SpecFormatError` naming the path of the first
 problem; meaning (components, ports, parameters, cycles) is `jobs.validate`'s job.
@@ -26,7 +32,7 @@ from jobs.errors import SpecFormatError
 
 SCHEMA_VERSION = 1
 DATASET_PORT = "dataset"  # the one output port of a dataset node
-PARAMETER_TYPES = ("int", "float", "string")
+PARAMETER_TYPES = ("int", "float", "string", "bool", "dataset")
 _ID = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_\-]{0,63}$")
 
 
@@ -45,6 +51,7 @@ class Node:
     regenerate: bool = False
     timeout: int | None = None
     position: tuple[float, float] | None = None
+    parameter: str | None = None  # a dataset node bound to this dataset pipeline parameter
 
     @property
     def is_dataset(self) -> bool:
@@ -54,6 +61,8 @@ class Node:
         data: dict[str, Any] = {"id": self.id}
         if self.is_dataset:
             data.update(dataset=self.dataset, dataset_version=self.dataset_version)
+            if self.parameter is not None:
+                data["parameter"] = self.parameter
         else:
             data.update(component=self.component, version=self.version, params=self.params,
                         compute=self.compute, regenerate=self.regenerate, timeout=self.timeout)
@@ -152,6 +161,40 @@ class PipelineSpec:
         )
 
 
+def dataset_value(value: Any) -> tuple[str, int | None] | None:
+    """(name, version or None) of a dataset parameter's value, or None when it is malformed.
+
+    A value is `{"name": "my-cars", "version": 2}` (version optional: the latest) or, as a
+    shorthand, the dataset name alone.
+    """
+    if isinstance(value, str) and value:
+        return value, None
+    if not isinstance(value, dict) or not set(value) <= {"name", "version"}:
+        return None
+    name, version = value.get("name"), value.get("version")
+    if not isinstance(name, str) or not name:
+        return None
+    if version is not None and (isinstance(version, bool) or not isinstance(version, int)):
+        return None
+    return name, version
+
+
+def bind_datasets(spec: PipelineSpec, values: dict[str, Any]) -> PipelineSpec:
+    """`spec` with each dataset node bound to a dataset parameter pointing at its value.
+
+    Nodes whose parameter is unknown or whose value is malformed keep their own dataset
+    (validation reports those).
+    """
+    bound = spec
+    for node in spec.nodes:
+        if node.is_dataset and node.parameter is not None:
+            found = dataset_value(values.get(node.parameter))
+            if found is not None:
+                bound = bound.with_node(replace(node, dataset=found[0],
+                                                dataset_version=found[1]))
+    return bound
+
+
 def param_ref(value: Any) -> str | None:
     """The pipeline parameter a component parameter value is attached to, if any."""
     if isinstance(value, dict) and set(value) == {"$param"} and isinstance(value["$param"], str):
@@ -176,9 +219,12 @@ def _node(data: Any, path: str) -> Node:
     if ("dataset" in data) == ("component" in data):
         raise SpecFormatError(f"{path}: a node has either 'component' or 'dataset'")
     if "dataset" in data:
+        parameter = data.get("parameter")
         return Node(dataset=_text(data["dataset"], f"{path}.dataset"),
                     dataset_version=_optional_int(data.get("dataset_version"),
-                                                  f"{path}.dataset_version"), **common)
+                                                  f"{path}.dataset_version"),
+                    parameter=None if parameter in (None, "") else _text(
+                        parameter, f"{path}.parameter"), **common)
     compute = data.get("compute")
     return Node(
         component=_text(data["component"], f"{path}.component"),
