@@ -9,14 +9,15 @@ A document looks like::
      "settings": {"default_compute": "default"},
      "nodes": [
         {"id": "cars", "dataset": "automobile-price", "dataset_version": null,
-         "parameter": "input"},
+         "dataset_param": "input"},
         {"id": "split", "component": "split_data", "version": 1,
          "params": {"fraction": {"$param": "fraction"}}, "comment": "", "compute": null,
          "regenerate": false, "position": [120, 40]}],
      "edges": [{"source": "cars.dataset", "target": "split.dataset"}]}
 
-A dataset node with `parameter` is bound to a pipeline parameter of type dataset: a run's value
-for it (`{"name": ..., "version": ...}`) replaces the node's own dataset (`bind_datasets`).
+A dataset node with `dataset_param` is bound to a pipeline parameter of type dataset (or string):
+a run's value for it (`{"name": ..., "version": ...}`, or a dataset name for its latest version)
+replaces the node's own dataset, which is the default (`bind_datasets`).
 
 `from_dict` checks the shape only and raises `SpecFormatError` naming the path of the first
 problem; meaning (components, ports, parameters, cycles) is `jobs.validate`'s job.
@@ -51,7 +52,9 @@ class Node:
     regenerate: bool = False
     timeout: int | None = None
     position: tuple[float, float] | None = None
-    parameter: str | None = None  # a dataset node bound to this dataset pipeline parameter
+    # A dataset node bound to this pipeline parameter: a run's value for it names the dataset
+    # (a batch inference pipeline scores whichever dataset a run names).
+    dataset_param: str | None = None
 
     @property
     def is_dataset(self) -> bool:
@@ -61,8 +64,8 @@ class Node:
         data: dict[str, Any] = {"id": self.id}
         if self.is_dataset:
             data.update(dataset=self.dataset, dataset_version=self.dataset_version)
-            if self.parameter is not None:
-                data["parameter"] = self.parameter
+            if self.dataset_param is not None:
+                data["dataset_param"] = self.dataset_param
         else:
             data.update(component=self.component, version=self.version, params=self.params,
                         compute=self.compute, regenerate=self.regenerate, timeout=self.timeout)
@@ -187,8 +190,8 @@ def bind_datasets(spec: PipelineSpec, values: dict[str, Any]) -> PipelineSpec:
     """
     bound = spec
     for node in spec.nodes:
-        if node.is_dataset and node.parameter is not None:
-            found = dataset_value(values.get(node.parameter))
+        if node.is_dataset and node.dataset_param is not None:
+            found = dataset_value(values.get(node.dataset_param))
             if found is not None:
                 bound = bound.with_node(replace(node, dataset=found[0],
                                                 dataset_version=found[1]))
@@ -219,12 +222,12 @@ def _node(data: Any, path: str) -> Node:
     if ("dataset" in data) == ("component" in data):
         raise SpecFormatError(f"{path}: a node has either 'component' or 'dataset'")
     if "dataset" in data:
-        parameter = data.get("parameter")
+        dataset_param = data.get("dataset_param")
         return Node(dataset=_text(data["dataset"], f"{path}.dataset"),
                     dataset_version=_optional_int(data.get("dataset_version"),
                                                   f"{path}.dataset_version"),
-                    parameter=None if parameter in (None, "") else _text(
-                        parameter, f"{path}.parameter"), **common)
+                    dataset_param=None if dataset_param in (None, "") else _text(
+                        dataset_param, f"{path}.dataset_param"), **common)
     compute = data.get("compute")
     return Node(
         component=_text(data["component"], f"{path}.component"),

@@ -93,8 +93,8 @@ def plan_run(
     pinned = spec
     for node_id, dataset in datasets.items():
         pinned = pinned.with_node(replace(spec.node(node_id), dataset_version=dataset.version))
-        bound_to = spec.node(node_id).parameter
-        if bound_to is not None and bound_to in values:
+        bound_to = spec.node(node_id).dataset_param
+        if bound_to is not None and isinstance(values.get(bound_to), dict):
             # The run records the version it read, not "latest".
             values[bound_to] = {"name": dataset.name, "version": dataset.version}
     feeds = {(e.target_node, e.target_port): (e.source_node, e.source_port) for e in spec.edges}

@@ -103,27 +103,28 @@ def _check_datasets(spec: PipelineSpec, exists: DatasetExists | None,
     for node in spec.nodes:
         if node.is_dataset and not exists(node.dataset, node.dataset_version):
             version = "" if node.dataset_version is None else f" version {node.dataset_version}"
-            via = "" if node.parameter is None else f" (pipeline parameter {node.parameter!r})"
+            via = "" if node.dataset_param is None else \
+                f" (pipeline parameter {node.dataset_param!r})"
             issues.append(Issue("unknown_dataset",
                                 f"Dataset {node.dataset!r}{version}{via} does not exist.",
-                                node.id, node.parameter or "dataset"))
+                                node.id, node.dataset_param or "dataset"))
 
 
 def _check_dataset_bindings(spec: PipelineSpec, issues: list[Issue]) -> None:
     for node in spec.nodes:
-        if not node.is_dataset or node.parameter is None:
+        if not node.is_dataset or node.dataset_param is None:
             continue
-        parameter = spec.parameter(node.parameter)
+        parameter = spec.parameter(node.dataset_param)
         if parameter is None:
             issues.append(Issue("unknown_pipeline_parameter",
                                 f"Dataset node {node.id!r} is bound to pipeline parameter "
-                                f"{node.parameter!r}, which does not exist.", node.id,
-                                "parameter"))
-        elif parameter.type != "dataset":
+                                f"{node.dataset_param!r}, which does not exist.", node.id,
+                                "dataset_param"))
+        elif parameter.type not in ("dataset", "string"):
             issues.append(Issue("pipeline_parameter_type",
                                 f"Dataset node {node.id!r} is bound to pipeline parameter "
-                                f"{node.parameter!r}, which is {parameter.type}, not dataset.",
-                                node.id, "parameter"))
+                                f"{node.dataset_param!r}, which is {parameter.type}; bind it to "
+                                "a dataset (or string) parameter.", node.id, "dataset_param"))
 
 
 def _check_compute(spec: PipelineSpec, targets: Collection[str] | None,
@@ -166,6 +167,7 @@ def _parameter_values(spec: PipelineSpec, overrides: dict[str, Any],
             issues.append(Issue("pipeline_parameter_type",
                                 f"Pipeline parameter {param.name!r} is {param.type}: expected "
                                 f"{expected}; got {value!r}.", None, param.name))
+            values[param.name] = param.default  # one issue per bad value, not one per use
     return values
 
 

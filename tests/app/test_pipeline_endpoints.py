@@ -38,7 +38,7 @@ def parameterized_tutorial() -> dict:
         if node["id"] == "split":
             node["params"]["fraction"] = {"$param": "fraction"}
         if node["id"] == "cars":
-            node["parameter"] = "input"
+            node["dataset_param"] = "input"
     return spec
 
 
@@ -234,7 +234,7 @@ def test_batch_scoring_of_a_new_dataset_then_register_and_download(stack, client
                             "default": {"name": "automobile-price", "version": 1}}]
     batch["nodes"] = [n for n in batch["nodes"] if n["id"] != "evaluate"] + [
         {"id": "new_cars", "dataset": "automobile-price", "dataset_version": 1,
-         "parameter": "input"},
+         "dataset_param": "input"},
         {"id": "select_new", "component": "select_columns_in_dataset", "version": 1,
          "params": copy.deepcopy(batch["nodes"][1]["params"])},
         {"id": "score_new", "component": "score_model", "version": 1, "params": {}}]

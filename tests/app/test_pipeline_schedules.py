@@ -21,7 +21,7 @@ from tests.conftest import make_stack
 
 SELECT = {"schema_version": 1, "name": "Select two columns", "parameters": [
     {"name": "input", "type": "dataset", "default": {"name": "tiny", "version": None}}],
-    "nodes": [{"id": "data", "dataset": "tiny", "parameter": "input"},
+    "nodes": [{"id": "data", "dataset": "tiny", "dataset_param": "input"},
               {"id": "select", "component": "select_columns_in_dataset", "version": 1,
                "params": {"columns": {"begin": "none", "rules": [
                    {"action": "include", "by": "names", "values": ["a", "b"]}]}}}],
