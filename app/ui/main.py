@@ -18,6 +18,8 @@ navigation = st.navigation({
     ],
     "Manage": [
         st.Page("views/compute.py", title="Compute", icon=":material/dns:"),
+        st.Page("views/pipeline_endpoints.py", title="Pipeline endpoints",
+                icon=":material/cloud_sync:"),
     ],
 })
 navigation.run()
