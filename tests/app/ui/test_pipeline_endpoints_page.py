@@ -120,3 +120,26 @@ def test_publish_from_a_finished_run_keeps_its_values_as_defaults(app, client):
     version = client.pipeline(name)["versions"][0]
     assert version["source_kind"] == "run" and version["source_id"] == run.id
     assert version["parameters"][0]["default"] == 0.65
+
+
+def test_run_page_registers_an_output_table_and_runs_page_filters_by_source(app, client):
+    name = f"src-{uuid.uuid4().hex[:6]}"
+    client.publish(name, spec=tutorial_with_parameters())
+    answer = client.submit_pipeline(name, experiment="ui-source", parameters={"fraction": 0.7})
+    client.wait(answer["RunId"], timeout=300)
+    at = app("run", **{state.RUN_ID: answer["RunId"], state.RUN_STEP: "score"})
+    assert not at.exception, at.exception
+    assert any(f"pipeline endpoint **{name}** v1" in c.value for c in at.caption)
+    dataset = f"scored-{uuid.uuid4().hex[:6]}"
+    at.text_input(key="register_output.name.score.scored_dataset").set_value(dataset)
+    button(at, "Register").click().run()
+    assert not at.exception, at.exception
+    assert any(f"Registered {dataset} version 1" in s.value for s in at.success)
+    lineage = client.dataset_lineage(dataset, 1)
+    assert (lineage["run_id"], lineage["node_id"]) == (answer["RunId"], "score")
+
+    at = app("runs")
+    at.selectbox(key="runs.source").set_value("endpoint").run()
+    assert not at.exception, at.exception
+    table = next(f.value for f in at.dataframe if "source" in f.value.columns)
+    assert set(table["source"]) == {"endpoint"} and answer["RunId"] in set(table["id"])
