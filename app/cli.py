@@ -63,6 +63,17 @@ def _parser() -> argparse.ArgumentParser:
                         help="run steps in the worker process (less overhead, less isolation)")
     worker.set_defaults(handler=_worker)
     sub.add_parser("ui", help="run the Streamlit UI").set_defaults(handler=_ui)
+    serve = sub.add_parser("serve", help="serve a real-time inference bundle (scoring server)")
+    serve.add_argument("bundle", help="bundle file, or an http(s) URL to download it from")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--keys-file", default=None,
+                       help="JSON key hashes (default: $FLOWBENCH_KEYS_FILE)")
+    serve.add_argument("--generate-keys", action="store_true",
+                       help="create the keys file with two new keys if it does not exist")
+    serve.add_argument("--sha256", default=None, help="expected SHA-256 of the bundle file")
+    serve.add_argument("--max-body-bytes", type=int, default=5 * 1024 * 1024)
+    serve.set_defaults(handler=_serve)
 
     validate = sub.add_parser("validate", help="list every issue of a pipeline file")
     _pipeline_args(validate)
@@ -108,6 +119,8 @@ def _parser() -> argparse.ArgumentParser:
 
     from app.cli_pipelines import add_parser as add_pipelines_parser
     add_pipelines_parser(sub)
+    from app.cli_endpoints import add_endpoint_commands
+    add_endpoint_commands(sub)
     return parser
 
 
@@ -153,6 +166,20 @@ def _worker(args: argparse.Namespace) -> int:
 
     run_worker(load_settings().effective_redis_url, args.queues, name=args.name,
                burst=args.burst, fork=not args.no_fork)
+    return EXIT_OK
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from jobs.inference.errors import BundleError
+    from jobs.serving.run import serve
+
+    try:
+        serve(args.bundle, host=args.host, port=args.port, keys_file=args.keys_file,
+              expected_sha256=args.sha256, max_body_bytes=args.max_body_bytes,
+              generate_keys=args.generate_keys)
+    except BundleError as exc:
+        print(f"flowbench: {exc}", file=sys.stderr)
+        return EXIT_INVALID
     return EXIT_OK
 
 

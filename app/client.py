@@ -18,6 +18,7 @@ from pydantic import TypeAdapter
 from app.api.schemas import RunDetail, RunList, ValidateResponse
 from app.settings import Settings, load_settings, read_token
 from storage import Dataset, DatasetVersion, Draft, Experiment, ModelVersion, Run, RunStatus
+from storage.endpoints import EndpointLogLine, EndpointStatus, RealtimeEndpoint
 
 T = TypeVar("T")
 TERMINAL = {RunStatus.COMPLETED, RunStatus.FAILED, RunStatus.CANCELED}
@@ -214,6 +215,11 @@ class FlowbenchClient:
                                                     "node_id": node_id,
                                                     "description": description})
 
+    def model_metrics(self) -> dict[tuple[str, int], dict[str, Any]]:
+        """{(model, version): metrics measured by the run that trained it}."""
+        found = self._request("GET", "/models/metrics/all").json()
+        return {(m["name"], m["version"]): m["metrics"] for m in found}
+
     def dataset_profile(self, name: str, version: int) -> dict[str, Any]:
         """Summarize Data statistics per column, and a histogram or bar chart per column."""
         return self._request("GET", f"/datasets/{name}/versions/{version}/profile").json()
@@ -234,6 +240,94 @@ class FlowbenchClient:
     def evaluation(self, run_id: str, node_id: str) -> dict[str, Any]:
         """Chart data of an Evaluate Model step (curves, confusion matrix or residuals)."""
         return self._request("GET", f"/runs/{run_id}/steps/{node_id}/evaluation").json()
+
+    # -- real-time endpoints -----------------------------------------------------------------
+
+    def inference_pipeline(self, run_id: str, kind: str = "realtime",
+                           name: str | None = None) -> Draft:
+        """A new draft: the real-time or batch inference pipeline of a completed training run."""
+        return self._post(f"/runs/{run_id}/inference-pipeline", Draft,
+                          {"kind": kind, "name": name})
+
+    def endpoints(self) -> list[RealtimeEndpoint]:
+        return self._get("/endpoints", list[RealtimeEndpoint])
+
+    def endpoint(self, name: str) -> RealtimeEndpoint:
+        return self._get(f"/endpoints/{name}", RealtimeEndpoint)
+
+    def deploy_endpoint(self, name: str, run_id: str, *, target: str = "local",
+                        description: str = "", model: str | None = None,
+                        resources: dict[str, Any] | None = None) -> RealtimeEndpoint:
+        """Start deploying a run (training or real-time inference) as endpoint `name`."""
+        return self._post("/endpoints", RealtimeEndpoint, {
+            "name": name, "run_id": run_id, "target": target, "description": description,
+            "model": model, "resources": resources or {}})
+
+    def wait_endpoint(self, name: str, *, timeout: float = 1800.0, poll: float = 0.2,
+                      on_log: Callable[[str], None] | None = None) -> RealtimeEndpoint:
+        """Poll until the endpoint leaves `transitioning`; `on_log` sees each new log line."""
+        deadline, seen = time.monotonic() + timeout, 0
+        while True:
+            endpoint = self.endpoint(name)
+            if on_log is not None:
+                lines = self.endpoint_logs(name)
+                for line in lines[seen:]:
+                    on_log(line.message)
+                seen = len(lines)
+            if endpoint.status != EndpointStatus.TRANSITIONING:
+                return endpoint
+            if time.monotonic() > deadline:
+                raise ClientError(0, f"Endpoint {name} is still transitioning after "
+                                     f"{timeout:.0f} s.")
+            time.sleep(poll)
+
+    def delete_endpoint(self, name: str) -> None:
+        self._request("DELETE", f"/endpoints/{name}")
+
+    def endpoint_logs(self, name: str) -> list[EndpointLogLine]:
+        return self._get(f"/endpoints/{name}/logs", list[EndpointLogLine])
+
+    def endpoint_keys(self, name: str) -> dict[str, str]:
+        """{"primary": key, "secondary": key}."""
+        return self._request("GET", f"/endpoints/{name}/keys").json()
+
+    def regenerate_endpoint_key(self, name: str, slot: str) -> dict[str, str]:
+        """Replace the primary or secondary key; returns both keys."""
+        return self._request("POST", f"/endpoints/{name}/keys/{slot}/regenerate").json()
+
+    def endpoint_stats(self, name: str) -> dict[str, Any]:
+        """Requests, errors, mean/p50/p99 latency in ms (`available` False when unreachable)."""
+        return self._request("GET", f"/endpoints/{name}/stats").json()
+
+    def endpoint_schema(self, name: str) -> dict[str, Any]:
+        """The bundle's input schema, output columns, sample request and lineage."""
+        return self._request("GET", f"/endpoints/{name}/schema").json()
+
+    def test_endpoint(self, name: str, request: dict[str, Any]) -> dict[str, Any]:
+        """Send a scoring request through the control plane: {"status_code", "body"}."""
+        return self._request("POST", f"/endpoints/{name}/test", json=request).json()
+
+    # -- Kubernetes: contexts, compute targets on a cluster -----------------------------------
+
+    def kubernetes_contexts(self, kubeconfig: str | None = None) -> dict[str, Any]:
+        """The control plane's kubeconfig: {"kubeconfig", "contexts", "current", "error"}."""
+        params = {"kubeconfig": kubeconfig} if kubeconfig else None
+        return self._request("GET", "/kubernetes/contexts", params=params).json()
+
+    def kube_compute_targets(self) -> list[dict[str, Any]]:
+        """Every Kubernetes compute target with its settings."""
+        return self._request("GET", "/kubernetes/compute").json()
+
+    def put_kube_compute_target(self, name: str, **settings: Any) -> dict[str, Any]:
+        """Deploy (or update) a compute target's workers on a cluster (see KubeComputeIn)."""
+        return self._request("PUT", f"/kubernetes/compute/{name}", json=settings).json()
+
+    def kube_compute_status(self, name: str) -> dict[str, Any]:
+        """A Kubernetes compute target with its workers' state on the cluster."""
+        return self._request("GET", f"/kubernetes/compute/{name}").json()
+
+    def delete_kube_compute_target(self, name: str) -> dict[str, Any]:
+        return self._request("DELETE", f"/kubernetes/compute/{name}").json()
 
     # -- pipeline endpoints (published pipelines), schedules, step outputs as datasets --------
 

@@ -51,6 +51,11 @@ class Settings:
         return os.environ.get("FLOWBENCH_API_URL") or f"http://{self.api_host}:{self.api_port}"
 
     @property
+    def public_api_url(self) -> str:
+        """The control plane's URL as Kubernetes pods reach it (for their bundle download)."""
+        return os.environ.get("FLOWBENCH_PUBLIC_API_URL") or self.api_url
+
+    @property
     def effective_redis_url(self) -> str:
         return self.redis_url or DEFAULT_REDIS_URL
 

@@ -101,6 +101,11 @@ class Supervisor:
             except subprocess.TimeoutExpired:
                 child.process.kill()
                 child.process.wait()
+        # Local endpoints outlive a control plane restart, not `flowbench up` itself; the next
+        # `flowbench up` starts them again.
+        from app.services.endpoint_processes import LocalServers
+
+        LocalServers(self.settings.home / "endpoints").stop_all()
         print("flowbench: stopped.", file=sys.stderr)
 
     def _spawn(self, name: str, command: list[str], env: dict[str, str],

@@ -18,7 +18,7 @@ import pandas as pd
 
 from components.errors import ComponentInputError
 
-NEEDS = ("sql", "python", "import", "export")
+NEEDS = ("sql", "python", "import", "export", "artifact")
 
 
 class Runtime(Protocol):
@@ -59,6 +59,14 @@ class Runtime(Protocol):
 
         Raises:
             ComponentInputError: the path leaves the export folder.
+        """
+        ...
+
+    def load_artifact(self, uri: str) -> Any:
+        """A frozen model or transformation stored earlier (an inference pipeline's MD-/TD- node).
+
+        Raises:
+            ComponentInputError: nothing is stored at `uri`, or its bytes fail their hash check.
         """
         ...
 

@@ -47,6 +47,9 @@ class Node:
     params: dict[str, Any] = field(default_factory=dict)
     dataset: str | None = None
     dataset_version: int | None = None
+    # A dataset node may take its dataset's name from a string pipeline parameter (a batch
+    # inference pipeline scores whichever dataset a run names); `dataset` is then the default.
+    dataset_param: str | None = None
     comment: str = ""
     compute: str | None = None
     regenerate: bool = False

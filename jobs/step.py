@@ -47,7 +47,8 @@ def run_step(payload: dict[str, Any]) -> dict[str, Any]:
     try:
         inputs = _load_inputs(payload, component, store, job)
         loaded = time.time()
-        runtime = StepRuntime(Path(payload["import_root"]), Path(payload["export_root"]), buffer)
+        runtime = StepRuntime(Path(payload["import_root"]), Path(payload["export_root"]), buffer,
+                              artifact_root=store.root)
         with contextlib.redirect_stdout(buffer), contextlib.redirect_stderr(buffer):
             outputs = component.run(inputs, payload["params"], runtime)
         ran = time.time()

@@ -13,6 +13,7 @@ from typing import Any
 
 from storage import _duckdb_rows as rows
 from storage._duckdb_db import Cursor, Database
+from storage.endpoints import EndpointRepository, ModelMetricsRepository
 from storage.entities import (
     ComputeTarget,
     Dataset,
@@ -31,6 +32,7 @@ from storage.entities import (
     utc_now,
 )
 from storage.errors import ConflictError, NotFoundError
+from storage.kube_targets import KubeTargetRepository
 from storage.workspace import (
     DRAFT_HISTORY_LIMIT,
     RUN_UPDATABLE,
@@ -79,6 +81,10 @@ class DuckDBWorkspaceStore(WorkspaceStore):
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._db = Database(self.path)
         self.applied_migrations = self._db.applied_migrations  # those this opening applied
+        # Newer kinds get a repository of their own behind the same store.
+        self.endpoints = EndpointRepository(self._db)
+        self.model_metrics = ModelMetricsRepository(self._db)
+        self.kube_targets = KubeTargetRepository(self._db)
 
     def close(self) -> None:
         self._db.close()

@@ -10,6 +10,7 @@ from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from app.services.datasets import DatasetService
+from app.services.endpoints import EndpointService
 from app.services.runs import RunService
 from storage import ArtifactStore, WorkspaceStore
 
@@ -25,6 +26,7 @@ class Services:
     runs: RunService
     datasets: DatasetService
     token: str
+    endpoints: EndpointService | None = None
 
 
 def services(request: Request) -> Services:

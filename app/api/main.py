@@ -12,8 +12,9 @@ from redis import Redis
 from redis.exceptions import RedisError
 
 from app.api.deps import Services, require_token
-from app.api.routes import catalog, datasets, drafts, runs
+from app.api.routes import catalog, datasets, drafts, endpoints, runs
 from app.services.datasets import DatasetService
+from app.services.endpoints import EndpointService
 from app.services.monitor import Monitor
 from app.services.runs import RunService
 from app.settings import Settings, ensure_workspace
@@ -50,11 +51,16 @@ def create_app(settings: Settings, *, register_samples: bool = True) -> FastAPI:
         app.state.services = Services(store, artifacts, run_service, dataset_service, token)
         monitor = Monitor(run_service)
         monitor.start()
+        app.state.services.endpoints = endpoint_service = EndpointService(
+            store, artifacts, run_service, settings.home, api_url=settings.public_api_url,
+            token=token)
+        endpoint_service.start()
         scheduler = _start_publishing(app, settings, store, run_service, redis)
         try:
             yield
         finally:
             scheduler.stop()
+            endpoint_service.close()  # the scoring servers keep serving
             monitor.stop()
             redis.close()
             store.close()
@@ -77,6 +83,10 @@ def create_app(settings: Settings, *, register_samples: bool = True) -> FastAPI:
     for router in (catalog.router, datasets.router, drafts.router, runs.router, models.router,
                    templates.router, profile.router, compute_status.router, run_views.router):
         app.include_router(router, dependencies=protected)
+    app.include_router(endpoints.router, dependencies=protected)
+    from app.api.routes import kubernetes
+    app.include_router(kubernetes.router, dependencies=protected)
+    app.include_router(endpoints.bundle_router)  # its own token: the endpoint's bundle token
     from app.api.routes import pipelines
     app.include_router(pipelines.submit_router)  # its own check: workspace token or endpoint key
     app.include_router(pipelines.router, dependencies=protected)

@@ -18,3 +18,7 @@ RUN_ID = "runs.run_id"  # the run the run page shows
 RUN_STEP = "runs.step"  # the step selected on the run page
 RUN_GRAPH_CLICK = "runs.graph_click"
 COMPARE = "runs.compare"  # (run a, run b) for the compare page
+
+# Endpoints
+ENDPOINT = "endpoints.endpoint"  # the endpoint the Endpoints page shows
+DEPLOY_RUN = "endpoints.deploy_run"  # a run chosen for the Deploy form (from the Run page)

@@ -38,4 +38,5 @@ from components.library import (  # noqa: F401
     summarize_data,
     text_analytics,
     tuning,
+    web_service,
 )

@@ -20,6 +20,7 @@ class StepRuntime:
     import_root: Path
     export_root: Path
     log: TextIO = field(default_factory=lambda: sys.stdout)
+    artifact_root: Path | None = None  # the artifact store frozen nodes load from
 
     def run_sql(self, query: str, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
         from jobs.runtime.sql import run_sql
@@ -41,3 +42,16 @@ class StepRuntime:
         from jobs.runtime.files import write_export
 
         return write_export(self.export_root, relative_path, data)
+
+    def load_artifact(self, uri: str) -> Any:
+        from components.errors import ComponentInputError
+        from storage.artifacts import ArtifactStore
+        from storage.errors import ArtifactError
+
+        if self.artifact_root is None:
+            raise ComponentInputError("This runner has no artifact store to load frozen "
+                                      f"artifacts from; cannot load {uri!r}.")
+        try:
+            return ArtifactStore(self.artifact_root).get_object(uri)
+        except ArtifactError as exc:
+            raise ComponentInputError(f"Cannot load the frozen artifact: {exc}") from exc

@@ -28,6 +28,7 @@ from components.runtime import using_runtime
 from components.spec import ComponentSpec, PortKind
 from components.transforms import Transformation
 from jobs.runtime import StepRuntime
+from storage.artifacts import ArtifactStore
 
 COMPONENTS = all_components()
 IDS = [c.spec.id for c in COMPONENTS]
@@ -54,6 +55,12 @@ REQUIRED_PARAMS: dict[str, dict[str, Any]] = {
     "feature_hashing": {"columns": by_names("make"), "bits": 4},
     "latent_dirichlet_allocation": {"columns": by_names("make", "expensive"), "passes": 3},
 }
+# Frozen nodes load a stored model or transformation; the contract's runtime stores the upstream
+# object of that kind in its artifact store, and `params_for` points "artifact" at it.
+FROZEN = {"frozen_model": PortKind.TRAINED_MODEL,
+          "frozen_transformation": PortKind.TRANSFORMATION}
+REQUIRED_PARAMS.update({cid: {"artifact": "artifacts://objects/" + "0" * 64 + ".joblib"}
+                        for cid in FROZEN})
 # Components that refuse missing values get the fixture table without its incomplete rows.
 COMPLETE_INPUTS = {"smote"}
 # Components whose dataset input must be the output of Score Model.
@@ -258,10 +265,24 @@ def test_data_and_text_components_are_registered() -> None:
 
 
 @pytest.fixture
-def runtime(step_runtime: StepRuntime, table: pd.DataFrame) -> StepRuntime:
-    """The runner's runtime, with the fixture table as fixture.csv in its import folder."""
+def runtime(step_runtime: StepRuntime, table: pd.DataFrame,
+            upstream: dict[PortKind, Any]) -> StepRuntime:
+    """The runner's runtime, with the fixture table as fixture.csv in its import folder and
+    the upstream model and transformation in its artifact store."""
     table.to_csv(step_runtime.import_root / "fixture.csv", index=False)
+    step_runtime.artifact_root = step_runtime.import_root.parent / "artifacts"
+    store = ArtifactStore(step_runtime.artifact_root)
+    step_runtime.frozen_uris = {cid: store.put_object(upstream[kind])  # type: ignore[attr-defined]
+                                for cid, kind in FROZEN.items()}
     return step_runtime
+
+
+def params_for(component: Component, runtime: StepRuntime) -> dict[str, Any]:
+    """REQUIRED_PARAMS, with a frozen node's artifact stored in `runtime`'s store."""
+    params = dict(REQUIRED_PARAMS.get(component.spec.id, {}))
+    if component.spec.id in FROZEN:
+        params["artifact"] = runtime.frozen_uris[component.spec.id]  # type: ignore[attr-defined]
+    return params
 
 
 @pytest.mark.parametrize("component", COMPONENTS, ids=IDS)
@@ -289,7 +310,7 @@ def test_run_returns_declared_outputs(component: Component, upstream: dict[PortK
                                       runtime: StepRuntime) -> None:
     """A run on the fixture table returns each declared output, of its declared kind."""
     inputs = inputs_for(component, upstream, run)
-    outputs = component.run(inputs, REQUIRED_PARAMS.get(component.spec.id, {}), runtime)
+    outputs = component.run(inputs, params_for(component, runtime), runtime)
     assert set(outputs) == {port.name for port in component.spec.outputs}
     expected_types = {PortKind.DATASET: pd.DataFrame,
                       PortKind.UNTRAINED_MODEL: (Learner, PythonLearner),
@@ -308,7 +329,7 @@ def test_model_outputs_survive_pickling(component: Component, table: pd.DataFram
                                         run: Callable[..., dict[str, Any]],
                                         runtime: StepRuntime) -> None:
     """Models and transformations reload with joblib and then behave identically."""
-    params = dict(REQUIRED_PARAMS.get(component.spec.id, {}))
+    params = params_for(component, runtime)
     if component.spec.param("seed") is not None:
         params["seed"] = 1  # so that two fits of the same learner must agree
     outputs = component.run(inputs_for(component, upstream, run), params, runtime)
@@ -337,7 +358,7 @@ def test_model_outputs_load_safely_with_skops(component: Component, table: pd.Da
     """Models and transformations also survive skops, the safe format, with few trusted types."""
     sio = pytest.importorskip("skops.io")
     outputs = component.run(inputs_for(component, upstream, run),
-                            REQUIRED_PARAMS.get(component.spec.id, {}), runtime)
+                            params_for(component, runtime), runtime)
     for port in component.spec.outputs:
         if port.kind in (PortKind.TRAINED_MODEL, PortKind.TRANSFORMATION):
             data = sio.dumps(outputs[port.name])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, Field
 
@@ -42,5 +44,19 @@ def register(body: ModelRegister, svc: ServicesDep) -> ModelVersion:
     if step.status is not StepStatus.COMPLETED:
         raise HTTPException(409, f"Step '{body.node_id}' is {step.status.value}; only a "
                                  "completed step's model can be registered.")
-    return svc.store.register_model_version(name=body.name, uri=uri, run_id=body.run_id,
-                                            node_id=body.node_id, description=body.description)
+    version = svc.store.register_model_version(name=body.name, uri=uri, run_id=body.run_id,
+                                               node_id=body.node_id,
+                                               description=body.description)
+    # The model's metrics: what the run's evaluation steps measured (run records never change).
+    metrics = {f"{s.node_id}.{k}": v for s in svc.store.list_steps(body.run_id)
+               if s.node_id != body.node_id for k, v in s.metrics.items()
+               if isinstance(v, int | float)}
+    svc.store.model_metrics.set(version.name, version.version, metrics)
+    return version
+
+
+@router.get("/metrics/all")
+def model_metrics(svc: ServicesDep) -> list[dict[str, Any]]:
+    """[{"name", "version", "metrics"}] for every registered version that has metrics."""
+    return [{"name": n, "version": v, "metrics": m}
+            for (n, v), m in sorted(svc.store.model_metrics.all().items())]

@@ -4,14 +4,30 @@ import streamlit as st
 
 from app.ui import state
 from app.ui.client import attempt, call, get_client
+from app.ui.widgets import deploy_form
 
 client = get_client()
 st.title("Models")
 models = call(client.models)
 if models:
+    metrics = call(client.model_metrics)
     st.dataframe([{"model": m.name, "version": m.version, "run": m.run_id, "step": m.node_id,
-                   "description": m.description, "registered": m.created_at}
+                   "description": m.description, "registered": m.created_at,
+                   **{k.split(".", 1)[-1]: v
+                      for k, v in metrics.get((m.name, m.version), {}).items()}}
                   for m in reversed(models)], hide_index=True, width="stretch")
+    with st.expander("Deploy a model version as a real-time endpoint",
+                     icon=":material/rocket_launch:"):
+        to_deploy = st.selectbox("Model version", range(len(models)), key="models.deploy_pick",
+                                 format_func=lambda i: f"{models[i].name} v{models[i].version}")
+        chosen = models[to_deploy]
+        st.caption(f"Its run {chosen.run_id} becomes a real-time inference pipeline, which runs "
+                   "and is deployed.")
+        deployed = deploy_form.render(chosen.run_id, model=f"{chosen.name} v{chosen.version}",
+                                      key="models.deploy")
+        if deployed:
+            st.session_state[state.ENDPOINT] = deployed
+            st.switch_page("views/endpoints.py", query_params={"endpoint": deployed})
     pick = st.selectbox("Open the run of", range(len(models)), index=None, key="models.pick",
                         format_func=lambda i: f"{models[i].name} v{models[i].version}",
                         placeholder="Choose a model version")

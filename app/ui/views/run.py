@@ -6,7 +6,7 @@ import streamlit as st
 from app.ui import client as ui
 from app.ui import graph, run_ops, state
 from app.ui.client import call, get_client
-from app.ui.widgets import run_actions, step_details
+from app.ui.widgets import inference_actions, run_actions, step_details
 
 client = get_client()
 run_id = st.query_params.get("run") or st.session_state.get(state.RUN_ID)
@@ -77,6 +77,7 @@ with graph_col:
     live()
 with side_col:
     run_actions.render(detail.run)
+    inference_actions.render(detail.run)
     steps = {s.node_id: s for s in detail.steps}
     st.dataframe([{"step": s.node_id, "component": names.get(s.component_id, s.component_id),
                    "status": s.status.value, "reused": "♻" if s.reused else "",

@@ -1,0 +1,165 @@
+"""Local scoring servers: one `flowbench serve` process per endpoint, outliving the control plane.
+
+Each server starts in a session of its own (so a control plane that dies or restarts does not
+take it along), bound to 127.0.0.1 on a free port. What is needed to find it again is written
+beside its keys in `endpoints/<name>/server.json` (pid, port, command); a control plane that
+starts reads it, adopts a server that still runs and restarts one that does not. Output goes to
+`endpoints/<name>/server.log`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import httpx
+
+from app.services.endpoint_keys import KEYS_FILE
+
+PROJECT_ROOT = Path(__file__).parents[2]
+SERVER_FILE = "server.json"
+STOP_GRACE = 10.0
+
+
+@dataclass(frozen=True)
+class ServerProcess:
+    """A started scoring server: its pid and port, and the command line it runs."""
+
+    pid: int
+    port: int
+    command: list[str]
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+def free_port() -> int:
+    """A port nothing listens on now (the kernel's choice)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def port_free(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+def _running(pid: int, command: list[str]) -> bool:
+    """Whether `pid` is a live (not zombie) process running `command` (a reused pid is not)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return False
+    if stat.rsplit(")", 1)[1].split()[0] in ("Z", "X"):
+        return False
+    return [part.decode(errors="replace") for part in cmdline if part] == command
+
+
+class LocalServers:
+    """Start, find, check and stop the scoring servers of the endpoints under `root`.
+
+    Args:
+        root: The workspace's `endpoints/` folder (one subfolder per endpoint).
+        serve_command: The command that runs a scoring server, before its arguments.
+    """
+
+    def __init__(self, root: Path, serve_command: list[str] | None = None) -> None:
+        self.root = root
+        self.serve_command = serve_command or [sys.executable, "-m", "app.cli", "serve"]
+        self._children: dict[int, subprocess.Popen] = {}  # ours to reap
+
+    def folder(self, name: str) -> Path:
+        return self.root / name
+
+    def start(self, name: str, bundle: Path, port: int | None = None) -> ServerProcess:
+        """Start the server of endpoint `name` on `port` (when still free) or a free port."""
+        folder = self.folder(name)
+        folder.mkdir(parents=True, exist_ok=True)
+        if port is None or not port_free(port):
+            port = free_port()
+        command = [*self.serve_command, str(bundle), "--host", "127.0.0.1", "--port", str(port),
+                   "--keys-file", str(folder / KEYS_FILE)]
+        env = {k: v for k, v in os.environ.items() if k != "FLOWBENCH_TOKEN"}
+        env["PYTHONUNBUFFERED"] = "1"
+        with open(folder / "server.log", "ab") as log:
+            process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=log,
+                                       stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                       start_new_session=True)
+        self._children[process.pid] = process
+        server = ServerProcess(pid=process.pid, port=port, command=command)
+        tmp = folder / f".{SERVER_FILE}.tmp"
+        tmp.write_text(json.dumps(asdict(server)))
+        os.replace(tmp, folder / SERVER_FILE)
+        return server
+
+    def read(self, name: str) -> ServerProcess | None:
+        """The server last started for `name`, alive or not; None when none was."""
+        try:
+            return ServerProcess(**json.loads((self.folder(name) / SERVER_FILE).read_text()))
+        except (OSError, ValueError, TypeError):
+            return None
+
+    def alive(self, server: ServerProcess) -> bool:
+        child = self._children.get(server.pid)
+        if child is not None and child.poll() is not None:  # reap our own dead child
+            del self._children[server.pid]
+            return False
+        return _running(server.pid, server.command)
+
+    def healthy(self, server: ServerProcess, timeout: float = 2.0) -> bool:
+        """Whether the server answers its health route."""
+        try:
+            return httpx.get(f"{server.base_url}/health", timeout=timeout).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def wait_healthy(self, server: ServerProcess, timeout: float = 60.0) -> bool:
+        """Wait until the server is healthy; False when it died or the time ran out."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not self.alive(server):
+                return False
+            if self.healthy(server, timeout=1.0):
+                return True
+            time.sleep(0.1)
+        return False
+
+    def stop(self, name: str) -> None:
+        """Stop the server of `name` (SIGTERM, then SIGKILL after a grace period)."""
+        server = self.read(name)
+        if server is None or not self.alive(server):
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(server.pid, signal.SIGTERM)
+        deadline = time.monotonic() + STOP_GRACE
+        while self.alive(server) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if self.alive(server):
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(server.pid, signal.SIGKILL)
+        child = self._children.pop(server.pid, None)
+        if child is not None:
+            child.wait()
+
+    def stop_all(self) -> None:
+        """Stop every endpoint's server (what `flowbench up` does when it stops)."""
+        if self.root.is_dir():
+            for folder in sorted(self.root.iterdir()):
+                if (folder / SERVER_FILE).exists():
+                    self.stop(folder.name)

@@ -1,0 +1,41 @@
+"""A completed run's inference actions: make its real-time or batch inference pipeline (a draft
+opened in the Designer), or deploy it as a real-time endpoint."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from app.ui import designer, state
+from app.ui.client import attempt, get_client
+
+
+def render(run: Any) -> None:
+    if run.status.value != "completed":
+        return
+    components = {n.get("component") for n in run.spec.get("nodes", [])}
+    training = "train_model" in components
+    realtime = "web_service_input" in components
+    if not (training or realtime):
+        return
+    client = get_client()
+    cols = st.columns(3 if training else 1)
+    if training:
+        for col, kind, label in ((cols[0], "realtime", "Create real-time inference pipeline"),
+                                 (cols[1], "batch", "Create batch inference pipeline")):
+            if col.button(label, key=f"run.inference.{kind}", icon=":material/bolt:",
+                          width="stretch"):
+                draft, error = attempt(client.inference_pipeline, run.id, kind)
+                if error:
+                    st.error(error)
+                else:
+                    designer.open_draft(draft)
+                    st.switch_page("views/designer.py")
+    if cols[-1].button("Deploy", key="run.deploy", icon=":material/rocket_launch:",
+                       type="primary", width="stretch",
+                       help="Deploy as a real-time endpoint" + (
+                           " (its real-time inference pipeline is made and run first)"
+                           if training else "")):
+        st.session_state[state.DEPLOY_RUN] = run.id
+        st.switch_page("views/endpoints.py")
