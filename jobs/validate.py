@@ -154,6 +154,9 @@ def _parameter_values(spec: PipelineSpec, overrides: dict[str, Any],
             issues.append(Issue("unknown_pipeline_parameter",
                                 f"No pipeline parameter {name!r}; defined: {names}.", None, name))
     values = pipeline_parameter_values(spec, overrides)
+    # A string parameter that a dataset node is bound to names a dataset: it also takes
+    # {"name", "version"} (a batch inference pipeline's "input_dataset").
+    bound = {n.dataset_param for n in spec.nodes if n.is_dataset and n.dataset_param}
     checks = {"int": lambda v: isinstance(v, int) and not isinstance(v, bool),
               "float": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
               "string": lambda v: isinstance(v, str),
@@ -161,7 +164,8 @@ def _parameter_values(spec: PipelineSpec, overrides: dict[str, Any],
               "dataset": lambda v: dataset_value(v) is not None}
     for param in spec.parameters:
         value = values[param.name]
-        if value is not None and not checks[param.type](value):
+        kind = "dataset" if param.type == "string" and param.name in bound else param.type
+        if value is not None and not checks[kind](value):
             expected = ('{"name": <dataset>, "version": <number or null>}'
                         if param.type == "dataset" else param.type)
             issues.append(Issue("pipeline_parameter_type",

@@ -161,6 +161,9 @@ class PublishingService:
                 assigned twice.
         """
         kinds = {p["name"]: p.get("type") for p in published.spec.get("parameters", [])}
+        for node in published.spec.get("nodes", []):
+            if node.get("dataset_param") in kinds:  # a string parameter naming a dataset too
+                kinds[node["dataset_param"]] = "dataset"
         issues = []
         values = dict(request.parameters)
         for name, value in request.datasets.items():

@@ -291,3 +291,46 @@ def test_batch_scoring_of_a_new_dataset_then_register_and_download(stack, client
         client.register_output(run_id, "train", "trained_model", unique("model"))
     with pytest.raises(Exception, match="no output 'nope'"):
         client.register_output(run_id, "score_new", "nope", unique("x"))
+
+
+def test_batch_inference_pipeline_from_a_finished_training_run(stack, client, cars):
+    """The conversion of a training run into a batch inference pipeline (jobs.inference),
+    published, called with a new dataset; scores equal the training run's own for those rows."""
+    training = client.submit(json.loads(TUTORIAL.read_text()), experiment=unique("train"))
+    trained = client.wait(training.id, timeout=300)
+    assert trained.run.status.value == "completed", trained.run.error
+    draft = client.inference_pipeline(training.id, kind="batch")
+    name = unique("car-price-batch-inference")
+    published = client.publish(name, draft_id=draft.id)
+    key = published["key"]
+    version = published["endpoint"]["versions"][0]
+    assert version["source_kind"] == "draft" and version["source_id"] == draft.id
+
+    scored_by_training = pd.DataFrame(client.output_preview(
+        training.id, "score", "scored_dataset", limit=10_000)["rows"])
+    # New data: the rows the training run scored (its test split), without label and scores,
+    # with the columns the pipeline's Select Columns drops.
+    test_rows = scored_by_training.drop(columns=["Scored Labels", "Price"])
+    test_rows = test_rows.assign(**{c: cars.loc[:len(test_rows) - 1, c].to_numpy()
+                                    for c in DROPPED})
+    dataset = unique("cars-to-score")
+    client.upload_dataset(dataset, "new.csv", csv_bytes(test_rows))
+    answer = post(stack, f"/pipelines/{name}/runs", {
+        "ExperimentName": "batch-inference",
+        "DataSetDefinitionValueAssignments": {"input_dataset": {"name": dataset}}}, key)
+    assert answer.status_code == 201, answer.text
+    run_id = answer.json()["RunId"]
+    detail = client.wait(run_id, timeout=300)
+    assert detail.run.status.value == "completed", detail.run.error
+    assert detail.run.parameters["input_dataset"] == {"name": dataset, "version": 1}
+    scorer = next(s for s in detail.steps if "scored_dataset" in s.outputs)
+    scored = pd.read_csv(io.BytesIO(client.download_output(run_id, scorer.node_id,
+                                                           "scored_dataset")))
+    # The frozen model gives these rows the scores training gave them.
+    assert len(scored) == len(test_rows)
+    assert scored["Scored Labels"].to_numpy() == pytest.approx(
+        scored_by_training["Scored Labels"].to_numpy())
+    registered = client.register_output(run_id, scorer.node_id, "scored_dataset",
+                                        unique("scored-by-batch"))
+    assert registered["dataset"]["row_count"] == len(test_rows)
+    assert registered["lineage"]["run_id"] == run_id
