@@ -153,10 +153,11 @@ def _schedule_row(schedule: dict[str, Any]) -> None:
     when = f"cron `{schedule['cron']}`" if schedule["cron"] else \
         f"every {schedule['interval_s']} s"
     state = "paused" if schedule["paused"] else "next " + (
-        schedule["next_ticks"][0][:19].replace("T", " ") if schedule["next_ticks"] else "-")
+        schedule["next_ticks"][0][:19].replace("T", " ") + " UTC" if schedule["next_ticks"]
+        else "-")
     with st.container(border=True):
         text_col, pause_col, delete_col = st.columns([5, 1, 1], vertical_alignment="center")
-        text_col.markdown(f"**{schedule['id']}** · {when} · {state} UTC · experiment "
+        text_col.markdown(f"**{schedule['id']}** · {when} · {state} · experiment "
                           f"`{schedule['experiment']}` · values `"
                           f"{json.dumps(schedule['parameters'])}`")
         verb = "Resume" if schedule["paused"] else "Pause"
