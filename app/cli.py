@@ -93,6 +93,8 @@ def _parser() -> argparse.ArgumentParser:
     runs.add_argument("--experiment")
     runs.add_argument("--status", choices=["queued", "running", "completed", "failed",
                                            "canceled"])
+    runs.add_argument("--source", choices=["cli", "ui", "api", "endpoint", "schedule"],
+                      help="only runs submitted this way")
     runs.add_argument("--limit", type=int, default=20)
     runs.add_argument("--json", action="store_true")
     runs.set_defaults(handler=_runs)
@@ -109,8 +111,14 @@ def _parser() -> argparse.ArgumentParser:
     datasets.add_argument("--json", action="store_true")
     datasets.add_argument("--upload", nargs=2, metavar=("NAME", "FILE"),
                           help="register FILE (CSV or Parquet) as a new version of NAME")
+    datasets.add_argument("--register-output", nargs=4, metavar=("RUN", "NODE", "PORT", "NAME"),
+                          help="register a step's output table as a new version of NAME")
+    datasets.add_argument("--download", nargs=4, metavar=("RUN", "NODE", "PORT", "FILE"),
+                          help="save a step's output table as FILE (.csv or .parquet)")
     datasets.set_defaults(handler=_datasets)
 
+    from app.cli_pipelines import add_parser as add_pipelines_parser
+    add_pipelines_parser(sub)
     from app.cli_endpoints import add_endpoint_commands
     add_endpoint_commands(sub)
     return parser
@@ -313,7 +321,8 @@ def _runs(args: argparse.Namespace) -> int:
             print(f"  {step.node_id:<24} {step.component_id:<34} {_step_label(step)}")
         _print_result(detail, False)
         return EXIT_OK
-    listing = client.runs(experiment=args.experiment, status=args.status, limit=args.limit)
+    listing = client.runs(experiment=args.experiment, status=args.status, limit=args.limit,
+                          source=args.source)
     if args.json:
         print(json.dumps({"total": listing.total, "runs": [_dump(r) for r in listing.runs]},
                          indent=2))
@@ -321,7 +330,8 @@ def _runs(args: argparse.Namespace) -> int:
     print(f"{listing.total} run(s)" + (f"; newest {len(listing.runs)}:" if listing.runs else ""))
     for run in listing.runs:
         print(f"  {run.id:<20} {run.status.value:<10} {run.experiment:<20} "
-              f"{run.created_at:%Y-%m-%d %H:%M:%S}  {run.name}")
+              f"{run.created_at:%Y-%m-%d %H:%M:%S}  {run.source.value:<8} {run.name}"
+              + (f"  {json.dumps(run.parameters)}" if run.parameters else ""))
     return EXIT_OK
 
 
@@ -347,6 +357,20 @@ def _components(args: argparse.Namespace) -> int:
 
 def _datasets(args: argparse.Namespace) -> int:
     client = _client()
+    if args.register_output:
+        run_id, node_id, port, name = args.register_output
+        answer = client.register_output(run_id, node_id, port, name)
+        version = answer["dataset"]
+        print(f"Registered {version['name']} version {version['version']}: "
+              f"{version['row_count']} rows, from output '{port}' of step '{node_id}' of run "
+              f"{run_id}.")
+        return EXIT_OK
+    if args.download:
+        run_id, node_id, port, path = args.download
+        fmt = "parquet" if path.endswith(".parquet") else "csv"
+        Path(path).write_bytes(client.download_output(run_id, node_id, port, fmt))
+        print(f"Saved output '{port}' of step '{node_id}' of run {run_id} as {path} ({fmt}).")
+        return EXIT_OK
     if args.upload:
         name, path = args.upload
         try:

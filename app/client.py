@@ -152,9 +152,9 @@ class FlowbenchClient:
                                          "source": source})
 
     def runs(self, *, experiment: str | None = None, status: str | None = None,
-             limit: int = 50, offset: int = 0) -> RunList:
+             limit: int = 50, offset: int = 0, source: str | None = None) -> RunList:
         return self._get("/runs", RunList, experiment=experiment, status=status, limit=limit,
-                         offset=offset)
+                         offset=offset, source=source)
 
     def run(self, run_id: str) -> RunDetail:
         return self._get(f"/runs/{run_id}", RunDetail)
@@ -229,10 +229,12 @@ class FlowbenchClient:
         return self._request("GET", "/compute-status").json()
 
     def run_summaries(self, *, experiment: str | None = None, status: str | None = None,
-                      limit: int = 50, offset: int = 0) -> dict[str, Any]:
+                      limit: int = 50, offset: int = 0,
+                      source: str | None = None) -> dict[str, Any]:
         """A page of runs with durations and key metrics: {"total": n, "runs": [...]}."""
         params = {k: v for k, v in {"experiment": experiment, "status": status, "limit": limit,
-                                     "offset": offset}.items() if v is not None}
+                                     "offset": offset, "source": source}.items()
+                  if v is not None}
         return self._request("GET", "/run-summaries", params=params).json()
 
     def evaluation(self, run_id: str, node_id: str) -> dict[str, Any]:
@@ -326,3 +328,98 @@ class FlowbenchClient:
 
     def delete_kube_compute_target(self, name: str) -> dict[str, Any]:
         return self._request("DELETE", f"/kubernetes/compute/{name}").json()
+
+    # -- pipeline endpoints (published pipelines), schedules, step outputs as datasets --------
+
+    def pipelines(self) -> list[dict[str, Any]]:
+        """Every pipeline endpoint with its versions, REST URL and sample requests."""
+        return self._request("GET", "/pipelines").json()
+
+    def pipeline(self, name: str) -> dict[str, Any]:
+        return self._request("GET", f"/pipelines/{name}").json()
+
+    def publish(self, name: str, *, spec: dict[str, Any] | None = None,
+                draft_id: str | None = None, run_id: str | None = None, description: str = "",
+                make_default: bool = False) -> dict[str, Any]:
+        """Publish a spec, a draft or a run's pipeline as the endpoint's next version:
+        {"endpoint": ..., "version": n, "key": the endpoint key when this created it}."""
+        return self._request("POST", f"/pipelines/{name}/versions", json={
+            "spec": spec, "draft_id": draft_id, "run_id": run_id, "description": description,
+            "make_default": make_default}).json()
+
+    def set_default_version(self, name: str, version: int) -> dict[str, Any]:
+        return self._request("POST", f"/pipelines/{name}/default",
+                             json={"version": version}).json()
+
+    def enable_version(self, name: str, version: int, enabled: bool = True) -> dict[str, Any]:
+        action = "enable" if enabled else "disable"
+        return self._request("POST", f"/pipelines/{name}/versions/{version}/{action}").json()
+
+    def regenerate_pipeline_key(self, name: str) -> str:
+        return self._request("POST", f"/pipelines/{name}/key").json()["key"]
+
+    def submit_pipeline(self, name: str, *, experiment: str | None = None,
+                        parameters: dict[str, Any] | None = None,
+                        datasets: dict[str, Any] | None = None, description: str = "",
+                        tags: dict[str, Any] | None = None,
+                        version: int | None = None) -> dict[str, Any]:
+        """Start a run of an endpoint (its default version unless `version`): {"RunId", ...}."""
+        path = f"/pipelines/{name}" + (f"/versions/{version}" if version else "") + "/runs"
+        return self._request("POST", path, json={
+            "ExperimentName": experiment, "ParameterAssignments": parameters or {},
+            "DataSetDefinitionValueAssignments": datasets or {}, "Description": description,
+            "Tags": tags or {}}).json()
+
+    def pipeline_runs(self, name: str, limit: int = 100) -> list[dict[str, Any]]:
+        """Runs an endpoint started, newest first: [{"run", "origin", "url"}]."""
+        return self._request("GET", f"/pipelines/{name}/runs", params={"limit": limit}).json()
+
+    def run_origin(self, run_id: str) -> dict[str, Any] | None:
+        """The endpoint, version and schedule that started a run; None for other runs."""
+        try:
+            return self._request("GET", f"/runs/{run_id}/origin").json()
+        except ClientError as exc:
+            if exc.status == 404 and "pipeline endpoint" in exc.detail:
+                return None
+            raise
+
+    def schedules(self, name: str) -> list[dict[str, Any]]:
+        return self._request("GET", f"/pipelines/{name}/schedules").json()
+
+    def add_schedule(self, name: str, *, cron: str | None = None,
+                     interval_seconds: int | None = None,
+                     parameters: dict[str, Any] | None = None,
+                     datasets: dict[str, Any] | None = None, experiment: str | None = None,
+                     version: int | None = None, description: str = "") -> dict[str, Any]:
+        return self._request("POST", f"/pipelines/{name}/schedules", json={
+            "cron": cron, "interval_seconds": interval_seconds, "version": version,
+            "ExperimentName": experiment, "ParameterAssignments": parameters or {},
+            "DataSetDefinitionValueAssignments": datasets or {},
+            "description": description}).json()
+
+    def pause_schedule(self, schedule_id: str) -> dict[str, Any]:
+        return self._request("POST", f"/schedules/{schedule_id}/pause").json()
+
+    def resume_schedule(self, schedule_id: str) -> dict[str, Any]:
+        return self._request("POST", f"/schedules/{schedule_id}/resume").json()
+
+    def delete_schedule(self, schedule_id: str) -> None:
+        self._request("DELETE", f"/schedules/{schedule_id}")
+
+    def schedule_runs(self, schedule_id: str) -> list[dict[str, Any]]:
+        return self._request("GET", f"/schedules/{schedule_id}/runs").json()
+
+    def register_output(self, run_id: str, node_id: str, port: str, name: str,
+                        description: str = "") -> dict[str, Any]:
+        """Register a step's output table as the dataset's next version (with its lineage)."""
+        return self._request("POST", f"/runs/{run_id}/steps/{node_id}/outputs/{port}/register",
+                             json={"name": name, "description": description}).json()
+
+    def download_output(self, run_id: str, node_id: str, port: str,
+                        format: str = "csv") -> bytes:
+        """A step's output table as CSV or Parquet bytes."""
+        return self._request("GET", f"/runs/{run_id}/steps/{node_id}/outputs/{port}/download",
+                             params={"format": format}).content
+
+    def dataset_lineage(self, name: str, version: int) -> dict[str, Any]:
+        return self._request("GET", f"/datasets/{name}/versions/{version}/lineage").json()

@@ -3,14 +3,21 @@
 A document looks like::
 
     {"schema_version": 1, "name": "Automobile price", "description": "",
-     "parameters": [{"name": "fraction", "type": "float", "default": 0.7}],
+     "parameters": [{"name": "fraction", "type": "float", "default": 0.7},
+                    {"name": "input", "type": "dataset",
+                     "default": {"name": "automobile-price", "version": null}}],
      "settings": {"default_compute": "default"},
      "nodes": [
-        {"id": "cars", "dataset": "automobile-price", "dataset_version": null},
+        {"id": "cars", "dataset": "automobile-price", "dataset_version": null,
+         "dataset_param": "input"},
         {"id": "split", "component": "split_data", "version": 1,
          "params": {"fraction": {"$param": "fraction"}}, "comment": "", "compute": null,
          "regenerate": false, "position": [120, 40]}],
      "edges": [{"source": "cars.dataset", "target": "split.dataset"}]}
+
+A dataset node with `dataset_param` is bound to a pipeline parameter of type dataset (or string):
+a run's value for it (`{"name": ..., "version": ...}`, or a dataset name for its latest version)
+replaces the node's own dataset, which is the default (`bind_datasets`).
 
 `from_dict` checks the shape only and raises `SpecFormatError` naming the path of the first
 problem; meaning (components, ports, parameters, cycles) is `jobs.validate`'s job.
@@ -26,7 +33,7 @@ from jobs.errors import SpecFormatError
 
 SCHEMA_VERSION = 1
 DATASET_PORT = "dataset"  # the one output port of a dataset node
-PARAMETER_TYPES = ("int", "float", "string")
+PARAMETER_TYPES = ("int", "float", "string", "bool", "dataset")
 _ID = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_\-]{0,63}$")
 
 
@@ -48,6 +55,9 @@ class Node:
     regenerate: bool = False
     timeout: int | None = None
     position: tuple[float, float] | None = None
+    # A dataset node bound to this pipeline parameter: a run's value for it names the dataset
+    # (a batch inference pipeline scores whichever dataset a run names).
+    dataset_param: str | None = None
 
     @property
     def is_dataset(self) -> bool:
@@ -57,7 +67,7 @@ class Node:
         data: dict[str, Any] = {"id": self.id}
         if self.is_dataset:
             data.update(dataset=self.dataset, dataset_version=self.dataset_version)
-            if self.dataset_param:
+            if self.dataset_param is not None:
                 data["dataset_param"] = self.dataset_param
         else:
             data.update(component=self.component, version=self.version, params=self.params,
@@ -157,12 +167,38 @@ class PipelineSpec:
         )
 
 
-def dataset_name(node: Node, values: dict[str, Any]) -> str:
-    """A dataset node's dataset: its pipeline parameter's value when it has one and it is set."""
-    if node.dataset_param and isinstance(values.get(node.dataset_param), str) \
-            and values[node.dataset_param]:
-        return values[node.dataset_param]
-    return node.dataset or ""
+def dataset_value(value: Any) -> tuple[str, int | None] | None:
+    """(name, version or None) of a dataset parameter's value, or None when it is malformed.
+
+    A value is `{"name": "my-cars", "version": 2}` (version optional: the latest) or, as a
+    shorthand, the dataset name alone.
+    """
+    if isinstance(value, str) and value:
+        return value, None
+    if not isinstance(value, dict) or not set(value) <= {"name", "version"}:
+        return None
+    name, version = value.get("name"), value.get("version")
+    if not isinstance(name, str) or not name:
+        return None
+    if version is not None and (isinstance(version, bool) or not isinstance(version, int)):
+        return None
+    return name, version
+
+
+def bind_datasets(spec: PipelineSpec, values: dict[str, Any]) -> PipelineSpec:
+    """`spec` with each dataset node bound to a dataset parameter pointing at its value.
+
+    Nodes whose parameter is unknown or whose value is malformed keep their own dataset
+    (validation reports those).
+    """
+    bound = spec
+    for node in spec.nodes:
+        if node.is_dataset and node.dataset_param is not None:
+            found = dataset_value(values.get(node.dataset_param))
+            if found is not None:
+                bound = bound.with_node(replace(node, dataset=found[0],
+                                                dataset_version=found[1]))
+    return bound
 
 
 def param_ref(value: Any) -> str | None:
@@ -193,8 +229,8 @@ def _node(data: Any, path: str) -> Node:
         return Node(dataset=_text(data["dataset"], f"{path}.dataset"),
                     dataset_version=_optional_int(data.get("dataset_version"),
                                                   f"{path}.dataset_version"),
-                    dataset_param=None if dataset_param in (None, "")
-                    else _text(dataset_param, f"{path}.dataset_param"), **common)
+                    dataset_param=None if dataset_param in (None, "") else _text(
+                        dataset_param, f"{path}.dataset_param"), **common)
     compute = data.get("compute")
     return Node(
         component=_text(data["component"], f"{path}.component"),

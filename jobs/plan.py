@@ -15,7 +15,7 @@ from graphlib import TopologicalSorter
 from typing import Any
 
 import components
-from jobs.pipeline import PipelineSpec, dataset_name
+from jobs.pipeline import PipelineSpec, bind_datasets
 from jobs.validate import pipeline_parameter_values, resolve_node_params
 
 # Bump to invalidate every cached output at once (say, after a fix that changes results).
@@ -87,12 +87,16 @@ def plan_run(
         nonce: mixed into the keys of non-deterministic components so they are never reused.
     """
     values = pipeline_parameter_values(spec, parameter_values or {})
-    datasets = {n.id: resolve_dataset(dataset_name(n, values), n.dataset_version)
+    spec = bind_datasets(spec, values)
+    datasets = {n.id: resolve_dataset(n.dataset, n.dataset_version)
                 for n in spec.nodes if n.is_dataset}
     pinned = spec
     for node_id, dataset in datasets.items():
-        pinned = pinned.with_node(replace(spec.node(node_id), dataset=dataset.name,
-                                          dataset_version=dataset.version))
+        pinned = pinned.with_node(replace(spec.node(node_id), dataset_version=dataset.version))
+        bound_to = spec.node(node_id).dataset_param
+        if bound_to is not None and isinstance(values.get(bound_to), dict):
+            # The run records the version it read, not "latest".
+            values[bound_to] = {"name": dataset.name, "version": dataset.version}
     feeds = {(e.target_node, e.target_port): (e.source_node, e.source_port) for e in spec.edges}
     keys: dict[str, str] = {}
     steps = []

@@ -15,7 +15,7 @@ from typing import Any
 import components
 from components.errors import UnknownComponentError
 from components.spec import ComponentSpec, PortKind
-from jobs.pipeline import DATASET_PORT, PipelineSpec, dataset_name, param_ref
+from jobs.pipeline import DATASET_PORT, PipelineSpec, bind_datasets, dataset_value, param_ref
 
 
 @dataclass(frozen=True)
@@ -60,9 +60,10 @@ def validate_pipeline(
                                               "components."))
     specs = _component_specs(spec, issues)
     _check_ids(spec, issues)
-    _check_compute(spec, compute_targets, issues)
     values = _parameter_values(spec, parameter_values or {}, issues)
-    _check_datasets(spec, dataset_exists, values, issues)
+    _check_dataset_bindings(spec, issues)
+    _check_datasets(bind_datasets(spec, values), dataset_exists, issues)
+    _check_compute(spec, compute_targets, issues)
     _check_params(spec, specs, values, issues)
     _check_edges(spec, specs, issues)
     _check_cycles(spec, issues)
@@ -108,23 +109,35 @@ def _check_ids(spec: PipelineSpec, issues: list[Issue]) -> None:
         seen.add(node.id)
 
 
-def _check_datasets(spec: PipelineSpec, exists: DatasetExists | None, values: dict[str, Any],
+def _check_datasets(spec: PipelineSpec, exists: DatasetExists | None,
                     issues: list[Issue]) -> None:
-    for node in spec.nodes:
-        if node.is_dataset and node.dataset_param and spec.parameter(node.dataset_param) is None:
-            issues.append(Issue("unknown_pipeline_parameter",
-                                f"The dataset is attached to pipeline parameter "
-                                f"{node.dataset_param!r}, which does not exist.", node.id,
-                                "dataset_param"))
     if exists is None:
         return
     for node in spec.nodes:
-        name = dataset_name(node, values) if node.is_dataset else ""
-        if node.is_dataset and not exists(name, node.dataset_version):
+        if node.is_dataset and not exists(node.dataset, node.dataset_version):
             version = "" if node.dataset_version is None else f" version {node.dataset_version}"
+            via = "" if node.dataset_param is None else \
+                f" (pipeline parameter {node.dataset_param!r})"
             issues.append(Issue("unknown_dataset",
-                                f"Dataset {name!r}{version} does not exist.",
-                                node.id, "dataset"))
+                                f"Dataset {node.dataset!r}{version}{via} does not exist.",
+                                node.id, node.dataset_param or "dataset"))
+
+
+def _check_dataset_bindings(spec: PipelineSpec, issues: list[Issue]) -> None:
+    for node in spec.nodes:
+        if not node.is_dataset or node.dataset_param is None:
+            continue
+        parameter = spec.parameter(node.dataset_param)
+        if parameter is None:
+            issues.append(Issue("unknown_pipeline_parameter",
+                                f"Dataset node {node.id!r} is bound to pipeline parameter "
+                                f"{node.dataset_param!r}, which does not exist.", node.id,
+                                "dataset_param"))
+        elif parameter.type not in ("dataset", "string"):
+            issues.append(Issue("pipeline_parameter_type",
+                                f"Dataset node {node.id!r} is bound to pipeline parameter "
+                                f"{node.dataset_param!r}, which is {parameter.type}; bind it to "
+                                "a dataset (or string) parameter.", node.id, "dataset_param"))
 
 
 def _check_compute(spec: PipelineSpec, targets: Collection[str] | None,
@@ -154,15 +167,24 @@ def _parameter_values(spec: PipelineSpec, overrides: dict[str, Any],
             issues.append(Issue("unknown_pipeline_parameter",
                                 f"No pipeline parameter {name!r}; defined: {names}.", None, name))
     values = pipeline_parameter_values(spec, overrides)
+    # A string parameter that a dataset node is bound to names a dataset: it also takes
+    # {"name", "version"} (a batch inference pipeline's "input_dataset").
+    bound = {n.dataset_param for n in spec.nodes if n.is_dataset and n.dataset_param}
     checks = {"int": lambda v: isinstance(v, int) and not isinstance(v, bool),
               "float": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
-              "string": lambda v: isinstance(v, str)}
+              "string": lambda v: isinstance(v, str),
+              "bool": lambda v: isinstance(v, bool),
+              "dataset": lambda v: dataset_value(v) is not None}
     for param in spec.parameters:
         value = values[param.name]
-        if value is not None and not checks[param.type](value):
+        kind = "dataset" if param.type == "string" and param.name in bound else param.type
+        if value is not None and not checks[kind](value):
+            expected = ('{"name": <dataset>, "version": <number or null>}'
+                        if param.type == "dataset" else param.type)
             issues.append(Issue("pipeline_parameter_type",
-                                f"Pipeline parameter {param.name!r} is {param.type}; got "
-                                f"{value!r}.", None, param.name))
+                                f"Pipeline parameter {param.name!r} is {param.type}: expected "
+                                f"{expected}; got {value!r}.", None, param.name))
+            values[param.name] = param.default  # one issue per bad value, not one per use
     return values
 
 
@@ -178,9 +200,19 @@ def _check_params(spec: PipelineSpec, specs: dict[str, ComponentSpec], values: d
                 issues.append(Issue("unknown_pipeline_parameter",
                                     f"Parameter {name!r} is attached to pipeline parameter "
                                     f"{ref!r}, which does not exist.", node.id, name))
+            elif ref is not None and spec.parameter(ref).type == "dataset":
+                issues.append(Issue("pipeline_parameter_type",
+                                    f"Parameter {name!r} is attached to dataset pipeline "
+                                    f"parameter {ref!r}; attach it to an int, float, string or "
+                                    "bool one.", node.id, name))
         resolved = resolve_node_params(node.params, values)
         for name, message in component_spec.check_params(resolved):
             param = component_spec.param(name)
+            ref = param_ref(node.params.get(name))
+            if param is not None and ref is not None and resolved.get(name) is not None:
+                # The value came from a pipeline parameter: name it, so a REST caller sees
+                # which of its values is out of range.
+                message = f"Pipeline parameter {ref!r} = {resolved[name]!r}: {message}"
             code = "unknown_parameter" if param is None else (
                 "missing_parameter" if resolved.get(name, param.default) in (None, "")
                 else "invalid_parameter")

@@ -167,9 +167,12 @@ class DuckDBWorkspaceStore(WorkspaceStore):
             return self._fetch_run(cur, run_id)
 
     @staticmethod
-    def _run_filter(experiment: str | None, status: RunStatus | str | None
-                    ) -> tuple[str, list[Any]]:
+    def _run_filter(experiment: str | None, status: RunStatus | str | None,
+                    source: RunSource | str | None = None) -> tuple[str, list[Any]]:
         clauses, params = [], []
+        if source is not None:
+            clauses.append("source = ?")
+            params.append(RunSource(source).value)
         if experiment is not None:
             clauses.append("experiment = ?")
             params.append(experiment)
@@ -185,19 +188,21 @@ class DuckDBWorkspaceStore(WorkspaceStore):
         status: RunStatus | str | None = None,
         limit: int = 100,
         offset: int = 0,
+        source: RunSource | str | None = None,
     ) -> list[Run]:
         if limit < 0 or offset < 0:
             raise ValueError(f"limit and offset must be >= 0; got {limit} and {offset}.")
-        where, params = self._run_filter(experiment, status)
+        where, params = self._run_filter(experiment, status, source)
         with self._db.reading() as cur:
             found = cur.execute(f"SELECT {rows.select_list(rows.RUN_COLUMNS)} FROM runs{where} "
                                 "ORDER BY seq DESC LIMIT ? OFFSET ?", [*params, limit, offset])
             return [rows.run_from_row(r) for r in found.fetchall()]
 
     def count_runs(
-        self, *, experiment: str | None = None, status: RunStatus | str | None = None
+        self, *, experiment: str | None = None, status: RunStatus | str | None = None,
+        source: RunSource | str | None = None,
     ) -> int:
-        where, params = self._run_filter(experiment, status)
+        where, params = self._run_filter(experiment, status, source)
         with self._db.reading() as cur:
             return cur.execute(f"SELECT count(*) FROM runs{where}", params).fetchone()[0]
 

@@ -106,6 +106,7 @@ class RunSource(StrEnum):
     UI = "ui"
     API = "api"
     ENDPOINT = "endpoint"  # a published pipeline endpoint
+    SCHEDULE = "schedule"  # a schedule of a published pipeline endpoint
 
 
 class DatasetSource(StrEnum):

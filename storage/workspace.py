@@ -169,12 +169,14 @@ class WorkspaceStore(ABC):
         status: RunStatus | str | None = None,
         limit: int = 100,
         offset: int = 0,
+        source: RunSource | str | None = None,
     ) -> list[Run]:
-        """Runs, newest first, optionally of one experiment and in one status.
+        """Runs, newest first, optionally of one experiment, in one status, from one source.
 
         Args:
             experiment: Only runs of this experiment.
             status: Only runs in this status.
+            source: Only runs submitted this way (cli, ui, api, endpoint, schedule).
             limit: At most this many runs.
             offset: Skip this many runs first (for paging).
 
@@ -184,7 +186,8 @@ class WorkspaceStore(ABC):
 
     @abstractmethod
     def count_runs(
-        self, *, experiment: str | None = None, status: RunStatus | str | None = None
+        self, *, experiment: str | None = None, status: RunStatus | str | None = None,
+        source: RunSource | str | None = None,
     ) -> int:
         """How many runs `list_runs` would page through with the same filters."""
 

@@ -56,9 +56,11 @@ def create_app(settings: Settings, *, register_samples: bool = True) -> FastAPI:
             store, artifacts, run_service, settings.home, api_url=settings.public_api_url,
             token=token, ports=settings.endpoint_port_range)
         endpoint_service.start()
+        scheduler = _start_publishing(app, settings, store, run_service, redis)
         try:
             yield
         finally:
+            scheduler.stop()
             endpoint_service.close()  # the scoring servers keep serving
             monitor.stop()
             redis.close()
@@ -88,8 +90,27 @@ def create_app(settings: Settings, *, register_samples: bool = True) -> FastAPI:
     from app.api.routes import kubernetes
     app.include_router(kubernetes.router, dependencies=protected)
     app.include_router(endpoints.bundle_router)  # its own token: the endpoint's bundle token
+    from app.api.routes import pipelines
+    app.include_router(pipelines.submit_router)  # its own check: workspace token or endpoint key
+    app.include_router(pipelines.router, dependencies=protected)
     _add_error_handlers(app)
     return app
+
+
+def _start_publishing(app: FastAPI, settings: Settings, store: DuckDBWorkspaceStore,
+                      run_service: RunService, redis: Redis):
+    """Pipeline endpoints and the scheduler that fires their schedules."""
+    from app.services.publishing import PublishingService
+    from app.services.schedules import Scheduler, ScheduleService
+    from storage.publishing import PublishingStore
+
+    app.state.settings = settings
+    app.state.publishing = PublishingService(PublishingStore(store), run_service)
+    app.state.schedules = ScheduleService(app.state.publishing, redis,
+                                          workspace=str(settings.home.resolve()))
+    scheduler = Scheduler(app.state.schedules)
+    scheduler.start()
+    return scheduler
 
 
 def _add_error_handlers(app: FastAPI) -> None:
@@ -103,6 +124,8 @@ def _add_error_handlers(app: FastAPI) -> None:
                              "issues": [i.to_dict() for i in exc.issues]}, status_code=422)
 
     app.add_exception_handler(InvalidPipelineError, invalid)
+    from app.services.publishing import PublishingError
+    app.add_exception_handler(PublishingError, handler(400))
     for error, status in ((NotFoundError, 404), (AlreadyExistsError, 409), (ConflictError, 409),
                           (UploadError, 400), (SchedulingError, 503), (RedisError, 503),
                           (StorageError, 500)):

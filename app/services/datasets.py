@@ -40,6 +40,21 @@ class DatasetService:
             name=name, uri=ref.uri, content_hash=ref.content_hash, row_count=ref.row_count,
             columns=ref.columns, source="upload", description=description or filename)
 
+    def register_output(self, name: str, uri: str, description: str = "") -> DatasetVersion:
+        """Register a table already in the artifact store (a step's output) as the dataset's
+        next version; the table is not copied (artifacts are content-addressed).
+
+        Raises:
+            UploadError: the name is not acceptable.
+        """
+        if not _NAME.match(name or ""):
+            raise UploadError(f"Dataset name {name!r} is not allowed: use letters, digits, '-', "
+                              "'_' or '.', starting with a letter or digit (at most 100).")
+        ref = self.artifacts.put_table(self.artifacts.get_table(uri))
+        return self.store.register_dataset_version(
+            name=name, uri=ref.uri, content_hash=ref.content_hash, row_count=ref.row_count,
+            columns=ref.columns, source="run", description=description)
+
     def register_samples(self) -> list[DatasetVersion]:
         """Register each bundled sample that the workspace does not have yet."""
         added = []

@@ -13,7 +13,9 @@ from collections.abc import Iterable
 from typing import Any
 
 DATASET_PORT = "dataset"  # the one output of a dataset node (jobs.pipeline.DATASET_PORT)
-PARAMETER_TYPES = ("float", "int", "string")
+PARAMETER_TYPES = ("float", "int", "string", "bool", "dataset")
+# The pipeline parameter type that holds a component parameter of each type.
+_PROMOTED_TYPE = {"int": "int", "float": "float", "bool": "bool"}
 ROW_GAP, COLUMN_GAP = 100.0, 220.0
 _NOT_ID = re.compile(r"[^A-Za-z0-9_\-]+")
 
@@ -257,6 +259,8 @@ def remove_parameter(spec: dict[str, Any], name: str) -> dict[str, Any]:
     new = copy.deepcopy(spec)
     new["parameters"] = [p for p in new["parameters"] if p["name"] != name]
     for other in new["nodes"]:
+        if other.get("dataset_param") == name:
+            _unbind_dataset(other, found["default"])
         for key, value in list(other.get("params", {}).items()):
             if param_ref(value) == name:
                 if found["default"] is None:
@@ -282,6 +286,76 @@ def detach_parameter(spec: dict[str, Any], node_id: str, name: str) -> dict[str,
         raise DraftEditError(f"Parameter {name!r} of '{node_id}' is not attached.")
     default = next((p["default"] for p in spec.get("parameters", []) if p["name"] == ref), None)
     return set_param(spec, node_id, name, default)
+
+
+def promote_param(spec: dict[str, Any], node_id: str, name: str, kind: str,
+                  parameter: str | None = None) -> dict[str, Any]:
+    """"Add to pipeline parameter": a new pipeline parameter (named after the component
+    parameter unless `parameter` is given) whose default is the current value, attached.
+
+    `kind` is the component parameter's type (int, float, bool; anything else is a string).
+    """
+    current = _component_node(spec, node_id).get("params", {}).get(name)
+    if param_ref(current) is not None:
+        raise DraftEditError(f"Parameter {name!r} of '{node_id}' is already attached to "
+                             f"pipeline parameter {param_ref(current)!r}.")
+    parameter = parameter or _free_parameter_name(spec, name)
+    new = add_parameter(spec, parameter, _PROMOTED_TYPE.get(kind, "string"), current)
+    return attach_parameter(new, node_id, name, parameter)
+
+
+def bind_dataset(spec: dict[str, Any], node_id: str,
+                 parameter: str | None = None) -> dict[str, Any]:
+    """"Set as pipeline parameter" on a dataset node: a dataset parameter whose default is the
+    node's dataset and version (a new one named `parameter`, or an existing dataset one)."""
+    found = node(spec, node_id)
+    if "dataset" not in found:
+        raise DraftEditError(f"'{node_id}' is a component; only a dataset can be a dataset "
+                             "parameter.")
+    existing = next((p for p in spec.get("parameters", []) if p["name"] == parameter), None)
+    if existing is not None and existing["type"] != "dataset":
+        raise DraftEditError(f"Pipeline parameter {parameter!r} is {existing['type']}, not a "
+                             "dataset.")
+    new = spec
+    if existing is None:
+        parameter = parameter or _free_parameter_name(spec, "input")
+        new = add_parameter(spec, parameter, "dataset", {
+            "name": found["dataset"], "version": found.get("dataset_version")})
+    new = copy.deepcopy(new)
+    node(new, node_id)["dataset_param"] = parameter
+    return new
+
+
+def unbind_dataset(spec: dict[str, Any], node_id: str) -> dict[str, Any]:
+    """Detach a dataset node from its parameter; it keeps the parameter's current value."""
+    found = node(spec, node_id)
+    name = found.get("dataset_param")
+    if not name:
+        raise DraftEditError(f"'{node_id}' is not a pipeline parameter.")
+    default = next((p.get("default") for p in spec.get("parameters", [])
+                    if p["name"] == name), None)
+    new = copy.deepcopy(spec)
+    _unbind_dataset(node(new, node_id), default)
+    return new
+
+
+def _unbind_dataset(found: dict[str, Any], value: Any) -> None:
+    found.pop("dataset_param", None)
+    if isinstance(value, dict) and value.get("name"):
+        found["dataset"], found["dataset_version"] = value["name"], value.get("version")
+    elif isinstance(value, str) and value:
+        found["dataset"], found["dataset_version"] = value, None
+
+
+def _free_parameter_name(spec: dict[str, Any], base: str) -> str:
+    stem = re.sub(r"[^A-Za-z0-9_]+", "_", base).strip("_") or "parameter"
+    if stem[0].isdigit():
+        stem = "_" + stem
+    taken = {p["name"] for p in spec.get("parameters", [])}
+    name, number = stem[:60], 2
+    while name in taken:
+        name, number = f"{stem[:56]}_{number}", number + 1
+    return name
 
 
 def param_ref(value: Any) -> str | None:

@@ -22,6 +22,8 @@ navigation = st.navigation({
     "Manage": [
         st.Page("views/compute.py", title="Compute", icon=":material/dns:"),
         st.Page("views/endpoints.py", title="Endpoints", icon=":material/api:"),
+        st.Page("views/pipeline_endpoints.py", title="Pipeline endpoints",
+                icon=":material/cloud_sync:"),
     ],
 })
 navigation.run()

@@ -91,3 +91,13 @@ def compare(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
             "only_a": sorted(set(nodes_a) - set(nodes_b)),
             "only_b": sorted(set(nodes_b) - set(nodes_a)), "changed": changed,
             "metrics": metrics}
+
+
+def origin_text(origin: dict[str, Any] | None) -> str:
+    """" · pipeline endpoint NAME v2 (schedule ID)" for a run an endpoint started, else ""."""
+    if not origin:
+        return ""
+    text = f" · pipeline endpoint **{origin['endpoint']}** v{origin['version']}"
+    if origin.get("schedule_id"):
+        text += f" (schedule {origin['schedule_id']})"
+    return text

@@ -11,7 +11,7 @@ from app.api.deps import ServicesDep
 from app.services.evaluation import evaluation_charts
 from components.errors import ComponentInputError
 from jobs.pipeline import DATASET_PORT
-from storage import Run, RunStatus
+from storage import Run, RunSource, RunStatus
 
 router = APIRouter(tags=["runs"])
 
@@ -22,12 +22,12 @@ KEY_METRICS = 4
 @router.get("/run-summaries")
 def run_summaries(svc: ServicesDep, experiment: str | None = None,
                   status: RunStatus | None = None, limit: int = 50,
-                  offset: int = 0) -> dict[str, Any]:
+                  offset: int = 0, source: RunSource | None = None) -> dict[str, Any]:
     """A page of runs, newest first, each with its duration and first metrics."""
     limit = max(1, min(limit, 500))
     runs = svc.store.list_runs(experiment=experiment, status=status, limit=limit,
-                               offset=max(0, offset))
-    return {"total": svc.store.count_runs(experiment=experiment, status=status),
+                               offset=max(0, offset), source=source)
+    return {"total": svc.store.count_runs(experiment=experiment, status=status, source=source),
             "runs": [_summary(svc, run) for run in runs]}
 
 

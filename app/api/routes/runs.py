@@ -16,7 +16,7 @@ from app.api.schemas import (
     ValidateRequest,
     ValidateResponse,
 )
-from storage import Draft, Experiment, Run, RunStatus
+from storage import Draft, Experiment, Run, RunSource, RunStatus
 
 router = APIRouter(tags=["runs"])
 
@@ -40,11 +40,12 @@ def submit(body: SubmitRequest, svc: ServicesDep) -> Run:
 
 @router.get("/runs")
 def list_runs(svc: ServicesDep, experiment: str | None = None, status: RunStatus | None = None,
-              limit: int = 50, offset: int = 0) -> RunList:
+              limit: int = 50, offset: int = 0, source: RunSource | None = None) -> RunList:
     limit = max(1, min(limit, 1000))
     return RunList(runs=svc.store.list_runs(experiment=experiment, status=status, limit=limit,
-                                            offset=max(0, offset)),
-                   total=svc.store.count_runs(experiment=experiment, status=status))
+                                            offset=max(0, offset), source=source),
+                   total=svc.store.count_runs(experiment=experiment, status=status,
+                                              source=source))
 
 
 @router.get("/runs/{run_id}")

@@ -7,7 +7,8 @@ from app.ui import client as ui
 from app.ui import designer, state
 from app.ui import draft_ops as ops
 from app.ui.client import call
-from app.ui.widgets import algorithm_guide, canvas_editor, draft_picker, pipeline_panel, properties
+from app.ui.widgets import (algorithm_guide, canvas_editor, draft_picker, pipeline_panel,
+                            properties, publish)
 
 canvas_editor.on_event()  # one the callback has not applied (AppTest sets the value directly)
 designer.show_flash()
@@ -34,7 +35,7 @@ with title_col:
     origin = f" · cloned from {draft['source_run_id']}" if draft.get("source_run_id") else ""
     st.caption(f"Draft · revision {draft['revision']} · saved automatically{origin}")
 with actions_col:
-    validate_col, undo_col, close_col, submit_col = st.columns(4)
+    validate_col, undo_col, close_col, publish_col, submit_col = st.columns(5)
     if validate_col.button("Validate", key="designer.validate", icon=":material/rule:",
                            width="stretch"):
         designer.refresh_issues()
@@ -45,6 +46,12 @@ with actions_col:
     close_col.button("Drafts", key="designer.close", icon=":material/folder_open:",
                      on_click=designer.close_draft, width="stretch",
                      help="Close this draft (it is saved) and open or start another")
+    with publish_col.popover("Publish", icon=":material/publish:", width="stretch"):
+        if issue_count:
+            st.warning(f"The pipeline has {issue_count} issue(s); fix them before publishing.")
+        else:
+            publish.publish_form("designer.publish", draft_id=draft["id"],
+                                 suggested=publish.endpoint_name(draft["name"]))
     with submit_col.popover("Submit", icon=":material/play_arrow:", type="primary",
                             width="stretch", disabled=rejected,
                             help="Fix or clear the rejected value in the properties pane first."

@@ -33,6 +33,7 @@ catalogue = {c["id"]: c for c in call(ui.components)}
 names = {c: d["name"] for c, d in catalogue.items()}
 detail = call(client.run, run_id)
 active = not detail.run.status.is_terminal
+origin = call(client.run_origin, run_id) if detail.run.published_pipeline_id else None
 
 
 def _on_canvas() -> None:
@@ -60,7 +61,8 @@ def live() -> None:
     st.caption(f"{run.id} · experiment **{run.experiment}** · {run.source.value} · "
                f"submitted {run.created_at:%Y-%m-%d %H:%M:%S}"
                + (f" · {took:.1f} s" if took is not None else "")
-               + (f" · cloned from {run.cloned_from}" if run.cloned_from else ""))
+               + (f" · cloned from {run.cloned_from}" if run.cloned_from else "")
+               + run_ops.origin_text(origin))
     colour = {"completed": "green", "failed": "red", "canceled": "gray"}.get(
         run.status.value, "blue")
     st.markdown(f":{colour}[**{run.status.value}**] · {done} of {total} steps ended")

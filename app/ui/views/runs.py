@@ -22,14 +22,18 @@ with st.expander(f"Experiments ({len(experiments)})", expanded=True,
                    "created": e.created_at} for e in experiments],
                  hide_index=True, width="stretch", height=min(300, 38 + 35 * len(experiments)))
 
-left, middle, right = st.columns([2, 2, 1])
+left, middle, source_col, right = st.columns([2, 2, 1.5, 1])
 experiment = left.selectbox("Experiment", [e.name for e in experiments], index=None,
                             placeholder="All experiments", key="runs.experiment")
 status = middle.multiselect("Status", STATUSES, key="runs.status", max_selections=1,
                             placeholder="Any status")
+source = source_col.selectbox("Source", ["cli", "ui", "api", "endpoint", "schedule"],
+                              index=None, placeholder="Any source", key="runs.source",
+                              help="endpoint: started through a pipeline endpoint; schedule: "
+                                   "by one of its schedules")
 page = right.number_input("Page", min_value=1, value=1, step=1, key="runs.page")
 found = call(client.run_summaries, experiment=experiment, status=status[0] if status else None,
-             limit=PAGE_SIZE, offset=(int(page) - 1) * PAGE_SIZE)
+             limit=PAGE_SIZE, offset=(int(page) - 1) * PAGE_SIZE, source=source)
 pages = max(1, -(-found["total"] // PAGE_SIZE))
 st.caption(f"{found['total']} run(s) · page {int(page)} of {pages} · newest first · "
            "select a row to open the run")

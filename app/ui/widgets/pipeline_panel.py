@@ -13,6 +13,7 @@ from app.ui import draft_ops as ops
 from app.ui.client import attempt, get_client
 
 PARSERS = {"float": float, "int": int, "string": str}
+TRUE, FALSE = {"true", "yes", "1", "on"}, {"false", "no", "0", "off"}
 
 
 def parse_default(kind: str, text: str) -> tuple[Any, str | None]:
@@ -20,6 +21,15 @@ def parse_default(kind: str, text: str) -> tuple[Any, str | None]:
     text = text.strip()
     if not text:
         return None, None
+    if kind == "bool":
+        if text.lower() in TRUE | FALSE:
+            return text.lower() in TRUE, None
+        return None, f"Default: expected true or false; got {text!r}."
+    if kind == "dataset":
+        name, _, version = text.partition(":")
+        if version and not version.isdigit():
+            return None, f"Default: expected a dataset as NAME or NAME:VERSION; got {text!r}."
+        return {"name": name.strip(), "version": int(version) if version else None}, None
     try:
         return PARSERS[kind](text), None
     except ValueError:

@@ -46,6 +46,12 @@ def _attach(node_id: str, key: str) -> None:
         designer.apply(ops.attach_parameter, node_id, name, parameter)
 
 
+def _promote(node_id: str, key: str, kinds: dict[str, str]) -> None:
+    name = st.session_state.get(key + ".promote")
+    if name:
+        designer.apply(ops.promote_param, node_id, name, kinds[name])
+
+
 def node_title(item: dict[str, Any], names: dict[str, str]) -> str:
     kind = f"dataset {item['dataset']}" if "dataset" in item else names.get(
         item.get("component", ""), item.get("component", ""))
@@ -90,12 +96,22 @@ def render(spec: dict[str, Any], catalogue: dict[str, dict[str, Any]],
 
 def _dataset_pane(item: dict[str, Any], key: str) -> None:
     st.markdown(f"**:material/database: {item['dataset']}**")
+    bound = item.get("dataset_param")
     versions = [None, *range(1, 1 + _latest_version(item["dataset"]))]
     st.selectbox("Version", versions, index=versions.index(item.get("dataset_version"))
                  if item.get("dataset_version") in versions else 0,
                  format_func=lambda v: "Latest" if v is None else f"Version {v}",
-                 key=key + ".version", on_change=_on_setting,
+                 key=key + ".version", on_change=_on_setting, disabled=bool(bound),
                  args=(item["id"], "dataset_version", key + ".version"))
+    if bound:
+        st.caption(f":material/link: Pipeline parameter `{bound}`: a run may name another "
+                   "dataset; this one is the default.")
+        st.button("Detach from pipeline parameter", key=key + ".unbind", on_click=designer.apply,
+                  args=(ops.unbind_dataset, item["id"]), icon=":material/link_off:")
+    else:
+        st.button("Set as pipeline parameter", key=key + ".bind", on_click=designer.apply,
+                  args=(ops.bind_dataset, item["id"]), icon=":material/link:",
+                  help="Runs and published pipeline calls can then name another dataset.")
     columns = ui.dataset_columns(item["dataset"], item.get("dataset_version"))
     if columns:
         st.dataframe([{"column": c["name"], "type": c.get("type"), "role": c.get("role")}
@@ -190,8 +206,16 @@ def _pipeline_parameters(spec: dict[str, Any], item: dict[str, Any], component: 
             left.markdown(f"`{name}` ← `{parameter}`")
             right.button("Detach", key=f"{key}.detach.{name}", on_click=designer.apply,
                          args=(ops.detach_parameter, item["id"], name))
+        kinds = {p["name"]: p["type"] for p in component.get("params", [])
+                 if p["name"] not in attached}
+        if kinds:
+            left, right = st.columns([3, 2], vertical_alignment="bottom")
+            left.selectbox("Add to pipeline parameter", list(kinds), key=key + ".promote")
+            right.button("Add", key=key + ".promote.add", icon=":material/add_link:",
+                         on_click=_promote, args=(item["id"], key, kinds),
+                         help="A new pipeline parameter, its default the current value")
         if not parameters:
-            st.caption("Create pipeline parameters under the graph, then attach them here.")
+            st.caption("Or create pipeline parameters under the graph and attach them here.")
             return
         free = [p["name"] for p in component.get("params", []) if p["name"] not in attached]
         if free:

@@ -8,7 +8,7 @@ import streamlit as st
 
 from app.ui import designer, state
 from app.ui.client import attempt, get_client
-from app.ui.widgets.pipeline_panel import parse_default
+from app.ui.widgets import pipeline_values, publish
 
 
 def render(run: Any) -> None:
@@ -35,34 +35,25 @@ def render(run: Any) -> None:
                           width="stretch"):
         st.session_state[state.COMPARE] = (run.id, None)
         st.switch_page("views/compare.py")
+    if run.status.value == "completed":
+        with st.popover("Publish as pipeline endpoint", icon=":material/publish:",
+                        width="stretch"):
+            st.caption("This run's pipeline, with its parameter values as defaults.")
+            publish.publish_form("run.publish", run_id=run.id,
+                                 suggested=publish.endpoint_name(run.name))
 
 
 def _resubmit(run: Any) -> None:
+    """Submit the run's pipeline again with other pipeline parameter values."""
     declared = run.spec.get("parameters", [])
     with st.form("run.resubmit", border=False):
-        texts = {}
-        for parameter in declared:
-            value = run.parameters.get(parameter["name"], parameter.get("default"))
-            texts[parameter["name"]] = st.text_input(
-                f"{parameter['name']} ({parameter['type']})",
-                value="" if value is None else str(value), key=f"resubmit.{parameter['name']}")
+        values = pipeline_values.value_inputs(declared, run.parameters, "resubmit")
         if not declared:
             st.caption("This pipeline has no pipeline parameters; it runs as it was.")
         experiment = st.text_input("Experiment", value=run.experiment, key="resubmit.experiment")
         force = st.checkbox("Force rerun (no reuse)", key="resubmit.force")
         if not st.form_submit_button("Submit again", type="primary"):
             return
-    values, problems = {}, []
-    for parameter in declared:
-        value, problem = parse_default(parameter["type"], texts[parameter["name"]])
-        if problem:
-            problems.append(problem.replace("Default", parameter["name"], 1))
-        elif value is not None:
-            values[parameter["name"]] = value
-    if problems:
-        for problem in problems:
-            st.error(problem)
-        return
     new_run, error = attempt(get_client().submit, run.spec, experiment=experiment,
                              parameters=values, force_rerun=force, name=run.name,
                              source="ui")

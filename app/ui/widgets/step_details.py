@@ -72,10 +72,37 @@ def _outputs(run: Any, step: Any, component: dict[str, Any] | None) -> None:
                 f"{c['name']} ({c.get('type')})" for c in preview["columns"][:12]) +
                 (" …" if len(preview["columns"]) > 12 else ""))
             st.dataframe(preview["rows"], width="stretch", height=240)
+            if step.status.value == "completed":
+                _table_actions(run, step, port)
         else:
             st.caption(f"Stored at `{uri}`.")
         if port == MODEL_PORT and step.status.value == "completed":
             _register_model(run, step)
+
+
+def _table_actions(run: Any, step: Any, port: str) -> None:
+    """Download an output table, or register it as a dataset version (lineage kept)."""
+    csv_col, parquet_col, register_col = st.columns(3)
+    for column, fmt in ((csv_col, "csv"), (parquet_col, "parquet")):
+        column.download_button(
+            fmt.upper(), key=f"download.{step.node_id}.{port}.{fmt}", icon=":material/download:",
+            data=lambda fmt=fmt: get_client().download_output(run.id, step.node_id, port, fmt),
+            file_name=f"{run.id}-{step.node_id}-{port}.{fmt}", width="stretch",
+            mime="text/csv" if fmt == "csv" else "application/vnd.apache.parquet")
+    with register_col.popover("Register dataset", icon=":material/database:", width="stretch"):
+        with st.form(f"register_output.{step.node_id}.{port}", border=False):
+            name = st.text_input("Dataset name", key=f"register_output.name.{step.node_id}.{port}",
+                                 value=f"{step.node_id}-{port}".replace("_", "-")[:60])
+            if st.form_submit_button("Register", icon=":material/bookmark_add:"):
+                try:
+                    answer = get_client().register_output(run.id, step.node_id, port,
+                                                           name.strip())
+                except ClientError as exc:
+                    show_error(exc)
+                else:
+                    version = answer["dataset"]
+                    st.success(f"Registered {version['name']} version {version['version']} "
+                               f"({version['row_count']} rows).")
 
 
 def _register_model(run: Any, step: Any) -> None:

@@ -7,7 +7,7 @@ import pytest
 from app.ui import state
 
 PAGES = ["home", "designer", "datasets", "components", "runs", "run", "compare", "models",
-         "compute", "endpoints"]
+         "compute", "endpoints", "pipeline_endpoints"]
 
 
 def texts(at) -> str:
