@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 import httpx
 from pydantic import TypeAdapter
 
-from app.api.schemas import RunDetail, RunList, ValidateResponse
+from app.api.schemas import RunDetail, RunList, SubmittedRun, ValidateResponse
 from app.settings import Settings, load_settings, read_token
 from storage import Dataset, DatasetVersion, Draft, Experiment, ModelVersion, Run, RunStatus
 
@@ -144,8 +144,9 @@ class FlowbenchClient:
 
     def submit(self, spec: dict[str, Any], *, experiment: str,
                parameters: dict[str, Any] | None = None, force_rerun: bool = False,
-               name: str | None = None, source: str = "api") -> Run:
-        return self._post("/runs", Run, {"spec": spec, "experiment": experiment,
+               name: str | None = None, source: str = "api") -> SubmittedRun:
+        """Submit a run; its `warnings` name queues no live worker listens on."""
+        return self._post("/runs", SubmittedRun, {"spec": spec, "experiment": experiment,
                                          "parameters": parameters or {},
                                          "force_rerun": force_rerun, "name": name,
                                          "source": source})

@@ -16,6 +16,7 @@ import json
 import os
 import pickle
 import resource
+import shutil
 import signal
 import subprocess
 import sys
@@ -27,6 +28,34 @@ from components.errors import ComponentInputError
 from jobs import defaults
 
 CHILD = Path(__file__).with_name("python_child.py")
+TEMP_PREFIX = "flowbench-python-"
+
+
+def remove_leftovers(root: Path | None = None) -> list[Path]:
+    """Delete sandbox folders (with their pickled inputs) whose process no longer lives.
+
+    A step killed by its timeout or by cancel, or a worker killed outright, never runs its
+    clean-up; the next sandbox run (and each worker's start) removes what it left.
+    Returns the folders removed.
+    """
+    removed = []
+    for folder in Path(root or tempfile.gettempdir()).glob(f"{TEMP_PREFIX}*"):
+        owner = folder.name[len(TEMP_PREFIX):].split("-", 1)[0]
+        if not owner.isdigit() or _alive(int(owner)) or not folder.is_dir():
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(folder)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
 
 
 def run_python(script: str, function: str, arguments: list[Any], *, timeout: float | None,
@@ -42,7 +71,9 @@ def run_python(script: str, function: str, arguments: list[Any], *, timeout: flo
     """
     timeout = defaults.PYTHON_TIME_LIMIT_S if timeout is None else timeout
     limit = defaults.PYTHON_MEMORY_LIMIT_BYTES if memory_bytes is None else memory_bytes
-    with tempfile.TemporaryDirectory(prefix="flowbench-python-") as folder:
+    remove_leftovers()
+    # The owner's pid in the name tells a leftover (its process was killed) from a live one.
+    with tempfile.TemporaryDirectory(prefix=f"{TEMP_PREFIX}{os.getpid()}-") as folder:
         workdir = Path(folder)
         home = workdir / "home"
         home.mkdir()
