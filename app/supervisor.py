@@ -26,7 +26,7 @@ import httpx
 from redis import Redis
 from redis.exceptions import RedisError
 
-from app.settings import DEFAULT_REDIS_URL, Settings, ensure_workspace
+from app.settings import DEFAULT_REDIS_URL, Settings, ensure_workspace, user_config_path
 
 UI_ENTRY = Path(__file__).parent / "ui" / "main.py"
 STOP_GRACE = 10.0
@@ -34,9 +34,6 @@ STOP_GRACE = 10.0
 # keeps dying within RESTART_RESET s of its start.
 RESTART_FIRST, RESTART_MAX, RESTART_RESET = 1.0, 30.0, 60.0
 LOCK_FILE = "flowbench.lock"
-# Where `flowbench up` tells clients started elsewhere which workspace and API it serves.
-USER_CONFIG = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config") / \
-    "flowbench" / "config.json"
 
 
 class WorkspaceBusyError(RuntimeError):
@@ -244,10 +241,11 @@ class Supervisor:
 
 def write_user_config(settings: Settings) -> None:
     """Tell clients started from any folder where this workspace and its API are."""
+    config = user_config_path()
     try:
-        USER_CONFIG.parent.mkdir(parents=True, exist_ok=True)
-        USER_CONFIG.write_text(json.dumps({"home": str(settings.home),
-                                           "api_url": settings.api_url}, indent=2) + "\n")
+        config.parent.mkdir(parents=True, exist_ok=True)
+        config.write_text(json.dumps({"home": str(settings.home),
+                                      "api_url": settings.api_url}, indent=2) + "\n")
     except OSError:  # a read-only home: clients still find FLOWBENCH_HOME or ./workspace
         pass
 

@@ -144,18 +144,6 @@ def test_up_writes_the_user_config_for_clients_elsewhere(up):
     assert config == {"home": str(home), "api_url": env["FLOWBENCH_API_URL"]}
 
 
-def test_stopping_up_stops_every_child(up):
-    """SIGTERM to `flowbench up` stops the control plane and the workers (run last here)."""
-    process, _, _ = up
-    children = descendants(process.pid)
-    assert children
-    process.send_signal(signal.SIGTERM)
-    assert process.wait(timeout=60) == 0
-    for pid in children:
-        wait_for(lambda pid=pid: not Path(f"/proc/{pid}").exists()
-                 or "(Z)" in Path(f"/proc/{pid}/stat").read_text()[:80], 20, f"pid {pid}")
-
-
 # -- Redis restarted mid-run ---------------------------------------------------------------------
 
 @pytest.fixture
@@ -342,3 +330,60 @@ def test_an_ended_runs_jobs_expire_from_redis_within_the_hour(client, redis_url)
         if step.job_id:
             ttl = connection.ttl(f"rq:job:{step.job_id}")
             assert 0 < ttl <= 3600, (step.node_id, ttl)
+
+
+# -- the newcomer's path -----------------------------------------------------------------------
+
+def _client_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("FLOWBENCH_") and k != "REDIS_URL"}
+    return {**env, **extra}
+
+
+def test_the_cli_finds_the_workspace_of_up_from_any_folder(up, tmp_path):
+    """No FLOWBENCH_* variables, another folder: the per-user config written by up leads there."""
+    _, env, home = up
+    done = subprocess.run([sys.executable, "-m", "app.cli", "runs", "--json"], cwd=tmp_path,
+                          env=_client_env(XDG_CONFIG_HOME=env["XDG_CONFIG_HOME"],
+                                          PYTHONPATH=str(ROOT)),
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "total" in json.loads(done.stdout)
+
+
+def test_without_a_token_the_cli_says_where_it_looked(tmp_path):
+    config = tmp_path / "config"
+    done = subprocess.run([sys.executable, "-m", "app.cli", "runs"], cwd=tmp_path,
+                          env=_client_env(XDG_CONFIG_HOME=str(config), PYTHONPATH=str(ROOT)),
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 3
+    assert "No Flowbench token found" in done.stderr
+    assert str(tmp_path / "workspace" / "token") in done.stderr
+    assert str(config / "flowbench" / "config.json") in done.stderr
+    assert "LocalProtocolError" not in done.stderr
+
+
+def test_the_readme_python_snippet_runs_as_written(stack):
+    """The first Python block of the README, run from the repository against a live stack."""
+    import re
+
+    snippet = re.search(r"```python\n(.*?)```", (ROOT / "README.md").read_text(), re.DOTALL)[1]
+    done = subprocess.run([sys.executable, "-c", snippet], cwd=ROOT, capture_output=True,
+                          text=True, timeout=300,
+                          env=_client_env(FLOWBENCH_HOME=str(stack.home),
+                                          FLOWBENCH_API_URL=stack.api_url))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("completed ")
+
+
+# Last: it stops the module's `flowbench up`.
+def test_stopping_up_stops_every_child(up):
+    """SIGTERM to `flowbench up` stops the control plane and the workers (run last here)."""
+    process, _, _ = up
+    children = descendants(process.pid)
+    assert children
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=60) == 0
+    for pid in children:
+        wait_for(lambda pid=pid: not Path(f"/proc/{pid}").exists()
+                 or "(Z)" in Path(f"/proc/{pid}/stat").read_text()[:80], 20, f"pid {pid}")
