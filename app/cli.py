@@ -135,12 +135,15 @@ def _pipeline_args(parser: argparse.ArgumentParser) -> None:
 
 def _up(args: argparse.Namespace) -> int:
     restrict_new_files()
-    from app.supervisor import Supervisor
+    from app.supervisor import Supervisor, WorkspaceBusyError
 
     settings = load_settings()
     supervisor = Supervisor(settings, workers=args.workers or settings.workers, ui=not args.no_ui)
     try:
         info = supervisor.start()
+    except WorkspaceBusyError as exc:
+        print(f"flowbench: {exc}", file=sys.stderr)
+        return EXIT_UNREACHABLE
     except (RuntimeError, OSError) as exc:
         supervisor.stop()
         print(f"flowbench: {exc}", file=sys.stderr)
@@ -251,6 +254,8 @@ def _submit(args: argparse.Namespace) -> int:
     client = _client()
     run = client.submit(spec, experiment=args.experiment, parameters=parameters,
                         force_rerun=args.force, name=args.name, source="cli")
+    for warning in run.warnings:
+        print(f"flowbench: warning: {warning}", file=sys.stderr)
     if not args.wait:
         print(json.dumps({"run_id": run.id, "status": run.status.value}) if args.json
               else f"Submitted run {run.id} in experiment '{run.experiment}'.")

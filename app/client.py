@@ -15,8 +15,8 @@ from typing import Any, TypeVar
 import httpx
 from pydantic import TypeAdapter
 
-from app.api.schemas import RunDetail, RunList, ValidateResponse
-from app.settings import Settings, load_settings, read_token
+from app.api.schemas import RunDetail, RunList, SubmittedRun, ValidateResponse
+from app.settings import Settings, load_client_settings, read_token
 from storage import Dataset, DatasetVersion, Draft, Experiment, ModelVersion, Run, RunStatus
 from storage.endpoints import EndpointLogLine, EndpointStatus, RealtimeEndpoint
 
@@ -45,8 +45,21 @@ class FlowbenchClient:
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> FlowbenchClient:
-        settings = settings or load_settings()
-        return cls(settings.api_url, read_token(settings))
+        """A client of the workspace found from here (see app.settings.load_client_settings).
+
+        Raises:
+            ClientError: no token was found; the message lists every place looked at.
+        """
+        looked = [str(settings.token_path)] if settings else []
+        if settings is None:
+            settings, looked = load_client_settings()
+        token = read_token(settings)
+        if not token:
+            places = ", ".join(dict.fromkeys([*looked, str(settings.token_path)]))
+            raise ClientError(0, f"No Flowbench token found (FLOWBENCH_TOKEN is unset). Looked "
+                                 f"in: {places}. Start Flowbench with 'flowbench up', or set "
+                                 f"FLOWBENCH_HOME to its workspace folder.")
+        return cls(settings.api_url, token)
 
     def close(self) -> None:
         self._http.close()
@@ -145,8 +158,9 @@ class FlowbenchClient:
 
     def submit(self, spec: dict[str, Any], *, experiment: str,
                parameters: dict[str, Any] | None = None, force_rerun: bool = False,
-               name: str | None = None, source: str = "api") -> Run:
-        return self._post("/runs", Run, {"spec": spec, "experiment": experiment,
+               name: str | None = None, source: str = "api") -> SubmittedRun:
+        """Submit a run; its `warnings` name queues no live worker listens on."""
+        return self._post("/runs", SubmittedRun, {"spec": spec, "experiment": experiment,
                                          "parameters": parameters or {},
                                          "force_rerun": force_rerun, "name": name,
                                          "source": source})

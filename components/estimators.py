@@ -204,3 +204,60 @@ class PcaAnomalyDetector(OutlierMixin, BaseEstimator):
         errors = self.anomaly_scores(X)
         return np.column_stack([(errors > self.threshold_).astype(int),
                                 errors / (errors + self.threshold_)])
+
+
+class ElasticNetPoissonRegressor(RegressorMixin, BaseEstimator):
+    """Poisson regression (log link) with L1 and L2 penalties, fitted by L-BFGS, as the
+    designer's Poisson Regression (its L1 weight, L2 weight, tolerance and L-BFGS memory).
+
+    Minimizes sum(exp(Xw + b) - y (Xw + b)) + l2/2 ||w||^2 + l1 ||w||_1 over the n rows, the
+    negative log-likelihood summed as ML.NET's L-BFGS trainers (behind the designer) do, with
+    the intercept b not penalized; with l1 = 0 this is scikit-learn's
+    PoissonRegressor(alpha=l2 / n), which averages the loss instead. The L1
+    term is handled exactly by writing w = u - v with u, v >= 0, which makes the objective
+    smooth under bounds, so scipy's L-BFGS-B (with `memory` correction pairs, its `maxcor`)
+    solves it; a coefficient the L1 weight drives to zero is exactly zero.
+    """
+
+    def __init__(self, l1_weight: float = 1.0, l2_weight: float = 1.0, tol: float = 1e-7,
+                 memory: int = 20, max_iter: int = 1000):
+        self.l1_weight = l1_weight
+        self.l2_weight = l2_weight
+        self.tol = tol
+        self.memory = memory
+        self.max_iter = max_iter
+
+    def fit(self, X: Any, y: Any) -> ElasticNetPoissonRegressor:  # noqa: N803 - sklearn's names
+        from scipy.optimize import minimize
+
+        X, y = np.asarray(X, dtype=float), np.asarray(y, dtype=float)
+        if np.any(y < 0):
+            raise ValueError("Poisson regression needs a non-negative label (counts).")
+        n, p = X.shape
+        # The summed objective divided by n: the same minimizer, better-scaled numbers.
+        l1, l2 = float(self.l1_weight) / n, float(self.l2_weight) / n
+
+        def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
+            u, v, b = theta[:p], theta[p:2 * p], theta[-1]
+            w = u - v
+            eta = np.clip(X @ w + b, -700.0, 700.0)  # exp overflows past ~709
+            mu = np.exp(eta)
+            loss = (mu - y * eta).mean() + 0.5 * l2 * w @ w + l1 * (u.sum() + v.sum())
+            residual = (mu - y) / n
+            grad_w = X.T @ residual + l2 * w
+            return loss, np.concatenate([grad_w + l1, -grad_w + l1, [residual.sum()]])
+
+        start = np.zeros(2 * p + 1)
+        start[-1] = np.log(max(y.mean(), 1e-12))
+        result = minimize(objective, start, jac=True, method="L-BFGS-B",
+                          bounds=[(0.0, None)] * (2 * p) + [(None, None)],
+                          options={"maxcor": int(self.memory), "ftol": float(self.tol),
+                                   "gtol": float(self.tol), "maxiter": int(self.max_iter)})
+        self.coef_ = result.x[:p] - result.x[p:2 * p]
+        self.intercept_ = float(result.x[-1])
+        self.n_iter_ = int(result.nit)
+        self.n_features_in_ = p
+        return self
+
+    def predict(self, X: Any) -> np.ndarray:  # noqa: N803
+        return np.exp(np.asarray(X, dtype=float) @ self.coef_ + self.intercept_)

@@ -7,6 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import pandas as pd
+
 from components.errors import ComponentDefinitionError, ComponentInputError, UnknownComponentError
 from components.runtime import NEEDS, Runtime, using_runtime
 from components.spec import ComponentSpec, Param, ParamType, Port, PortKind
@@ -52,8 +54,22 @@ class Component:
                     f"{self.spec.id} needs a runtime for {list(self.spec.needs)}; the caller "
                     f"must pass one (jobs.runtime.StepRuntime)")
             keywords["runtime"] = runtime
-        with using_runtime(runtime):
-            outputs = self.func(*args, **keywords)
+        empty = [port.label or port.name for port, value in zip(self.spec.inputs, args, strict=True)
+                 if isinstance(value, pd.DataFrame) and value.empty]
+        try:
+            with using_runtime(runtime):
+                outputs = self.func(*args, **keywords)
+        except Exception as exc:
+            if not empty:
+                raise
+            # Whatever an empty table made the implementation trip on (an IndexError in a
+            # mode, a library refusing 0 samples), the user is told what is wrong and where.
+            detail = str(exc) if isinstance(exc, ComponentInputError) else \
+                f"{type(exc).__name__}: {exc}"
+            raise ComponentInputError(
+                f"{self.spec.name} cannot work on an empty table: input "
+                f"{', '.join(map(repr, empty))} has no rows ({detail}). Check the steps "
+                f"before it (a filter or split that kept nothing).") from exc
         declared = {port.name for port in self.spec.outputs}
         if not isinstance(outputs, dict) or set(outputs) != declared:
             got = sorted(outputs) if isinstance(outputs, dict) else type(outputs).__name__

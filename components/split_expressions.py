@@ -1,11 +1,14 @@
 r"""Split Data's row conditions: a regular or a relational expression on one column.
 
-Both start with the column, by name (``\"column name"``) or by 1-based index (``(\3)``), as in
-the designer v2 (the leading backslash may be left out). Then:
+Both start with the column, by name (``\"column name"``) or by index, as in the designer v2
+(the leading backslash may be left out). The designer's documentation counts differently in
+the two modes, and both of its examples are accepted as written: a regular expression's index
+is 1-based (``(\1) ^[a-f]``: the first column), a relative expression's is 0-based
+(``(\0)<=30 & !=20``: "the first column of the dataset"). Then:
 
 - a regular expression (Python syntax) searched in the value as text: ``\"Text" ^Gryphon``;
 - or relational terms joined by ``&`` and ``|``, evaluated left to right without parentheses:
-  ``\"Year" > 2010``, ``(\1) <= 30 & != 20``. Operators ``< > <= >= == !=``; text columns
+  ``\"Year" > 2010``, ``(\0) <= 30 & != 20``. Operators ``< > <= >= == !=``; text columns
   take only ``==`` and ``!=`` (quotes around the value are optional). Missing values never
   satisfy a relational term.
 """
@@ -36,7 +39,7 @@ _OPERATORS: dict[str, Callable[..., object]] = {
 
 def regex_mask(df: pd.DataFrame, expression: str) -> pd.Series:
     """Rows whose value (as text; missing as empty text) matches the regular expression."""
-    column, pattern_text = _split_column(df, expression, REGULAR)
+    column, pattern_text = _split_column(df, expression, REGULAR, base=1)
     try:
         pattern = re.compile(pattern_text.strip())
     except re.error as exc:
@@ -50,7 +53,7 @@ def regex_mask(df: pd.DataFrame, expression: str) -> pd.Series:
 
 def relational_mask(df: pd.DataFrame, expression: str) -> pd.Series:
     """Rows whose value satisfies the relational terms, combined left to right."""
-    column, rest = _split_column(df, expression, RELATIONAL)
+    column, rest = _split_column(df, expression, RELATIONAL, base=0)
     parts = re.split(r"([&|])", rest)
     terms, joins = parts[::2], parts[1::2]
     if not rest.strip():
@@ -64,7 +67,8 @@ def relational_mask(df: pd.DataFrame, expression: str) -> pd.Series:
     return mask
 
 
-def _split_column(df: pd.DataFrame, expression: str, parameter: str) -> tuple[str, str]:
+def _split_column(df: pd.DataFrame, expression: str, parameter: str,
+                  base: int) -> tuple[str, str]:
     match = _BY_NAME.match(expression or "")
     if match:
         name = match["name"].strip()
@@ -76,14 +80,15 @@ def _split_column(df: pd.DataFrame, expression: str, parameter: str) -> tuple[st
     match = _BY_INDEX.match(expression or "")
     if match:
         index = int(match["index"])
-        if not 1 <= index <= len(df.columns):
+        if not base <= index < len(df.columns) + base:
             raise ComponentInputError(
-                f"Column index {index} in '{parameter}' is out of range: indices are 1-based "
-                f"and the dataset has {len(df.columns)} columns.")
-        return str(df.columns[index - 1]), match["rest"]
+                f"Column index {index} in '{parameter}' is out of range: its indices are "
+                f"{base}-based (the first column is (\\{base})) and the dataset has "
+                f"{len(df.columns)} columns.")
+        return str(df.columns[index - base]), match["rest"]
     raise ComponentInputError(
-        f"'{parameter}' must start with a column, as \\\"column name\" or (\\1) for the first "
-        f"column; got {expression!r}.")
+        f"'{parameter}' must start with a column, as \\\"column name\" or (\\{base}) for the "
+        f"first column; got {expression!r}.")
 
 
 def _term_mask(series: pd.Series, column: str, term: str, expression: str) -> pd.Series:

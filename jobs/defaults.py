@@ -12,10 +12,16 @@ SERIALIZER = JSONSerializer
 # Redis list that step tasks push their outcome onto when a step ends, one per workspace (the
 # suffix): the control plane's monitor wakes on it. Entries outlive a control-plane restart.
 EVENTS_KEY = "flowbench:events"
-# How long RQ keeps a finished step's result: the control plane reads outputs from it, even
-# after being down for a while.
-RESULT_TTL = 30 * 24 * 3600
-FAILURE_TTL = 30 * 24 * 3600
+# How long RQ keeps a step job's result while its run goes on: downstream steps read their
+# inputs' URIs from it, and the control plane reads it when it missed the step's event (it
+# was down). A week covers a control plane left stopped over a long weekend; a shorter TTL
+# could lose a result before anyone recorded it, and the run would fail as "job is gone".
+RESULT_TTL = 7 * 24 * 3600
+FAILURE_TTL = 7 * 24 * 3600
+# Once the run has ended, the workspace holds everything its history shows (outputs, metrics,
+# errors, log URIs), so its jobs stay in Redis only this much longer (for `rq info` and the
+# like) instead of a week each.
+ENDED_RUN_JOB_TTL = 3600
 DEFAULT_STEP_TIMEOUT = 3600
 # A worker whose heartbeat is older than this while it holds a started step is taken for dead.
 WORKER_STALE_AFTER = 30

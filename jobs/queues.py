@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
+from datetime import UTC
 from typing import Any
 
 from redis import Redis
@@ -47,3 +49,21 @@ def queue_status(connection: Redis, queue_names: list[str]) -> list[QueueStatus]
             started=StartedJobRegistry(queue=queue).count,
             failed=FailedJobRegistry(queue=queue).count, workers=workers))
     return found
+
+
+def served_queues(connection: Redis, stale_after: float = defaults.WORKER_STALE_AFTER) -> set[str]:
+    """The queues that at least one live worker (a recent heartbeat) listens on.
+
+    Raises:
+        redis.exceptions.RedisError: Redis does not answer.
+    """
+    served: set[str] = set()
+    for worker in Worker.all(connection=connection):
+        beat = worker.last_heartbeat
+        if beat is not None:
+            beat = beat if beat.tzinfo else beat.replace(tzinfo=UTC)  # RQ stores naive UTC
+            # An idle worker beats every ~worker_ttl; a busy one every monitoring interval.
+            if time.time() - beat.timestamp() > max(stale_after, worker.worker_ttl + 60):
+                continue
+        served.update(worker.queue_names())
+    return served

@@ -10,6 +10,7 @@ import contextlib
 import io
 import json
 import numbers
+import os
 import time
 import traceback
 from datetime import UTC, datetime
@@ -62,6 +63,7 @@ def run_step(payload: dict[str, Any]) -> dict[str, Any]:
             job.meta["error"] = message
             job.save_meta()
             _notify(job, payload, {"status": "failed", "error": message})
+        _announce(payload, f"failed after {time.time() - started:.2f} s: {message}")
         raise StepFailedError(message) from exc
     finished = time.time()
     buffer.write(f"[{_stamp(finished)}] finished in {finished - started:.3f} s (inputs "
@@ -72,7 +74,20 @@ def run_step(payload: dict[str, Any]) -> dict[str, Any]:
                   duration_s=finished - started)
     if job is not None:
         _notify(job, payload, {"status": "completed", "result": result})
+    _announce(payload, f"completed in {finished - started:.2f} s")
     return result
+
+
+def _announce(payload: dict[str, Any], outcome: str) -> None:
+    # One line per step on `flowbench up`'s terminal (FLOWBENCH_STATUS_FD, set by the
+    # supervisor); the details are in the step log and the worker's log file.
+    fd = os.environ.get("FLOWBENCH_STATUS_FD")
+    if not fd:
+        return
+    line = (f"flowbench: run {payload['run_id']} step {payload['node_id']} "
+            f"({payload['component']}) {outcome}")
+    with contextlib.suppress(OSError, ValueError):
+        os.write(int(fd), (line.splitlines()[0][:300] + "\n").encode())
 
 
 def _load_inputs(payload: dict[str, Any], component: components.Component, store: ArtifactStore,

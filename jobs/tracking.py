@@ -102,6 +102,18 @@ def worker_is_alive(connection: Redis, worker_name: str | None,
     return time.time() - heartbeat.timestamp() < stale_after
 
 
+def expire_jobs(connection: Redis, job_ids: list[str], ttl: int) -> None:
+    """Let the given jobs and their stored results expire `ttl` seconds from now."""
+    if not job_ids:
+        return
+    with connection.pipeline(transaction=False) as pipe:
+        for job_id in job_ids:
+            pipe.expire(Job.key_for(job_id), ttl)
+            pipe.expire(f"rq:results:{job_id}", ttl)
+            pipe.expire(f"rq:job:{job_id}:dependents", ttl)
+        pipe.execute()
+
+
 def cancel_jobs(connection: Redis, job_ids: list[str]) -> None:
     """Stop running jobs and cancel queued or deferred ones; jobs already ended are left."""
     for job_id in job_ids:

@@ -10,7 +10,9 @@ from __future__ import annotations
 import contextlib
 import importlib
 import io
+import logging
 import os
+import signal
 import socket
 import sys
 import tempfile
@@ -18,9 +20,12 @@ import threading
 import uuid
 
 from redis import Redis
+from redis.exceptions import RedisError
 from rq import Queue, SimpleWorker, Worker
 
 from jobs import defaults
+
+log = logging.getLogger("flowbench.worker")
 
 PRELOAD = ("components", "components.library", "jobs.step", "storage.artifacts",
            "sklearn.ensemble", "sklearn.linear_model", "sklearn.metrics", "sklearn.pipeline",
@@ -119,12 +124,55 @@ def run_worker(redis_url: str, queues: list[str], *, name: str | None = None,
     for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(variable, "1")
     preload()
+    from jobs.runtime.python import remove_leftovers
+
+    remove_leftovers()  # sandbox folders of steps killed with this machine's last workers
     connection = Redis.from_url(redis_url)
     worker_class = Worker if fork else InlineWorker
-    worker = worker_class(
-        [Queue(q, connection=connection, serializer=defaults.SERIALIZER) for q in queues],
-        connection=connection, serializer=defaults.SERIALIZER,
-        name=name or f"flowbench-{socket.gethostname()}-{uuid.uuid4().hex[:6]}",
-        job_monitoring_interval=defaults.JOB_MONITORING_INTERVAL,
-    )
-    return worker.work(burst=burst, with_scheduler=False)
+    name = name or f"flowbench-{socket.gethostname()}-{uuid.uuid4().hex[:6]}"
+    pause = 0.5
+    while True:
+        worker = worker_class(
+            [Queue(q, connection=connection, serializer=defaults.SERIALIZER) for q in queues],
+            connection=connection, serializer=defaults.SERIALIZER, name=name,
+            job_monitoring_interval=defaults.JOB_MONITORING_INTERVAL)
+        # RQ retries a lost connection with a doubling pause up to 60 s; 5 s at most, so a
+        # restarted Redis is back in use within seconds.
+        worker.max_connection_wait_time = 5.0
+        try:
+            worked = worker.work(burst=burst, with_scheduler=False)
+        except (RedisError, OSError) as exc:  # Redis went away while RQ registered the worker
+            log.warning("worker %s: Redis does not answer (%s); retrying in %.1f s", name, exc,
+                        pause)
+            worked = False
+        else:
+            # RQ returns from work() on a stop request, in burst mode, and also when Redis
+            # fails outside its dequeue loop; only the last case is ours to ride out.
+            if burst or worker._stop_requested or _redis_answers(connection):
+                return worked
+            log.warning("worker %s: lost Redis; reconnecting", name)
+        if not _wait_for_redis(connection, pause):
+            return worked
+        pause = min(pause * 2, 5.0)
+
+
+def _redis_answers(connection: Redis) -> bool:
+    try:
+        return bool(connection.ping())
+    except (RedisError, OSError):
+        return False
+
+
+def _wait_for_redis(connection: Redis, pause: float) -> bool:
+    """Wait until Redis answers again; False when told to stop meanwhile (SIGTERM/SIGINT)."""
+    stop = threading.Event()
+    previous = {sig: signal.signal(sig, lambda *_: stop.set())
+                for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        while not stop.wait(pause):
+            if _redis_answers(connection):
+                return True
+        return False
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

@@ -236,6 +236,19 @@ class DuckDBWorkspaceStore(WorkspaceStore):
             raise NotFoundError(f"Run '{run_id}' has no step '{node_id}'.")
         return rows.step_from_row(row)
 
+    def step_metrics(self, run_ids: list[str]) -> dict[str, list[dict[str, float]]]:
+        found: dict[str, list[dict[str, float]]] = {}
+        if not run_ids:
+            return found
+        with self._db.reading() as cur:
+            rows_ = cur.execute(
+                "SELECT run_id, metrics FROM step_runs WHERE run_id IN "
+                f"({', '.join('?' * len(run_ids))}) AND metrics <> '{{}}' "
+                "ORDER BY run_id, position", run_ids).fetchall()
+        for run_id, metrics in rows_:
+            found.setdefault(run_id, []).append(json.loads(metrics))
+        return found
+
     def list_steps(self, run_id: str) -> list[StepRun]:
         with self._db.reading() as cur:
             self._fetch_run(cur, run_id)

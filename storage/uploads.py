@@ -88,7 +88,18 @@ def _read_parquet(data: bytes) -> pd.DataFrame:
         raise UploadError(f"The file is not a readable Parquet file ({exc}). Export it again "
                           "as Parquet, or upload a CSV instead.") from exc
     _check_header([str(n) for n in table.column_names])
-    df = table.to_pandas()
+    for column in table.schema:
+        if pa.types.is_time64(column.type) and column.type.unit == "ns":
+            raise UploadError(
+                f"Column {column.name!r} is a time of day in nanoseconds (time64[ns]), which "
+                "Flowbench's tables cannot hold (times of day keep microseconds). Cast it to "
+                "time64[us] or to text before writing the Parquet file.")
+    try:
+        df = table.to_pandas()
+    except (pa.ArrowException, ValueError, TypeError, OverflowError) as exc:
+        raise UploadError(f"The Parquet file's columns cannot be read as a table ({exc}). "
+                          "Cast unusual column types (nested, extension, time) to plain "
+                          "numbers, text or timestamps.") from exc
     df.attrs = {}  # an upload is raw data: roles are set in the pipeline
     # Keep a meaningful stored index (e.g. "id") as a column, drop a plain row number.
     return df.reset_index(drop=isinstance(df.index, pd.RangeIndex))
@@ -130,7 +141,10 @@ def _sniff_delimiter(text: str) -> str:
     best, best_score = ",", (0.0, 0)
     for delimiter in _DELIMITERS:
         reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-        widths = [len(row) for row in itertools.islice(reader, _SNIFF_ROWS) if row]
+        try:
+            widths = [len(row) for row in itertools.islice(reader, _SNIFF_ROWS) if row]
+        except csv.Error:  # e.g. a huge cell: the read below says what is wrong
+            continue
         if not widths or widths[0] < 2:
             continue
         score = (sum(w == widths[0] for w in widths) / len(widths), widths[0])
@@ -164,6 +178,11 @@ def _read_text(data: bytes, suffix: str) -> pd.DataFrame:
             else:
                 rows.append(cells)
     except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            raise UploadError(
+                f"Line {reader.line_num} has a value longer than {csv.field_size_limit():,} "
+                "characters, the most one cell may hold (often a quote that is never "
+                "closed). Shorten that value or fix the quote.") from exc
         raise UploadError(f"Line {reader.line_num} could not be read as CSV ({exc}); check "
                           "for an unclosed or stray quote.") from exc
     if header is None:

@@ -215,6 +215,18 @@ class WorkspaceStore(ABC):
             ValueError: A field cannot be updated.
         """
 
+    def step_metrics(self, run_ids: list[str]) -> dict[str, list[dict[str, float]]]:
+        """Each run's steps' metrics, in step order, for many runs at once (runs tables).
+
+        Runs with no metrics are left out. Stores override this with one query.
+        """
+        found: dict[str, list[dict[str, float]]] = {}
+        for run_id in run_ids:
+            metrics = [s.metrics for s in self.list_steps(run_id) if s.metrics]
+            if metrics:
+                found[run_id] = metrics
+        return found
+
     @abstractmethod
     def list_steps(self, run_id: str) -> list[StepRun]:
         """A run's steps in the order they were created.

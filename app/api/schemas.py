@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from pydantic import BaseModel, Field
 
-from storage import Run, StepRun
+from storage import Run, RunSource, StepRun
+
+# Paging: larger offsets overflow the database's integers; nobody pages that far.
+MAX_OFFSET = 2**53
 
 
 class IssueOut(BaseModel):
@@ -36,7 +40,7 @@ class SubmitRequest(BaseModel):
     parameters: dict[str, Any] = Field(default_factory=dict)
     force_rerun: bool = False
     name: str | None = None
-    source: str = "api"
+    source: RunSource = RunSource.API
 
 
 class RunList(BaseModel):
@@ -47,6 +51,19 @@ class RunList(BaseModel):
 class RunDetail(BaseModel):
     run: Run
     steps: list[StepRun]
+    # e.g. a step waits on a queue that no live worker listens on
+    warnings: list[str] = Field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SubmittedRun(Run):
+    """The run just recorded, with what may keep it from running (no worker on a queue)."""
+
+    warnings: list[str] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, run: Run, warnings: list[str]) -> SubmittedRun:
+        return cls(**{f.name: getattr(run, f.name) for f in fields(Run)}, warnings=warnings)
 
 
 class DraftCreate(BaseModel):

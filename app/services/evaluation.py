@@ -19,6 +19,7 @@ from components.learners import Task
 # The charts read the scored dataset exactly as Evaluate Model does, with its own helpers.
 from components.library.evaluate_model import (
     LEFT,
+    label_classes,
     label_values,
     positive_class,
     read_score_columns,
@@ -49,7 +50,7 @@ def evaluation_charts(scored: pd.DataFrame) -> dict[str, Any]:
         "classes": [str(c) for c in classes], "confusion_matrix": matrix.tolist()}
     if task == Task.BINARY:
         chances = pd.to_numeric(data[probabilities[0]], errors="coerce").to_numpy(dtype=float)
-        positive = positive_class(actual, said, chances)
+        positive = positive_class(actual, said, chances, label_classes(data[label]))
         truth = actual == positive
         fpr, tpr, _ = roc_curve(truth, chances)
         precision, recall, _ = precision_recall_curve(truth, chances)

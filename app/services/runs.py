@@ -7,6 +7,7 @@ same run.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 import uuid
@@ -15,18 +16,21 @@ from datetime import UTC, datetime
 from typing import Any
 
 from redis import Redis
+from redis.exceptions import RedisError
 
 from jobs import defaults
 from jobs.columns import column_names, has_column_rule, infer_columns
 from jobs.errors import InvalidPipelineError, SchedulingError, SpecFormatError
 from jobs.pipeline import PipelineSpec
 from jobs.plan import ResolvedDataset, RunPlan, choose_reuse, plan_run
+from jobs.queues import served_queues
 from jobs.scheduler import enqueue_steps
 from jobs.tracking import (
     JobState,
     StepEvent,
     cancel_jobs,
     enqueue_ready_jobs,
+    expire_jobs,
     fetch_job_states,
     worker_is_alive,
 )
@@ -43,6 +47,8 @@ from storage import (
     new_id,
 )
 
+INTERRUPTED_AT_SUBMIT = ("Interrupted at submit: the control plane stopped before it acknowledged "
+                         "this run, and not every step reached Redis; submit it again.")
 TERMINAL_STEPS = {StepStatus.COMPLETED, StepStatus.FAILED, StepStatus.CANCELED}
 TERMINAL_RUNS = {RunStatus.COMPLETED, RunStatus.FAILED, RunStatus.CANCELED}
 
@@ -74,6 +80,7 @@ class RunService:
         self.export_root = export_root
         self.events_key = defaults.events_key(str(artifacts.root))
         self._lock = threading.RLock()
+        self._served: tuple[float, set[str]] = (0.0, set())
 
     # -- validation and submission ---------------------------------------------------------
 
@@ -141,7 +148,10 @@ class RunService:
                 experiment=experiment, name=name or plan.spec.name, spec=plan.spec.to_dict(),
                 parameters=plan.parameters, source=source, force_rerun=force_rerun,
                 cloned_from=cloned_from, published_pipeline_id=published_pipeline_id,
-                steps=steps, run_id=run_id, status=RunStatus.RUNNING)
+                steps=steps, run_id=run_id,
+                # Queued until every job is in Redis: a run still queued when the control plane
+                # starts again was interrupted at submit (see _resolve_interrupted).
+                status=RunStatus.QUEUED if to_run else RunStatus.RUNNING)
             if not to_run:
                 return self._finish_if_done(run.id)
             try:
@@ -156,7 +166,24 @@ class RunService:
                     self.store.update_step(run.id, step.node_id, status=StepStatus.CANCELED)
                 self.store.update_run(run.id, status=RunStatus.FAILED, error=str(exc))
                 raise
-        return run
+            return self.store.update_run(run.id, status=RunStatus.RUNNING)
+
+    def unserved_queues(self, queues: list[str], *, fresh: bool = False) -> list[str]:
+        """The queues among `queues` that no live worker listens on (cached for 2 s)."""
+        checked_at, served = self._served
+        if fresh or time.monotonic() - checked_at > 2.0:
+            served = served_queues(self.redis, self.worker_stale_after)
+            self._served = (time.monotonic(), served)
+        return [q for q in dict.fromkeys(queues) if q not in served]
+
+    def queue_warnings(self, run_id: str) -> list[str]:
+        """A sentence per queue that an unfinished step of the run waits on with no worker."""
+        waiting = [s for s in self.store.list_steps(run_id)
+                   if s.status in (StepStatus.PENDING, StepStatus.QUEUED) and s.queue]
+        return [f"No live worker listens on queue '{queue}' (steps: "
+                f"{', '.join(s.node_id for s in waiting if s.queue == queue)}); the run waits "
+                f"until one starts: flowbench worker --queues {queue}"
+                for queue in self.unserved_queues([s.queue for s in waiting])]
 
     def _plan(self, spec: PipelineSpec, parameters: dict[str, Any]) -> RunPlan:
         queues = {t.name: t.queue for t in self.store.list_compute_targets()}
@@ -210,12 +237,32 @@ class RunService:
     def sync(self, run_id: str) -> Run:
         """Bring a run up to date with what RQ knows of its jobs (catches missed events)."""
         with self._lock:
+            if self.store.get_run(run_id).status is RunStatus.QUEUED:
+                # Under the lock no submit is half-way: this one's control plane died in it.
+                self._resolve_interrupted(run_id)
             steps = [s for s in self.store.list_steps(run_id)
                      if s.status not in TERMINAL_STEPS and s.job_id]
             states = fetch_job_states(self.redis, [s.job_id for s in steps]) if steps else {}
             for step in steps:
                 self._apply_state(step, states[step.job_id])
             return self._finish_if_done(run_id)
+
+    def _resolve_interrupted(self, run_id: str) -> None:
+        """A run left queued by a control plane that died while submitting it: if every job
+        reached Redis it goes on; otherwise it fails as interrupted, nothing left running."""
+        steps = [s for s in self.store.list_steps(run_id)
+                 if s.status not in TERMINAL_STEPS and s.job_id]
+        states = fetch_job_states(self.redis, [s.job_id for s in steps]) if steps else {}
+        if all(state.status != "missing" for state in states.values()):
+            self.store.update_run(run_id, status=RunStatus.RUNNING)
+            return
+        cancel_jobs(self.redis, [job_id for job_id, state in states.items()
+                                 if state.status != "missing"])
+        for step in steps:
+            self.store.update_step(run_id, step.node_id, status=StepStatus.CANCELED,
+                                   error=INTERRUPTED_AT_SUBMIT, finished_at=_now())
+        self.store.update_run(run_id, status=RunStatus.FAILED, error=INTERRUPTED_AT_SUBMIT,
+                              finished_at=_now())
 
     def sync_active(self) -> None:
         """Sync every run that is not finished."""
@@ -307,7 +354,16 @@ class RunService:
                 status = RunStatus.CANCELED
             else:
                 status = RunStatus.COMPLETED
-            return self.store.update_run(run_id, status=status, finished_at=_now())
+            finished = self.store.update_run(run_id, status=status, finished_at=_now())
+            self._expire_jobs(run_id)
+            return finished
+
+    def _expire_jobs(self, run_id: str) -> None:
+        # Everything a finished run needs is now in the workspace (outputs, metrics, errors)
+        # and the artifact store: its jobs' copies in Redis are kept only a little longer.
+        job_ids = [s.job_id for s in self.store.list_steps(run_id) if s.job_id]
+        with contextlib.suppress(RedisError):
+            expire_jobs(self.redis, job_ids, defaults.ENDED_RUN_JOB_TTL)
 
     # -- user actions on runs --------------------------------------------------------------
 
@@ -321,6 +377,7 @@ class RunService:
             run = self.store.get_run(run_id)
             if run.status not in TERMINAL_RUNS:
                 run = self.store.update_run(run_id, status=RunStatus.CANCELED, finished_at=_now())
+                self._expire_jobs(run_id)
             return run
 
     def clone(self, run_id: str, name: str | None = None) -> Draft:

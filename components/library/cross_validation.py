@@ -53,9 +53,17 @@ def cross_validate_model(untrained_model: Learner, dataset: pd.DataFrame, *,
     # The fold column describes the split; it is not something to learn from.
     data = metadata.with_roles(dataset, {FOLD_COLUMN: metadata.NONE}) \
         if FOLD_COLUMN in dataset.columns else dataset
+    labelled = dataset[label].notna().to_numpy()
     parts, report = [], []
     for fold in pd.unique(folds):
         in_fold = folds == fold
+        examples = int((in_fold & labelled).sum())
+        if examples == 0:
+            raise ComponentInputError(
+                f"Fold {fold} has no labelled rows: its {int(in_fold.sum())} row(s) all lack "
+                f"a value in the label column '{label}', so it cannot be evaluated. Remove "
+                f"unlabelled rows first (Clean Missing Data, Remove entire row) or assign the "
+                f"folds again.")
         try:
             model = learner.fit(data[~in_fold], label)
         except ComponentInputError as exc:
@@ -63,8 +71,8 @@ def cross_validate_model(untrained_model: Learner, dataset: pd.DataFrame, *,
         scored = score(model, data[in_fold]).assign(**{FOLD_NUMBER: fold})
         parts.append(scored.set_axis(np.flatnonzero(in_fold)))
         _, metrics = evaluate(scored, f"fold {fold}")
-        report.append({"Fold number": fold, "Number of examples in fold": int(in_fold.sum()),
-                       **metrics})
+        # Unlabelled rows are scored but are not examples: nothing checks their scores.
+        report.append({"Fold number": fold, "Number of examples in fold": examples, **metrics})
     combined = pd.concat(parts).sort_index().set_axis(dataset.index)
     combined = metadata.keep_metadata(parts[0], combined)
     report_frame = pd.DataFrame(report).sort_values("Fold number", kind="stable")

@@ -88,7 +88,8 @@ def evaluate(scored: pd.DataFrame, port: str = LEFT) -> tuple[Task, dict[str, An
     if task == Task.MULTICLASS:
         return task, multiclass_metrics(actual, said)
     chances = conversions.to_double(data[probabilities[0]], probabilities[0]).to_numpy()
-    return task, binary_metrics(actual, said, chances, positive_class(actual, said, chances))
+    return task, binary_metrics(actual, said, chances, positive_class(
+        actual, said, chances, label_classes(scored[label])))
 
 
 def true_label_column(scored: pd.DataFrame, port: str = LEFT) -> str:
@@ -194,17 +195,48 @@ def label_values(series: pd.Series) -> np.ndarray:
     return values.astype(str).to_numpy(dtype=object)
 
 
-def positive_class(actual: np.ndarray, said: np.ndarray, chances: np.ndarray) -> Any:
-    """The positive class of a binary scoring: the label of rows scored above 0.5."""
-    # The designer reads the positive class off the scores: rows scored above 0.5 carry it.
+class _UnseenClass:
+    """The positive class when no row shows it: equal to no label."""
+
+    def __repr__(self) -> str:
+        return "(the positive class, absent from these rows)"
+
+
+UNSEEN_POSITIVE = _UnseenClass()
+
+
+def label_classes(series: pd.Series) -> list[Any]:
+    """The classes a label column declares beyond the values it holds (its categories)."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        return label_values(pd.Series(series.cat.categories)).tolist()
+    return []
+
+
+def positive_class(actual: np.ndarray, said: np.ndarray, chances: np.ndarray,
+                   declared: list[Any] | None = None) -> Any:
+    """The positive class of a binary scoring, by Score Model's contract: the scored
+    probability is the positive class's, and a row is scored positive when it is above 0.5.
+
+    So rows scored above 0.5 carry the positive class, and rows below carry the negative one.
+    When every row is below 0.5, the positive class is a class of the label (its values, or
+    the categories it declares) that no row was scored as; when there is none (one class in
+    the data, all scored negative), the positive class is absent from these rows, and every
+    row counts as a (true or false) negative, never as a positive.
+    """
     above = said[chances > 0.5]
     if len(above):
         return above[0]
     negatives = set(said[chances < 0.5].tolist())
-    classes = sorted(set(actual.tolist()) | set(said.tolist()))
+    classes = set(actual.tolist()) | set(said.tolist()) | set(declared or [])
+    try:
+        classes = sorted(classes)
+    except TypeError:  # mixed kinds
+        classes = sorted(classes, key=str)
     candidates = [c for c in classes if c not in negatives]
-    # Otherwise, as when training, the second of the sorted classes is the positive one.
-    return candidates[-1] if candidates else classes[-1]
+    if candidates:
+        # As when training, the second of the sorted classes is the positive one.
+        return candidates[-1]
+    return UNSEEN_POSITIVE if negatives else classes[-1]
 
 
 def _task_name(task: Task) -> str:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from sklearn.ensemble import HistGradientBoostingRegressor, RandomForestRegressor
-from sklearn.linear_model import LinearRegression, PoissonRegressor, Ridge, SGDRegressor
+from sklearn.linear_model import LinearRegression, Ridge, SGDRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from components.errors import ComponentInputError
-from components.estimators import QuantileForestRegressor
+from components.estimators import ElasticNetPoissonRegressor, QuantileForestRegressor
 from components.learners import Learner, Task
 from components.library.learner_params import (
     SINGLE,
@@ -59,8 +59,11 @@ DECISION_FOREST = (
 POISSON = (
     Tunable("optimization_tolerance", "Optimization tolerance", FLOAT, 1e-7,
             "0.00001; 0.00000001", "tol", min=0.0, min_exclusive=True),
-    Tunable("l2_weight", "L2 regularization weight", FLOAT, 1.0, "0.01; 0.1; 1.0", "alpha",
+    Tunable("l1_weight", "L1 regularization weight", FLOAT, 1.0, "0.0; 0.01; 0.1; 1.0",
+            "l1_weight", min=0.0),
+    Tunable("l2_weight", "L2 regularization weight", FLOAT, 1.0, "0.01; 0.1; 1.0", "l2_weight",
             min=0.0),
+    Tunable("memory_size", "Memory size for L-BFGS", INT, 20, "5; 20; 50", "memory", min=1),
 )
 QUANTILE_FOREST = (
     Tunable("num_trees", "Number of trees", INT, 100, "16; 32; 64", "n_estimators", min=1),
@@ -172,17 +175,21 @@ def decision_forest_regression(
 )
 def poisson_regression(
     *, create_trainer_mode: str, optimization_tolerance: float, optimization_tolerance_range: str,
-    l2_weight: float, l2_weight_range: str, seed: int | None,
+    l1_weight: float, l1_weight_range: str, l2_weight: float, l2_weight_range: str,
+    memory_size: int, memory_size_range: str, seed: int | None,
 ) -> dict[str, Any]:
     """Create a regression model that assumes the label has a Poisson distribution (counts).
 
-    The label must be non-negative. The designer's hidden L1 weight and L-BFGS memory size have
-    no scikit-learn counterpart (PoissonRegressor is L2-penalized) and are left out; the seed
+    The label must be non-negative. L1 and L2 weights, the tolerance and the L-BFGS memory size
+    are the designer's; scikit-learn's PoissonRegressor has no L1 term, so the model is fitted
+    by L-BFGS over both penalties (components.estimators.ElasticNetPoissonRegressor). The seed
     is kept for parity (the solver is deterministic).
     """
     single, sweep = trainer_settings(POISSON, locals())
-    estimator = PoissonRegressor(alpha=single["l2_weight"], tol=single["optimization_tolerance"],
-                                 max_iter=POISSON_MAX_ITERATIONS)
+    estimator = ElasticNetPoissonRegressor(
+        l1_weight=single["l1_weight"], l2_weight=single["l2_weight"],
+        tol=single["optimization_tolerance"], memory=single["memory_size"],
+        max_iter=POISSON_MAX_ITERATIONS)
     return {"untrained_model": Learner("Poisson Regression", Task.REGRESSION, estimator, sweep)}
 
 

@@ -23,7 +23,11 @@ from components.spec import Param, ParamType, Port, PortKind
                   help="The columns to keep, by name or with rules.")],
 )
 def select_columns_in_dataset(dataset: pd.DataFrame, *, columns: dict[str, Any]) -> dict[str, Any]:
-    """Select the columns to keep in a dataset, in table order or the order listed."""
+    """Select the columns to keep in a dataset, in the table's order unless the selection asks
+    to preserve its own order (the designer's "Allow duplicates and preserve column order in
+    selection"); so naming price then make keeps make first when the table has it first."""
+    if isinstance(columns, dict) and "names" in columns and "preserve_order" not in columns:
+        columns = {**columns, "preserve_order": False}  # by name too, the table's order
     names = column_selector.resolve(dataset, columns)
     if not names:
         raise ComponentInputError(

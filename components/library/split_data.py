@@ -41,7 +41,8 @@ _ROWS = {"splitting_mode": (SPLIT_ROWS,)}
               help='Column then Python regex, e.g. \\"Text" ^Gryphon or (\\1) ^[a-f].'),
         Param("relational_expression", ParamType.STR, "Relational expression", default="",
               required=True, visible_if={"splitting_mode": (RELATIVE_EXPRESSION,)},
-              help='Column then conditions, e.g. \\"Year" > 2010 or (\\1) <= 30 & != 20.'),
+              help='Column then conditions, e.g. \\"Year" > 2010 or (\\0) <= 30 & != 20 '
+                   '(indices from 0 here, from 1 in regular expressions, as in the designer).'),
     ],
 )
 def split_data(

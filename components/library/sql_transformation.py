@@ -21,16 +21,17 @@ from components.spec import Param, ParamType, Port, PortKind
     outputs=[Port("result_dataset", PortKind.DATASET, "Result dataset")],
     params=[Param("query", ParamType.TEXT, "SQL query script", default="select * from t1",
                   required=True,
-                  help="DuckDB SQL over the tables t1, t2 and t3; statements separated by ';' "
-                       "and the last one's rows are the result. Quote names with spaces in "
-                       "double quotes.")],
+                  help="SQL over the tables t1, t2 and t3 in the designer's SQLite dialect "
+                       "([bracket] names, integer division, LIKE ignoring case), run by DuckDB; "
+                       "statements separated by ';' and the last one's rows are the result.")],
     needs=("sql",),
 )
 def apply_sql_transformation(t1: pd.DataFrame, t2: pd.DataFrame | None, t3: pd.DataFrame | None,
                              *, query: str, runtime: Runtime) -> dict[str, Any]:
     """Run a SQL query on up to three input datasets.
 
-    Unlike the designer's SQLite, the engine is DuckDB: RIGHT and FULL OUTER JOIN work. As in
+    The query is written in the designer's SQLite dialect and translated to DuckDB (see
+    jobs/runtime/sql_dialect.py for what differs); RIGHT and FULL OUTER JOIN work too. As in
     the designer, the result carries no metadata (roles, categorical flags) from the inputs.
     """
     if not query.strip():

@@ -199,6 +199,11 @@ def _weighted(counts: Any, idf: np.ndarray, weighting: str) -> Any:
     return counts.multiply(idf).tocsr()
 
 
+# Feature Hashing's output is a dense table: past this many columns it is refused (the designer
+# allows 31 bits, i.e. 2^31 columns, which no dense table holds).
+MAX_HASHED_COLUMNS = 2**20
+
+
 @component(
     id="feature_hashing", name="Feature Hashing", category="Text Analytics",
     inputs=[Port("dataset", PortKind.DATASET, "Dataset")],
@@ -206,9 +211,9 @@ def _weighted(counts: Any, idf: np.ndarray, weighting: str) -> Any:
     params=[
         Param("columns", ParamType.COLUMNS, "Target columns", required=True,
               help="The text columns to hash."),
-        Param("bits", ParamType.INT, "Hashing bitsize", default=10, min=1, max=20,
-              help="2^bits feature columns per text column (at most 2^20, as they are "
-                   "stored densely)."),
+        Param("bits", ParamType.INT, "Hashing bitsize", default=10, min=1, max=31,
+              help="2^bits feature columns per text column (1 to 31 as in the designer; the "
+                   "columns are stored densely, so at most 2^20 columns are made)."),
         Param("ngrams", ParamType.INT, "N-grams", default=2, min=1, max=10),
     ],
 )
@@ -223,6 +228,11 @@ def feature_hashing(dataset: pd.DataFrame, *, columns: dict[str, Any], bits: int
     if not selected:
         raise ComponentInputError("'Target columns' picks no columns.")
     size = 2 ** bits
+    if size * len(selected) > MAX_HASHED_COLUMNS:
+        raise ComponentInputError(
+            f"'Hashing bitsize' {bits} makes {size:,} columns per text column; Flowbench "
+            f"stores tables densely and makes at most {MAX_HASHED_COLUMNS:,} columns "
+            f"(bitsize 20 for one text column). Lower the bitsize.")
     if len(dataset) * size * len(selected) > 50_000_000:
         raise ComponentInputError(
             f"'Hashing bitsize' {bits} makes {size} columns per text column for "

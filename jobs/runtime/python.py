@@ -12,19 +12,49 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 from typing import IO, Any
 
 from components.errors import ComponentInputError
 from jobs import defaults
 from jobs.runtime import wire
-from jobs.runtime.sandbox import RESULT_FD, Limits, Outcome, run_confined
+from jobs.runtime.sandbox import RESULT_FD, TEMP_PREFIX, Limits, Outcome, run_confined
 
 HERE = Path(__file__).parent
 # Inside the sandbox, the child and the wire format sit side by side in /flowbench.
 FILES = {"/flowbench/python_child.py": HERE / "python_child.py",
          "/flowbench/wire.py": HERE / "wire.py"}
+
+
+def remove_leftovers(root: Path | None = None) -> list[Path]:
+    """Delete sandbox folders (with their pickled inputs) whose process no longer lives.
+
+    A step killed by its timeout or by cancel, or a worker killed outright, never runs its
+    clean-up; the next sandbox run (and each worker's start) removes what it left.
+    Returns the folders removed.
+    """
+    removed = []
+    for folder in Path(root or tempfile.gettempdir()).glob(f"{TEMP_PREFIX}*"):
+        owner = folder.name[len(TEMP_PREFIX):].split("-", 1)[0]
+        if not owner.isdigit() or _alive(int(owner)) or not folder.is_dir():
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(folder)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
 
 
 def run_python(script: str, function: str, arguments: list[Any], *, timeout: float | None,
@@ -43,6 +73,7 @@ def run_python(script: str, function: str, arguments: list[Any], *, timeout: flo
     """
     timeout = defaults.PYTHON_TIME_LIMIT_S if timeout is None else timeout
     memory = defaults.PYTHON_MEMORY_LIMIT_BYTES if memory_bytes is None else memory_bytes
+    remove_leftovers()
     try:
         call = wire.encode({"script": script, "function": function, "arguments": list(arguments)})
     except wire.WireError as exc:

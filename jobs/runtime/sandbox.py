@@ -35,6 +35,9 @@ from jobs.errors import SandboxUnavailableError
 
 UNCONFINED_SETTING = "FLOWBENCH_UNSAFE_UNCONFINED_PYTHON"
 SANDBOX_UID = 65534
+# Host folders of unconfined runs; the owner's pid follows, so leftovers of a killed worker can
+# be told from live ones (jobs.runtime.python.remove_leftovers).
+TEMP_PREFIX = "flowbench-py-"
 RESULT_FD = "{result_fd}"  # placeholder in a command, replaced by the result pipe's number
 # How long to keep reading after the process ended: a grandchild it left behind could hold the
 # pipes open forever (bwrap's PID namespace kills it, the unconfined mode does not).
@@ -130,7 +133,8 @@ def run_confined(command: list[str], files: dict[str, Path], stdin: bytes,
             full = _bwrap_prefix(files, limits.tmp_bytes) + _drop_privileges() + argv
             cwd, env = "/", {}
         else:
-            folder = cleanup.enter_context(tempfile.TemporaryDirectory(prefix="flowbench-py-"))
+            folder = cleanup.enter_context(tempfile.TemporaryDirectory(
+                prefix=f"{TEMP_PREFIX}{os.getpid()}-"))
             full = [_unconfined_path(part, files) for part in argv]
             cwd, env = folder, {**_ENVIRONMENT, "HOME": folder, "TMPDIR": folder}
         try:

@@ -21,6 +21,7 @@ from jobs.defaults import (
     SQL_THREADS,
     SQL_TIME_LIMIT_S,
 )
+from jobs.runtime.sql_dialect import sqlite_to_duckdb
 
 TABLE_NAMES = ("t1", "t2", "t3")
 # Statement types whose result is rows (PIVOT parses as MULTI).
@@ -42,6 +43,7 @@ def run_sql(query: str, tables: dict[str, pd.DataFrame], *,
     unknown = sorted(set(tables) - set(TABLE_NAMES))
     if unknown:
         raise ValueError(f"tables must be named {TABLE_NAMES}; got {unknown}")
+    query = sqlite_to_duckdb(query, tables)  # the designer's dialect (see sql_dialect)
     connection = _sandbox(memory_limit, threads)
     timed_out = threading.Event()
     timer = threading.Timer(time_limit, lambda: (timed_out.set(), connection.interrupt()))

@@ -88,7 +88,8 @@ def test_a_plain_rq_worker_runs_steps_too(own_stack, redis_url):
                           env=own_stack.env, cwd=ROOT, capture_output=True,
                           text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
-    assert client.wait(run.id, timeout=30).run.status.value == "completed"
+    detail = client.wait(run.id, timeout=30)
+    assert detail.run.status.value == "completed", detail.run.error
 
 
 

@@ -20,6 +20,7 @@ import pytest
 
 from components import all_components, metadata
 from components.columns import by_names
+from components.errors import ComponentInputError
 from components.learners import Learner, Task, TrainedModel
 from components.python_model import PythonLearner, TrainedPythonModel
 from components.recommender import SvdRecommender
@@ -371,3 +372,21 @@ def test_model_outputs_load_safely_with_skops(component: Component, table: pd.Da
             else:
                 pd.testing.assert_frame_equal(restored.apply(table),
                                               outputs[port.name].apply(table))
+
+
+@pytest.mark.parametrize("component", COMPONENTS, ids=IDS)
+def test_an_empty_table_gives_an_empty_output_or_a_message(
+        component: Component, upstream: dict[PortKind, Any],
+        run: Callable[..., dict[str, Any]], runtime: StepRuntime) -> None:
+    """Every table input emptied (0 rows, same columns): the declared outputs, or a
+    ComponentInputError naming the component and the empty input; never a raw error."""
+    inputs = {name: value.iloc[:0] if isinstance(value, pd.DataFrame) else value
+              for name, value in inputs_for(component, upstream, run).items()}
+    if not any(isinstance(v, pd.DataFrame) for v in inputs.values()):
+        pytest.skip("no table input")
+    try:
+        outputs = component.run(inputs, REQUIRED_PARAMS.get(component.spec.id, {}), runtime)
+    except ComponentInputError as exc:
+        assert component.spec.name in str(exc) and "no rows" in str(exc), str(exc)
+        return
+    assert set(outputs) == {port.name for port in component.spec.outputs}

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 import components
 from app.api.deps import ServicesDep
 from components.errors import UnknownComponentError
+from jobs.defaults import DEFAULT_QUEUE
 from storage import ComputeTarget
 
 router = APIRouter(tags=["catalog"])
@@ -42,7 +43,19 @@ class ComputeTargetIn(BaseModel):
 
 @router.put("/compute/{name}")
 def put_compute(name: str, body: ComputeTargetIn, svc: ServicesDep) -> ComputeTarget:
-    """Create or change a compute target: a name for an RQ queue that workers listen on."""
+    """Create or change a compute target: a name for an RQ queue that workers listen on.
+
+    The default target (`default`, or the one marked default) may only point at a queue that a
+    live worker listens on: otherwise every pipeline would wait in silence (409).
+    """
+    current = {t.name: t for t in svc.store.list_compute_targets()}
+    protected = name == DEFAULT_QUEUE or body.is_default or (
+        name in current and current[name].is_default)
+    moved = name not in current or current[name].queue != body.queue
+    if protected and moved and svc.runs.unserved_queues([body.queue], fresh=True):
+        raise HTTPException(409, f"No live worker listens on queue '{body.queue}', and "
+                                 f"'{name}' is the default compute target: start one first "
+                                 f"(flowbench worker --queues {body.queue}).")
     return svc.store.upsert_compute_target(name=name, queue=body.queue,
                                            description=body.description,
                                            is_default=body.is_default)

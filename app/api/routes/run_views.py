@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Query
 
 from app.api.deps import ServicesDep
+from app.api.schemas import MAX_OFFSET
 from app.services.evaluation import evaluation_charts
 from components.errors import ComponentInputError
 from jobs.pipeline import DATASET_PORT
@@ -22,22 +23,24 @@ KEY_METRICS = 4
 @router.get("/run-summaries")
 def run_summaries(svc: ServicesDep, experiment: str | None = None,
                   status: RunStatus | None = None, limit: int = 50,
-                  offset: int = 0, source: RunSource | None = None) -> dict[str, Any]:
+                  offset: int = Query(0, ge=0, le=MAX_OFFSET),
+                  source: RunSource | None = None) -> dict[str, Any]:
     """A page of runs, newest first, each with its duration and first metrics."""
     limit = max(1, min(limit, 500))
     runs = svc.store.list_runs(experiment=experiment, status=status, limit=limit,
-                               offset=max(0, offset), source=source)
+                               offset=offset, source=source)
+    # One query for the whole page's metrics (not one per run).
+    metrics = svc.store.step_metrics([r.id for r in runs if r.status is RunStatus.COMPLETED])
     return {"total": svc.store.count_runs(experiment=experiment, status=status, source=source),
-            "runs": [_summary(svc, run) for run in runs]}
+            "runs": [_summary(run, metrics.get(run.id, [])) for run in runs]}
 
 
-def _summary(svc: Any, run: Run) -> dict[str, Any]:
+def _summary(run: Run, step_metrics: list[dict[str, float]]) -> dict[str, Any]:
     metrics: dict[str, float] = {}
-    if run.status is RunStatus.COMPLETED:
-        for step in svc.store.list_steps(run.id):
-            for key, value in step.metrics.items():
-                if len(metrics) < KEY_METRICS:
-                    metrics.setdefault(key, value)
+    for values in step_metrics:
+        for key, value in values.items():
+            if len(metrics) < KEY_METRICS:
+                metrics.setdefault(key, value)
     end = run.finished_at
     duration = (end - run.started_at).total_seconds() if end and run.started_at else None
     return {"id": run.id, "name": run.name, "experiment": run.experiment,

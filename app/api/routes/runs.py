@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import PlainTextResponse
 
 from app.api.deps import ServicesDep
 from app.api.schemas import (
+    MAX_OFFSET,
     CloneRequest,
     IssueOut,
     Preview,
     RunDetail,
     RunList,
     SubmitRequest,
+    SubmittedRun,
     ValidateRequest,
     ValidateResponse,
 )
@@ -32,25 +34,33 @@ def validate(body: ValidateRequest, svc: ServicesDep) -> ValidateResponse:
 
 
 @router.post("/runs", status_code=201)
-def submit(body: SubmitRequest, svc: ServicesDep) -> Run:
-    """Validate and enqueue a run; 422 with every issue when the pipeline is invalid."""
-    return svc.runs.submit(body.spec, experiment=body.experiment, parameters=body.parameters,
-                           source=body.source, force_rerun=body.force_rerun, name=body.name)
+def submit(body: SubmitRequest, svc: ServicesDep) -> SubmittedRun:
+    """Validate and enqueue a run; 422 with every issue when the pipeline is invalid.
+
+    `warnings` names each queue a step waits on that no live worker listens on.
+    """
+    run = svc.runs.submit(body.spec, experiment=body.experiment, parameters=body.parameters,
+                          source=body.source, force_rerun=body.force_rerun, name=body.name)
+    warnings = svc.runs.queue_warnings(run.id) if not run.status.is_terminal else []
+    return SubmittedRun.of(run, warnings)
 
 
 @router.get("/runs")
 def list_runs(svc: ServicesDep, experiment: str | None = None, status: RunStatus | None = None,
-              limit: int = 50, offset: int = 0, source: RunSource | None = None) -> RunList:
+              limit: int = 50, offset: int = Query(0, ge=0, le=MAX_OFFSET),
+              source: RunSource | None = None) -> RunList:
     limit = max(1, min(limit, 1000))
     return RunList(runs=svc.store.list_runs(experiment=experiment, status=status, limit=limit,
-                                            offset=max(0, offset), source=source),
+                                            offset=offset, source=source),
                    total=svc.store.count_runs(experiment=experiment, status=status,
                                               source=source))
 
 
 @router.get("/runs/{run_id}")
 def get_run(run_id: str, svc: ServicesDep) -> RunDetail:
-    return RunDetail(run=svc.store.get_run(run_id), steps=svc.store.list_steps(run_id))
+    run = svc.store.get_run(run_id)
+    warnings = [] if run.status.is_terminal else svc.runs.queue_warnings(run_id)
+    return RunDetail(run=run, steps=svc.store.list_steps(run_id), warnings=warnings)
 
 
 @router.get("/runs/{run_id}/steps/{node_id}/outputs/{port}/preview")

@@ -66,6 +66,8 @@ with preview_tab:
 with profile_tab:
     with st.spinner("Summarizing…"):
         profile = call(client.dataset_profile, name, version)
+    if profile.get("note"):
+        st.caption(profile["note"])
     st.dataframe(profile["summary"], hide_index=True, width="stretch", height=300)
     column = st.selectbox("Chart of column", list(profile["charts"]), key="datasets.chart")
     if column:

@@ -7,8 +7,14 @@ from app.ui import client as ui
 from app.ui import designer, state
 from app.ui import draft_ops as ops
 from app.ui.client import call
-from app.ui.widgets import (algorithm_guide, canvas_editor, draft_picker, pipeline_panel,
-                            properties, publish)
+from app.ui.widgets import (
+    algorithm_guide,
+    canvas_editor,
+    draft_picker,
+    pipeline_panel,
+    properties,
+    publish,
+)
 
 canvas_editor.on_event()  # one the callback has not applied (AppTest sets the value directly)
 designer.show_flash()

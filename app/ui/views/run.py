@@ -58,6 +58,8 @@ def live() -> None:
     done, total = run_ops.progress(current.steps)
     took = run_ops.duration(run)
     st.markdown(f"### :material/play_circle: {run.name}")
+    for warning in current.warnings:  # a step waits on a queue no live worker listens on
+        st.warning(warning, icon=":material/warning:")
     st.caption(f"{run.id} · experiment **{run.experiment}** · {run.source.value} · "
                f"submitted {run.created_at:%Y-%m-%d %H:%M:%S}"
                + (f" · {took:.1f} s" if took is not None else "")

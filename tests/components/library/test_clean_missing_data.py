@@ -153,3 +153,17 @@ def test_blank_replacement_value_is_required(run: Run, gaps: pd.DataFrame) -> No
     """In custom mode the replacement value must be given."""
     with pytest.raises(ComponentInputError, match=r"'Replacement value' is required"):
         clean(run, gaps, replacement_value="")
+
+
+@pytest.mark.parametrize("mode", ["Replace with mode", "Replace using MICE",
+                                  "Replace using Probabilistic PCA", "Replace with mean",
+                                  "Remove entire row"])
+def test_an_empty_table_gives_an_empty_output_or_names_the_problem(
+        run: Run, gaps: pd.DataFrame, mode: str) -> None:
+    """No raw IndexError, ValueError or LinAlgError on a table with no rows."""
+    try:
+        cleaned, _ = clean(run, gaps.iloc[:0], columns=by_names("a", "b"), cleaning_mode=mode)
+    except ComponentInputError as exc:
+        assert "Clean Missing Data" in str(exc) and "has no rows" in str(exc)
+    else:
+        assert cleaned.empty and list(cleaned.columns) == list(gaps.columns)

@@ -95,3 +95,24 @@ def test_fold_errors_name_the_fold(run: Run, income: pd.DataFrame) -> None:
     data = income.assign(Fold=np.where(income["rich"] == ">50K", 0, 1))
     with pytest.raises(ComponentInputError, match=r"^Fold \d: .*needs a label with exactly two"):
         validate(run, "two_class_logistic_regression", data)
+
+
+def test_a_fold_without_labelled_rows_is_named(run: Run, income: pd.DataFrame) -> None:
+    """Fold 2 holds only rows without a label: the message names the fold and the label."""
+    data = income.assign(Fold=np.arange(60) % 3)
+    data["rich"] = data["rich"].where(data["Fold"] != 2, None)
+    with pytest.raises(ComponentInputError, match=r"Fold 2 has no labelled rows: its 20 row\(s\) "
+                                                  r"all lack a value in the label column 'rich'"):
+        validate(run, "two_class_logistic_regression", data)
+
+
+def test_unlabelled_rows_are_not_counted_as_examples(run: Run, income: pd.DataFrame) -> None:
+    """Examples per fold are the labelled rows, as scikit-learn counts them for the metrics."""
+    data = income.assign(Fold=np.arange(60) % 3)
+    data["rich"] = data["rich"].where(np.arange(60) % 6 != 0, None)  # 10 rows, all in fold 0
+    report = validate(run, "two_class_logistic_regression", data)["evaluation_results_by_fold"]
+    assert report["Number of examples in fold"].tolist() == [10, 20, 20]
+    scored = validate(run, "two_class_logistic_regression", data)["scored_results"]
+    fold = scored[(scored["Fold Number"] == 0) & scored["rich"].notna()]
+    assert report.loc[0, "Accuracy"] == pytest.approx(
+        skm.accuracy_score(fold["rich"], fold["Scored Labels"]))

@@ -82,6 +82,29 @@ def test_positive_class_read_from_probabilities(run: Run) -> None:
     assert (row["True Positive"], row["False Negative"], row["True Negative"]) == (1, 1, 2)
 
 
+def test_one_class_all_scored_negative_counts_no_positive(run: Run) -> None:
+    """One class in the rows, every probability under 0.5: those rows are true negatives (the
+    issue's case: TP 4, TN 0, precision 1.0 before), as scikit-learn counts them."""
+    truth, said = ["No"] * 4, ["No"] * 4
+    row = evaluate(run, scored(truth, **{"Scored Labels": said,
+                                         "Scored Probabilities": [0.1, 0.2, 0.3, 0.4]})).iloc[0]
+    tn, fp, fn, tp = skm.confusion_matrix(truth, said, labels=["No", "Yes"]).ravel()
+    assert (row["True Negative"], row["False Positive"], row["False Negative"],
+            row["True Positive"]) == (tn, fp, fn, tp) == (4, 0, 0, 0)
+    assert row["Precision"] == skm.precision_score(truth, said, pos_label="Yes",
+                                                   labels=["No", "Yes"], zero_division=0.0)
+    assert row["Accuracy"] == skm.accuracy_score(truth, said)
+
+
+def test_declared_categories_name_the_positive_class(run: Run) -> None:
+    """A categorical label that declares both classes gives the positive one its name."""
+    from components.library.evaluate_model import label_classes, positive_class
+
+    label = pd.Series(pd.Categorical(["No"] * 3, categories=["No", "Yes"]))
+    said = np.array(["No"] * 3, dtype=object)
+    assert positive_class(said, said, np.array([0.1, 0.2, 0.3]), label_classes(label)) == "Yes"
+
+
 def test_auc_is_zero_with_one_class(run: Run) -> None:
     """AUC is reported as 0.0 when the true labels hold a single class."""
     df = scored([1, 1, 1], **{"Scored Labels": [1, 0, 1],

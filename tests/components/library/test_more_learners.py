@@ -133,3 +133,45 @@ def test_hidden_nodes_must_be_numbers(run: Run) -> None:
     """A malformed hidden-layer list names the parameter."""
     with pytest.raises(ComponentInputError, match=r"'Number of hidden nodes' parameter must be"):
         run("neural_network_regression", hidden_nodes="10,x")
+
+
+def poisson_data(seed: int = 0, rows: int = 400) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(rows, 4))
+    return x, rng.poisson(np.exp(0.5 + x @ np.array([0.6, -0.4, 0.0, 0.0])))
+
+
+def test_poisson_without_l1_is_scikit_learns_poisson_regressor() -> None:
+    """L1 weight 0: the same fit as scikit-learn's PoissonRegressor (loss averaged there)."""
+    from sklearn.linear_model import PoissonRegressor
+
+    from components.estimators import ElasticNetPoissonRegressor
+
+    x, y = poisson_data()
+    ours = ElasticNetPoissonRegressor(l1_weight=0.0, l2_weight=5.0, tol=1e-10).fit(x, y)
+    theirs = PoissonRegressor(alpha=5.0 / len(y), tol=1e-10, max_iter=1000).fit(x, y)
+    assert ours.coef_ == pytest.approx(theirs.coef_, abs=1e-5)
+    assert ours.intercept_ == pytest.approx(theirs.intercept_, abs=1e-5)
+
+
+def test_poisson_l1_weight_gives_a_sparse_optimum() -> None:
+    """With an L1 weight the fit meets the lasso optimality conditions (checked from the
+    gradient computed here): zero coefficients where |gradient| <= l1, else gradient = -l1 sign."""
+    from components.estimators import ElasticNetPoissonRegressor
+
+    x, y = poisson_data(1)
+    l1, l2 = 40.0, 1.0
+    model = ElasticNetPoissonRegressor(l1_weight=l1, l2_weight=l2, tol=1e-12, memory=5).fit(x, y)
+    mu = np.exp(x @ model.coef_ + model.intercept_)
+    gradient = x.T @ (mu - y) + l2 * model.coef_  # of the summed smooth part
+    zero = model.coef_ == 0.0
+    assert zero[2:].all() and not zero[:2].any()  # the two noise features are dropped exactly
+    assert np.all(np.abs(gradient[zero]) <= l1 + 1e-3)
+    assert gradient[~zero] == pytest.approx(-l1 * np.sign(model.coef_[~zero]), abs=1e-2)
+
+
+def test_poisson_component_passes_l1_and_memory(run: Run) -> None:
+    """The designer's L1 weight and L-BFGS memory size reach the estimator, and sweep."""
+    learner = run("poisson_regression", l1_weight=0.5, memory_size=7)["untrained_model"]
+    params = learner.estimator.get_params()
+    assert (params["l1_weight"], params["memory"], params["l2_weight"]) == (0.5, 7, 1.0)

@@ -82,6 +82,7 @@ def test_outputs_keep_metadata(run: Run, numbered: pd.DataFrame) -> None:
 @pytest.mark.parametrize(("expression", "expected"), [
     ('\\"group" ^[ab]', 80),
     ('(\\2) c', 21),
+    ('(\\2) ^[a-b]', 80),  # the designer's form, (\\1) ^[a-f], on the second column
     ('"group" b|c', 51),
     ('\\"n" ^1', 1 + 10 + 1),  # 1, 10-19, 100
 ])
@@ -96,7 +97,8 @@ def test_regular_expression(run: Run, numbered: pd.DataFrame, expression: str,
 
 @pytest.mark.parametrize(("expression", "predicate"), [
     ('\\"n" > 90', lambda n, g: n > 90),
-    ('(\\1)<=30 & !=20', lambda n, g: n <= 30 and n != 20),
+    # The designer's own example, 0-based: "the first column of the dataset".
+    ('(\\0)<=30 & !=20', lambda n, g: n <= 30 and n != 20),
     ('\\"n" < 5 | >= 98', lambda n, g: n < 5 or n >= 98),
     ('\\"n" > 10 & < 20 | == 50', lambda n, g: (10 < n < 20) or n == 50),
     ('\\"group" == b', lambda n, g: g == "b"),
@@ -134,7 +136,8 @@ def test_relational_dates(run: Run) -> None:
                                               r"column 'group' is String"),
     ("Relative Expression", '\\"n" > ten', r"column 'n' is numeric but 'ten' is not a number"),
     ("Relative Expression", '\\"n" 5', r"term '5' is not an operator"),
-    ("Relative Expression", '(\\0) > 5', r"Column index 0 .* indices are 1-based"),
+    ("Relative Expression", '(\\9) > 5', r"Column index 9 .* indices are 0-based"),
+    ("Regular Expression", '(\\0) ^[a-f]', r"Column index 0 .* indices are 1-based"),
     ("Relative Expression", 'n > 5', r"must start with a column"),
     ("Regular Expression", '\\"size" ^a', r"Column 'size' in 'Regular expression' not found"),
     ("Regular Expression", '\\"group" (', r"is not a valid regular expression"),

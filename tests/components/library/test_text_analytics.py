@@ -118,3 +118,15 @@ def test_lda_unnormalized_counts_and_empty_text(run: Run, reviews: pd.DataFrame)
     with pytest.raises(ComponentInputError, match="hold no words"):
         run("latent_dirichlet_allocation", {"dataset": pd.DataFrame({"text": ["", None]})},
             columns=by_names("text"))
+
+
+def test_feature_hashing_bitsize_goes_to_31_with_a_clear_limit(run: Run,
+                                                                reviews: pd.DataFrame) -> None:
+    """31 is a valid bitsize, as in the designer; a table too wide to store says so."""
+    import components
+
+    spec = components.get("feature_hashing").spec
+    assert spec.check_params({"columns": by_names("text"), "bits": 31}) == []
+    assert spec.check_params({"columns": by_names("text"), "bits": 32}) != []
+    with pytest.raises(ComponentInputError, match=r"bitsize' 31 makes 2,147,483,648 columns"):
+        run("feature_hashing", {"dataset": reviews}, columns=by_names("text"), bits=31)
