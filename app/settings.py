@@ -23,6 +23,9 @@ class Settings:
     step_timeout: int = 3600
     # A worker silent this long while it holds a started step is taken for dead.
     worker_stale_after: float = 30.0
+    # FLOWBENCH_ARTIFACTS: a folder, file:///path, az://container/prefix or s3://bucket/prefix
+    # (credentials stay in the environment); None: the workspace's artifacts folder.
+    artifacts_url: str | None = None
 
     @property
     def db_path(self) -> Path:
@@ -31,6 +34,11 @@ class Settings:
     @property
     def artifacts_root(self) -> Path:
         return self.home / "artifacts"
+
+    @property
+    def artifacts(self) -> str:
+        """Where the artifact store is (workers read the same FLOWBENCH_ARTIFACTS)."""
+        return self.artifacts_url or str(self.artifacts_root)
 
     @property
     def imports_dir(self) -> Path:
@@ -67,13 +75,13 @@ def load_settings() -> Settings:
         workers=int(env.get("FLOWBENCH_WORKERS", "2")),
         step_timeout=int(env.get("FLOWBENCH_STEP_TIMEOUT", "3600")),
         worker_stale_after=float(env.get("FLOWBENCH_WORKER_STALE_AFTER", "30")),
+        artifacts_url=env.get("FLOWBENCH_ARTIFACTS", "").strip() or None,
     )
 
 
 def ensure_workspace(settings: Settings) -> str:
     """Create the workspace folders and the API token on first start; return the token."""
-    for folder in (settings.home, settings.artifacts_root, settings.imports_dir,
-                   settings.exports_dir):
+    for folder in (settings.home, settings.imports_dir, settings.exports_dir):
         folder.mkdir(parents=True, exist_ok=True)
     if not settings.token_path.exists():
         # Written with 0600 from the start so the token is never readable by others.

@@ -65,7 +65,8 @@ class Supervisor:
         return {"api": self.settings.api_url, "docs": f"{self.settings.api_url}/docs",
                 "ui": f"http://{self.settings.api_host}:{self.settings.ui_port}" if self.ui
                 else "(not started)", "redis": redis_url,
-                "workspace": str(self.settings.home), "token": str(self.settings.token_path)}
+                "workspace": str(self.settings.home), "token": str(self.settings.token_path),
+                "artifacts": _shown(self.settings.artifacts)}
 
     def watch(self) -> int:
         """Block until a child dies or we are told to stop; return an exit code."""
@@ -147,6 +148,17 @@ class Supervisor:
                 pass
             time.sleep(0.1)
         raise RuntimeError(f"The control plane did not answer on {url} within {timeout:.0f} s.")
+
+
+def _shown(location: str) -> str:
+    """The artifact store's location as it may be printed (never credentials)."""
+    from storage.artifact_backends import parse_location
+    from storage.errors import ArtifactError
+
+    try:
+        return str(parse_location(location))
+    except ArtifactError as exc:
+        return f"(invalid: {exc})"
 
 
 def _redis_answers(url: str) -> bool:

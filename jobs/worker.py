@@ -36,6 +36,16 @@ def preload() -> None:
     for module in PRELOAD:
         importlib.import_module(module)
     _warm_up()
+    _check_store()
+
+
+def _check_store() -> None:
+    """Reach the artifact store the steps will use (FLOWBENCH_ARTIFACTS), so a wrong location
+    or key stops the worker at start, and the store's client libraries are imported once here
+    rather than in every work horse."""
+    from storage.artifacts import ArtifactStore
+
+    ArtifactStore.from_environment().check()
 
 
 def _warm_up() -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -20,6 +22,14 @@ class StepRuntime:
     import_root: Path
     export_root: Path
     log: TextIO = field(default_factory=lambda: sys.stdout)
+
+    @classmethod
+    def from_environment(cls, log: TextIO, env: Mapping[str, str] | None = None) -> StepRuntime:
+        """The import and export folders of the machine the step runs on: FLOWBENCH_HOME's
+        ``imports`` and ``exports`` (the workspace's own on the control plane's machine)."""
+        env = os.environ if env is None else env
+        home = Path(env.get("FLOWBENCH_HOME", "workspace")).resolve()
+        return cls(home / "imports", home / "exports", log)
 
     def run_sql(self, query: str, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
         from jobs.runtime.sql import run_sql
