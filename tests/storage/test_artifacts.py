@@ -400,11 +400,11 @@ class TestConcurrencyAndFailures:
             "b.LocalBackend.open_staging = slow(original[0])\n"
             "b.FsspecBackend.open_staging = slow(original[1])\n"
             f"store = ArtifactStore({location!r}, spool_limit={SMALL_SPOOL})\n"
-            "df = pd.DataFrame({'x': np.arange(2_500_000, dtype='float64')})\n"
+            "df = pd.DataFrame({'x': np.arange(1_500_000, dtype='float64')})\n"
             "store.put_table(df)\n"
             "print('finished', flush=True)\n"
         )
-        df = pd.DataFrame({"x": np.arange(2_500_000, dtype="float64")})
+        df = pd.DataFrame({"x": np.arange(1_500_000, dtype="float64")})
 
         def in_flight() -> bool:  # some bytes have reached the store, under no final name
             if kind == "local":
