@@ -323,7 +323,9 @@ class ArtifactStore:
             if handle is not None:
                 handle.close()
         records = head.to_dict(orient="records")
-        return {"columns": self.table_columns(uri),
+        # The object was just read, so only a missing sidecar needs the table itself.
+        columns = self._read_sidecar(uri)
+        return {"columns": columns if columns is not None else self.table_columns(uri),
                 "rows": [{str(k): json_safe(v) for k, v in r.items()} for r in records],
                 "row_count": parquet.metadata.num_rows}
 
