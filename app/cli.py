@@ -169,9 +169,14 @@ def _api(_: argparse.Namespace) -> int:
 def _worker(args: argparse.Namespace) -> int:
     restrict_new_files()
     from jobs.worker import run_worker
+    from storage.errors import ArtifactError
 
-    run_worker(load_settings().effective_redis_url, args.queues, name=args.name,
-               burst=args.burst, fork=not args.no_fork)
+    try:
+        run_worker(load_settings().effective_redis_url, args.queues, name=args.name,
+                   burst=args.burst, fork=not args.no_fork)
+    except ArtifactError as exc:  # the artifact store is unreachable or refuses the key
+        print(f"flowbench: {exc}", file=sys.stderr)
+        return EXIT_UNREACHABLE
     return EXIT_OK
 
 

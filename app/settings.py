@@ -47,6 +47,9 @@ class Settings:
         return range(int(low), int(high or low) + 1)
     # The API's address as recorded in the per-user config (see load_client_settings).
     configured_api_url: str | None = None
+    # FLOWBENCH_ARTIFACTS: a folder, file:///path, az://container/prefix or s3://bucket/prefix
+    # (credentials stay in the environment); None: the workspace's artifacts folder.
+    artifacts_url: str | None = None
 
     @property
     def db_path(self) -> Path:
@@ -55,6 +58,11 @@ class Settings:
     @property
     def artifacts_root(self) -> Path:
         return self.home / "artifacts"
+
+    @property
+    def artifacts(self) -> str:
+        """Where the artifact store is (workers read the same FLOWBENCH_ARTIFACTS)."""
+        return self.artifacts_url or str(self.artifacts_root)
 
     @property
     def imports_dir(self) -> Path:
@@ -121,6 +129,7 @@ def load_settings() -> Settings:
         ui_host=env.get("FLOWBENCH_UI_HOST", "127.0.0.1"),
         allowed_hosts=tuple(h.strip() for h in env.get(
             "FLOWBENCH_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h.strip()),
+        artifacts_url=env.get("FLOWBENCH_ARTIFACTS", "").strip() or None,
     )
 
 
@@ -154,8 +163,7 @@ def load_client_settings() -> tuple[Settings, list[str]]:
 def ensure_workspace(settings: Settings) -> str:
     """Create the workspace folders and the API token on first start; return the token."""
     restrict_new_files()
-    for folder in (settings.home, settings.artifacts_root, settings.imports_dir,
-                   settings.exports_dir):
+    for folder in (settings.home, settings.imports_dir, settings.exports_dir):
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     settings.home.chmod(0o700)  # a workspace made before files were private
     if not settings.token_path.exists():

@@ -105,7 +105,8 @@ class Supervisor:
                 "workspace": str(self.settings.home), "token": str(self.settings.token_path),
                 "ui login": "FLOWBENCH_UI_PASSWORD" if os.environ.get("FLOWBENCH_UI_PASSWORD")
                 else f"the password in {self.settings.ui_password_path}, or the token",
-                "logs": str(self.logs_dir)}
+                "logs": str(self.logs_dir),
+                "artifacts": _shown(self.settings.artifacts)}
 
     @property
     def logs_dir(self) -> Path:
@@ -315,6 +316,17 @@ def _is_terminal_like(stream: object) -> bool:
     except (AttributeError, OSError, ValueError):
         return False
     return True
+
+
+def _shown(location: str) -> str:
+    """The artifact store's location as it may be printed (never credentials)."""
+    from storage.artifact_backends import parse_location
+    from storage.errors import ArtifactError
+
+    try:
+        return str(parse_location(location))
+    except ArtifactError as exc:
+        return f"(invalid: {exc})"
 
 
 def _redis_answers(url: str) -> bool:

@@ -16,15 +16,16 @@ from jobs.tracking import cancel_jobs
 
 def enqueue_steps(
     connection: Redis, *, run_id: str, steps: list[StepPlan],
-    reused_outputs: dict[str, dict[str, str]], artifact_root: str,
-    log_uri_for: Callable[[str], str], events_key: str, import_root: str = "",
-    export_root: str = "",
+    reused_outputs: dict[str, dict[str, str]], log_uri_for: Callable[[str], str],
+    events_key: str,
 ) -> dict[str, str]:
     """Enqueue `steps` (in dependency order); return node id -> RQ job id.
 
     Inputs from reused steps are passed as fixed URIs; inputs from steps that run now are read
     by the worker from the upstream job's result. If Redis fails midway, the jobs already
     enqueued are canceled and SchedulingError is raised, so no half-run is left behind.
+    Payloads hold URIs and names only, nothing path-like: a worker finds the artifact store
+    and its import and export folders in its own environment, on whichever machine it runs.
     """
     job_ids: dict[str, str] = {}
     try:
@@ -39,9 +40,7 @@ def enqueue_steps(
             payload = {
                 "run_id": run_id, "node_id": step.node_id, "component": step.component,
                 "version": step.version, "params": step.params, "inputs": inputs,
-                "upstream_jobs": upstream, "artifact_root": artifact_root,
-                "import_root": import_root, "export_root": export_root,
-                "events_key": events_key,
+                "upstream_jobs": upstream, "events_key": events_key,
                 "log_uri": log_uri_for(step.node_id), "timeout": step.timeout,
             }
             job = Queue(step.queue, connection=connection,

@@ -1,7 +1,9 @@
 """The step task that RQ workers run: one component, inputs and outputs in the artifact store.
 
-A step never touches the workspace database. It returns a small result (output URIs, metrics,
-log URI, timings) that RQ keeps in Redis, where the control plane reads it.
+A step never touches the workspace database nor the workspace folder: it finds the artifact
+store in its environment (FLOWBENCH_ARTIFACTS and credentials), so it runs the same on any
+machine. It returns a small result (output URIs, metrics, log URI, timings) that RQ keeps in
+Redis, where the control plane reads it.
 """
 
 from __future__ import annotations
@@ -11,10 +13,10 @@ import io
 import json
 import numbers
 import os
+import socket
 import time
 import traceback
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -39,18 +41,19 @@ def run_step(payload: dict[str, Any]) -> dict[str, Any]:
     the exception propagates so that RQ marks the job failed and holds back its dependents.
     """
     job = get_current_job()
-    store = ArtifactStore(payload["artifact_root"])
+    store = ArtifactStore.from_environment()
     started = time.time()
     buffer = io.StringIO()
     component = components.get(payload["component"], payload["version"])
+    worker = job.worker_name if job is not None else None
     buffer.write(f"[{_stamp(started)}] {component.spec.name} ({component.spec.id} "
                  f"v{component.spec.version}) on node {payload['node_id']}\n"
+                 f"worker: {worker or '(none)'} on host {socket.gethostname()}\n"
                  f"parameters: {payload['params']}\n")
     try:
         inputs = _load_inputs(payload, component, store, job)
         loaded = time.time()
-        runtime = StepRuntime(Path(payload["import_root"]), Path(payload["export_root"]), buffer,
-                              artifact_root=store.root)
+        runtime = StepRuntime.from_environment(buffer, artifact_store=store)
         with contextlib.redirect_stdout(buffer), contextlib.redirect_stderr(buffer):
             outputs = component.run(inputs, payload["params"], runtime)
         ran = time.time()

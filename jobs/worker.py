@@ -50,6 +50,16 @@ def preload() -> None:
         print(f"flowbench worker: the Python sandbox cannot start ({problem}); user Python "
               + ("runs UNCONFINED (FLOWBENCH_UNSAFE_UNCONFINED_PYTHON)." if unconfined_allowed()
                  else "steps will fail until it is fixed."), file=sys.stderr)
+    _check_store()
+
+
+def _check_store() -> None:
+    """Reach the artifact store the steps will use (FLOWBENCH_ARTIFACTS), so a wrong location
+    or key stops the worker at start, and the store's client libraries are imported once here
+    rather than in every work horse."""
+    from storage.artifacts import ArtifactStore
+
+    ArtifactStore.from_environment().check()
 
 
 def _warm_up() -> None:

@@ -1,16 +1,16 @@
-"""The artifact store: tables, models and logs as files under one root, addressed by URI.
+"""The artifact store: tables, models, logs and files, addressed by URI, in a folder or a bucket.
 
-Callers hold URIs such as ``artifacts://objects/<sha256>.parquet``, never paths, so a shared
-volume or an object store can replace the local folder later. Tables and objects are
-content-addressed: the name is the SHA-256 of the bytes, so writing the same content twice
-yields the same URI, and a file changed after it was written is detected before it is used.
-Every write goes to a temporary file in the same folder, is fsynced (data, not logs), then
-renamed into place, so a reader never sees half a file.
+Callers hold URIs such as ``artifacts://objects/<sha256>.parquet``, never paths, so the same
+URIs work whichever backend keeps the bytes (`storage.artifact_backends`): a local folder (the
+embedded default), an Azure Blob container or an S3 bucket, chosen by FLOWBENCH_ARTIFACTS.
+Tables, objects and files are content-addressed: the name is the SHA-256 of the bytes, so
+writing the same content twice yields the same URI, and every read hashes the bytes it got and
+refuses them when they no longer match their name. Every write is atomic (see the backends): a
+reader never sees half an object.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import io
 import json
@@ -18,11 +18,12 @@ import math
 import os
 import re
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 from urllib.parse import quote
 
 import joblib
@@ -32,13 +33,31 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from components.metadata import FEATURE, ROLES_ATTR, apply_description, describe_columns, roles
+from storage.artifact_backends import Backend, StagingFile, open_backend
 from storage.errors import ArtifactError, ArtifactIntegrityError, ArtifactNotFoundError
 
 SCHEME = "artifacts://"
 # A path segment: starts with a letter or digit (so never "." or ".."), then a safe set. Temp
 # files start with "." and are therefore never addressable.
 _SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.%-]*$")
-_OBJECT = re.compile(r"^objects/([0-9a-f]{64})\.(parquet|joblib)$")
+_OBJECT = re.compile(r"^objects/([0-9a-f]{64})\.([a-z0-9]+(?:\.[a-z0-9]+)*)$")
+_FILE_SUFFIX = re.compile(r"^[a-z0-9]{1,10}(?:\.[a-z0-9]{1,10}){0,2}$")
+_RESERVED_SUFFIXES = {"parquet", "joblib", "columns.json"}
+# Objects up to this size are written with one PUT from memory; larger ones are streamed to a
+# staging object (hashed on the way) and then given their name.
+SPOOL_LIMIT = 32 * 2**20
+# Previews read tables up to this size whole (one request, verified); larger ones by range.
+PREVIEW_WHOLE_LIMIT = 8 * 2**20
+_CHUNK = 8 * 2**20
+
+
+def location_from_environment(env: Mapping[str, str] | None = None) -> str:
+    """FLOWBENCH_ARTIFACTS, else the workspace's ``artifacts`` folder (FLOWBENCH_HOME)."""
+    env = os.environ if env is None else env
+    configured = env.get("FLOWBENCH_ARTIFACTS", "").strip()
+    if configured:
+        return configured
+    return str(Path(env.get("FLOWBENCH_HOME", "workspace")).resolve() / "artifacts")
 
 
 @dataclass(frozen=True)
@@ -52,22 +71,42 @@ class TableRef:
 
 
 class ArtifactStore:
-    """Tables (Parquet + column sidecar), pickled objects and logs under a root folder.
+    """Tables (Parquet + column sidecar), pickled objects, opaque files and logs.
 
-    Safe to share between threads and processes: files are immutable once renamed into place.
+    Safe to share between threads and processes: objects are immutable once written.
 
     Args:
-        root: The folder holding the artifacts; created if missing.
+        location: A folder (created if missing), ``file:///path``, ``az://container/prefix``
+            or ``s3://bucket/prefix``.
+        env: Where credentials are read from (default: the environment).
+        spool_limit: Objects larger than this are streamed rather than held in memory.
     """
 
-    def __init__(self, root: str | Path) -> None:
-        self.root = Path(root).resolve()
-        self.root.mkdir(parents=True, exist_ok=True)
+    def __init__(self, location: str | Path, *, env: Mapping[str, str] | None = None,
+                 spool_limit: int = SPOOL_LIMIT) -> None:
+        self.backend: Backend = open_backend(location, env)
+        self.spool_limit = spool_limit
+        # The folder of a local store (None for object stores).
+        self.root: Path | None = getattr(self.backend, "root", None)
+
+    @classmethod
+    def from_environment(cls, env: Mapping[str, str] | None = None) -> ArtifactStore:
+        """The store named by FLOWBENCH_ARTIFACTS (or the workspace folder's), as workers use."""
+        return cls(location_from_environment(env), env=env)
+
+    @property
+    def location(self) -> str:
+        """Where the artifacts are, as a URL without credentials (``file:///...``, ``az://...``)."""
+        return str(self.backend.location)
+
+    def check(self) -> None:
+        """Make sure the store can be used (creates its container); raise ArtifactError if not."""
+        self.backend.check()
 
     # -- URIs ---------------------------------------------------------------------------------
 
-    def path_for(self, uri: str) -> Path:
-        """The local file of an artifact URI.
+    def _key(self, uri: str) -> str:
+        """The backend key of an artifact URI.
 
         Raises:
             ArtifactError: The URI has another scheme, or a segment that could leave the root
@@ -82,30 +121,83 @@ class ArtifactStore:
             raise ArtifactError(f"Artifact URI {uri!r} has an invalid segment {bad[0]!r}; "
                                 "segments are letters, digits, '_', '-', '.', '%' and may not "
                                 "start with '.'.")
-        return self.root.joinpath(*parts)
+        return "/".join(parts)
 
-    def uri_for(self, path: str | Path) -> str:
-        """The URI of a file under the root.
+    def path_for(self, uri: str) -> Path:
+        """The local file of an artifact URI (local stores only).
 
         Raises:
-            ArtifactError: The path is outside the root.
+            ArtifactError: The URI is invalid (see `_key`), or the store is not a local folder.
         """
+        path = self.backend.local_path(self._key(uri))
+        if path is None:
+            raise ArtifactError(f"Artifacts in {self.location} have no local path; read "
+                                f"'{uri}' through the artifact store.")
+        return path
+
+    def uri_for(self, path: str | Path) -> str:
+        """The URI of a file under the root of a local store.
+
+        Raises:
+            ArtifactError: The path is outside the root, or the store is not a local folder.
+        """
+        if self.root is None:
+            raise ArtifactError(f"Artifacts in {self.location} have no local path.")
         resolved = Path(path).resolve()
         if not resolved.is_relative_to(self.root):
             raise ArtifactError(f"{str(path)!r} is outside the artifact store at {self.root}.")
         uri = SCHEME + resolved.relative_to(self.root).as_posix()
-        self.path_for(uri)  # refuse names that could not be addressed back
+        self._key(uri)  # refuse names that could not be addressed back
         return uri
 
     def exists(self, uri: str) -> bool:
         """Whether an artifact is stored at `uri`."""
-        return self.path_for(uri).is_file()
+        return self.backend.exists(self._key(uri))
 
-    def _existing(self, uri: str) -> Path:
-        path = self.path_for(uri)
-        if not path.is_file():
-            raise ArtifactNotFoundError(f"No artifact exists at '{uri}'.")
-        return path
+    # -- writing and reading content-addressed bytes --------------------------------------------
+
+    def _put_content(self, data: bytes, suffix: str, *, durable: bool = True) -> tuple[str, str]:
+        """Store bytes under their SHA-256 (unless already there); return (digest, key)."""
+        digest = hashlib.sha256(data).hexdigest()
+        key = f"objects/{digest}.{suffix}"
+        if not self.backend.exists(key):
+            self.backend.put(key, data, durable=durable)
+        return digest, key
+
+    def _read_verified(self, uri: str, expected: str) -> bytearray:
+        """The object's bytes, hashed as they stream in and refused when they do not match."""
+        key = self._key(uri)
+        with self.backend.open_read(key) as handle:
+            size = _size_of(handle)
+            data = bytearray(size) if size is not None else bytearray()
+            view, digest, offset = memoryview(data), hashlib.sha256(), 0
+            try:
+                while True:
+                    if size is not None:
+                        if offset >= size:
+                            break
+                        count = handle.readinto(view[offset:offset + _CHUNK])
+                        if not count:
+                            raise ArtifactError(f"Artifact '{uri}' ended early while reading.")
+                        digest.update(view[offset:offset + count])
+                        offset += count
+                    else:
+                        chunk = handle.read(_CHUNK)
+                        if not chunk:
+                            break
+                        digest.update(chunk)
+                        data += chunk
+            except OSError as exc:
+                raise ArtifactError(f"Cannot read artifact '{uri}': "
+                                    f"{self.backend.redact(str(exc))}") from None
+            finally:
+                view.release()
+        actual = digest.hexdigest()
+        if actual != expected:
+            raise ArtifactIntegrityError(
+                f"Artifact '{uri}' was modified after it was written (its SHA-256 is now "
+                f"{actual[:12]}...); refusing to use it. Re-run the step that produced it.")
+        return data
 
     # -- tables -------------------------------------------------------------------------------
 
@@ -113,7 +205,8 @@ class ArtifactStore:
         """Store a table as Parquet with a column-metadata sidecar.
 
         Category dtypes, missing values and column roles are kept; the index is not (tables
-        are addressed by content, and a row index is not part of a designer dataset).
+        are addressed by content, and a row index is not part of a designer dataset). A large
+        table is streamed to the store as Parquet is written, not assembled in memory first.
 
         Returns:
             A `TableRef`; the same table always gets the same URI, and is written only once.
@@ -133,35 +226,51 @@ class ArtifactStore:
             table = pa.Table.from_pandas(frame, preserve_index=False)
         except (pa.ArrowException, TypeError, ValueError) as exc:
             raise ArtifactError(f"Cannot store the table as Parquet: {exc}") from exc
-        buffer = io.BytesIO()
-        pq.write_table(table, buffer)
-        data = buffer.getvalue()
-        digest = hashlib.sha256(data).hexdigest()
-        uri = f"{SCHEME}objects/{digest}.parquet"
-        path = self.path_for(uri)
         columns = describe_columns(df)
-        # Sidecar first: a present Parquet file then always has its sidecar.
-        sidecar = _sidecar(path)
-        if not sidecar.exists():
-            _write_atomic(sidecar, json.dumps(columns, indent=1).encode("utf-8"))
-        if not path.exists():
-            _write_atomic(path, data)
-        return TableRef(uri=uri, content_hash=digest, row_count=len(df), columns=columns)
+        sidecar = json.dumps(columns, indent=1).encode("utf-8")
+        if table.nbytes <= self.spool_limit:
+            buffer = pa.BufferOutputStream()
+            pq.write_table(table, buffer)
+            data = buffer.getvalue().to_pybytes()
+            digest = hashlib.sha256(data).hexdigest()
+            key = f"objects/{digest}.parquet"
+            if not self.backend.exists(key):
+                # Sidecar first: a present Parquet object then always has its sidecar.
+                self.backend.put(_sidecar_key(key), sidecar)
+                self.backend.put(key, data)
+        else:
+            sink = _HashingSink(self.backend, self.spool_limit)
+            try:
+                with pa.PythonFile(sink, mode="w") as handle:
+                    pq.write_table(table, handle)
+                digest = sink.hexdigest()
+                key = f"objects/{digest}.parquet"
+                if self.backend.exists(key):
+                    sink.abort()
+                else:
+                    self.backend.put(_sidecar_key(key), sidecar)
+                    sink.commit(key)
+            except BaseException:
+                sink.abort()
+                raise
+        return TableRef(uri=SCHEME + key, content_hash=digest, row_count=len(df),
+                        columns=columns)
 
     def get_table(self, uri: str) -> pd.DataFrame:
-        """Load a stored table, with its category dtypes and column roles.
+        """Load a stored table, with its category dtypes and column roles, after checking it.
 
         Raises:
             ArtifactNotFoundError: Nothing is stored at `uri`.
-            ArtifactError: The file is not readable Parquet.
+            ArtifactIntegrityError: The bytes no longer match the hash in the URI.
+            ArtifactError: The URI is not a table's, or the object is not readable Parquet.
         """
-        path = self._existing(uri)
-        data = self._verified(uri, path)
+        digest = self._object_digest(uri, "parquet", "table")
+        data = self._read_verified(uri, digest)
         try:
-            df = pq.read_table(pa.BufferReader(data)).to_pandas()
+            df = pq.read_table(pa.BufferReader(pa.py_buffer(data))).to_pandas()
         except (pa.ArrowException, OSError) as exc:
             raise ArtifactError(f"Artifact '{uri}' is not a readable table: {exc}") from exc
-        columns = _read_sidecar(path)
+        columns = self._read_sidecar(uri)
         return df if columns is None else apply_description(df, columns)
 
     def table_columns(self, uri: str) -> list[dict[str, Any]]:
@@ -170,11 +279,19 @@ class ArtifactStore:
         Raises:
             ArtifactNotFoundError: Nothing is stored at `uri`.
         """
-        columns = _read_sidecar(self._existing(uri))
-        return describe_columns(self.get_table(uri)) if columns is None else columns
+        columns = self._read_sidecar(uri)
+        if columns is None:
+            return describe_columns(self.get_table(uri))
+        if not self.exists(uri):
+            raise ArtifactNotFoundError(f"No artifact exists at '{uri}'.")
+        return columns
 
     def preview(self, uri: str, limit: int = 100) -> dict[str, Any]:
-        """The first rows of a stored table, ready for JSON, without reading the whole file.
+        """The first rows of a stored table, ready for JSON, without reading a large table whole.
+
+        A table up to PREVIEW_WHOLE_LIMIT bytes is read in one request and checked against its
+        content hash; a larger one is read by range (footer, then the first row groups), which
+        a preview cannot check: it feeds no step and runs no code.
 
         Args:
             uri: The table's URI.
@@ -186,19 +303,47 @@ class ArtifactStore:
 
         Raises:
             ArtifactNotFoundError: Nothing is stored at `uri`.
-            ArtifactError: The file is not readable Parquet.
+            ArtifactIntegrityError: A small table no longer matches its hash.
+            ArtifactError: The object is not readable Parquet.
         """
-        path = self._existing(uri)
-        data = self._verified(uri, path)
+        digest = self._object_digest(uri, "parquet", "table")
+        key = self._key(uri)
+        handle: IO[bytes] | None = None
         try:
-            parquet = pq.ParquetFile(pa.BufferReader(data))
+            if self.backend.size(key) <= PREVIEW_WHOLE_LIMIT:
+                source: Any = pa.BufferReader(pa.py_buffer(self._read_verified(uri, digest)))
+            else:
+                source = handle = self.backend.open_read(key)
+            parquet = pq.ParquetFile(source)
             head = _head(parquet, limit).to_pandas()
         except (pa.ArrowException, OSError) as exc:
-            raise ArtifactError(f"Artifact '{uri}' is not a readable table: {exc}") from exc
+            raise ArtifactError(f"Artifact '{uri}' is not a readable table: "
+                                f"{self.backend.redact(str(exc))}") from None
+        finally:
+            if handle is not None:
+                handle.close()
         records = head.to_dict(orient="records")
-        return {"columns": self.table_columns(uri),
+        # The object was just read, so only a missing sidecar needs the table itself.
+        columns = self._read_sidecar(uri)
+        return {"columns": columns if columns is not None else self.table_columns(uri),
                 "rows": [{str(k): json_safe(v) for k, v in r.items()} for r in records],
                 "row_count": parquet.metadata.num_rows}
+
+    def _read_sidecar(self, uri: str) -> list[dict[str, Any]] | None:
+        try:
+            with self.backend.open_read(_sidecar_key(self._key(uri))) as handle:
+                return json.loads(handle.read())
+        except ArtifactNotFoundError:
+            return None
+
+    def _object_digest(self, uri: str, suffix: str | None, what: str) -> str:
+        match = _OBJECT.match(uri[len(SCHEME):]) if isinstance(uri, str) and \
+            uri.startswith(SCHEME) else None
+        if match is None or (suffix is not None and match[2] != suffix):
+            shape = f"{SCHEME}objects/<sha256>.{suffix or '<suffix>'}"
+            raise ArtifactError(f"{uri!r} is not {'an' if what[0] in 'aeiou' else 'a'} "
+                                f"{what} URI; expected '{shape}'.")
+        return match[1]
 
     # -- objects (models, transformations) ----------------------------------------------------
 
@@ -216,12 +361,7 @@ class ArtifactStore:
             joblib.dump(obj, buffer)
         except Exception as exc:  # pickling raises many types (PicklingError, TypeError, ...)
             raise ArtifactError(f"Cannot store {type(obj).__name__} object: {exc}") from exc
-        data = buffer.getvalue()
-        uri = f"{SCHEME}objects/{hashlib.sha256(data).hexdigest()}.joblib"
-        path = self.path_for(uri)
-        if not path.exists():
-            _write_atomic(path, data)
-        return uri
+        return SCHEME + self._put_content(buffer.getvalue(), "joblib")[1]
 
     def get_object(self, uri: str) -> Any:
         """Load a stored object after checking that its bytes match the hash in its URI.
@@ -232,37 +372,82 @@ class ArtifactStore:
         Raises:
             ArtifactError: `uri` is not an object URI.
             ArtifactNotFoundError: Nothing is stored at `uri`.
-            ArtifactIntegrityError: The file was changed after it was written.
+            ArtifactIntegrityError: The object was changed after it was written.
         """
-        match = _OBJECT.match(uri[len(SCHEME):]) if uri.startswith(SCHEME) else None
-        if match is None or match[2] != "joblib":
-            raise ArtifactError(f"{uri!r} is not an object URI; expected "
-                                f"'{SCHEME}objects/<sha256>.joblib'.")
-        data = self._verified(uri, self._existing(uri))
-        return joblib.load(io.BytesIO(data))
+        digest = self._object_digest(uri, "joblib", "object")
+        return joblib.load(io.BytesIO(self._read_verified(uri, digest)))
 
-    def _verified(self, uri: str, path: Path) -> bytes:
-        """The bytes of a content-addressed artifact, after checking them against its name.
+    # -- opaque files (endpoint bundles, ...) ------------------------------------------------
 
-        Everything served or loaded is these same bytes, so a file changed after it was written
-        (or a second dataset with the same content) is never read as if it were intact.
+    def put_file(self, source: bytes | str | Path | IO[bytes], suffix: str = "bin") -> str:
+        """Store an opaque file by content: bytes, a local file's path, or a binary reader.
+
+        Large files are streamed (hashed on the way), never held in memory whole.
+
+        Returns:
+            ``artifacts://objects/<sha256>.<suffix>``.
 
         Raises:
-            ArtifactIntegrityError: The file's SHA-256 is not the one its name says.
+            ArtifactError: The suffix is not a short lowercase extension (or is one of the
+                store's own: parquet, joblib), or the file cannot be read or written.
         """
+        if not _FILE_SUFFIX.match(suffix) or suffix in _RESERVED_SUFFIXES:
+            raise ArtifactError(f"File suffix {suffix!r} is not allowed: use a short lowercase "
+                                "extension such as 'bin' or 'tar.gz' (not parquet or joblib).")
+        if isinstance(source, bytes | bytearray | memoryview):
+            return SCHEME + self._put_content(bytes(source), suffix)[1]
+        sink = _HashingSink(self.backend, self.spool_limit)
         try:
-            data = path.read_bytes()
+            with (open(source, "rb") if isinstance(source, str | Path)
+                  else _borrowed(source)) as handle:
+                while chunk := handle.read(_CHUNK):
+                    sink.write(chunk)
+            key = f"objects/{sink.hexdigest()}.{suffix}"
+            if self.backend.exists(key):
+                sink.abort()
+            else:
+                sink.commit(key)
         except OSError as exc:
-            raise ArtifactError(f"Cannot read artifact '{uri}': {exc}") from exc
-        match = _OBJECT.match(uri[len(SCHEME):])
-        if match is not None:
-            actual = hashlib.sha256(data).hexdigest()
-            if actual != match[1]:
+            sink.abort()
+            raise ArtifactError(f"Cannot read the file to store: {exc}") from exc
+        except BaseException:
+            sink.abort()
+            raise
+        return SCHEME + key
+
+    def get_bytes(self, uri: str) -> bytes:
+        """A stored file's bytes, checked against the hash in its URI.
+
+        Raises:
+            ArtifactNotFoundError, ArtifactIntegrityError, ArtifactError: as `get_object`.
+        """
+        return bytes(self._read_verified(uri, self._object_digest(uri, None, "file")))
+
+    def get_file(self, uri: str, destination: str | Path) -> Path:
+        """Copy a stored file to a local path, streamed and checked; the path appears only once
+        the whole file matched its hash.
+
+        Raises:
+            ArtifactNotFoundError, ArtifactIntegrityError, ArtifactError: as `get_object`.
+        """
+        expected = self._object_digest(uri, None, "file")
+        target = Path(destination)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+        try:
+            digest = hashlib.sha256()
+            with os.fdopen(fd, "wb") as out, self.backend.open_read(self._key(uri)) as handle:
+                while chunk := handle.read(_CHUNK):
+                    digest.update(chunk)
+                    out.write(chunk)
+            if digest.hexdigest() != expected:
                 raise ArtifactIntegrityError(
-                    f"Artifact '{uri}' was modified after it was written (its SHA-256 is now "
-                    f"{actual[:12]}...); refusing to read it. Re-run the step that produced "
-                    f"it, or upload the dataset again.")
-        return data
+                    f"Artifact '{uri}' was modified after it was written; refusing to use it.")
+            os.replace(temporary, target)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+        return target
 
     # -- logs ---------------------------------------------------------------------------------
 
@@ -272,21 +457,102 @@ class ArtifactStore:
         Ids are percent-encoded, so any node id gives a valid URI inside the store.
         """
         uri = f"{SCHEME}logs/{quote(run_id, safe='')}/{quote(node_id, safe='')}.log"
-        self.path_for(uri)
+        self._key(uri)
         return uri
 
     def write_log(self, uri: str, text: str) -> None:
         """Write (replace) a log, atomically."""
         # A log is a diagnosis, not data a later step reads: no fsync.
-        _write_atomic(self.path_for(uri), text.encode("utf-8"), durable=False)
+        self.backend.put(self._key(uri), text.encode("utf-8"), durable=False)
 
     def read_log(self, uri: str) -> str:
         """A log's text, or '' when it has not been written."""
-        path = self.path_for(uri)
         try:
-            return path.read_text(encoding="utf-8", errors="replace")
-        except FileNotFoundError:
+            with self.backend.open_read(self._key(uri)) as handle:
+                return handle.read().decode("utf-8", errors="replace")
+        except ArtifactNotFoundError:
             return ""
+
+
+class _HashingSink:
+    """Where a large object is written: every byte is hashed, and the bytes go to memory until
+    `limit`, then to a staging object; `commit` gives them their content address."""
+
+    def __init__(self, backend: Backend, limit: int) -> None:
+        self.backend, self.limit = backend, limit
+        self._digest = hashlib.sha256()
+        self._buffer = bytearray()
+        self._staging: StagingFile | None = None
+        self._size = 0
+        self.closed = False
+
+    def write(self, data: Any) -> int:
+        view = memoryview(data).cast("B")
+        self._digest.update(view)
+        self._size += len(view)
+        if self._staging is not None:
+            self._staging.write(view)
+        else:
+            self._buffer += view
+            if len(self._buffer) > self.limit:
+                self._staging = self.backend.open_staging()
+                self._staging.write(self._buffer)
+                self._buffer = bytearray()
+        return len(view)
+
+    def tell(self) -> int:
+        return self._size
+
+    def flush(self) -> None:
+        pass
+
+    def writable(self) -> bool:
+        return True
+
+    def close(self) -> None:  # pyarrow closes its file; the sink is committed separately
+        self.closed = True
+
+    def hexdigest(self) -> str:
+        return self._digest.hexdigest()
+
+    def commit(self, key: str) -> None:
+        if self._staging is None:
+            self.backend.put(key, bytes(self._buffer))
+        else:
+            self._staging.commit(key)
+            self._staging = None
+
+    def abort(self) -> None:
+        if self._staging is not None:
+            self._staging.abort()
+            self._staging = None
+
+
+class _borrowed:
+    """A context manager over a caller's file that leaves it open."""
+
+    def __init__(self, handle: IO[bytes]) -> None:
+        self.handle = handle
+
+    def __enter__(self) -> IO[bytes]:
+        return self.handle
+
+    def __exit__(self, *_: object) -> None:
+        return None
+
+
+def _size_of(handle: IO[bytes]) -> int | None:
+    size = getattr(handle, "size", None)  # fsspec files know their size
+    if isinstance(size, int):
+        return size
+    try:
+        return os.fstat(handle.fileno()).st_size
+    except (OSError, AttributeError, io.UnsupportedOperation):
+        return None
+
+
+def _sidecar_key(key: str) -> str:
+    return key.removesuffix(".parquet") + ".columns.json"
 
 
 def _head(parquet: pq.ParquetFile, limit: int) -> pa.Table:
@@ -300,49 +566,6 @@ def _head(parquet: pq.ParquetFile, limit: int) -> pa.Table:
         if taken >= limit:
             break
     return pa.Table.from_batches(batches) if batches else parquet.schema_arrow.empty_table()
-
-
-def _sidecar(path: Path) -> Path:
-    return path.with_name(path.name.removesuffix(".parquet") + ".columns.json")
-
-
-def _read_sidecar(path: Path) -> list[dict[str, Any]] | None:
-    try:
-        return json.loads(_sidecar(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return None
-
-
-def _write_atomic(path: Path, data: bytes, *, durable: bool = True) -> None:
-    """Write `data` to `path` so that readers see the old file or the whole new one.
-
-    `durable` fsyncs the data before the rename, so a name that exists after a power cut has
-    its whole content. The folder is not fsynced: a rename lost in a power cut leaves the
-    artifact missing, and a missing artifact is never reused (its step runs again), while the
-    extra fsync cost every step tens of milliseconds here.
-
-    Raises:
-        ArtifactError: The file cannot be written (disk full, permissions, ...).
-    """
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as exc:
-        raise ArtifactError(f"Cannot write artifact {path.name}: {exc}") from exc
-    try:
-        os.fchmod(fd, 0o600)  # the workspace's user only: workers run as that user too
-        with os.fdopen(fd, "wb") as file:
-            file.write(data)
-            file.flush()
-            if durable:
-                os.fsync(file.fileno())
-        os.replace(tmp, path)
-    except BaseException as exc:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        if isinstance(exc, OSError):
-            raise ArtifactError(f"Cannot write artifact {path.name}: {exc}") from exc
-        raise
 
 
 def json_safe(value: Any) -> Any:

@@ -159,3 +159,81 @@ def client(stack):
     with_client = stack.client()
     yield with_client
     with_client.close()
+
+
+# -- Azurite: a real Azure Blob Storage API ----------------------------------------------------
+
+# Azurite's documented development account; the key is public and works only against Azurite.
+AZURITE_ACCOUNT = "devstoreaccount1"
+AZURITE_KEY = ("Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/"
+               "K1SZFPTOtr/KBHBeksoGMGw==")
+
+
+@dataclass
+class Azurite:
+    """A running Azurite blob service."""
+
+    host: str
+    port: int
+    process: subprocess.Popen
+
+    @property
+    def connection_string(self) -> str:
+        return (f"DefaultEndpointsProtocol=http;AccountName={AZURITE_ACCOUNT};"
+                f"AccountKey={AZURITE_KEY};"
+                f"BlobEndpoint=http://{self.host}:{self.port}/{AZURITE_ACCOUNT};")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+
+
+def azurite_command() -> str:
+    """The azurite-blob launcher: FLOWBENCH_AZURITE, the one .ci/run installs, or PATH's."""
+    import shutil
+
+    for candidate in (os.environ.get("FLOWBENCH_AZURITE"),
+                      str(ROOT / ".ci" / "azurite" / "node_modules" / ".bin" / "azurite-blob"),
+                      shutil.which("azurite-blob")):
+        if candidate and Path(candidate).is_file():
+            return candidate
+    pytest.fail("Azurite is not installed: run `npm install --prefix .ci/azurite "
+                "azurite@3.37.0` (.ci/run does) or set FLOWBENCH_AZURITE.")
+
+
+def start_azurite(folder: Path, host: str = "127.0.0.1", port: int | None = None,
+                  wrapper: tuple[str, ...] = ()) -> Azurite:
+    """Start Azurite's blob service in memory on `host`:`port` (free by default); `wrapper`
+    prefixes the command (e.g. ``ip netns exec NAME``)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    port = port or free_port()
+    log = folder / "azurite.log"
+    # --skipApiVersionCheck: the Azure SDK asks for a newer API version than Azurite knows.
+    # It runs in `folder`, where it may leave files of its own.
+    with open(log, "ab") as handle:
+        process = subprocess.Popen(
+            [*wrapper, azurite_command(), "--blobHost", host, "--blobPort", str(port),
+             "--inMemoryPersistence", "--loose", "--skipApiVersionCheck", "--disableTelemetry",
+             "--silent", "--extentMemoryLimit", "2048"], cwd=folder, stdout=handle,
+            stderr=subprocess.STDOUT, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while "successfully listens" not in log.read_text(errors="replace"):
+        if process.poll() is not None or time.monotonic() > deadline:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            raise RuntimeError(f"Azurite did not start: {log.read_text(errors='replace')}")
+        time.sleep(0.1)
+    return Azurite(host, port, process)
+
+
+@pytest.fixture(scope="session")
+def azurite(tmp_path_factory) -> Azurite:
+    """Azurite's blob service on a free loopback port, for the session."""
+    running = start_azurite(tmp_path_factory.mktemp("azurite"))
+    yield running
+    running.stop()

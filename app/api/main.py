@@ -40,12 +40,11 @@ def create_app(settings: Settings, *, register_samples: bool = True) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         token = ensure_workspace(settings)
         store = DuckDBWorkspaceStore(settings.db_path)
-        artifacts = ArtifactStore(settings.artifacts_root)
+        artifacts = ArtifactStore(settings.artifacts)
+        artifacts.check()  # a wrong key or a missing container fails here, not in a step
         redis = Redis.from_url(settings.effective_redis_url)
         run_service = RunService(store, artifacts, redis, step_timeout=settings.step_timeout,
-                                 worker_stale_after=settings.worker_stale_after,
-                                 import_root=str(settings.imports_dir),
-                                 export_root=str(settings.exports_dir))
+                                 worker_stale_after=settings.worker_stale_after)
         dataset_service = DatasetService(store, artifacts)
         if register_samples:
             dataset_service.register_samples()

@@ -69,16 +69,14 @@ class RunService:
 
     def __init__(self, store: WorkspaceStore, artifacts: ArtifactStore, redis: Redis, *,
                  step_timeout: int = defaults.DEFAULT_STEP_TIMEOUT,
-                 worker_stale_after: float = defaults.WORKER_STALE_AFTER,
-                 import_root: str = "", export_root: str = ""):
+                 worker_stale_after: float = defaults.WORKER_STALE_AFTER):
         self.store = store
         self.artifacts = artifacts
         self.redis = redis
         self.step_timeout = step_timeout
         self.worker_stale_after = worker_stale_after
-        self.import_root = import_root
-        self.export_root = export_root
-        self.events_key = defaults.events_key(str(artifacts.root))
+        # Keyed by the store's folder as before (or its URL), so a workspace keeps its list.
+        self.events_key = defaults.events_key(str(artifacts.root or artifacts.location))
         self._lock = threading.RLock()
         self._served: tuple[float, set[str]] = (0.0, set())
 
@@ -157,10 +155,8 @@ class RunService:
             try:
                 enqueue_steps(
                     self.redis, run_id=run.id, steps=to_run, reused_outputs=outputs,
-                    artifact_root=str(self.artifacts.root),
                     log_uri_for=lambda node: self.artifacts.log_uri(run.id, node),
-                    events_key=self.events_key, import_root=self.import_root,
-                    export_root=self.export_root)
+                    events_key=self.events_key)
             except SchedulingError as exc:
                 for step in to_run:
                     self.store.update_step(run.id, step.node_id, status=StepStatus.CANCELED)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -20,7 +22,16 @@ class StepRuntime:
     import_root: Path
     export_root: Path
     log: TextIO = field(default_factory=lambda: sys.stdout)
-    artifact_root: Path | None = None  # the artifact store frozen nodes load from
+    artifact_store: Any = None  # storage.artifacts.ArtifactStore frozen nodes load from
+
+    @classmethod
+    def from_environment(cls, log: TextIO, env: Mapping[str, str] | None = None, *,
+                         artifact_store: Any = None) -> StepRuntime:
+        """The import and export folders of the machine the step runs on: FLOWBENCH_HOME's
+        ``imports`` and ``exports`` (the workspace's own on the control plane's machine)."""
+        env = os.environ if env is None else env
+        home = Path(env.get("FLOWBENCH_HOME", "workspace")).resolve()
+        return cls(home / "imports", home / "exports", log, artifact_store=artifact_store)
 
     def run_sql(self, query: str, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
         from jobs.runtime.sql import run_sql
@@ -45,13 +56,12 @@ class StepRuntime:
 
     def load_artifact(self, uri: str) -> Any:
         from components.errors import ComponentInputError
-        from storage.artifacts import ArtifactStore
         from storage.errors import ArtifactError
 
-        if self.artifact_root is None:
+        if self.artifact_store is None:
             raise ComponentInputError("This runner has no artifact store to load frozen "
                                       f"artifacts from; cannot load {uri!r}.")
         try:
-            return ArtifactStore(self.artifact_root).get_object(uri)
+            return self.artifact_store.get_object(uri)
         except ArtifactError as exc:
             raise ComponentInputError(f"Cannot load the frozen artifact: {exc}") from exc

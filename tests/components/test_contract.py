@@ -271,8 +271,8 @@ def runtime(step_runtime: StepRuntime, table: pd.DataFrame,
     """The runner's runtime, with the fixture table as fixture.csv in its import folder and
     the upstream model and transformation in its artifact store."""
     table.to_csv(step_runtime.import_root / "fixture.csv", index=False)
-    step_runtime.artifact_root = step_runtime.import_root.parent / "artifacts"
-    store = ArtifactStore(step_runtime.artifact_root)
+    store = ArtifactStore(step_runtime.import_root.parent / "artifacts")
+    step_runtime.artifact_store = store
     step_runtime.frozen_uris = {cid: store.put_object(upstream[kind])  # type: ignore[attr-defined]
                                 for cid, kind in FROZEN.items()}
     return step_runtime

@@ -72,7 +72,7 @@ def run_in_store(document: dict[str, Any], store: ArtifactStore, tmp: Path,
                     parameter_values=parameters)
     (tmp / "imports").mkdir(exist_ok=True)
     (tmp / "exports").mkdir(exist_ok=True)
-    runtime = StepRuntime(tmp / "imports", tmp / "exports", artifact_root=store.root)
+    runtime = StepRuntime(tmp / "imports", tmp / "exports", artifact_store=store)
     outputs: dict[str, dict[str, str]] = {}
     for step in plan.steps:
         component = components.get(step.component, step.version)
