@@ -391,20 +391,23 @@ class TestConcurrencyAndFailures:
             "def slow(open_staging):\n"
             "    def opened(*args, **kwargs):\n"
             "        staging = open_staging(*args, **kwargs)\n"
-            "        write = staging.write\n"
+            "        write, sent = staging.write, [0]\n"
             "        def slow_write(data):\n"
-            "            write(data); print('writing', flush=True); time.sleep(0.05)\n"
+            "            write(data)\n"
+            "            sent[0] += memoryview(data).nbytes\n"
+            "            if sent[0] > 9 * 2**20:  # past Azure's first 8 MiB block: hang\n"
+            "                print('in flight', flush=True); time.sleep(600)\n"
             "        staging.write = slow_write\n"
             "        return staging\n"
             "    return opened\n"
             "b.LocalBackend.open_staging = slow(original[0])\n"
             "b.FsspecBackend.open_staging = slow(original[1])\n"
             f"store = ArtifactStore({location!r}, spool_limit={SMALL_SPOOL})\n"
-            "df = pd.DataFrame({'x': np.arange(1_500_000, dtype='float64')})\n"
+            "df = pd.DataFrame({'x': np.random.default_rng(7).random(1_500_000)})\n"
             "store.put_table(df)\n"
             "print('finished', flush=True)\n"
         )
-        df = pd.DataFrame({"x": np.arange(1_500_000, dtype="float64")})
+        df = pd.DataFrame({"x": np.random.default_rng(7).random(1_500_000)})
 
         def in_flight() -> bool:  # some bytes have reached the store, under no final name
             if kind == "local":
@@ -414,10 +417,11 @@ class TestConcurrencyAndFailures:
         child = subprocess.Popen([sys.executable, "-c", script], env=env, cwd=ROOT,
                                  stdout=subprocess.PIPE, text=True)
         try:
-            assert child.stdout.readline().strip() == "writing"
+            assert child.stdout.readline().strip() == "in flight"
             deadline = time.monotonic() + 30
-            while not in_flight() and time.monotonic() < deadline and child.poll() is None:
-                time.sleep(0.02)
+            while not in_flight() and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert in_flight() and child.poll() is None  # killed mid-write, not after
             child.send_signal(signal.SIGKILL)
         finally:
             child.wait(timeout=30)
