@@ -98,14 +98,17 @@ def main() -> None:
 
 # -- servers ----------------------------------------------------------------------------------
 
-def _start(command: list[str], log: Path, health: str | None = None) -> subprocess.Popen:
+def _start(command: list[str], log: Path, health: str | None = None,
+           path: Path | None = None) -> subprocess.Popen:
     handle = open(log, "ab")  # the child writes to it
     # One thread per server: on one row, BLAS/OpenMP threads only add contention.
     threads = {name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
                                       "MKL_NUM_THREADS")}
     process = subprocess.Popen(command, cwd=ROOT, stdout=handle, stderr=subprocess.STDOUT,
                                start_new_session=True,
-                               env={**os.environ, "PYTHONUNBUFFERED": "1", **threads})
+                               env={**os.environ, "PYTHONUNBUFFERED": "1", **threads,
+                                    "PATH": f"{path}:{os.environ['PATH']}" if path
+                                    else os.environ["PATH"]})
     port = next(a for a in command if a.isdigit() and len(a) >= 4)
     url = health or f"http://127.0.0.1:{port}/health"
     deadline = time.monotonic() + 240
@@ -165,7 +168,8 @@ def _mlflow(model, row: dict, folder: Path,
         processes.append(_start([str(MLFLOW_VENV / "bin" / "mlflow"), "models", "serve", "-m",
                                  str(model_dir), "-p", str(port), "--env-manager", "local",
                                  "-w", "1"], folder / "mlflow.log",
-                                health=f"http://127.0.0.1:{port}/ping"))
+                                health=f"http://127.0.0.1:{port}/ping",
+                                path=MLFLOW_VENV / "bin"))  # its server runs `uvicorn`
     except RuntimeError as exc:
         print(f"MLflow's server did not start: n/a ({str(exc)[-300:]})")
         return None

@@ -121,12 +121,47 @@ class CompiledPipeline:
 
     def score_frame(self, df: pd.DataFrame) -> pd.DataFrame:
         """The answer table for a request table (all schema columns present)."""
-        parts = []
+        columns = list(self._encoded_columns(df))
+        if self.linear is not None:
+            # X @ coef without X: each numeric column adds coef * value, each categorical
+            # column adds its category's share (its indicator row @ its coefficients).
+            coef, intercept = self.linear
+            labels = np.full(len(df), intercept, dtype=float)
+            start = 0
+            for kind, values, table in columns:
+                width = 1 if kind == "numeric" else table.shape[1]
+                if kind == "numeric":
+                    labels += coef[start] * values
+                else:
+                    labels += (table @ coef[start:start + width])[values]
+                start += width
+            scores = {SCORED_LABELS: labels}
+        else:
+            matrix = np.empty((len(df), self.width), dtype=float, order="F")
+            start = 0
+            for kind, values, table in columns:
+                if kind == "numeric":
+                    matrix[:, start] = values
+                    start += 1
+                else:
+                    for k in range(table.shape[1]):  # column by column: contiguous writes
+                        matrix[:, start + k] = table[:, k][values]
+                    start += table.shape[1]
+            scores = self._scores(matrix)
+        out = df[[c for c in self.echo if c in self.output_columns]]  # no copy (copy on write)
+        for name, values in scores.items():
+            if name in self.output_columns:
+                out[name] = values
+        return out[self.output_columns]
+
+    def _encoded_columns(self, df: pd.DataFrame):
+        """Per feature in matrix order: ("numeric", values, None) or ("categorical", table
+        row per row, table)."""
         for block in self.blocks:
             if block.kind == "numeric":
                 for j, name in enumerate(block.columns):
                     column = pd.to_numeric(df[name], errors="coerce").to_numpy(dtype=float)
-                    parts.append(np.where(np.isnan(column), block.fill[j], column)[:, None])
+                    yield "numeric", np.where(np.isnan(column), block.fill[j], column), None
             else:
                 for name, (lookup, table) in zip(block.columns, block.tables, strict=True):
                     # Text per distinct value, not per row: a million rows hold few categories.
@@ -135,12 +170,7 @@ class CompiledPipeline:
                                                     dtype=object))
                     rows = np.array([lookup.get(t, len(lookup)) for t in texts]
                                     + [lookup.get(MISSING_CATEGORY, len(lookup))], dtype=np.intp)
-                    parts.append(table[rows[codes]])  # code -1 (missing) takes the last entry
-        matrix = np.hstack(parts) if parts else np.empty((len(df), 0))
-        scores = self._scores(matrix)
-        out = {name: df[name].to_numpy() for name in self.echo}
-        out.update(scores)
-        return pd.DataFrame({name: out[name] for name in self.output_columns}, index=df.index)
+                    yield "categorical", rows[codes], table  # code -1 (missing): last entry
 
     def _scores(self, matrix: np.ndarray) -> dict[str, np.ndarray]:
         if self.linear is not None:

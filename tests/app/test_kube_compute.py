@@ -122,7 +122,7 @@ def test_the_compute_page_shows_the_cluster_and_heartbeats(kube_stack, monkeypat
         assert not at.exception, at.exception
         text = " ".join(m.value for m in at.markdown)
         assert "k8s-pool" in text and "Kubernetes" in text and "healthy" in text
-        assert "KEDA" in text and OBJECT in text
+        assert "scaled by KEDA" in text and OBJECT in text
         # (the default target shows whatever workers other tests left on this Redis database)
         workers = {w for f in at.dataframe if "worker" in f.value.columns
                    for w in f.value["worker"]}

@@ -28,13 +28,13 @@ def _cluster_panel(name: str) -> None:
         st.error(error, icon=":material/error:")
         return
     settings, cluster = found["settings"], found["cluster"]
-    where = f"context `{settings.get('context') or 'current'}` · namespace " \
-            f"`{settings.get('namespace', 'default')}` · image `{settings.get('image')}`"
-    scaler = ("KEDA, following the queue's length: "
-              f"{settings.get('min_replicas')}..{settings.get('max_replicas')} workers"
-              if cluster.get("scaler") == "keda"
-              else f"a fixed count of {settings.get('replicas')} workers (no KEDA)")
-    st.markdown(f"Kubernetes: {where}  \nDeployment `{found['object_name']}` · scaled by {scaler}")
+    context = f"`{settings['context']}`" if settings.get("context") else "the current one"
+    where = f"context {context} · namespace `{settings.get('namespace', 'default')}` · image " \
+            f"`{settings.get('image')}`"
+    scaler = (f"{settings.get('min_replicas')} to {settings.get('max_replicas')} workers, "
+              "scaled by KEDA on the queue's length" if cluster.get("scaler") == "keda"
+              else f"{settings.get('replicas')} workers (a fixed count: no KEDA)")
+    st.markdown(f"Kubernetes: {where}  \nDeployment `{found['object_name']}` · {scaler}")
     state = cluster["state"]
     ready = (f" · {cluster['ready_replicas']}/{cluster['replicas']} ready"
              if cluster.get("replicas") is not None else "")
@@ -58,7 +58,8 @@ for target in targets:
         title, depth, started, failed = st.columns([3, 1, 1, 1])
         kind = " · Kubernetes" if target["name"] in kube else ""
         title.markdown(f"**{target['name']}**" + (" · default" if target["is_default"] else "")
-                       + kind + f"  \nqueue `{target['queue']}` · {target['description']}")
+                       + kind + f"  \nqueue `{target['queue']}`"
+                       + (f" · {target['description']}" if target["description"] else ""))
         depth.metric("Queued", target["queued"])
         started.metric("Running", target["started"])
         failed.metric("Failed jobs", target["failed"])
@@ -70,8 +71,8 @@ for target in targets:
                            "done": w["successful_jobs"], "failed": w["failed_jobs"]}
                           for w in target["workers"]], hide_index=True, width="stretch")
         elif target["name"] in kube:
-            st.info("No worker of this target has reported to Redis yet (KEDA starts them when "
-                    "steps wait; a new pod needs its image pulled first).",
+            st.info("No worker of this target has reported to Redis yet (with KEDA, workers start "
+                    "when steps wait; a new pod pulls its image first).",
                     icon=":material/hourglass_empty:")
         else:
             st.warning("No worker listens on this queue: its steps wait.",

@@ -20,18 +20,20 @@ def render(run: Any) -> None:
     if not (training or realtime):
         return
     client = get_client()
-    cols = st.columns(3 if training else 1)
+    cols = st.columns(2 if training else 1)
     if training:
-        for col, kind, label in ((cols[0], "realtime", "Create real-time inference pipeline"),
-                                 (cols[1], "batch", "Create batch inference pipeline")):
-            if col.button(label, key=f"run.inference.{kind}", icon=":material/bolt:",
-                          width="stretch"):
-                draft, error = attempt(client.inference_pipeline, run.id, kind)
-                if error:
-                    st.error(error)
-                else:
-                    designer.open_draft(draft)
-                    st.switch_page("views/designer.py")
+        # The designer's "Create inference pipeline" menu: real-time or batch.
+        with cols[0].popover("Create inference pipeline", icon=":material/bolt:",
+                             width="stretch"):
+            for kind, label in (("realtime", "Create real-time inference pipeline"),
+                                ("batch", "Create batch inference pipeline")):
+                if st.button(label, key=f"run.inference.{kind}", width="stretch"):
+                    draft, error = attempt(client.inference_pipeline, run.id, kind)
+                    if error:
+                        st.error(error)
+                    else:
+                        designer.open_draft(draft)
+                        st.switch_page("views/designer.py")
     if cols[-1].button("Deploy", key="run.deploy", icon=":material/rocket_launch:",
                        type="primary", width="stretch",
                        help="Deploy as a real-time endpoint" + (

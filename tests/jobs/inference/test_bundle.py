@@ -165,3 +165,22 @@ def test_classification_bundle_with_normalization_agrees(tmp_path: Path) -> None
     assert (answer["Scored Labels"].to_numpy() == expected["Scored Labels"].to_numpy()).all()
     np.testing.assert_allclose(answer["Scored Probabilities"], expected["Scored Probabilities"],
                                rtol=1e-12)
+
+
+def test_multiclass_bundle_is_compiled_and_agrees(tmp_path: Path) -> None:
+    """Boosted trees one-vs-all: the fast path (rows and tables) matches the pipeline."""
+    built = build_tutorial_bundle(tmp_path, name="multiclass_one_vs_all")
+    bundle = load_bundle(built.info.path)
+    assert bundle.engine == "compiled", bundle.fast_path_note
+    penguins = load_sample("penguins").dropna().drop(columns=["species"]).iloc[:60]
+    rows = [{k: (v.item() if hasattr(v, "item") else v) for k, v in r.items()}
+            for r in penguins.to_dict(orient="records")]
+    plain = bundle.score_plain({"WebServiceInput0": rows})["WebServiceOutput0"]
+    fast = bundle.score(rows)
+    table = bundle.score_frame(bundle.input_schema.frame(rows))
+    assert [r["Scored Labels"] for r in fast] == [r["Scored Labels"] for r in plain]
+    assert list(table["Scored Labels"]) == [r["Scored Labels"] for r in plain]
+    for column in ("Scored Probabilities_Adelie", "Scored Probabilities_Gentoo"):
+        np.testing.assert_allclose([r[column] for r in fast], [r[column] for r in plain],
+                                   rtol=1e-9)
+        np.testing.assert_allclose(table[column], [r[column] for r in plain], rtol=1e-9)
