@@ -6,8 +6,11 @@ from __future__ import annotations
 import io
 import os
 import pickle
+import subprocess
+import sys
 import time
 import uuid
+from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
@@ -18,6 +21,7 @@ from redis import Redis
 from app.client import ClientError
 from jobs import defaults
 from jobs.runtime.sandbox import sandbox_problem
+from tests.conftest import ROOT
 from tests.jobs.runtime.test_sandbox_escapes import processes_with
 
 pytestmark = pytest.mark.skipif(sandbox_problem() is not None,
@@ -101,8 +105,10 @@ def test_a_forged_pickle_in_redis_runs_nothing(stack, client, redis_url, tmp_pat
     redis.hset(key, mapping={"data": pickle.dumps(Plant(str(data_marker))),
                              "meta": pickle.dumps(Plant(str(meta_marker)))})
     time.sleep(3)  # the control plane sweeps active runs every second
-    worker = stack.start_worker(f"forged-{uuid.uuid4().hex[:4]}", queue, burst=True)
-    worker.wait(timeout=120)
+    # A plain RQ worker (no preloading: quick to start) takes the forged job.
+    subprocess.run([str(Path(sys.executable).parent / "rq"), "worker", "--burst", "--url",
+                    redis_url, "--serializer", "rq.serializers.JSONSerializer", queue],
+                   env=stack.env, cwd=ROOT, capture_output=True, timeout=120)
     time.sleep(2)
     assert not data_marker.exists() and not meta_marker.exists()
     assert client.run(run.id).steps[-1].status.value != "completed"

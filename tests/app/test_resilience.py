@@ -84,12 +84,13 @@ def test_a_plain_rq_worker_runs_steps_too(own_stack, redis_url):
     client.put_compute_target(queue, queue=queue)
     run = client.submit(on_queue(TUTORIAL, queue), experiment="plain", force_rerun=True)
     done = subprocess.run([str(Path(sys.executable).parent / "rq"), "worker", "--burst", "--url",
-                           redis_url, "--serializer", "rq.serializers.JSONSerializer", queue],
+                           redis_url, "--serializer", "rq.serializers.JSONSerializer",
+                           "--job-monitoring-interval", "2", queue],
                           env=own_stack.env, cwd=ROOT, capture_output=True,
                           text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     detail = client.wait(run.id, timeout=30)
-    assert detail.run.status.value == "completed", detail.run.error
+    assert detail.run.status.value == "completed", [s.error for s in detail.steps]
 
 
 
