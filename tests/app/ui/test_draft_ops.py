@@ -83,7 +83,7 @@ def test_removing_pipeline_parameter_keeps_its_default_on_nodes():
 
 
 @pytest.mark.parametrize(("name", "kind", "message"), [
-    ("1bad", "float", "not allowed"), ("ok", "bool", "must be one of"),
+    ("1bad", "float", "not allowed"), ("ok", "list", "must be one of"),
 ])
 def test_bad_pipeline_parameter_is_refused(name, kind, message):
     """A bad name or type is refused with a message saying why."""
