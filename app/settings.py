@@ -101,9 +101,11 @@ class Settings:
     @property
     def trusted_hosts(self) -> list[str]:
         """The host names to answer to: FLOWBENCH_ALLOWED_HOSTS, plus the API's and the UI's
-        own addresses and the API URL's host when they are names rather than wildcards."""
+        own addresses and the API URLs' hosts (the public one too: Kubernetes pods fetch bundles by
+        it) when they are names rather than wildcards."""
         hosts = list(self.allowed_hosts)
-        for host in (self.api_host, self.ui_host, urlsplit(self.api_url).hostname or ""):
+        for host in (self.api_host, self.ui_host, urlsplit(self.api_url).hostname or "",
+                     urlsplit(self.public_api_url).hostname or ""):  # pods fetch bundles by it
             if host and host not in ("0.0.0.0", "::", "*") and host not in hosts:
                 hosts.append(host)
         return hosts

@@ -21,6 +21,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from jobs import defaults
 from jobs.kube import (
     KubeEndpointSpec,
     KubeWorkerSpec,
@@ -270,7 +271,7 @@ def test_a_worker_pod_serves_the_queue_keda_watches_under_its_pod_name(cluster, 
     scaled = kube_api.get("scaledobjects", spec.object_name)
     worker = Pod(deployment, kube_api.get("secrets", spec.object_name), tmp_path)
     connection = Redis.from_url(redis_url)
-    queue = Queue(spec.queue, connection=connection)
+    queue = Queue(spec.queue, connection=connection, serializer=defaults.SERIALIZER)
     queue.empty()
     worker.start()
     try:
