@@ -24,6 +24,15 @@ def step_states(steps: list[Any]) -> dict[str, str]:
             else _value(s.status) for s in steps}
 
 
+def scores_first(columns: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A scored table's columns with the label, then the scores, first (so a preview shows
+    `Scored Labels` next to the label); other tables unchanged."""
+    if not any(c.get("role") == "score" for c in columns):
+        return columns
+    rank = {"label": 0, "score": 1}
+    return sorted(columns, key=lambda c: rank.get(c.get("role"), 2))  # stable otherwise
+
+
 def resolved_params(spec: dict[str, Any], node_id: str,
                     parameters: dict[str, Any]) -> list[dict[str, Any]]:
     """A node's parameter values as run, with the pipeline parameter each came from."""

@@ -75,7 +75,7 @@ def live() -> None:
                if st_.duration_s is not None}
     canvas.draw(nodes=canvas.canvas_nodes(run.spec, catalogue, states=states, details=details),
                 edges=canvas.canvas_edges(run.spec), key=f"{state.RUN_CANVAS}.{run_id}",
-                mode="view", selected=st.session_state.get(state.RUN_STEP), height=480,
+                mode="view", selected=st.session_state.get(state.RUN_STEP), height=480, fit=run_id,
                 on_change=_on_canvas)
     if st.session_state.pop(state.RUN_CANVAS_SEQ + ".changed", False):
         st.rerun(scope="app")  # the step details beside the graph follow the click
