@@ -87,8 +87,9 @@ with graph_col:
 with side_col:
     run_actions.render(detail.run)
     steps = {s.node_id: s for s in detail.steps}
+    # Four narrow columns, so that the table fits beside the graph; a reused step says so.
     st.dataframe([{"step": s.node_id, "component": names.get(s.component_id, s.component_id),
-                   "status": s.status.value, "reused": "♻" if s.reused else "",
+                   "status": "reused" if s.reused else s.status.value,
                    "seconds": None if s.duration_s is None else round(s.duration_s, 2)}
                   for s in detail.steps], hide_index=True, width="stretch",
                  height=min(420, 38 + 35 * len(detail.steps)))

@@ -20,7 +20,7 @@ const EDGE_OPTIONS = { type: "default" };
 const LINE_STYLE = { strokeWidth: 2, stroke: "#475569" };
 const DELETE_KEYS = ["Delete", "Backspace"];
 const MULTI_KEYS = ["Shift", "Meta", "Control"];
-const FIT = { padding: 0.12, maxZoom: 1.05 };
+const FIT = { padding: 0.16, maxZoom: 1.05 };
 let counter = 0;
 
 // What the benchmark and browser tests read: when each event left, when each revision arrived.
