@@ -363,6 +363,7 @@ export default function Canvas({ args }) {
           <Controls showInteractive={false} position="bottom-left" />
           {specNodes.length >= 12 ? (
             <MiniMap pannable zoomable position="bottom-right" nodeStrokeWidth={3}
+              style={{ width: 150, height: 100 }}
               nodeColor={(n) => STATUS[n.data.state]?.colour || (n.data.dataset ? "#93c5fd" : "#cbd5e1")} />
           ) : null}
           <Panel position="top-right" className="fb-toolbar">
