@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from app.ui.draft_ops import input_sources, param_ref
@@ -47,7 +48,17 @@ def resolved_params(spec: dict[str, Any], node_id: str,
 
 
 def _text(value: Any) -> str:
-    return value if isinstance(value, str) else repr(value)
+    """A value as users write it: on/off, plain numbers and text, JSON for selections (never a
+    Python literal such as None, True or 'Split Rows')."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (dict, list)):
+        return json.dumps(value)
+    return str(value)
 
 
 def duration(run: Any) -> float | None:

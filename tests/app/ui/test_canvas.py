@@ -113,3 +113,14 @@ def test_scored_preview_puts_label_and_scores_first():
     assert [c["name"] for c in scores_first(columns)] == ["Price", "Scored Labels", "a"]
     plain = [{"name": "a", "role": "feature"}, {"name": "b", "role": "label"}]
     assert scores_first(plain) == plain
+
+
+def test_run_values_read_as_users_write_them():
+    """No Python literals in the run page's parameter tables."""
+    from app.ui.run_ops import resolved_params
+
+    spec = {"nodes": [{"id": "s", "params": {"randomized": True, "splitting_mode": "Split Rows",
+                                             "seed": None, "columns": {"names": ["a"]}}}]}
+    values = {r["parameter"]: r["value"] for r in resolved_params(spec, "s", {})}
+    assert values == {"randomized": "on", "splitting_mode": "Split Rows", "seed": "",
+                      "columns": '{"names": ["a"]}'}
