@@ -198,3 +198,16 @@ def test_column_names_keep_only_known_dataset_outputs(cars):
     names = column_names(infer_columns(spec, described(cars)))
     assert "Scored Labels" in names["score"]["scored_dataset"]
     assert names["train"] == {} and names["learner"] == {}
+
+
+@pytest.mark.parametrize("example", sorted(p.name for p in EXAMPLES.glob("*.json")))
+def test_shipped_examples_name_only_columns_that_reach(example):
+    """Every sample pipeline passes the column check against the bundled sample data."""
+    document = json.loads((EXAMPLES / example).read_text())
+    spec = PipelineSpec.from_dict(document)
+
+    def sample_columns(name, version):
+        return describe_columns(load_sample(name))
+
+    issues = validate_pipeline(spec, columns=infer_columns(spec, sample_columns))
+    assert [i for i in issues if i.code == "unknown_column"] == []
