@@ -1,5 +1,5 @@
-"""The UI in a real browser (Debian's chromium driven by Playwright): open the tutorial sample,
-click a node in the graph, see its properties, submit, watch the run complete.
+"""The UI in a real browser (Debian's chromium driven by Playwright): the tutorial built on the
+designer's canvas, submitted, followed on the run's canvas.
 
 Screenshots of each step go to test-artifacts/browser/ (git-ignored).
 """
@@ -20,23 +20,6 @@ CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-first-run"]
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
-DATASET_FILL = (0xE3, 0xF2, 0xFD)  # app.ui.graph.COLOURS["dataset"] background
-
-# The centre of the pixels of one fill colour in the graph's canvas, in CSS pixels.
-FIND_FILL = """(canvas, [r, g, b]) => {
-  if (!canvas.width) return null;
-  const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
-  let sx = 0, sy = 0, n = 0;
-  for (let i = 0; i < data.length; i += 4) {
-    if (Math.abs(data[i] - r) < 3 && Math.abs(data[i + 1] - g) < 3 &&
-        Math.abs(data[i + 2] - b) < 3) {
-      const p = i / 4; sx += p % canvas.width; sy += Math.floor(p / canvas.width); n++;
-    }
-  }
-  if (n < 50) return null;
-  const scale = canvas.width / canvas.clientWidth;
-  return {x: sx / n / scale, y: sy / n / scale};
-}"""
 
 
 @pytest.fixture(scope="module")
