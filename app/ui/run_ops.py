@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from app.ui.draft_ops import input_sources, param_ref
@@ -24,6 +25,15 @@ def step_states(steps: list[Any]) -> dict[str, str]:
             else _value(s.status) for s in steps}
 
 
+def scores_first(columns: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A scored table's columns with the label, then the scores, first (so a preview shows
+    `Scored Labels` next to the label); other tables unchanged."""
+    if not any(c.get("role") == "score" for c in columns):
+        return columns
+    rank = {"label": 0, "score": 1}
+    return sorted(columns, key=lambda c: rank.get(c.get("role"), 2))  # stable otherwise
+
+
 def resolved_params(spec: dict[str, Any], node_id: str,
                     parameters: dict[str, Any]) -> list[dict[str, Any]]:
     """A node's parameter values as run, with the pipeline parameter each came from."""
@@ -38,7 +48,17 @@ def resolved_params(spec: dict[str, Any], node_id: str,
 
 
 def _text(value: Any) -> str:
-    return value if isinstance(value, str) else repr(value)
+    """A value as users write it: on/off, plain numbers and text, JSON for selections (never a
+    Python literal such as None, True or 'Split Rows')."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (dict, list)):
+        return json.dumps(value)
+    return str(value)
 
 
 def duration(run: Any) -> float | None:

@@ -31,9 +31,11 @@ LEFT, RIGHT = "Scored dataset", "Scored dataset to compare"
     outputs=[Port("evaluation_results", PortKind.DATASET, "Evaluation results")],
     metrics_output="evaluation_results",
 )
+# The metrics follow REFERENCE.md 1.5 (kept out of the docstring: its first line is the
+# description users read).
 def evaluate_model(scored_dataset: pd.DataFrame,
                    scored_dataset_to_compare: pd.DataFrame | None) -> dict[str, Any]:
-    """Evaluate a model's scores with the metrics of its task (REFERENCE.md 1.5).
+    """Evaluate a model's scores with the metrics of its task.
 
     Classification, regression, quantile regression and anomaly detection give one row per
     input, the left one first. Clustering gives a row per cluster and a combined row per input

@@ -112,9 +112,19 @@ def test_invalid_pipeline_is_refused_with_every_issue(stack, client, tmp_path):
 
 
 def test_a_failing_step_fails_the_run_cancels_downstream_and_keeps_its_log(client):
-    """A wrong label column fails Train Model with a clear message; other runs go on."""
+    """A wrong label column that validation cannot check (the columns are unknown until a
+    script above has run) fails Train Model with a clear message; other runs go on. Without
+    the script, the same label is refused before anything runs."""
     spec = tutorial()
     spec["nodes"][5]["params"]["label_column"] = "prize"
+    with pytest.raises(ClientError) as caught:
+        client.submit(spec, experiment=experiment())
+    assert [(i["code"], i["node"]) for i in caught.value.issues] == [("unknown_column", "train")]
+    spec["nodes"].append({"id": "script", "component": "execute_python_script", "version": 1,
+                          "params": {}})
+    spec["edges"] = [e for e in spec["edges"] if e["target"] != "split.dataset"] + [
+        {"source": "clean.cleaned_dataset", "target": "script.dataset1"},
+        {"source": "script.result_dataset", "target": "split.dataset"}]
     failing = client.submit(spec, experiment=experiment(), force_rerun=True)
     healthy = client.submit(tutorial(), experiment=experiment(), force_rerun=True)
     failed = client.wait(failing.id)

@@ -26,7 +26,7 @@ __all__ = ["DIST", "canvas_edges", "canvas_nodes", "draw", "palette_groups"]
 
 def draw(*, nodes: list[dict[str, Any]], edges: list[dict[str, str]], key: str,
          mode: str = "edit", selected: str | None = None,
-         palette: list[dict[str, Any]] | None = None, fit: int = 0, height: int = 640,
+         palette: list[dict[str, Any]] | None = None, fit: Any = 0, height: int = 640,
          on_change: Callable[[], None] | None = None) -> dict[str, Any] | None:
     """Draw the canvas; its last event ({"seq", "type", ...}) or None.
 

@@ -11,15 +11,20 @@ client = get_client()
 st.title("Datasets")
 datasets = call(client.datasets)
 
+# A refused upload keeps the form as it was (with the reason); a registered one empties it
+# (a new form generation) and reloads the page, so the new dataset shows at once.
+gen = st.session_state.get("upload.gen", 0)
+done = st.session_state.pop("upload.done", None)
+if done:
+    st.success(done, icon=":material/check_circle:")
 with st.expander("Upload a CSV or Parquet file", icon=":material/upload:",
                  expanded=not datasets):
-    with st.form("datasets.upload", clear_on_submit=True):
-        names = [d.name for d in datasets]
-        name = st.text_input("Dataset name", key="upload.name",
+    with st.form(f"datasets.upload.{gen}", clear_on_submit=False):
+        name = st.text_input("Dataset name", key=f"upload.name.{gen}",
                              help="A new name registers a dataset; an existing one adds a "
                                   "version. Letters, digits, '-', '_' or '.'.")
-        description = st.text_input("Description", key="upload.description")
-        uploaded = st.file_uploader("File", type=["csv", "parquet"], key="upload.file")
+        description = st.text_input("Description", key=f"upload.description.{gen}")
+        uploaded = st.file_uploader("File", type=["csv", "parquet"], key=f"upload.file.{gen}")
         if st.form_submit_button("Register", type="primary", icon=":material/add:"):
             problems = [p for p, bad in (("Dataset name: give the dataset a name.",
                                           not name.strip()),
@@ -28,17 +33,19 @@ with st.expander("Upload a CSV or Parquet file", icon=":material/upload:",
             for problem in problems:
                 st.error(problem)
             if not problems:
-                with st.status(f"Uploading {uploaded.name}…") as status:
+                with st.spinner(f"Uploading {uploaded.name}…"):
                     version, error = attempt(client.upload_dataset, name.strip(), uploaded.name,
                                              uploaded.getvalue(), description)
-                    if error:
-                        status.update(label="Not registered", state="error")
-                        st.error(error)
-                    else:
-                        status.update(label=f"Registered {version.name} version "
-                                            f"{version.version}: {version.row_count} rows",
-                                      state="complete")
-                        ui.datasets.clear()
+                if error:
+                    st.error(f"Not registered: {error}", icon=":material/error:")
+                else:
+                    ui.datasets.clear()
+                    st.session_state["upload.gen"] = gen + 1
+                    st.session_state["upload.done"] = (
+                        f"Registered {version.name} version {version.version}: "
+                        f"{version.row_count} rows.")
+                    st.session_state["datasets.name"] = version.name
+                    st.rerun()
 
 if not datasets:
     st.info("No datasets yet: upload one above.")

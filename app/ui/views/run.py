@@ -79,7 +79,7 @@ def live() -> None:
                if st_.duration_s is not None}
     canvas.draw(nodes=canvas.canvas_nodes(run.spec, catalogue, states=states, details=details),
                 edges=canvas.canvas_edges(run.spec), key=f"{state.RUN_CANVAS}.{run_id}",
-                mode="view", selected=st.session_state.get(state.RUN_STEP), height=480,
+                mode="view", selected=st.session_state.get(state.RUN_STEP), height=480, fit=run_id,
                 on_change=_on_canvas)
     if st.session_state.pop(state.RUN_CANVAS_SEQ + ".changed", False):
         st.rerun(scope="app")  # the step details beside the graph follow the click
@@ -92,8 +92,9 @@ with side_col:
     run_actions.render(detail.run)
     inference_actions.render(detail.run)
     steps = {s.node_id: s for s in detail.steps}
+    # Four narrow columns, so that the table fits beside the graph; a reused step says so.
     st.dataframe([{"step": s.node_id, "component": names.get(s.component_id, s.component_id),
-                   "status": s.status.value, "reused": "♻" if s.reused else "",
+                   "status": "reused" if s.reused else s.status.value,
                    "seconds": None if s.duration_s is None else round(s.duration_s, 2)}
                   for s in detail.steps], hide_index=True, width="stretch",
                  height=min(420, 38 + 35 * len(detail.steps)))

@@ -46,6 +46,10 @@ picked = st.dataframe(rows, hide_index=True, width="stretch", on_select="rerun",
                       selection_mode="single-row", key="runs.table",
                       column_config={"status": st.column_config.TextColumn(width="small")})
 chosen = picked.selection.rows if picked else []
+if chosen:  # a selected row opens its run
+    st.session_state[state.RUN_ID] = found["runs"][chosen[0]]["id"]
+    st.session_state[state.RUN_STEP] = None
+    st.switch_page("views/run.py", query_params={"run": found["runs"][chosen[0]]["id"]})
 open_col, compare_col = st.columns(2)
 ids = [r["id"] for r in found["runs"]]
 with open_col:

@@ -58,5 +58,6 @@ def render(spec: dict[str, Any], catalogue: dict[str, dict[str, Any]],
     canvas.draw(nodes=nodes, edges=canvas.canvas_edges(spec), key=state.CANVAS, mode="edit",
                 selected=st.session_state.get(state.SELECTED),
                 palette=canvas.palette_groups(grouped(list(catalogue.values()), ""), datasets),
-                fit=st.session_state.get(state.CANVAS_FIT, 0), height=height,
+                fit=f"{st.session_state.get(state.DRAFT_ID)}.{st.session_state.get(state.CANVAS_FIT)}",
+                height=height,
                 on_change=on_event)

@@ -40,10 +40,19 @@ def describe(param: Param) -> str:
         parts.append(f"Range: {'(' if param.min_exclusive else '['}{low}, {high}"
                      f"{')' if param.max_exclusive else ']'}")
     if param.default not in (None, "", {}) and param.type.value != "columns":
-        parts.append(f"Default: {param.default!r}")
+        parts.append(f"Default: {shown_value(param.default)}")
     if param.required:
         parts.append("Required.")
     return "  \n".join(parts) or param.label
+
+
+def shown_value(value: Any) -> str:
+    """A value as users write it (on/off, plain text), not as a Python literal."""
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
 
 
 def field_error(node_id: str, name: str) -> str | None:

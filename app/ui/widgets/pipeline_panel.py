@@ -61,15 +61,14 @@ def issues_tab(issues: dict[str | None, list[dict[str, Any]]], names: dict[str, 
 
 
 def connections_tab(spec: dict[str, Any]) -> None:
+    """The wires as a table (one element: a row of widgets per wire made the designer's rerun
+    slow on large pipelines); wires are made and removed on the canvas."""
     if not spec.get("edges"):
-        st.caption("No connections yet: select a component and choose its inputs in the "
-                   "properties pane.")
-    for number, edge in enumerate(spec.get("edges", [])):
-        left, right = st.columns([6, 1], vertical_alignment="center")
-        left.markdown(f"`{edge['source']}` → `{edge['target']}`")
-        right.button(":material/link_off:", key=f"edge.del.{number}", help="Remove this edge",
-                     on_click=designer.apply, args=(ops.remove_edge, edge["source"],
-                                                    edge["target"]))
+        st.caption("No wires yet: drag from an output port to an input port on the canvas.")
+        return
+    st.dataframe([{"from": e["source"], "to": e["target"]} for e in spec["edges"]],
+                 hide_index=True, width="stretch", height=min(320, 38 + 35 * len(spec["edges"])))
+    st.caption("To remove a wire, click it on the canvas and press Delete.")
 
 
 def parameters_tab(spec: dict[str, Any]) -> None:

@@ -68,10 +68,12 @@ def _outputs(run: Any, step: Any, component: dict[str, Any] | None) -> None:
             except ClientError as exc:
                 show_error(exc)
                 continue
+            columns = run_ops.scores_first(preview["columns"])
             st.caption(f"{preview['row_count']} rows · " + ", ".join(
-                f"{c['name']} ({c.get('type')})" for c in preview["columns"][:12]) +
-                (" …" if len(preview["columns"]) > 12 else ""))
-            st.dataframe(preview["rows"], width="stretch", height=240)
+                f"{c['name']} ({c.get('type')})" for c in columns[:12]) +
+                (" …" if len(columns) > 12 else ""))
+            st.dataframe(preview["rows"], width="stretch", height=240,
+                         column_order=[c["name"] for c in columns])
             if step.status.value == "completed":
                 _table_actions(run, step, port)
         else:

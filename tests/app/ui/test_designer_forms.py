@@ -151,3 +151,45 @@ def test_sample_pipeline_opens_as_draft_with_graph_selection(app):
     at.selectbox(key=state.NODE_SELECT).set_value("split").run()
     assert not at.exception, at.exception
     assert at.number_input(key=field(at, "split", "fraction")).value == 0.7
+
+
+def test_rejected_value_says_it_is_not_kept(app):
+    """A rejected value is marked as not saved, and the field errors (which disable Submit)
+    hold it."""
+    at = new_draft(app("designer"), "Rejected")
+    split = add(at, "pal.split_data")
+    at.number_input(key=field(at, split, "fraction")).set_value(1.5).run()
+    assert any("Not saved: the draft keeps its default." in e.value for e in at.error)
+    assert at.session_state[state.FIELD_ERRORS]
+
+
+def test_label_picker_offers_the_columns_that_reach_train_model(app):
+    """Train Model's label list is what reaches it: Price, not the columns Select Columns
+    removed."""
+    at = app("designer")
+    at.selectbox(key="start.sample").set_value("automobile_price")
+    at.button(key="start.open_sample").click().run()
+    at.selectbox(key=state.NODE_SELECT).set_value("train").run()
+    options = at.selectbox(key=field(at, "train", "label_column")).options
+    assert "Price" in options and "Horsepower" in options
+    assert "Min.Price" not in options and "Make" not in options
+
+
+def test_algorithm_guide_adds_the_chosen_learner(app):
+    """The palette's guide (a canvas event opens it) recommends learners and adds one."""
+    at = new_draft(app("designer"), "Guide")
+    canvas_event(at, type="guide")
+    # In a browser the dialog reruns alone and stays open; AppTest reruns the page, so the
+    # test keeps it open.
+    at.radio(key="guide.goal").set_value("two")
+    at.radio(key="guide.priority").set_value("explainability")
+    at.session_state[state.GUIDE] = True
+    at.run()
+    labels = [m.value for m in at.markdown]
+    assert any("Two-Class Logistic Regression" in t and "recommended" in t for t in labels)
+    at.button(key="guide.add.two_class_logistic_regression").click()
+    at.session_state[state.GUIDE] = True
+    at.run()
+    assert not at.exception, at.exception
+    assert [n["component"] for n in saved_spec(at)["nodes"]] == [
+        "two_class_logistic_regression"]

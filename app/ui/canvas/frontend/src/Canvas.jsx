@@ -13,6 +13,14 @@ import { setValue } from "./streamlit.js";
 import { KIND_COLOURS, KIND_NAMES, STATUS } from "./theme.js";
 
 const NODE_TYPES = { pipeline: PipelineNode };
+// Props handed to React Flow as constants: a new object on every render makes React Flow update
+// its store, which re-renders what listens to it, in a loop while a wire is being drawn.
+const PRO_OPTIONS = { hideAttribution: true };
+const EDGE_OPTIONS = { type: "default" };
+const LINE_STYLE = { strokeWidth: 2, stroke: "#475569" };
+const DELETE_KEYS = ["Delete", "Backspace"];
+const MULTI_KEYS = ["Shift", "Meta", "Control"];
+const FIT = { padding: 0.16, maxZoom: 1.05 };
 let counter = 0;
 
 // What the benchmark and browser tests read: when each event left, when each revision arrived.
@@ -81,6 +89,23 @@ function normalise(fromHandle, toHandle) {
     targetHandle: fromHandle.id };
 }
 
+// Why a wire is refused: live while it hovers a wrong port, then for a few seconds after.
+// Its own component, so that only it re-renders as the wire moves.
+function Notice({ index, edges, notice }) {
+  const connection = useConnection();
+  let shown = notice;
+  if (connection.inProgress && connection.toHandle && connection.isValid === false) {
+    const live = describeRefusal(index, edges, normalise(connection.fromHandle, connection.toHandle));
+    if (live) shown = { kind: "error", text: `Refused: ${live}` };
+  }
+  if (!shown) return null;
+  return (
+    <Panel position="bottom-center">
+      <div className={`fb-notice fb-notice-${shown.kind}`} data-testid="canvas-notice">{shown.text}</div>
+    </Panel>
+  );
+}
+
 function Legend({ mode }) {
   if (mode === "view") {
     return (
@@ -106,7 +131,7 @@ export default function Canvas({ args }) {
   const specNodes = args.nodes || [];
   const specEdges = args.edges || [];
   const rf = useReactFlow();
-  const connection = useConnection();
+  window.__flowbench.flow = rf; // for tests: the flow's nodes as React Flow holds them
   const [nodes, setNodes, onNodesChange] = useNodesState([]);
   const [edges, setEdges, onEdgesChange] = useEdgesState([]);
   const [notice, setNotice] = useState(null);
@@ -141,12 +166,17 @@ export default function Canvas({ args }) {
     const placed = specNodes.filter((n) => n.position);
     let positions = {};
     let laidOut = false;
-    let direction = directionOf(specNodes, specEdges);
+    // The direction stays as it was drawn; only a layout changes it.
+    if (!seen.current.direction && placed.length) {
+      seen.current.direction = directionOf(specNodes, specEdges);
+    }
+    let direction = seen.current.direction || "LR";
     if (specNodes.length && (missing.length === specNodes.length ||
         (first && overlaps(placed, direction)) || (mode === "view" && missing.length))) {
       const best = bestLayout(specNodes, specEdges, ...frameSize());
       positions = best.positions;
       direction = best.direction;
+      seen.current.direction = direction;
       laidOut = true;
     } else {
       const right = Math.max(0, ...placed.map((n) => n.position[0] + 300));
@@ -164,7 +194,11 @@ export default function Canvas({ args }) {
     setNodes((current) => {
       // Python's selection when it changed (a click, a new node); else what the user selected.
       const wasSelected = new Set(current.filter((n) => n.selected).map((n) => n.id));
+      const before = Object.fromEntries(current.map((n) => [n.id, n]));
       return specNodes.map((n) => ({
+        // Keep React Flow's measured size: a node handed over without it loses its handles'
+        // bounds until it resizes, and then no wire can start from it.
+        ...(before[n.id]?.measured ? { measured: before[n.id].measured } : {}),
         id: n.id, type: "pipeline", position: positions[n.id], data: { ...n, direction },
         selected: pythonChose ? n.id === args.selected : wasSelected.has(n.id),
         draggable: editable,
@@ -180,15 +214,21 @@ export default function Canvas({ args }) {
         layout: true,
       });
     }
-    if (first) setTimeout(() => rf.fitView({ padding: 0.12, maxZoom: 1.05 }), 60);
   }, [args.revision]); // eslint-disable-line react-hooks/exhaustive-deps
 
   // Python asks for a refit (after undo, a layout, opening a draft).
+  // Remembered across reloads of the frame (Streamlit may mount it afresh), so that a fit
+  // asked for once happens once.
+  // A draft opened empty is not refitted when its first node arrives (the view stays put
+  // while the user places nodes).
+  const hasNodes = specNodes.length > 0;
   useEffect(() => {
-    if (args.fit === seen.current.fit || !specNodes.length) return;
-    seen.current.fit = args.fit;
-    setTimeout(() => rf.fitView({ padding: 0.12, maxZoom: 1.05 }), 80);
-  }, [args.fit, rf]); // eslint-disable-line react-hooks/exhaustive-deps
+    const storeKey = `flowbench-fit-${mode}`;
+    const token = String(args.fit);
+    if (window.sessionStorage.getItem(storeKey) === token) return;
+    window.sessionStorage.setItem(storeKey, token);
+    if (hasNodes) setTimeout(() => rf.fitView(FIT), 80);
+  }, [args.fit]); // eslint-disable-line react-hooks/exhaustive-deps
 
   useEffect(() => {
     if (!notice) return undefined;
@@ -266,6 +306,7 @@ export default function Canvas({ args }) {
 
   const autoLayout = useCallback(() => {
     const { positions, direction } = bestLayout(specNodes, specEdges, ...frameSize());
+    seen.current.direction = direction;
     setNodes((current) => current.map((n) => ({
       ...n, position: positions[n.id] || n.position, data: { ...n.data, direction } })));
     if (editable) {
@@ -274,7 +315,7 @@ export default function Canvas({ args }) {
         layout: true,
       });
     }
-    setTimeout(() => rf.fitView({ padding: 0.12, maxZoom: 1.05 }), 60);
+    setTimeout(() => rf.fitView(FIT), 60);
   }, [specNodes, specEdges, setNodes, editable, rf]); // eslint-disable-line react-hooks/exhaustive-deps
 
   const deleteSelected = useCallback(() => {
@@ -284,12 +325,7 @@ export default function Canvas({ args }) {
     });
   }, [rf]);
 
-  let live = null;
-  if (connection.inProgress && connection.toHandle && connection.isValid === false) {
-    live = describeRefusal(index, edges, normalise(connection.fromHandle, connection.toHandle));
-  }
   const selectedCount = nodes.filter((n) => n.selected).length + edges.filter((e) => e.selected).length;
-  const shown = live ? { kind: "error", text: `Refused: ${live}` } : notice;
 
   return (
     <div className={`fb-root fb-mode-${mode}`} style={{ height: args.height || 620 }}>
@@ -313,20 +349,21 @@ export default function Canvas({ args }) {
           nodesDraggable={editable}
           nodesConnectable={editable}
           elementsSelectable
-          deleteKeyCode={editable ? ["Delete", "Backspace"] : null}
-          multiSelectionKeyCode={["Shift", "Meta", "Control"]}
+          deleteKeyCode={editable ? DELETE_KEYS : null}
+          multiSelectionKeyCode={MULTI_KEYS}
           selectionKeyCode="Shift"
           connectionRadius={28}
           minZoom={0.15}
           maxZoom={2}
-          proOptions={{ hideAttribution: true }}
-          defaultEdgeOptions={{ type: "default" }}
-          connectionLineStyle={{ strokeWidth: 2, stroke: "#475569" }}
+          proOptions={PRO_OPTIONS}
+          defaultEdgeOptions={EDGE_OPTIONS}
+          connectionLineStyle={LINE_STYLE}
         >
           <Background gap={20} size={1.2} color="#cbd5e1" />
           <Controls showInteractive={false} position="bottom-left" />
           {specNodes.length >= 12 ? (
             <MiniMap pannable zoomable position="bottom-right" nodeStrokeWidth={3}
+              style={{ width: 150, height: 100 }}
               nodeColor={(n) => STATUS[n.data.state]?.colour || (n.data.dataset ? "#93c5fd" : "#cbd5e1")} />
           ) : null}
           <Panel position="top-right" className="fb-toolbar">
@@ -337,14 +374,10 @@ export default function Canvas({ args }) {
                   title="Delete the selected nodes and wires (or press Delete)">Delete selected</button>
               </>
             ) : null}
-            <button type="button" onClick={() => rf.fitView({ padding: 0.12, maxZoom: 1.05 })}>Fit</button>
+            <button type="button" onClick={() => rf.fitView(FIT)}>Fit</button>
           </Panel>
           <Panel position="top-left"><Legend mode={mode} /></Panel>
-          {shown ? (
-            <Panel position="bottom-center">
-              <div className={`fb-notice fb-notice-${shown.kind}`} data-testid="canvas-notice">{shown.text}</div>
-            </Panel>
-          ) : null}
+          <Notice index={index} edges={edges} notice={notice} />
           {!specNodes.length && editable ? (
             <Panel position="top-center">
               <div className="fb-empty">Drag a dataset and components from the palette, then wire an output (right) to an input (left).</div>

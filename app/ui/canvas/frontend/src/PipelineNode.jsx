@@ -52,8 +52,10 @@ function PipelineNode({ data, selected }) {
       </div>
       <div className="fb-sub">
         <span className="fb-id">{data.id}</span>
-        {status ? <span className="fb-status-text">{status.label}</span> : null}
-        {data.detail ? <span className="fb-detail">{data.detail}</span> : null}
+        {status || data.detail ? (
+          <span className="fb-status-text">
+            {[status?.label, data.detail].filter(Boolean).join(" · ")}
+          </span>) : null}
       </div>
       {data.comment ? <div className="fb-comment" title={data.comment}>{data.comment}</div> : null}
       {direction === "TB" ? <div className="fb-band fb-band-out">{outputs}</div> : (
