@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from app.ui import draft_ops as ops  # noqa: E402
+from tests.app.ui.test_browser import log_in  # noqa: E402
 from tests.conftest import free_port, make_stack  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
@@ -119,6 +120,7 @@ def main() -> None:
                 page = browser.new_page(viewport={"width": 1600, "height": 1000})
                 page.set_default_timeout(60_000)
                 page.goto(f"{url}/designer")
+                log_in(page, stack.token)
                 page.get_by_role("button", name="Open draft").click()
                 frame = page.frame_locator(CANVAS)
                 frame.locator(".react-flow__node[data-id='sql6']").wait_for()

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from app.ui import state
-from tests.app.ui.test_browser import ARTIFACTS, browser, ui_url  # noqa: F401 (fixtures)
+from tests.app.ui.test_browser import ARTIFACTS, browser, log_in, ui_url  # noqa: F401 (fixtures)
 from tests.app.ui.test_ui_pages import texts
 
 
@@ -82,6 +82,7 @@ def test_endpoint_page_in_the_browser(ui_url, browser, endpoint, stack):  # noqa
     page = browser.new_page(viewport={"width": 1500, "height": 1100})
     page.set_default_timeout(60_000)
     page.goto(f"{ui_url}/endpoints?endpoint=ui-cars")
+    log_in(page, stack.token)
     page.get_by_text("REST endpoint").wait_for()
     page.get_by_text(endpoint.url).first.wait_for()
     time.sleep(1.0)
