@@ -17,15 +17,17 @@ from jobs.tracking import cancel_jobs
 def enqueue_steps(
     connection: Redis, *, run_id: str, steps: list[StepPlan],
     reused_outputs: dict[str, dict[str, str]], log_uri_for: Callable[[str], str],
-    events_key: str,
+    events_key: str, artifacts: str | None = None,
 ) -> dict[str, str]:
     """Enqueue `steps` (in dependency order); return node id -> RQ job id.
 
     Inputs from reused steps are passed as fixed URIs; inputs from steps that run now are read
     by the worker from the upstream job's result. If Redis fails midway, the jobs already
     enqueued are canceled and SchedulingError is raised, so no half-run is left behind.
-    Payloads hold URIs and names only, nothing path-like: a worker finds the artifact store
-    and its import and export folders in its own environment, on whichever machine it runs.
+    Payloads hold URIs and names, and `artifacts`, the store's location without credentials:
+    a worker whose environment pins no store (FLOWBENCH_ARTIFACTS) uses that one, so workers
+    of several workspaces can share a Redis; credentials and the import and export folders
+    come from the worker's own environment, on whichever machine it runs.
     """
     job_ids: dict[str, str] = {}
     try:
@@ -42,6 +44,7 @@ def enqueue_steps(
                 "version": step.version, "params": step.params, "inputs": inputs,
                 "upstream_jobs": upstream, "events_key": events_key,
                 "log_uri": log_uri_for(step.node_id), "timeout": step.timeout,
+                "artifacts": artifacts,
             }
             job = Queue(step.queue, connection=connection,
                         serializer=defaults.SERIALIZER).enqueue(

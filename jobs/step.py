@@ -41,7 +41,7 @@ def run_step(payload: dict[str, Any]) -> dict[str, Any]:
     the exception propagates so that RQ marks the job failed and holds back its dependents.
     """
     job = get_current_job()
-    store = ArtifactStore.from_environment()
+    store = ArtifactStore.for_step(payload.get("artifacts"))
     started = time.time()
     buffer = io.StringIO()
     component = components.get(payload["component"], payload["version"])

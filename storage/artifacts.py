@@ -33,7 +33,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from components.metadata import FEATURE, ROLES_ATTR, apply_description, describe_columns, roles
-from storage.artifact_backends import Backend, StagingFile, open_backend
+from storage.artifact_backends import Backend, StagingFile, open_backend, parse_location
 from storage.errors import ArtifactError, ArtifactIntegrityError, ArtifactNotFoundError
 
 SCHEME = "artifacts://"
@@ -93,6 +93,28 @@ class ArtifactStore:
     def from_environment(cls, env: Mapping[str, str] | None = None) -> ArtifactStore:
         """The store named by FLOWBENCH_ARTIFACTS (or the workspace folder's), as workers use."""
         return cls(location_from_environment(env), env=env)
+
+    @classmethod
+    def for_step(cls, location: str | None, env: Mapping[str, str] | None = None
+                 ) -> ArtifactStore:
+        """The store a step job names (`location`, never with credentials), unless the worker's
+        environment pins one (FLOWBENCH_ARTIFACTS), which then wins: a job cannot send a worker
+        with a configured store elsewhere. Credentials always come from the environment.
+
+        Raises:
+            ArtifactError: the job's store is not the one the worker is configured for.
+        """
+        env = os.environ if env is None else env
+        pinned = env.get("FLOWBENCH_ARTIFACTS", "").strip()
+        if not location or pinned:
+            store = cls.from_environment(env)
+            if location and store.location != str(parse_location(location)):
+                raise ArtifactError(
+                    f"This step's artifacts are in {location}, but this worker is configured "
+                    f"for {store.location} (FLOWBENCH_ARTIFACTS): point the worker at the "
+                    f"workspace's store.")
+            return store
+        return cls(location, env=env)
 
     @property
     def location(self) -> str:

@@ -156,7 +156,7 @@ class RunService:
                 enqueue_steps(
                     self.redis, run_id=run.id, steps=to_run, reused_outputs=outputs,
                     log_uri_for=lambda node: self.artifacts.log_uri(run.id, node),
-                    events_key=self.events_key)
+                    events_key=self.events_key, artifacts=self.artifacts.location)
             except SchedulingError as exc:
                 for step in to_run:
                     self.store.update_step(run.id, step.node_id, status=StepStatus.CANCELED)

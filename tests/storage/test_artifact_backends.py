@@ -96,3 +96,20 @@ def test_path_helpers_refuse_object_stores(tmp_path):
     assert store.root is None
     with pytest.raises(ArtifactError, match="no local path"):
         store.uri_for(Path(tmp_path))
+
+
+def test_a_step_uses_the_store_its_job_names_unless_the_worker_pins_one(tmp_path):
+    """Workers of several workspaces can share a Redis: a job names its store; a worker whose
+    FLOWBENCH_ARTIFACTS pins a store refuses a job for another one."""
+    from storage.artifacts import ArtifactStore
+    from storage.errors import ArtifactError
+
+    home = {"FLOWBENCH_HOME": str(tmp_path / "home")}
+    named = ArtifactStore.for_step(str(tmp_path / "a"), env=home)
+    assert named.location == f"file://{tmp_path / 'a'}"
+    own = ArtifactStore.for_step(None, env=home)
+    assert own.location == f"file://{tmp_path / 'home'}/artifacts"
+    pinned = {**home, "FLOWBENCH_ARTIFACTS": f"file://{tmp_path / 'a'}"}
+    assert ArtifactStore.for_step(str(tmp_path / "a"), env=pinned).location == named.location
+    with pytest.raises(ArtifactError, match="configured for"):
+        ArtifactStore.for_step(str(tmp_path / "b"), env=pinned)
