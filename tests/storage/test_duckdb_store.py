@@ -385,7 +385,7 @@ class TestLifecycle:
         """Migrations run once, in order; a second open applies none and keeps the data."""
         with DuckDBWorkspaceStore(db_path) as first:
             assert [(m.version, m.name) for m in first.applied_migrations] == [
-                (1, "initial"), (2, "endpoints")]
+                (1, "initial"), (2, "endpoints"), (7, "run_summary_metrics")]
             run = make_run(first)
         with DuckDBWorkspaceStore(db_path) as second:
             assert second.applied_migrations == ()
@@ -396,7 +396,7 @@ class TestLifecycle:
                                                  "tables").fetchall()}
             recorded = conn.execute("SELECT version FROM schema_migrations").fetchall()
         assert {"published_pipelines", "realtime_endpoints", "draft_history"} <= tables
-        assert sorted(recorded) == [(1,), (2,)]
+        assert sorted(recorded) == [(1,), (2,), (7,)]
 
     def test_a_failing_migration_leaves_no_trace(self, tmp_path):
         """A migration that fails is rolled back and not recorded; earlier ones stay."""
