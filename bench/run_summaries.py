@@ -23,7 +23,7 @@ def run() -> list[Row]:
         home = Path(folder) / "workspace"
         home.mkdir()
         seed_runs(home, RUNS)
-        stack = make_stack(home, bench_redis_url(13))
+        stack = make_stack(home, bench_redis_url())
         stack.start_api()
         try:
             headers = {"Authorization": f"Bearer {stack.token}"}
