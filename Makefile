@@ -15,7 +15,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
 bench: $(STAMP)
-	$(VENV)/bin/python bench/run_pipeline.py
+	$(VENV)/bin/python -m bench
 
 setup: $(STAMP)
 

@@ -236,6 +236,32 @@ class DuckDBWorkspaceStore(WorkspaceStore):
             raise NotFoundError(f"Run '{run_id}' has no step '{node_id}'.")
         return rows.step_from_row(row)
 
+    def set_summary_metrics(self, run_id: str, metrics: dict[str, float]) -> None:
+        with self._db.writing() as cur:
+            cur.execute("UPDATE runs SET summary_metrics = ? WHERE id = ?",
+                        [json.dumps(metrics), run_id])
+
+    def run_summaries(self, *, experiment: str | None = None, status: str | None = None,
+                      limit: int = 50, offset: int = 0, source: RunSource | str | None = None,
+                      ) -> list[tuple[Run, dict[str, float] | None]]:
+        if limit < 0 or offset < 0:
+            raise ValueError(f"limit and offset must be >= 0; got {limit} and {offset}.")
+        where, params = self._run_filter(experiment, status, source)
+        # The spec and parameters stay out: a runs table does not show them, and carrying
+        # large JSON texts through the sort is most of a page's cost.
+        columns = tuple(c for c in rows.RUN_COLUMNS if c not in ("spec", "parameters"))
+        with self._db.reading() as cur:
+            found = cur.execute(
+                f"SELECT {rows.select_list(columns)}, summary_metrics FROM runs{where} "
+                "ORDER BY seq DESC LIMIT ? OFFSET ?", [*params, limit, offset]).fetchall()
+        page = []
+        for row in found:
+            values = dict(zip(columns, row[:-1], strict=True))
+            full = tuple(values.get(c, "{}") for c in rows.RUN_COLUMNS)
+            page.append((rows.run_from_row(full),
+                         None if row[-1] is None else json.loads(row[-1])))
+        return page
+
     def step_metrics(self, run_ids: list[str]) -> dict[str, list[dict[str, float]]]:
         found: dict[str, list[dict[str, float]]] = {}
         if not run_ids:

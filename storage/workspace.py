@@ -215,6 +215,19 @@ class WorkspaceStore(ABC):
             ValueError: A field cannot be updated.
         """
 
+    def set_summary_metrics(self, run_id: str, metrics: dict[str, float]) -> None:
+        """Keep a completed run's first metrics on the run, for runs tables. Stores that keep
+        none leave this a no-op: `run_summaries` then reads the steps."""
+        return None
+
+    def run_summaries(self, *, experiment: str | None = None, status: str | None = None,
+                      limit: int = 50, offset: int = 0, source: RunSource | str | None = None,
+                      ) -> list[tuple[Run, dict[str, float] | None]]:
+        """A page of runs, newest first, each with its summary metrics (None: not kept)."""
+        return [(run, None) for run in self.list_runs(experiment=experiment, status=status,
+                                                        limit=limit, offset=offset,
+                                                        source=source)]
+
     def step_metrics(self, run_ids: list[str]) -> dict[str, list[dict[str, float]]]:
         """Each run's steps' metrics, in step order, for many runs at once (runs tables).
 

@@ -341,7 +341,8 @@ class RunService:
             run = self.store.get_run(run_id)
             if run.status in TERMINAL_RUNS:
                 return run
-            statuses = {s.status for s in self.store.list_steps(run_id)}
+            steps = self.store.list_steps(run_id)
+            statuses = {s.status for s in steps}
             if not statuses <= TERMINAL_STEPS:
                 return run
             if StepStatus.FAILED in statuses:
@@ -351,6 +352,8 @@ class RunService:
             else:
                 status = RunStatus.COMPLETED
             finished = self.store.update_run(run_id, status=status, finished_at=_now())
+            if status is RunStatus.COMPLETED:
+                self.store.set_summary_metrics(run_id, _key_metrics(steps))
             self._expire_jobs(run_id)
             return finished
 
@@ -390,6 +393,16 @@ class RunService:
             if run.status in TERMINAL_RUNS or time.monotonic() > deadline:
                 return run
             time.sleep(0.02)
+
+
+def _key_metrics(steps: list[StepRun], count: int = 4) -> dict[str, float]:
+    """A run's first `count` metrics in step order: what runs tables show."""
+    metrics: dict[str, float] = {}
+    for step in steps:
+        for key, value in step.metrics.items():
+            if len(metrics) < count:
+                metrics.setdefault(key, value)
+    return metrics
 
 
 def _downstream(spec: dict[str, Any], node_id: str) -> list[str]:

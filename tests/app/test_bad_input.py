@@ -65,3 +65,24 @@ def test_the_profile_of_10000_columns_is_bounded_and_says_so(client):
     assert profile["profiled_columns"] == 200
     assert len(profile["summary"]) == 200 and len(profile["charts"]) == 200
     assert "first 200 of 10,000 columns" in profile["note"]
+
+
+def test_run_summaries_show_the_metrics_kept_on_completed_runs(client):
+    """A completed run's first metrics come back in /run-summaries (read in one query)."""
+    import json
+
+    from tests.conftest import ROOT
+
+    spec = json.loads((ROOT / "examples" / "automobile_price.json").read_text())
+    detail = client.wait(client.submit(spec, experiment="summaries", force_rerun=True).id,
+                         timeout=120)
+    assert detail.run.status.value == "completed", detail.run.error
+    listed = client._request("GET", "/run-summaries",
+                             params={"experiment": "summaries"}).json()["runs"]
+    expected = {}
+    for step in detail.steps:
+        for key, value in step.metrics.items():
+            if len(expected) < 4:
+                expected.setdefault(key, value)
+    assert listed[0]["id"] == detail.run.id
+    assert listed[0]["metrics"] == expected and len(expected) == 4

