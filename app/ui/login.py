@@ -17,6 +17,13 @@ from app.settings import ensure_ui_password, load_settings, read_token
 SIGNED_IN = "flowbench_signed_in"
 
 
+def signed_in() -> bool:
+    """Whether this session has logged in (through OIDC where configured)."""
+    if _oidc_configured():
+        return bool(st.user.is_logged_in)
+    return bool(st.session_state.get(SIGNED_IN))
+
+
 def require_login() -> None:
     """Return when the session is signed in; otherwise draw the login form and stop the page."""
     if _oidc_configured():

@@ -2,10 +2,11 @@
 
 import streamlit as st
 
-from app.ui.login import require_login
+from app.ui.login import require_login, signed_in
 
 st.set_page_config(page_title="Flowbench", page_icon=":material/account_tree:", layout="wide")
-require_login()
+# The router comes first, so a deep link (/designer, /endpoints?endpoint=...) survives the login
+# form; its menu stays hidden until the session is signed in.
 navigation = st.navigation({
     "Build": [
         st.Page("views/home.py", title="Home", icon=":material/home:", default=True),
@@ -25,5 +26,6 @@ navigation = st.navigation({
         st.Page("views/pipeline_endpoints.py", title="Pipeline endpoints",
                 icon=":material/cloud_sync:"),
     ],
-})
+}, position="sidebar" if signed_in() else "hidden")
+require_login()
 navigation.run()

@@ -187,7 +187,8 @@ def test_workers_and_control_plane_ride_out_a_redis_restart(tmp_path, own_redis)
     try:
         client = stack.client()
         run = client.submit(sleepy_spec(6), experiment="redis-restart")
-        wait_for(lambda: client.run(run.id).steps[1].status.value == "running", 120,
+        wait_for(lambda: {s.node_id: s.status.value for s in client.run(run.id).steps}["nap"]
+                 == "running", 120,
                  "the sleeping step")
         own_redis["server"].terminate()  # SIGTERM: Redis writes its append-only file and exits
         own_redis["server"].wait(timeout=20)

@@ -110,6 +110,8 @@ def test_the_compute_page_shows_the_cluster_and_heartbeats(kube_stack, monkeypat
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
+    from app.ui.login import SIGNED_IN
+
     monkeypatch.setenv("FLOWBENCH_API_URL", kube_stack.api_url)
     monkeypatch.setenv("FLOWBENCH_HOME", str(kube_stack.home))
     monkeypatch.delenv("FLOWBENCH_TOKEN", raising=False)
@@ -117,6 +119,7 @@ def test_the_compute_page_shows_the_cluster_and_heartbeats(kube_stack, monkeypat
     st.cache_resource.clear()
     try:
         at = AppTest.from_file(MAIN, default_timeout=60)
+        at.session_state[SIGNED_IN] = True  # the login form is tested in tests/app/ui
         at.switch_page("views/compute.py")
         at.run()
         assert not at.exception, at.exception
