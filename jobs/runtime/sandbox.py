@@ -163,15 +163,16 @@ def _bwrap_prefix(files: dict[str, Path], tmp_bytes: int) -> list[str]:
             command += ["--symlink", os.readlink(folder), folder]
         elif os.path.isdir(folder):
             command += ["--ro-bind", folder, folder]
-    made, bound = {"/"}, ["/usr"]
+    # The private /tmp comes before the binds: a Python installation or venv under /tmp (a
+    # clone in a temporary folder) is then bound on top of it instead of hidden beneath it.
+    command += ["--size", str(tmp_bytes), "--perms", "1777", "--tmpfs", "/tmp"]
+    made, bound = {"/", "/tmp"}, ["/usr"]
     for source in _python_paths():
         command += _parents(source, made, bound) + ["--ro-bind", source, source]
         bound.append(source)
     for target, source in files.items():
         command += _parents(target, made, bound) + ["--ro-bind", str(source), target]
-    command += ["--proc", "/proc", "--dev", "/dev",
-                "--size", str(tmp_bytes), "--perms", "1777", "--tmpfs", "/tmp",
-                "--chdir", "/tmp", "--"]
+    command += ["--proc", "/proc", "--dev", "/dev", "--chdir", "/tmp", "--"]
     return command
 
 
