@@ -30,8 +30,11 @@ def main(argv: list[str] | None = None) -> int:
         return args.handler(args)
     except ClientError as exc:
         if args.__dict__.get("json"):
-            print(json.dumps({"error": exc.detail, "status": exc.status, "issues": exc.issues},
-                             indent=2))
+            print(
+                json.dumps(
+                    {"error": exc.detail, "status": exc.status, "issues": exc.issues}, indent=2
+                )
+            )
         else:
             print(f"flowbench: {exc.detail}", file=sys.stderr)
             _print_issues(exc.issues)
@@ -44,8 +47,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="flowbench", description="Flowbench: low-code ML "
-                                     "pipelines. Start everything with 'flowbench up'.")
+    parser = argparse.ArgumentParser(
+        prog="flowbench",
+        description="Flowbench: low-code ML pipelines. Start everything with 'flowbench up'.",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     up = sub.add_parser("up", help="start Redis if needed, the control plane, workers and the UI")
@@ -54,23 +59,31 @@ def _parser() -> argparse.ArgumentParser:
     up.set_defaults(handler=_up)
 
     sub.add_parser("api", help="run the control plane (FastAPI on uvicorn)").set_defaults(
-        handler=_api)
+        handler=_api
+    )
     worker = sub.add_parser("worker", help="run a worker (component library preloaded)")
     worker.add_argument("--queues", nargs="+", default=["default"], help="queues to work")
     worker.add_argument("--name", default=None)
     worker.add_argument("--burst", action="store_true", help="quit when the queues are empty")
-    worker.add_argument("--no-fork", action="store_true",
-                        help="run steps in the worker process (less overhead, less isolation)")
+    worker.add_argument(
+        "--no-fork",
+        action="store_true",
+        help="run steps in the worker process (less overhead, less isolation)",
+    )
     worker.set_defaults(handler=_worker)
     sub.add_parser("ui", help="run the Streamlit UI").set_defaults(handler=_ui)
     serve = sub.add_parser("serve", help="serve a real-time inference bundle (scoring server)")
     serve.add_argument("bundle", help="bundle file, or an http(s) URL to download it from")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--keys-file", default=None,
-                       help="JSON key hashes (default: $FLOWBENCH_KEYS_FILE)")
-    serve.add_argument("--generate-keys", action="store_true",
-                       help="create the keys file with two new keys if it does not exist")
+    serve.add_argument(
+        "--keys-file", default=None, help="JSON key hashes (default: $FLOWBENCH_KEYS_FILE)"
+    )
+    serve.add_argument(
+        "--generate-keys",
+        action="store_true",
+        help="create the keys file with two new keys if it does not exist",
+    )
     serve.add_argument("--sha256", default=None, help="expected SHA-256 of the bundle file")
     serve.add_argument("--max-body-bytes", type=int, default=5 * 1024 * 1024)
     serve.set_defaults(handler=_serve)
@@ -91,10 +104,12 @@ def _parser() -> argparse.ArgumentParser:
     runs = sub.add_parser("runs", help="list runs, or show one")
     runs.add_argument("run_id", nargs="?", help="show this run with its steps")
     runs.add_argument("--experiment")
-    runs.add_argument("--status", choices=["queued", "running", "completed", "failed",
-                                           "canceled"])
-    runs.add_argument("--source", choices=["cli", "ui", "api", "endpoint", "schedule"],
-                      help="only runs submitted this way")
+    runs.add_argument("--status", choices=["queued", "running", "completed", "failed", "canceled"])
+    runs.add_argument(
+        "--source",
+        choices=["cli", "ui", "api", "endpoint", "schedule"],
+        help="only runs submitted this way",
+    )
     runs.add_argument("--limit", type=int, default=20)
     runs.add_argument("--json", action="store_true")
     runs.set_defaults(handler=_runs)
@@ -109,29 +124,49 @@ def _parser() -> argparse.ArgumentParser:
 
     datasets = sub.add_parser("datasets", help="list datasets, or upload a new version")
     datasets.add_argument("--json", action="store_true")
-    datasets.add_argument("--upload", nargs=2, metavar=("NAME", "FILE"),
-                          help="register FILE (CSV or Parquet) as a new version of NAME")
-    datasets.add_argument("--register-output", nargs=4, metavar=("RUN", "NODE", "PORT", "NAME"),
-                          help="register a step's output table as a new version of NAME")
-    datasets.add_argument("--download", nargs=4, metavar=("RUN", "NODE", "PORT", "FILE"),
-                          help="save a step's output table as FILE (.csv or .parquet)")
+    datasets.add_argument(
+        "--upload",
+        nargs=2,
+        metavar=("NAME", "FILE"),
+        help="register FILE (CSV or Parquet) as a new version of NAME",
+    )
+    datasets.add_argument(
+        "--register-output",
+        nargs=4,
+        metavar=("RUN", "NODE", "PORT", "NAME"),
+        help="register a step's output table as a new version of NAME",
+    )
+    datasets.add_argument(
+        "--download",
+        nargs=4,
+        metavar=("RUN", "NODE", "PORT", "FILE"),
+        help="save a step's output table as FILE (.csv or .parquet)",
+    )
     datasets.set_defaults(handler=_datasets)
 
     from app.cli_pipelines import add_parser as add_pipelines_parser
+
     add_pipelines_parser(sub)
     from app.cli_endpoints import add_endpoint_commands
+
     add_endpoint_commands(sub)
     return parser
 
 
 def _pipeline_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", type=Path, help="pipeline JSON file")
-    parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
-                        help="pipeline parameter value (JSON or text); repeatable")
+    parser.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="pipeline parameter value (JSON or text); repeatable",
+    )
     parser.add_argument("--json", action="store_true", help="print JSON for scripts")
 
 
 # -- processes ---------------------------------------------------------------------------------
+
 
 def _up(args: argparse.Namespace) -> int:
     restrict_new_files()
@@ -161,8 +196,9 @@ def _api(_: argparse.Namespace) -> int:
     from app.api.main import create_app
 
     settings = load_settings()
-    uvicorn.run(create_app(settings), host=settings.api_host, port=settings.api_port,
-                log_level="warning")
+    uvicorn.run(
+        create_app(settings), host=settings.api_host, port=settings.api_port, log_level="warning"
+    )
     return EXIT_OK
 
 
@@ -172,8 +208,13 @@ def _worker(args: argparse.Namespace) -> int:
     from storage.errors import ArtifactError
 
     try:
-        run_worker(load_settings().effective_redis_url, args.queues, name=args.name,
-                   burst=args.burst, fork=not args.no_fork)
+        run_worker(
+            load_settings().effective_redis_url,
+            args.queues,
+            name=args.name,
+            burst=args.burst,
+            fork=not args.no_fork,
+        )
     except ArtifactError as exc:  # the artifact store is unreachable or refuses the key
         print(f"flowbench: {exc}", file=sys.stderr)
         return EXIT_UNREACHABLE
@@ -185,9 +226,15 @@ def _serve(args: argparse.Namespace) -> int:
     from jobs.serving.run import serve
 
     try:
-        serve(args.bundle, host=args.host, port=args.port, keys_file=args.keys_file,
-              expected_sha256=args.sha256, max_body_bytes=args.max_body_bytes,
-              generate_keys=args.generate_keys)
+        serve(
+            args.bundle,
+            host=args.host,
+            port=args.port,
+            keys_file=args.keys_file,
+            expected_sha256=args.sha256,
+            max_body_bytes=args.max_body_bytes,
+            generate_keys=args.generate_keys,
+        )
     except BundleError as exc:
         print(f"flowbench: {exc}", file=sys.stderr)
         return EXIT_INVALID
@@ -202,11 +249,13 @@ def _ui(_: argparse.Namespace) -> int:
 
     settings = load_settings()
     ensure_ui_password(settings)
-    return subprocess.call([sys.executable, "-m", "streamlit", "run", str(UI_ENTRY),
-                            *ui_options(settings)])
+    return subprocess.call(
+        [sys.executable, "-m", "streamlit", "run", str(UI_ENTRY), *ui_options(settings)]
+    )
 
 
 # -- pipelines and runs ------------------------------------------------------------------------
+
 
 def _client():
     from app.client import FlowbenchClient
@@ -257,13 +306,22 @@ def _submit(args: argparse.Namespace) -> int:
         return EXIT_INVALID
     spec, parameters = loaded
     client = _client()
-    run = client.submit(spec, experiment=args.experiment, parameters=parameters,
-                        force_rerun=args.force, name=args.name, source="cli")
+    run = client.submit(
+        spec,
+        experiment=args.experiment,
+        parameters=parameters,
+        force_rerun=args.force,
+        name=args.name,
+        source="cli",
+    )
     for warning in run.warnings:
         print(f"flowbench: warning: {warning}", file=sys.stderr)
     if not args.wait:
-        print(json.dumps({"run_id": run.id, "status": run.status.value}) if args.json
-              else f"Submitted run {run.id} in experiment '{run.experiment}'.")
+        print(
+            json.dumps({"run_id": run.id, "status": run.status.value})
+            if args.json
+            else f"Submitted run {run.id} in experiment '{run.experiment}'."
+        )
         return EXIT_OK
     if not args.json:
         print(f"Run {run.id} in experiment '{run.experiment}':")
@@ -297,12 +355,23 @@ def _step_label(step: Any) -> str:
 def _print_result(detail: Any, as_json: bool) -> None:
     metrics = {s.node_id: s.metrics for s in detail.steps if s.metrics}
     if as_json:
-        print(json.dumps({"run": _dump(detail.run), "steps": [_dump(s) for s in detail.steps],
-                          "metrics": metrics}, indent=2))
+        print(
+            json.dumps(
+                {
+                    "run": _dump(detail.run),
+                    "steps": [_dump(s) for s in detail.steps],
+                    "metrics": metrics,
+                },
+                indent=2,
+            )
+        )
         return
     run = detail.run
-    took = (run.finished_at - run.started_at).total_seconds() if run.finished_at and \
-        run.started_at else 0.0
+    took = (
+        (run.finished_at - run.started_at).total_seconds()
+        if run.finished_at and run.started_at
+        else 0.0
+    )
     print(f"Run {run.id} {run.status.value} in {took:.2f} s.")
     if run.error:
         print(f"  error: {run.error}")
@@ -331,17 +400,21 @@ def _runs(args: argparse.Namespace) -> int:
             print(f"  {step.node_id:<24} {step.component_id:<34} {_step_label(step)}")
         _print_result(detail, False)
         return EXIT_OK
-    listing = client.runs(experiment=args.experiment, status=args.status, limit=args.limit,
-                          source=args.source)
+    listing = client.runs(
+        experiment=args.experiment, status=args.status, limit=args.limit, source=args.source
+    )
     if args.json:
-        print(json.dumps({"total": listing.total, "runs": [_dump(r) for r in listing.runs]},
-                         indent=2))
+        print(
+            json.dumps({"total": listing.total, "runs": [_dump(r) for r in listing.runs]}, indent=2)
+        )
         return EXIT_OK
     print(f"{listing.total} run(s)" + (f"; newest {len(listing.runs)}:" if listing.runs else ""))
     for run in listing.runs:
-        print(f"  {run.id:<20} {run.status.value:<10} {run.experiment:<20} "
-              f"{run.created_at:%Y-%m-%d %H:%M:%S}  {run.source.value:<8} {run.name}"
-              + (f"  {json.dumps(run.parameters)}" if run.parameters else ""))
+        print(
+            f"  {run.id:<20} {run.status.value:<10} {run.experiment:<20} "
+            f"{run.created_at:%Y-%m-%d %H:%M:%S}  {run.source.value:<8} {run.name}"
+            + (f"  {json.dumps(run.parameters)}" if run.parameters else "")
+        )
     return EXIT_OK
 
 
@@ -371,9 +444,11 @@ def _datasets(args: argparse.Namespace) -> int:
         run_id, node_id, port, name = args.register_output
         answer = client.register_output(run_id, node_id, port, name)
         version = answer["dataset"]
-        print(f"Registered {version['name']} version {version['version']}: "
-              f"{version['row_count']} rows, from output '{port}' of step '{node_id}' of run "
-              f"{run_id}.")
+        print(
+            f"Registered {version['name']} version {version['version']}: "
+            f"{version['row_count']} rows, from output '{port}' of step '{node_id}' of run "
+            f"{run_id}."
+        )
         return EXIT_OK
     if args.download:
         run_id, node_id, port, path = args.download
@@ -389,8 +464,10 @@ def _datasets(args: argparse.Namespace) -> int:
             print(f"flowbench: cannot read {path}: {exc.strerror}", file=sys.stderr)
             return EXIT_INVALID
         version = client.upload_dataset(name, Path(path).name, data)
-        print(f"Registered {version.name} version {version.version}: {version.row_count} rows, "
-              f"{len(version.columns)} columns.")
+        print(
+            f"Registered {version.name} version {version.version}: {version.row_count} rows, "
+            f"{len(version.columns)} columns."
+        )
         return EXIT_OK
     datasets = client.datasets()
     if args.json:

@@ -13,12 +13,16 @@ EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
 
 def add_endpoint_commands(sub: Any) -> None:
     """Add the `endpoints` command and its subcommands to the CLI's subparsers."""
-    endpoints = sub.add_parser("endpoints", help="real-time endpoints: deploy, list, show, test, "
-                                                 "keys, delete")
+    endpoints = sub.add_parser(
+        "endpoints", help="real-time endpoints: deploy, list, show, test, keys, delete"
+    )
     verbs = endpoints.add_subparsers(dest="verb", metavar="VERB", required=True)
 
-    deploy = verbs.add_parser("deploy", help="deploy a completed run (training runs get their "
-                                             "real-time inference pipeline made and run first)")
+    deploy = verbs.add_parser(
+        "deploy",
+        help="deploy a completed run (training runs get their "
+        "real-time inference pipeline made and run first)",
+    )
     deploy.add_argument("--run", required=True, dest="run_id", help="the run to deploy")
     deploy.add_argument("--name", required=True, help="endpoint name (a-z, 0-9, '-')")
     deploy.add_argument("--target", choices=["local", "kubernetes"], default="local")
@@ -30,8 +34,9 @@ def add_endpoint_commands(sub: Any) -> None:
     deploy.add_argument("--memory", help="memory request, e.g. 512Mi (kubernetes target)")
     deploy.add_argument("--replicas", type=int, help="minimum replicas (kubernetes target)")
     deploy.add_argument("--timeout", type=float, default=1800, help="seconds to wait")
-    deploy.add_argument("--json", action="store_true", help="print url, swagger_url and keys "
-                                                            "as JSON")
+    deploy.add_argument(
+        "--json", action="store_true", help="print url, swagger_url and keys as JSON"
+    )
     deploy.set_defaults(handler=_deploy)
 
     listing = verbs.add_parser("list", help="every endpoint with its status and URL")
@@ -73,10 +78,16 @@ def _dump(entity: Any) -> Any:
 
 
 def _summary(endpoint: Any, keys: dict[str, str] | None = None) -> dict[str, Any]:
-    out = {"name": endpoint.name, "status": endpoint.status.value,
-           "target": endpoint.target.value, "url": endpoint.url,
-           "swagger_url": endpoint.swagger_url, "inference_run_id": endpoint.inference_run_id,
-           "training_run_id": endpoint.training_run_id, "error": endpoint.error}
+    out = {
+        "name": endpoint.name,
+        "status": endpoint.status.value,
+        "target": endpoint.target.value,
+        "url": endpoint.url,
+        "swagger_url": endpoint.swagger_url,
+        "inference_run_id": endpoint.inference_run_id,
+        "training_run_id": endpoint.training_run_id,
+        "error": endpoint.error,
+    }
     if keys:
         out.update(primary_key=keys["primary"], secondary_key=keys["secondary"])
     return out
@@ -84,12 +95,25 @@ def _summary(endpoint: Any, keys: dict[str, str] | None = None) -> dict[str, Any
 
 def _deploy(args: argparse.Namespace) -> int:
     client = _client()
-    resources = {k: v for k, v in {
-        "context": args.context, "namespace": args.namespace, "image": args.image,
-        "cpu_request": args.cpu, "memory_request": args.memory,
-        "min_replicas": args.replicas}.items() if v is not None}
-    client.deploy_endpoint(args.name, args.run_id, target=args.target,
-                           description=args.description, resources=resources)
+    resources = {
+        k: v
+        for k, v in {
+            "context": args.context,
+            "namespace": args.namespace,
+            "image": args.image,
+            "cpu_request": args.cpu,
+            "memory_request": args.memory,
+            "min_replicas": args.replicas,
+        }.items()
+        if v is not None
+    }
+    client.deploy_endpoint(
+        args.name,
+        args.run_id,
+        target=args.target,
+        description=args.description,
+        resources=resources,
+    )
     on_log = None if args.json else (lambda line: print(f"  {line}", file=sys.stderr))
     endpoint = client.wait_endpoint(args.name, timeout=args.timeout, on_log=on_log)
     keys = client.endpoint_keys(args.name)
@@ -98,8 +122,10 @@ def _deploy(args: argparse.Namespace) -> int:
     else:
         print(f"{endpoint.name}: {endpoint.status.value}")
         if endpoint.url:
-            print(f"  scoring URI  {endpoint.url}\n  swagger      {endpoint.swagger_url}\n"
-                  f"  primary key  {keys['primary']}")
+            print(
+                f"  scoring URI  {endpoint.url}\n  swagger      {endpoint.swagger_url}\n"
+                f"  primary key  {keys['primary']}"
+            )
         if endpoint.error:
             print(f"  error        {endpoint.error}", file=sys.stderr)
     return EXIT_OK if endpoint.status.value == "healthy" else EXIT_FAILED
@@ -123,15 +149,21 @@ def _show(args: argparse.Namespace) -> int:
     stats = client.endpoint_stats(args.name)
     logs = client.endpoint_logs(args.name)
     if args.json:
-        print(json.dumps({**_dump(endpoint), "stats": stats,
-                          "logs": [_dump(line) for line in logs]}, indent=2))
+        print(
+            json.dumps(
+                {**_dump(endpoint), "stats": stats, "logs": [_dump(line) for line in logs]},
+                indent=2,
+            )
+        )
         return EXIT_OK
     for key, value in _summary(endpoint).items():
         if value is not None:
             print(f"{key:<18} {value}")
     if stats.get("available"):
-        print(f"{'requests':<18} {stats['requests']} ({stats['errors']} errors), mean "
-              f"{stats['mean_ms']} ms")
+        print(
+            f"{'requests':<18} {stats['requests']} ({stats['errors']} errors), mean "
+            f"{stats['mean_ms']} ms"
+        )
     print("deployment log:")
     for line in logs:
         print(f"  {line.at:%Y-%m-%d %H:%M:%S}  {line.message}")
@@ -156,8 +188,11 @@ def _test(args: argparse.Namespace) -> int:
 
 def _keys(args: argparse.Namespace) -> int:
     client = _client()
-    keys = (client.regenerate_endpoint_key(args.name, args.regenerate) if args.regenerate
-            else client.endpoint_keys(args.name))
+    keys = (
+        client.regenerate_endpoint_key(args.name, args.regenerate)
+        if args.regenerate
+        else client.endpoint_keys(args.name)
+    )
     if args.json:
         print(json.dumps(keys, indent=2))
     else:

@@ -16,8 +16,9 @@ EXIT_OK, EXIT_RUN_FAILED, EXIT_INVALID = 0, 1, 2
 
 def add_parser(sub: Any) -> None:
     """Add `pipelines` and its actions to the CLI's subparsers."""
-    pipelines = sub.add_parser("pipelines", help="pipeline endpoints: list, publish, submit, "
-                                                 "schedule")
+    pipelines = sub.add_parser(
+        "pipelines", help="pipeline endpoints: list, publish, submit, schedule"
+    )
     actions = pipelines.add_subparsers(dest="action", metavar="ACTION", required=True)
 
     listing = actions.add_parser("list", help="endpoints with their versions")
@@ -29,16 +30,21 @@ def add_parser(sub: Any) -> None:
     show.add_argument("--json", action="store_true")
     show.set_defaults(handler=_show)
 
-    publish = actions.add_parser("publish", help="publish a pipeline file, a draft or a run's "
-                                                 "pipeline as the endpoint's next version")
+    publish = actions.add_parser(
+        "publish",
+        help="publish a pipeline file, a draft or a run's pipeline as the endpoint's next version",
+    )
     publish.add_argument("name", help="endpoint name (created on first publish)")
     source = publish.add_mutually_exclusive_group(required=True)
     source.add_argument("file", nargs="?", type=Path, help="pipeline JSON file")
     source.add_argument("--draft", help="a draft id")
     source.add_argument("--run", help="a run id: its pipeline, its values as defaults")
     publish.add_argument("--description", default="")
-    publish.add_argument("--default", action="store_true",
-                         help="make the new version the default (the first one always is)")
+    publish.add_argument(
+        "--default",
+        action="store_true",
+        help="make the new version the default (the first one always is)",
+    )
     publish.add_argument("--json", action="store_true")
     publish.set_defaults(handler=_publish)
 
@@ -72,8 +78,7 @@ def add_parser(sub: Any) -> None:
     key.add_argument("name")
     key.set_defaults(handler=_key)
 
-    schedule = actions.add_parser("schedule", help="add, list, pause, resume or delete "
-                                                   "schedules")
+    schedule = actions.add_parser("schedule", help="add, list, pause, resume or delete schedules")
     verbs = schedule.add_subparsers(dest="verb", metavar="VERB", required=True)
     add = verbs.add_parser("add", help="run an endpoint on a cron expression or an interval")
     add.add_argument("name")
@@ -91,19 +96,29 @@ def add_parser(sub: Any) -> None:
     listed.add_argument("--json", action="store_true")
     listed.set_defaults(handler=_schedule_list)
     for verb in ("pause", "resume", "delete", "runs"):
-        one = verbs.add_parser(verb, help=f"{verb} a schedule" if verb != "runs" else
-                               "runs a schedule started")
+        one = verbs.add_parser(
+            verb, help=f"{verb} a schedule" if verb != "runs" else "runs a schedule started"
+        )
         one.add_argument("schedule_id")
         one.add_argument("--json", action="store_true")
         one.set_defaults(handler=lambda a, verb=verb: _schedule_verb(a, verb))
 
 
 def _value_args(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
-                        help="pipeline parameter value (JSON or text); repeatable")
-    parser.add_argument("--dataset", action="append", default=[],
-                        metavar="PARAM=DATASET[:VERSION]",
-                        help="dataset parameter value; repeatable")
+    parser.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="pipeline parameter value (JSON or text); repeatable",
+    )
+    parser.add_argument(
+        "--dataset",
+        action="append",
+        default=[],
+        metavar="PARAM=DATASET[:VERSION]",
+        help="dataset parameter value; repeatable",
+    )
 
 
 def _client():
@@ -128,22 +143,31 @@ def _values(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, Any]] |
         name, sep, reference = item.partition("=")
         dataset, _, version = reference.partition(":")
         if not sep or not name or not dataset or (version and not version.isdigit()):
-            print(f"flowbench: --dataset expects PARAM=DATASET[:VERSION]; got {item!r}",
-                  file=sys.stderr)
+            print(
+                f"flowbench: --dataset expects PARAM=DATASET[:VERSION]; got {item!r}",
+                file=sys.stderr,
+            )
             return None
         datasets[name] = {"name": dataset, "version": int(version) if version else None}
     return parameters, datasets
 
 
 def _print_endpoint(endpoint: dict[str, Any]) -> None:
-    print(f"{endpoint['name']}  (default version {endpoint['default_version']})  "
-          f"{endpoint['rest_url']}")
+    print(
+        f"{endpoint['name']}  (default version {endpoint['default_version']})  "
+        f"{endpoint['rest_url']}"
+    )
     for version in endpoint["versions"]:
-        flags = ", ".join(f for f, on in (("default", version["is_default"]),
-                                          ("disabled", not version["enabled"])) if on)
+        flags = ", ".join(
+            f
+            for f, on in (("default", version["is_default"]), ("disabled", not version["enabled"]))
+            if on
+        )
         params = ", ".join(f"{p['name']}: {p['type']}" for p in version["parameters"])
-        print(f"  v{version['version']:<3} {version['name']:<32} "
-              f"{'[' + flags + ']' if flags else '':<20} {params}")
+        print(
+            f"  v{version['version']:<3} {version['name']:<32} "
+            f"{'[' + flags + ']' if flags else '':<20} {params}"
+        )
 
 
 def _list(args: argparse.Namespace) -> int:
@@ -176,18 +200,28 @@ def _publish(args: argparse.Namespace) -> int:
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
             print(f"flowbench: cannot read the pipeline {args.file}: {exc}", file=sys.stderr)
             return EXIT_INVALID
-    answer = _client().publish(args.name, spec=spec, draft_id=args.draft, run_id=args.run,
-                               description=args.description, make_default=args.default)
+    answer = _client().publish(
+        args.name,
+        spec=spec,
+        draft_id=args.draft,
+        run_id=args.run,
+        description=args.description,
+        make_default=args.default,
+    )
     if args.json:
         print(json.dumps(answer, indent=2))
         return EXIT_OK
     endpoint = answer["endpoint"]
-    print(f"Published {args.name} version {answer['version']} (default version "
-          f"{endpoint['default_version']}).")
+    print(
+        f"Published {args.name} version {answer['version']} (default version "
+        f"{endpoint['default_version']})."
+    )
     print(f"REST URL: {endpoint['rest_url']}")
     if answer.get("key"):
-        print(f"Endpoint key (shown once; 'flowbench pipelines key {args.name}' makes a new "
-              f"one):\n  {answer['key']}")
+        print(
+            f"Endpoint key (shown once; 'flowbench pipelines key {args.name}' makes a new "
+            f"one):\n  {answer['key']}"
+        )
     return EXIT_OK
 
 
@@ -196,18 +230,29 @@ def _submit(args: argparse.Namespace) -> int:
     if values is None:
         return EXIT_INVALID
     client = _client()
-    answer = client.submit_pipeline(args.name, experiment=args.experiment, parameters=values[0],
-                                    datasets=values[1], description=args.description,
-                                    version=args.version)
+    answer = client.submit_pipeline(
+        args.name,
+        experiment=args.experiment,
+        parameters=values[0],
+        datasets=values[1],
+        description=args.description,
+        version=args.version,
+    )
     if not args.wait:
-        print(json.dumps(answer, indent=2) if args.json else
-              f"Submitted run {answer['RunId']} of {args.name} v{answer['Version']}: "
-              f"{answer['Url']}")
+        print(
+            json.dumps(answer, indent=2)
+            if args.json
+            else f"Submitted run {answer['RunId']} of {args.name} v{answer['Version']}: "
+            f"{answer['Url']}"
+        )
         return EXIT_OK
     detail = client.wait(answer["RunId"], timeout=args.timeout)
     status = detail.run.status.value
-    print(json.dumps({**answer, "Status": status}, indent=2) if args.json else
-          f"Run {answer['RunId']} of {args.name} v{answer['Version']}: {status}")
+    print(
+        json.dumps({**answer, "Status": status}, indent=2)
+        if args.json
+        else f"Run {answer['RunId']} of {args.name} v{answer['Version']}: {status}"
+    )
     return EXIT_OK if status == "completed" else EXIT_RUN_FAILED
 
 
@@ -225,8 +270,10 @@ def _print_runs(rows: list[dict[str, Any]]) -> None:
     for row in rows:
         run, origin = row["run"], row["origin"]
         via = f"schedule {origin['schedule_id']}" if origin.get("schedule_id") else "REST"
-        print(f"  {run['id']:<20} {run['status']:<10} v{origin['version']:<3} {via:<24} "
-              f"{json.dumps(run['parameters'])}")
+        print(
+            f"  {run['id']:<20} {run['status']:<10} v{origin['version']:<3} {via:<24} "
+            f"{json.dumps(run['parameters'])}"
+        )
 
 
 def _version_state(args: argparse.Namespace, verb: str) -> int:
@@ -245,21 +292,28 @@ def _key(args: argparse.Namespace) -> int:
 
 
 def _print_schedule(schedule: dict[str, Any]) -> None:
-    when = f"cron '{schedule['cron']}'" if schedule["cron"] else \
-        f"every {schedule['interval_s']} s"
+    when = f"cron '{schedule['cron']}'" if schedule["cron"] else f"every {schedule['interval_s']} s"
     state = "paused" if schedule["paused"] else "next " + ", ".join(schedule["next_ticks"][:1])
-    print(f"  {schedule['id']:<20} {schedule['endpoint']:<20} {when:<22} {state}  "
-          f"{json.dumps(schedule['parameters'])}")
+    print(
+        f"  {schedule['id']:<20} {schedule['endpoint']:<20} {when:<22} {state}  "
+        f"{json.dumps(schedule['parameters'])}"
+    )
 
 
 def _schedule_add(args: argparse.Namespace) -> int:
     values = _values(args)
     if values is None:
         return EXIT_INVALID
-    schedule = _client().add_schedule(args.name, cron=args.cron, interval_seconds=args.every,
-                                      parameters=values[0], datasets=values[1],
-                                      experiment=args.experiment, version=args.version,
-                                      description=args.description)
+    schedule = _client().add_schedule(
+        args.name,
+        cron=args.cron,
+        interval_seconds=args.every,
+        parameters=values[0],
+        datasets=values[1],
+        experiment=args.experiment,
+        version=args.version,
+        description=args.description,
+    )
     if args.json:
         print(json.dumps(schedule, indent=2))
     else:
@@ -293,7 +347,8 @@ def _schedule_verb(args: argparse.Namespace, verb: str) -> int:
             _print_runs(rows)
         return EXIT_OK
     changed = (client.pause_schedule if verb == "pause" else client.resume_schedule)(
-        args.schedule_id)
+        args.schedule_id
+    )
     if args.json:
         print(json.dumps(changed, indent=2))
     else:

@@ -1,8 +1,8 @@
 """A small typed client of the control plane, used by the CLI, the UI and notebooks alike.
 
-    >>> from app.client import FlowbenchClient
-    >>> client = FlowbenchClient.from_settings()
-    >>> run = client.submit(spec, experiment="tutorial")
+>>> from app.client import FlowbenchClient
+>>> client = FlowbenchClient.from_settings()
+>>> run = client.submit(spec, experiment="tutorial")
 """
 
 from __future__ import annotations
@@ -40,8 +40,11 @@ class FlowbenchClient:
     """Typed calls to the control plane's REST API."""
 
     def __init__(self, base_url: str, token: str, *, timeout: float = 30.0):
-        self._http = httpx.Client(base_url=base_url.rstrip("/"), timeout=timeout,
-                                  headers={"Authorization": f"Bearer {token}"})
+        self._http = httpx.Client(
+            base_url=base_url.rstrip("/"),
+            timeout=timeout,
+            headers={"Authorization": f"Bearer {token}"},
+        )
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> FlowbenchClient:
@@ -56,9 +59,12 @@ class FlowbenchClient:
         token = read_token(settings)
         if not token:
             places = ", ".join(dict.fromkeys([*looked, str(settings.token_path)]))
-            raise ClientError(0, f"No Flowbench token found (FLOWBENCH_TOKEN is unset). Looked "
-                                 f"in: {places}. Start Flowbench with 'flowbench up', or set "
-                                 f"FLOWBENCH_HOME to its workspace folder.")
+            raise ClientError(
+                0,
+                f"No Flowbench token found (FLOWBENCH_TOKEN is unset). Looked "
+                f"in: {places}. Start Flowbench with 'flowbench up', or set "
+                f"FLOWBENCH_HOME to its workspace folder.",
+            )
         return cls(settings.api_url, token)
 
     def close(self) -> None:
@@ -70,8 +76,11 @@ class FlowbenchClient:
         try:
             response = self._http.request(method, path, **kwargs)
         except httpx.TransportError as exc:
-            raise ClientError(0, f"The control plane at {self._http.base_url} does not answer "
-                                 f"({exc.__class__.__name__}). Is 'flowbench up' running?") from exc
+            raise ClientError(
+                0,
+                f"The control plane at {self._http.base_url} does not answer "
+                f"({exc.__class__.__name__}). Is 'flowbench up' running?",
+            ) from exc
         if response.status_code >= 400:
             try:
                 body = response.json()
@@ -79,8 +88,9 @@ class FlowbenchClient:
                 body = {"detail": response.text}
             detail = body.get("detail", response.reason_phrase)
             if not isinstance(detail, str):  # FastAPI's own request validation errors
-                detail = "; ".join(f"{'.'.join(map(str, d.get('loc', [])))}: {d.get('msg')}"
-                                   for d in detail)
+                detail = "; ".join(
+                    f"{'.'.join(map(str, d.get('loc', [])))}: {d.get('msg')}" for d in detail
+                )
             raise ClientError(response.status_code, detail, body.get("issues", []))
         return response
 
@@ -102,10 +112,14 @@ class FlowbenchClient:
     def compute_targets(self) -> list[dict[str, Any]]:
         return self._request("GET", "/compute").json()
 
-    def put_compute_target(self, name: str, queue: str, description: str = "",
-                           is_default: bool = False) -> dict[str, Any]:
-        return self._request("PUT", f"/compute/{name}", json={
-            "queue": queue, "description": description, "is_default": is_default}).json()
+    def put_compute_target(
+        self, name: str, queue: str, description: str = "", is_default: bool = False
+    ) -> dict[str, Any]:
+        return self._request(
+            "PUT",
+            f"/compute/{name}",
+            json={"queue": queue, "description": description, "is_default": is_default},
+        ).json()
 
     # -- datasets ----------------------------------------------------------------------------
 
@@ -115,16 +129,21 @@ class FlowbenchClient:
     def dataset_versions(self, name: str) -> list[DatasetVersion]:
         return self._get(f"/datasets/{name}/versions", list[DatasetVersion])
 
-    def upload_dataset(self, name: str, filename: str, data: bytes,
-                       description: str = "") -> DatasetVersion:
-        response = self._request("POST", f"/datasets/{name}/versions",
-                                 files={"file": (filename, data)},
-                                 data={"description": description})
+    def upload_dataset(
+        self, name: str, filename: str, data: bytes, description: str = ""
+    ) -> DatasetVersion:
+        response = self._request(
+            "POST",
+            f"/datasets/{name}/versions",
+            files={"file": (filename, data)},
+            data={"description": description},
+        )
         return TypeAdapter(DatasetVersion).validate_python(response.json())
 
     def preview_dataset(self, name: str, version: int, limit: int = 100) -> dict[str, Any]:
-        return self._request("GET", f"/datasets/{name}/versions/{version}/preview",
-                             params={"limit": limit}).json()
+        return self._request(
+            "GET", f"/datasets/{name}/versions/{version}/preview", params={"limit": limit}
+        ).json()
 
     # -- drafts ------------------------------------------------------------------------------
 
@@ -137,8 +156,14 @@ class FlowbenchClient:
     def get_draft(self, draft_id: str) -> Draft:
         return self._get(f"/drafts/{draft_id}", Draft)
 
-    def save_draft(self, draft_id: str, spec: dict[str, Any], *, name: str | None = None,
-                   expected_revision: int | None = None) -> Draft:
+    def save_draft(
+        self,
+        draft_id: str,
+        spec: dict[str, Any],
+        *,
+        name: str | None = None,
+        expected_revision: int | None = None,
+    ) -> Draft:
         body = {"spec": spec, "name": name, "expected_revision": expected_revision}
         response = self._request("PUT", f"/drafts/{draft_id}", json=body)
         return TypeAdapter(Draft).validate_python(response.json())
@@ -151,24 +176,55 @@ class FlowbenchClient:
 
     # -- pipelines and runs ------------------------------------------------------------------
 
-    def validate(self, spec: dict[str, Any],
-                 parameters: dict[str, Any] | None = None) -> ValidateResponse:
-        return self._post("/pipelines/validate", ValidateResponse,
-                          {"spec": spec, "parameters": parameters or {}})
+    def validate(
+        self, spec: dict[str, Any], parameters: dict[str, Any] | None = None
+    ) -> ValidateResponse:
+        return self._post(
+            "/pipelines/validate", ValidateResponse, {"spec": spec, "parameters": parameters or {}}
+        )
 
-    def submit(self, spec: dict[str, Any], *, experiment: str,
-               parameters: dict[str, Any] | None = None, force_rerun: bool = False,
-               name: str | None = None, source: str = "api") -> SubmittedRun:
+    def submit(
+        self,
+        spec: dict[str, Any],
+        *,
+        experiment: str,
+        parameters: dict[str, Any] | None = None,
+        force_rerun: bool = False,
+        name: str | None = None,
+        source: str = "api",
+    ) -> SubmittedRun:
         """Submit a run; its `warnings` name queues no live worker listens on."""
-        return self._post("/runs", SubmittedRun, {"spec": spec, "experiment": experiment,
-                                         "parameters": parameters or {},
-                                         "force_rerun": force_rerun, "name": name,
-                                         "source": source})
+        return self._post(
+            "/runs",
+            SubmittedRun,
+            {
+                "spec": spec,
+                "experiment": experiment,
+                "parameters": parameters or {},
+                "force_rerun": force_rerun,
+                "name": name,
+                "source": source,
+            },
+        )
 
-    def runs(self, *, experiment: str | None = None, status: str | None = None,
-             limit: int = 50, offset: int = 0, source: str | None = None) -> RunList:
-        return self._get("/runs", RunList, experiment=experiment, status=status, limit=limit,
-                         offset=offset, source=source)
+    def runs(
+        self,
+        *,
+        experiment: str | None = None,
+        status: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+        source: str | None = None,
+    ) -> RunList:
+        return self._get(
+            "/runs",
+            RunList,
+            experiment=experiment,
+            status=status,
+            limit=limit,
+            offset=offset,
+            source=source,
+        )
 
     def run(self, run_id: str) -> RunDetail:
         return self._get(f"/runs/{run_id}", RunDetail)
@@ -176,10 +232,12 @@ class FlowbenchClient:
     def step_log(self, run_id: str, node_id: str) -> str:
         return self._request("GET", f"/runs/{run_id}/steps/{node_id}/log").text
 
-    def output_preview(self, run_id: str, node_id: str, port: str,
-                       limit: int = 100) -> dict[str, Any]:
-        return self._request("GET", f"/runs/{run_id}/steps/{node_id}/outputs/{port}/preview",
-                             params={"limit": limit}).json()
+    def output_preview(
+        self, run_id: str, node_id: str, port: str, limit: int = 100
+    ) -> dict[str, Any]:
+        return self._request(
+            "GET", f"/runs/{run_id}/steps/{node_id}/outputs/{port}/preview", params={"limit": limit}
+        ).json()
 
     def cancel(self, run_id: str) -> Run:
         return self._post(f"/runs/{run_id}/cancel", Run)
@@ -190,8 +248,14 @@ class FlowbenchClient:
     def experiments(self) -> list[Experiment]:
         return self._get("/experiments", list[Experiment])
 
-    def wait(self, run_id: str, *, timeout: float = 600.0, poll: float = 0.05,
-             on_update: Callable[[RunDetail], None] | None = None) -> RunDetail:
+    def wait(
+        self,
+        run_id: str,
+        *,
+        timeout: float = 600.0,
+        poll: float = 0.05,
+        on_update: Callable[[RunDetail], None] | None = None,
+    ) -> RunDetail:
         """Poll a run until it ends; `on_update` sees every change of its steps."""
         deadline = time.monotonic() + timeout
         seen: Any = None
@@ -204,8 +268,11 @@ class FlowbenchClient:
             if detail.run.status in TERMINAL:
                 return detail
             if time.monotonic() > deadline:
-                raise ClientError(0, f"Run {run_id} did not finish within {timeout:.0f} s "
-                                     f"(status {detail.run.status.value}).")
+                raise ClientError(
+                    0,
+                    f"Run {run_id} did not finish within {timeout:.0f} s "
+                    f"(status {detail.run.status.value}).",
+                )
             time.sleep(poll)
 
     # -- UI views: templates, models, profiles, compute status, run summaries ----------------
@@ -222,12 +289,15 @@ class FlowbenchClient:
     def models(self) -> list[ModelVersion]:
         return self._get("/models", list[ModelVersion])
 
-    def register_model(self, name: str, run_id: str, node_id: str,
-                       description: str = "") -> ModelVersion:
+    def register_model(
+        self, name: str, run_id: str, node_id: str, description: str = ""
+    ) -> ModelVersion:
         """Register a completed Train Model step's trained model as the model's next version."""
-        return self._post("/models", ModelVersion, {"name": name, "run_id": run_id,
-                                                    "node_id": node_id,
-                                                    "description": description})
+        return self._post(
+            "/models",
+            ModelVersion,
+            {"name": name, "run_id": run_id, "node_id": node_id, "description": description},
+        )
 
     def model_metrics(self) -> dict[tuple[str, int], dict[str, Any]]:
         """{(model, version): metrics measured by the run that trained it}."""
@@ -242,13 +312,27 @@ class FlowbenchClient:
         """Each compute target with its queue depth, failed jobs and workers."""
         return self._request("GET", "/compute-status").json()
 
-    def run_summaries(self, *, experiment: str | None = None, status: str | None = None,
-                      limit: int = 50, offset: int = 0,
-                      source: str | None = None) -> dict[str, Any]:
+    def run_summaries(
+        self,
+        *,
+        experiment: str | None = None,
+        status: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+        source: str | None = None,
+    ) -> dict[str, Any]:
         """A page of runs with durations and key metrics: {"total": n, "runs": [...]}."""
-        params = {k: v for k, v in {"experiment": experiment, "status": status, "limit": limit,
-                                     "offset": offset, "source": source}.items()
-                  if v is not None}
+        params = {
+            k: v
+            for k, v in {
+                "experiment": experiment,
+                "status": status,
+                "limit": limit,
+                "offset": offset,
+                "source": source,
+            }.items()
+            if v is not None
+        }
         return self._request("GET", "/run-summaries", params=params).json()
 
     def evaluation(self, run_id: str, node_id: str) -> dict[str, Any]:
@@ -257,11 +341,11 @@ class FlowbenchClient:
 
     # -- real-time endpoints -----------------------------------------------------------------
 
-    def inference_pipeline(self, run_id: str, kind: str = "realtime",
-                           name: str | None = None) -> Draft:
+    def inference_pipeline(
+        self, run_id: str, kind: str = "realtime", name: str | None = None
+    ) -> Draft:
         """A new draft: the real-time or batch inference pipeline of a completed training run."""
-        return self._post(f"/runs/{run_id}/inference-pipeline", Draft,
-                          {"kind": kind, "name": name})
+        return self._post(f"/runs/{run_id}/inference-pipeline", Draft, {"kind": kind, "name": name})
 
     def endpoints(self) -> list[RealtimeEndpoint]:
         return self._get("/endpoints", list[RealtimeEndpoint])
@@ -269,16 +353,38 @@ class FlowbenchClient:
     def endpoint(self, name: str) -> RealtimeEndpoint:
         return self._get(f"/endpoints/{name}", RealtimeEndpoint)
 
-    def deploy_endpoint(self, name: str, run_id: str, *, target: str = "local",
-                        description: str = "", model: str | None = None,
-                        resources: dict[str, Any] | None = None) -> RealtimeEndpoint:
+    def deploy_endpoint(
+        self,
+        name: str,
+        run_id: str,
+        *,
+        target: str = "local",
+        description: str = "",
+        model: str | None = None,
+        resources: dict[str, Any] | None = None,
+    ) -> RealtimeEndpoint:
         """Start deploying a run (training or real-time inference) as endpoint `name`."""
-        return self._post("/endpoints", RealtimeEndpoint, {
-            "name": name, "run_id": run_id, "target": target, "description": description,
-            "model": model, "resources": resources or {}})
+        return self._post(
+            "/endpoints",
+            RealtimeEndpoint,
+            {
+                "name": name,
+                "run_id": run_id,
+                "target": target,
+                "description": description,
+                "model": model,
+                "resources": resources or {},
+            },
+        )
 
-    def wait_endpoint(self, name: str, *, timeout: float = 1800.0, poll: float = 0.2,
-                      on_log: Callable[[str], None] | None = None) -> RealtimeEndpoint:
+    def wait_endpoint(
+        self,
+        name: str,
+        *,
+        timeout: float = 1800.0,
+        poll: float = 0.2,
+        on_log: Callable[[str], None] | None = None,
+    ) -> RealtimeEndpoint:
         """Poll until the endpoint leaves `transitioning`; `on_log` sees each new log line."""
         deadline, seen = time.monotonic() + timeout, 0
         while True:
@@ -291,8 +397,9 @@ class FlowbenchClient:
             if endpoint.status != EndpointStatus.TRANSITIONING:
                 return endpoint
             if time.monotonic() > deadline:
-                raise ClientError(0, f"Endpoint {name} is still transitioning after "
-                                     f"{timeout:.0f} s.")
+                raise ClientError(
+                    0, f"Endpoint {name} is still transitioning after {timeout:.0f} s."
+                )
             time.sleep(poll)
 
     def delete_endpoint(self, name: str) -> None:
@@ -352,18 +459,32 @@ class FlowbenchClient:
     def pipeline(self, name: str) -> dict[str, Any]:
         return self._request("GET", f"/pipelines/{name}").json()
 
-    def publish(self, name: str, *, spec: dict[str, Any] | None = None,
-                draft_id: str | None = None, run_id: str | None = None, description: str = "",
-                make_default: bool = False) -> dict[str, Any]:
+    def publish(
+        self,
+        name: str,
+        *,
+        spec: dict[str, Any] | None = None,
+        draft_id: str | None = None,
+        run_id: str | None = None,
+        description: str = "",
+        make_default: bool = False,
+    ) -> dict[str, Any]:
         """Publish a spec, a draft or a run's pipeline as the endpoint's next version:
         {"endpoint": ..., "version": n, "key": the endpoint key when this created it}."""
-        return self._request("POST", f"/pipelines/{name}/versions", json={
-            "spec": spec, "draft_id": draft_id, "run_id": run_id, "description": description,
-            "make_default": make_default}).json()
+        return self._request(
+            "POST",
+            f"/pipelines/{name}/versions",
+            json={
+                "spec": spec,
+                "draft_id": draft_id,
+                "run_id": run_id,
+                "description": description,
+                "make_default": make_default,
+            },
+        ).json()
 
     def set_default_version(self, name: str, version: int) -> dict[str, Any]:
-        return self._request("POST", f"/pipelines/{name}/default",
-                             json={"version": version}).json()
+        return self._request("POST", f"/pipelines/{name}/default", json={"version": version}).json()
 
     def enable_version(self, name: str, version: int, enabled: bool = True) -> dict[str, Any]:
         action = "enable" if enabled else "disable"
@@ -372,17 +493,30 @@ class FlowbenchClient:
     def regenerate_pipeline_key(self, name: str) -> str:
         return self._request("POST", f"/pipelines/{name}/key").json()["key"]
 
-    def submit_pipeline(self, name: str, *, experiment: str | None = None,
-                        parameters: dict[str, Any] | None = None,
-                        datasets: dict[str, Any] | None = None, description: str = "",
-                        tags: dict[str, Any] | None = None,
-                        version: int | None = None) -> dict[str, Any]:
+    def submit_pipeline(
+        self,
+        name: str,
+        *,
+        experiment: str | None = None,
+        parameters: dict[str, Any] | None = None,
+        datasets: dict[str, Any] | None = None,
+        description: str = "",
+        tags: dict[str, Any] | None = None,
+        version: int | None = None,
+    ) -> dict[str, Any]:
         """Start a run of an endpoint (its default version unless `version`): {"RunId", ...}."""
         path = f"/pipelines/{name}" + (f"/versions/{version}" if version else "") + "/runs"
-        return self._request("POST", path, json={
-            "ExperimentName": experiment, "ParameterAssignments": parameters or {},
-            "DataSetDefinitionValueAssignments": datasets or {}, "Description": description,
-            "Tags": tags or {}}).json()
+        return self._request(
+            "POST",
+            path,
+            json={
+                "ExperimentName": experiment,
+                "ParameterAssignments": parameters or {},
+                "DataSetDefinitionValueAssignments": datasets or {},
+                "Description": description,
+                "Tags": tags or {},
+            },
+        ).json()
 
     def pipeline_runs(self, name: str, limit: int = 100) -> list[dict[str, Any]]:
         """Runs an endpoint started, newest first: [{"run", "origin", "url"}]."""
@@ -400,16 +534,31 @@ class FlowbenchClient:
     def schedules(self, name: str) -> list[dict[str, Any]]:
         return self._request("GET", f"/pipelines/{name}/schedules").json()
 
-    def add_schedule(self, name: str, *, cron: str | None = None,
-                     interval_seconds: int | None = None,
-                     parameters: dict[str, Any] | None = None,
-                     datasets: dict[str, Any] | None = None, experiment: str | None = None,
-                     version: int | None = None, description: str = "") -> dict[str, Any]:
-        return self._request("POST", f"/pipelines/{name}/schedules", json={
-            "cron": cron, "interval_seconds": interval_seconds, "version": version,
-            "ExperimentName": experiment, "ParameterAssignments": parameters or {},
-            "DataSetDefinitionValueAssignments": datasets or {},
-            "description": description}).json()
+    def add_schedule(
+        self,
+        name: str,
+        *,
+        cron: str | None = None,
+        interval_seconds: int | None = None,
+        parameters: dict[str, Any] | None = None,
+        datasets: dict[str, Any] | None = None,
+        experiment: str | None = None,
+        version: int | None = None,
+        description: str = "",
+    ) -> dict[str, Any]:
+        return self._request(
+            "POST",
+            f"/pipelines/{name}/schedules",
+            json={
+                "cron": cron,
+                "interval_seconds": interval_seconds,
+                "version": version,
+                "ExperimentName": experiment,
+                "ParameterAssignments": parameters or {},
+                "DataSetDefinitionValueAssignments": datasets or {},
+                "description": description,
+            },
+        ).json()
 
     def pause_schedule(self, schedule_id: str) -> dict[str, Any]:
         return self._request("POST", f"/schedules/{schedule_id}/pause").json()
@@ -423,17 +572,23 @@ class FlowbenchClient:
     def schedule_runs(self, schedule_id: str) -> list[dict[str, Any]]:
         return self._request("GET", f"/schedules/{schedule_id}/runs").json()
 
-    def register_output(self, run_id: str, node_id: str, port: str, name: str,
-                        description: str = "") -> dict[str, Any]:
+    def register_output(
+        self, run_id: str, node_id: str, port: str, name: str, description: str = ""
+    ) -> dict[str, Any]:
         """Register a step's output table as the dataset's next version (with its lineage)."""
-        return self._request("POST", f"/runs/{run_id}/steps/{node_id}/outputs/{port}/register",
-                             json={"name": name, "description": description}).json()
+        return self._request(
+            "POST",
+            f"/runs/{run_id}/steps/{node_id}/outputs/{port}/register",
+            json={"name": name, "description": description},
+        ).json()
 
-    def download_output(self, run_id: str, node_id: str, port: str,
-                        format: str = "csv") -> bytes:
+    def download_output(self, run_id: str, node_id: str, port: str, format: str = "csv") -> bytes:
         """A step's output table as CSV or Parquet bytes."""
-        return self._request("GET", f"/runs/{run_id}/steps/{node_id}/outputs/{port}/download",
-                             params={"format": format}).content
+        return self._request(
+            "GET",
+            f"/runs/{run_id}/steps/{node_id}/outputs/{port}/download",
+            params={"format": format},
+        ).content
 
     def dataset_lineage(self, name: str, version: int) -> dict[str, Any]:
         return self._request("GET", f"/datasets/{name}/versions/{version}/lineage").json()

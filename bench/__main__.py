@@ -44,25 +44,39 @@ def machine() -> str:
                 break
     except OSError:
         pass
-    return (f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, "
-            f"Python {platform.python_version()}")
+    return (
+        f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, "
+        f"Python {platform.python_version()}"
+    )
 
 
 def table(rows: list[tuple[str, Row]], markdown: bool) -> str:
     header = ("figure", "Flowbench", "baseline (same run)", "ratio", "target")
     lines = []
     for module, row in rows:
-        base = "" if row.baseline is None else \
-            f"{_value(row.baseline, row.unit)} {row.baseline_name}".strip()
+        base = (
+            ""
+            if row.baseline is None
+            else f"{_value(row.baseline, row.unit)} {row.baseline_name}".strip()
+        )
         ratio = row.shown_ratio
-        lines.append((f"{row.figure} [{module}]", _value(row.flowbench, row.unit), base,
-                      "" if ratio is None else f"{ratio:.2f}x", row.target))
+        lines.append(
+            (
+                f"{row.figure} [{module}]",
+                _value(row.flowbench, row.unit),
+                base,
+                "" if ratio is None else f"{ratio:.2f}x",
+                row.target,
+            )
+        )
     if markdown:
         out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
         out += ["| " + " | ".join(line) + " |" for line in lines]
         return "\n".join(out)
-    widths = [max(len(h), *(len(line[i]) for line in lines)) if lines else len(h)
-              for i, h in enumerate(header)]
+    widths = [
+        max(len(h), *(len(line[i]) for line in lines)) if lines else len(h)
+        for i, h in enumerate(header)
+    ]
     out = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True))]
     out.append("  ".join("-" * w for w in widths))
     out += ["  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)) for line in lines]

@@ -53,8 +53,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         azurite = start_azurite(Path(scratch) / "azurite")
         try:
-            azure_env = {"FLOWBENCH_ARTIFACTS": "az://bench/ws",
-                         "AZURE_STORAGE_CONNECTION_STRING": azurite.connection_string}
+            azure_env = {
+                "FLOWBENCH_ARTIFACTS": "az://bench/ws",
+                "AZURE_STORAGE_CONNECTION_STRING": azurite.connection_string,
+            }
             parts = sys.argv[1:] or ["tutorial", "table"]
             if "tutorial" in parts:
                 _tutorial(redis_url, azure_env)
@@ -71,20 +73,27 @@ def _tutorial(redis_url: str, azure_env: dict[str, str]) -> None:
     data = load_sample("automobile-price")
     with contextlib.redirect_stdout(io.StringIO()):  # components narrate for the step log
         run_locally(spec, lambda n, v: data)  # warm imports
-        floor = statistics.median(_timed(lambda: run_locally(spec, lambda n, v: data))
-                                  for _ in range(REPEATS))
-    figures = {name: _queued(document, redis_url, env)
-               for name, env in (("local folder", {}), ("Azurite", azure_env))}
+        floor = statistics.median(
+            _timed(lambda: run_locally(spec, lambda n, v: data)) for _ in range(REPEATS)
+        )
+    figures = {
+        name: _queued(document, redis_url, env)
+        for name, env in (("local folder", {}), ("Azurite", azure_env))
+    }
     print(f"tutorial pipeline, {steps} steps, two forking workers, median of {REPEATS}")
     print(f"  floor (in-process, no I/O)              {floor * 1000:8.1f} ms")
     for name, (queued, reused) in figures.items():
-        print(f"  {name:<13} submit to completion {queued * 1000:8.1f} ms   overhead per "
-              f"step {(queued - floor) / steps * 1000:6.1f} ms   resubmit (reused) "
-              f"{reused * 1000:7.1f} ms")
+        print(
+            f"  {name:<13} submit to completion {queued * 1000:8.1f} ms   overhead per "
+            f"step {(queued - floor) / steps * 1000:6.1f} ms   resubmit (reused) "
+            f"{reused * 1000:7.1f} ms"
+        )
     (local_run, local_reused), (azure_run, azure_reused) = figures.values()
-    print(f"  Azurite / local folder: run {azure_run / local_run:5.2f}x, per-step overhead "
-          f"{(azure_run - floor) / max(local_run - floor, 1e-9):5.2f}x, resubmit "
-          f"{azure_reused / local_reused:5.2f}x")
+    print(
+        f"  Azurite / local folder: run {azure_run / local_run:5.2f}x, per-step overhead "
+        f"{(azure_run - floor) / max(local_run - floor, 1e-9):5.2f}x, resubmit "
+        f"{azure_reused / local_reused:5.2f}x"
+    )
 
 
 def _queued(document: dict, redis_url: str, env: dict[str, str]) -> tuple[float, float]:
@@ -97,13 +106,25 @@ def _queued(document: dict, redis_url: str, env: dict[str, str]) -> tuple[float,
             client = stack.client()
             client.wait(client.submit(document, experiment="warm-up", force_rerun=True).id)
             queued = statistics.median(
-                _timed(lambda: _check(client.wait(client.submit(
-                    document, experiment="bench", force_rerun=True).id, poll=0.02)))
-                for _ in range(REPEATS))
+                _timed(
+                    lambda: _check(
+                        client.wait(
+                            client.submit(document, experiment="bench", force_rerun=True).id,
+                            poll=0.02,
+                        )
+                    )
+                )
+                for _ in range(REPEATS)
+            )
             reused = statistics.median(
-                _timed(lambda: _check(client.wait(client.submit(
-                    document, experiment="bench").id, poll=0.02), reused=True))
-                for _ in range(REPEATS))
+                _timed(
+                    lambda: _check(
+                        client.wait(client.submit(document, experiment="bench").id, poll=0.02),
+                        reused=True,
+                    )
+                )
+                for _ in range(REPEATS)
+            )
         finally:
             stack.stop_all()
     return queued, reused
@@ -111,26 +132,34 @@ def _queued(document: dict, redis_url: str, env: dict[str, str]) -> tuple[float,
 
 def _big_table(scratch: Path, azure_env: dict[str, str]) -> None:
     rng = np.random.default_rng(0)
-    df = pd.DataFrame({
-        "x": rng.normal(size=ROWS), "n": rng.integers(0, 10**9, ROWS),
-        "name": pd.Series(rng.choice(["alpha", "beta", "gamma", "delta"], ROWS), dtype="str"),
-        "kind": pd.Categorical(rng.choice(["a", "b", "c"], ROWS)),
-        "flag": rng.random(ROWS) < 0.5,
-    })
+    df = pd.DataFrame(
+        {
+            "x": rng.normal(size=ROWS),
+            "n": rng.integers(0, 10**9, ROWS),
+            "name": pd.Series(rng.choice(["alpha", "beta", "gamma", "delta"], ROWS), dtype="str"),
+            "kind": pd.Categorical(rng.choice(["a", "b", "c"], ROWS)),
+            "flag": rng.random(ROWS) < 0.5,
+        }
+    )
     table = pa.Table.from_pandas(df, preserve_index=False)
     path = scratch / "floor.parquet"
     write_floor = _median(lambda: pq.write_table(table, path))
     read_floor = _median(lambda: pq.read_table(path).to_pandas())
-    stores = {"local folder": ArtifactStore(scratch / "artifacts"),
-              "local, streamed": ArtifactStore(scratch / "streamed", spool_limit=2**20),
-              "Azurite": ArtifactStore(azure_env["FLOWBENCH_ARTIFACTS"], env=azure_env),
-              "Azurite, streamed": ArtifactStore("az://bench/streamed", env=azure_env,
-                                                 spool_limit=2**20)}
+    stores = {
+        "local folder": ArtifactStore(scratch / "artifacts"),
+        "local, streamed": ArtifactStore(scratch / "streamed", spool_limit=2**20),
+        "Azurite": ArtifactStore(azure_env["FLOWBENCH_ARTIFACTS"], env=azure_env),
+        "Azurite, streamed": ArtifactStore("az://bench/streamed", env=azure_env, spool_limit=2**20),
+    }
     stores["Azurite"].check()
-    print(f"\n{ROWS:,}-row table ({table.nbytes / 2**20:.0f} MiB in Arrow, "
-          f"{path.stat().st_size / 2**20:.1f} MiB as Parquet), median of {REPEATS}")
-    print(f"  pyarrow, local file (floor)   write {write_floor * 1000:7.1f} ms   "
-          f"read {read_floor * 1000:7.1f} ms")
+    print(
+        f"\n{ROWS:,}-row table ({table.nbytes / 2**20:.0f} MiB in Arrow, "
+        f"{path.stat().st_size / 2**20:.1f} MiB as Parquet), median of {REPEATS}"
+    )
+    print(
+        f"  pyarrow, local file (floor)   write {write_floor * 1000:7.1f} ms   "
+        f"read {read_floor * 1000:7.1f} ms"
+    )
     for name, store in stores.items():
         ref = store.put_table(df)
         # Every write after the first finds the object and stops: time fresh writes by
@@ -144,9 +173,11 @@ def _big_table(scratch: Path, azure_env: dict[str, str]) -> None:
 
         write = _median(fresh_write)
         read = _median(lambda store=store, uri=ref.uri: store.get_table(uri))
-        print(f"  {name:<18}            write {write * 1000:7.1f} ms "
-              f"({write / write_floor:4.2f}x)   read {read * 1000:7.1f} ms "
-              f"({read / read_floor:4.2f}x, content hash checked)")
+        print(
+            f"  {name:<18}            write {write * 1000:7.1f} ms "
+            f"({write / write_floor:4.2f}x)   read {read * 1000:7.1f} ms "
+            f"({read / read_floor:4.2f}x, content hash checked)"
+        )
 
 
 def _median(action) -> float:
@@ -161,8 +192,7 @@ def _timed(action) -> float:
 
 def _check(detail, reused: bool = False):
     if detail.run.status.value != "completed":
-        raise SystemExit(f"run {detail.run.id} ended {detail.run.status.value}: "
-                         f"{detail.run.error}")
+        raise SystemExit(f"run {detail.run.id} ended {detail.run.status.value}: {detail.run.error}")
     if reused and not all(s.reused for s in detail.steps):
         raise SystemExit("the resubmit did not reuse every step")
     return detail

@@ -32,28 +32,40 @@ def best(function) -> float:
 
 def main() -> None:
     rng = np.random.default_rng(0)
-    frame = pd.DataFrame({"x": rng.normal(size=ROWS), "n": np.arange(ROWS),
-                          "s": rng.choice(["alpha", "beta", "gamma", "delta"], ROWS),
-                          "y": rng.integers(0, 1000, ROWS)})
+    frame = pd.DataFrame(
+        {
+            "x": rng.normal(size=ROWS),
+            "n": np.arange(ROWS),
+            "s": rng.choice(["alpha", "beta", "gamma", "delta"], ROWS),
+            "y": rng.integers(0, 1000, ROWS),
+        }
+    )
     with tempfile.TemporaryDirectory() as root:
         store = ArtifactStore(root)
         ref = store.put_table(frame)
         path = store.path_for(ref.uri)
         size = path.stat().st_size
         rows = [
-            ("get_table", lambda: store.get_table(ref.uri),
-             lambda: pq.read_table(path).to_pandas()),
-            ("preview (100 rows)", lambda: store.preview(ref.uri),
-             lambda: _head(pq.ParquetFile(path), 100).to_pandas()),
-            ("sha256 alone", lambda: hashlib.sha256(path.read_bytes()).hexdigest(),
-             lambda: None),
+            (
+                "get_table",
+                lambda: store.get_table(ref.uri),
+                lambda: pq.read_table(path).to_pandas(),
+            ),
+            (
+                "preview (100 rows)",
+                lambda: store.preview(ref.uri),
+                lambda: _head(pq.ParquetFile(path), 100).to_pandas(),
+            ),
+            ("sha256 alone", lambda: hashlib.sha256(path.read_bytes()).hexdigest(), lambda: None),
         ]
         print(f"table: {ROWS:,} rows, {size / 2**20:.1f} MiB of Parquet; best of {REPEAT}")
         for name, checked, unchecked in rows:
             with_check, without = best(checked), best(unchecked)
             ratio = f"{with_check / without:.2f}x" if without > 1e-6 else "-"
-            print(f"  {name:<20} verified {with_check * 1000:8.1f} ms   unverified "
-                  f"{without * 1000:8.1f} ms   ratio {ratio}")
+            print(
+                f"  {name:<20} verified {with_check * 1000:8.1f} ms   unverified "
+                f"{without * 1000:8.1f} ms   ratio {ratio}"
+            )
 
 
 if __name__ == "__main__":

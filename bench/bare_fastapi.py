@@ -25,10 +25,22 @@ def health() -> dict:
 async def score(request: Request) -> dict:
     rows = (await request.json())["Inputs"]["WebServiceInput0"]
     predicted = model.pipeline.predict(model.features.prepare(pd.DataFrame(rows)))
-    return {"Results": {"WebServiceOutput0": [
-        {**row, "Scored Labels": float(p)} for row, p in zip(rows, predicted, strict=True)]}}
+    return {
+        "Results": {
+            "WebServiceOutput0": [
+                {**row, "Scored Labels": float(p)} for row, p in zip(rows, predicted, strict=True)
+            ]
+        }
+    }
 
 
 if __name__ == "__main__":
-    uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning",
-                access_log=False, loop="uvloop", http="httptools")
+    uvicorn.run(
+        app,
+        host="127.0.0.1",
+        port=int(sys.argv[1]),
+        log_level="warning",
+        access_log=False,
+        loop="uvloop",
+        http="httptools",
+    )

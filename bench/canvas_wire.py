@@ -40,9 +40,12 @@ def bench_spec(catalogue: dict) -> dict:
     spec = ops.empty_spec("Canvas bench")
     spec, _ = ops.add_dataset(spec, "iris", node_id="data", position=[0, 300])
     for number in range(7):
-        spec, _ = ops.add_component(spec, catalogue["apply_sql_transformation"],
-                                    node_id=f"sql{number}",
-                                    position=[420 + 260 * (number % 2), 110 * number])
+        spec, _ = ops.add_component(
+            spec,
+            catalogue["apply_sql_transformation"],
+            node_id=f"sql{number}",
+            position=[420 + 260 * (number % 2), 110 * number],
+        )
     return spec
 
 
@@ -50,11 +53,29 @@ def start_ui(env: dict, home: Path) -> tuple[subprocess.Popen, str]:
     port = free_port()
     log = open(home / "ui.log", "ab")  # noqa: SIM115 - the child writes to it until stopped
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app/ui/main.py", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true",
-         "--browser.gatherUsageStats", "false", "--client.toolbarMode", "minimal"],
-        cwd=ROOT, env={**env, "PYTHONPATH": str(ROOT)}, stdout=log, stderr=subprocess.STDOUT,
-        start_new_session=True)
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app/ui/main.py",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+            "--browser.gatherUsageStats",
+            "false",
+            "--client.toolbarMode",
+            "minimal",
+        ],
+        cwd=ROOT,
+        env={**env, "PYTHONPATH": str(ROOT)},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -75,11 +96,14 @@ def round_trip(page, frame, gesture) -> float:
     canvas.wait_for_function(
         """(n) => { const fb = window.__flowbench; if (fb.emitted.length <= n) return false;
                     const sent = fb.emitted[fb.emitted.length - 1].t;
-                    return fb.revisions.some((r) => r.t > sent); }""", arg=before,
-        timeout=30_000)
+                    return fb.revisions.some((r) => r.t > sent); }""",
+        arg=before,
+        timeout=30_000,
+    )
     return canvas.evaluate(
         """() => { const fb = window.__flowbench; const sent = fb.emitted[fb.emitted.length - 1].t;
-                   return fb.revisions.find((r) => r.t > sent).t - sent; }""")
+                   return fb.revisions.find((r) => r.t > sent).t - sent; }"""
+    )
 
 
 def drag(page, source, target) -> None:
@@ -115,8 +139,10 @@ def main() -> None:
             ui, url = start_ui(stack.env, home)
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(
-                    executable_path=CHROMIUM, headless=True,
-                    args=["--no-sandbox", "--disable-gpu", "--no-first-run"])
+                    executable_path=CHROMIUM,
+                    headless=True,
+                    args=["--no-sandbox", "--disable-gpu", "--no-first-run"],
+                )
                 page = browser.new_page(viewport={"width": 1600, "height": 1000})
                 page.set_default_timeout(60_000)
                 page.goto(f"{url}/designer")
@@ -130,14 +156,17 @@ def main() -> None:
                     node = frame.locator(f".react-flow__node[data-id='sql{number % 7}'] .fb-head")
                     clicks.append(round_trip(page, frame, node.click))
                 wires = []
-                source = frame.locator(".react-flow__node[data-id='data'] "
-                                       ".react-flow__handle.source")
+                source = frame.locator(
+                    ".react-flow__node[data-id='data'] .react-flow__handle.source"
+                )
                 for number in range(WIRES):
                     target = frame.locator(
                         f".react-flow__node[data-id='sql{number // 3}'] "
-                        f".react-flow__handle.target[data-handleid='{PORTS[number % 3]}']")
-                    wires.append(round_trip(page, frame,
-                                            lambda target=target: drag(page, source, target)))
+                        f".react-flow__handle.target[data-handleid='{PORTS[number % 3]}']"
+                    )
+                    wires.append(
+                        round_trip(page, frame, lambda target=target: drag(page, source, target))
+                    )
                 browser.close()
             baseline = report("click on a node (rerun, nothing saved)", clicks)
             report(f"wire dropped -> draft saved ({WIRES} wires)", wires, baseline)

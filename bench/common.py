@@ -81,8 +81,11 @@ def seed_runs(home: Path, count: int, experiments: int = 20) -> None:
     DuckDBWorkspaceStore(home / "workspace.duckdb").close()  # creates and migrates the file
     spec = json.dumps(json.loads((ROOT / "examples" / "automobile_price.json").read_text()))
     with duckdb.connect(str(home / "workspace.duckdb")) as db:
-        db.execute("INSERT INTO experiments SELECT 'bench-' || i, '', now()::TIMESTAMP "
-                   "FROM range(?) t(i) ON CONFLICT DO NOTHING", [experiments])
+        db.execute(
+            "INSERT INTO experiments SELECT 'bench-' || i, '', now()::TIMESTAMP "
+            "FROM range(?) t(i) ON CONFLICT DO NOTHING",
+            [experiments],
+        )
         db.execute(
             "INSERT INTO runs (id, experiment, name, status, spec, parameters, source, "
             "force_rerun, created_at, started_at, finished_at, summary_metrics) "
@@ -90,10 +93,13 @@ def seed_runs(home: Path, count: int, experiments: int = 20) -> None:
             "'completed', ?, '{}', 'api', false, now()::TIMESTAMP, now()::TIMESTAMP, "
             "now()::TIMESTAMP + INTERVAL 1 SECOND, '{\"Mean_Absolute_Error\": ' || "
             "(i / 100.0) || ', \"R2\": 0.8}' FROM range(?) t(i)",
-            [experiments, spec, count])
+            [experiments, spec, count],
+        )
         db.execute(
             "INSERT INTO step_runs (run_id, node_id, position, component_id, "
             "component_version, status, queue, metrics) "
             "SELECT 'run_bench' || lpad(i::TEXT, 8, '0'), 'evaluate', 0, 'evaluate_model', 1, "
             "'completed', 'default', '{\"Mean_Absolute_Error\": ' || (i / 100.0) || "
-            "', \"R2\": 0.8}' FROM range(?) t(i)", [count])
+            "', \"R2\": 0.8}' FROM range(?) t(i)",
+            [count],
+        )

@@ -47,8 +47,10 @@ def main() -> None:
         raise SystemExit(f"The sandbox cannot run here: {problem}")
     unconfined = timed(False, frame)
     confined = timed(True, frame)
-    print(f"median of {CALLS} calls: sandboxed {confined:.3f} s, unconfined {unconfined:.3f} s, "
-          f"ratio {confined / unconfined:.2f}x (+{(confined - unconfined) * 1000:.0f} ms)")
+    print(
+        f"median of {CALLS} calls: sandboxed {confined:.3f} s, unconfined {unconfined:.3f} s, "
+        f"ratio {confined / unconfined:.2f}x (+{(confined - unconfined) * 1000:.0f} ms)"
+    )
 
 
 if __name__ == "__main__":

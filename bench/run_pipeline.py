@@ -47,12 +47,29 @@ def run() -> list:
     for fork, (queued, reused) in figures.items():
         label = "forking workers" if fork else "--no-fork workers"
         target = "< 30 ms" if fork else "< 15 ms"
-        rows.append(Row(f"tutorial, submit to completion, {label}", queued * 1000, floor * 1000,
-                        "ms", f"overhead {target}/step", "in-process floor"))
-        rows.append(Row(f"per-step overhead, {label}", (queued - floor) / steps * 1000, None,
-                        "ms", target))
-        rows.append(Row(f"fully reused resubmit, {label}", reused * 1000, floor * 1000, "ms",
-                        "keep (51-84 ms)", "in-process floor"))
+        rows.append(
+            Row(
+                f"tutorial, submit to completion, {label}",
+                queued * 1000,
+                floor * 1000,
+                "ms",
+                f"overhead {target}/step",
+                "in-process floor",
+            )
+        )
+        rows.append(
+            Row(f"per-step overhead, {label}", (queued - floor) / steps * 1000, None, "ms", target)
+        )
+        rows.append(
+            Row(
+                f"fully reused resubmit, {label}",
+                reused * 1000,
+                floor * 1000,
+                "ms",
+                "keep (51-84 ms)",
+                "in-process floor",
+            )
+        )
     return rows
 
 
@@ -64,8 +81,9 @@ def measure() -> tuple[int, float, dict[bool, tuple[float, float]]]:
     data = load_sample("automobile-price")
     with contextlib.redirect_stdout(io.StringIO()):  # components narrate for the step log
         run_locally(spec, lambda n, v: data)  # warm imports
-        floor = statistics.median(_timed(lambda: run_locally(spec, lambda n, v: data))
-                                  for _ in range(REPEATS))
+        floor = statistics.median(
+            _timed(lambda: run_locally(spec, lambda n, v: data)) for _ in range(REPEATS)
+        )
     redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/12")
     if "REDIS_URL" not in os.environ:
         Redis.from_url(redis_url).flushdb()
@@ -79,9 +97,11 @@ def main() -> None:
     print(f"  floor (in-process, no I/O)        {floor * 1000:8.1f} ms")
     for fork, (queued, reused) in figures.items():
         label = "forking workers" if fork else "--no-fork workers"
-        print(f"  {label}: submit to completion {queued * 1000:8.1f} ms   "
-              f"ratio {queued / floor:5.2f}x   overhead per step "
-              f"{(queued - floor) / steps * 1000:6.1f} ms (target < {30 if fork else 15})")
+        print(
+            f"  {label}: submit to completion {queued * 1000:8.1f} ms   "
+            f"ratio {queued / floor:5.2f}x   overhead per step "
+            f"{(queued - floor) / steps * 1000:6.1f} ms (target < {30 if fork else 15})"
+        )
         print(f"  {label}: unchanged resubmit   {reused * 1000:8.1f} ms")
 
 
@@ -95,13 +115,25 @@ def _queued(document: dict, redis_url: str, fork: bool) -> tuple[float, float]:
             client = stack.client()
             client.wait(client.submit(document, experiment="warm-up", force_rerun=True).id)
             queued = statistics.median(
-                _timed(lambda: _check(client.wait(client.submit(
-                    document, experiment="bench", force_rerun=True).id, poll=0.02)))
-                for _ in range(REPEATS))
+                _timed(
+                    lambda: _check(
+                        client.wait(
+                            client.submit(document, experiment="bench", force_rerun=True).id,
+                            poll=0.02,
+                        )
+                    )
+                )
+                for _ in range(REPEATS)
+            )
             reused = statistics.median(
-                _timed(lambda: _check(client.wait(client.submit(
-                    document, experiment="bench").id, poll=0.02), reused=True))
-                for _ in range(REPEATS))
+                _timed(
+                    lambda: _check(
+                        client.wait(client.submit(document, experiment="bench").id, poll=0.02),
+                        reused=True,
+                    )
+                )
+                for _ in range(REPEATS)
+            )
         finally:
             stack.stop_all()
     return queued, reused
@@ -115,8 +147,7 @@ def _timed(action) -> float:
 
 def _check(detail, reused: bool = False):
     if detail.run.status.value != "completed":
-        raise SystemExit(f"run {detail.run.id} ended {detail.run.status.value}: "
-                         f"{detail.run.error}")
+        raise SystemExit(f"run {detail.run.id} ended {detail.run.status.value}: {detail.run.error}")
     if reused and not all(s.reused for s in detail.steps):
         raise SystemExit("the resubmit did not reuse every step")
     return detail

@@ -28,20 +28,43 @@ def run() -> list[Row]:
         try:
             headers = {"Authorization": f"Bearer {stack.token}"}
             with httpx.Client(base_url=stack.api_url, headers=headers, timeout=60) as http:
+
                 def page(path: str) -> float:
                     http.get(path).raise_for_status()  # warm
-                    return median([timed(lambda: http.get(path).raise_for_status())
-                                   for _ in range(REPEAT)]) * 1000
+                    return (
+                        median(
+                            [
+                                timed(lambda: http.get(path).raise_for_status())
+                                for _ in range(REPEAT)
+                            ]
+                        )
+                        * 1000
+                    )
+
                 summaries = page("/run-summaries?limit=50")
                 listing = page("/runs?limit=50")
                 filtered = page("/run-summaries?limit=50&experiment=bench-3")
         finally:
             stack.stop_all()
-    return [Row(f"/run-summaries at {RUNS:,} runs, 50 a page", summaries, listing, "ms",
-                "< 100 ms", "/runs list"),
-            Row(f"/run-summaries of one experiment at {RUNS:,} runs", filtered, listing, "ms",
-                "< 100 ms", "/runs list"),
-            Row(f"runs list at {RUNS:,} runs", listing, None, "ms", "keep (17 ms)")]
+    return [
+        Row(
+            f"/run-summaries at {RUNS:,} runs, 50 a page",
+            summaries,
+            listing,
+            "ms",
+            "< 100 ms",
+            "/runs list",
+        ),
+        Row(
+            f"/run-summaries of one experiment at {RUNS:,} runs",
+            filtered,
+            listing,
+            "ms",
+            "< 100 ms",
+            "/runs list",
+        ),
+        Row(f"runs list at {RUNS:,} runs", listing, None, "ms", "keep (17 ms)"),
+    ]
 
 
 if __name__ == "__main__":

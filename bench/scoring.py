@@ -74,20 +74,48 @@ def main() -> None:
         processes = []
         try:
             port = free_port()
-            processes.append(_start([sys.executable, "-m", "app.cli", "serve",
-                                     str(built.info.path), "--port", str(port), "--keys-file",
-                                     str(folder / "keys.json")], folder / "flowbench.log"))
-            results["Flowbench"] = _measure(f"http://127.0.0.1:{port}/score",
-                                            folder / "request.json",
-                                            {"Authorization": f"Bearer {primary}"}, folder,
-                                            check=lambda a: a["Results"]["WebServiceOutput0"])
+            processes.append(
+                _start(
+                    [
+                        sys.executable,
+                        "-m",
+                        "app.cli",
+                        "serve",
+                        str(built.info.path),
+                        "--port",
+                        str(port),
+                        "--keys-file",
+                        str(folder / "keys.json"),
+                    ],
+                    folder / "flowbench.log",
+                )
+            )
+            results["Flowbench"] = _measure(
+                f"http://127.0.0.1:{port}/score",
+                folder / "request.json",
+                {"Authorization": f"Bearer {primary}"},
+                folder,
+                check=lambda a: a["Results"]["WebServiceOutput0"],
+            )
             port = free_port()
-            processes.append(_start([sys.executable, str(ROOT / "bench" / "bare_fastapi.py"),
-                                     str(port), str(folder / "model.joblib")],
-                                    folder / "bare.log"))
-            results["bare FastAPI"] = _measure(f"http://127.0.0.1:{port}/score",
-                                               folder / "request.json", {}, folder,
-                                               check=lambda a: a["Results"]["WebServiceOutput0"])
+            processes.append(
+                _start(
+                    [
+                        sys.executable,
+                        str(ROOT / "bench" / "bare_fastapi.py"),
+                        str(port),
+                        str(folder / "model.joblib"),
+                    ],
+                    folder / "bare.log",
+                )
+            )
+            results["bare FastAPI"] = _measure(
+                f"http://127.0.0.1:{port}/score",
+                folder / "request.json",
+                {},
+                folder,
+                check=lambda a: a["Results"]["WebServiceOutput0"],
+            )
             results["MLflow"] = _mlflow(model, row, folder, processes)
         finally:
             for process in processes:
@@ -98,17 +126,26 @@ def main() -> None:
 
 # -- servers ----------------------------------------------------------------------------------
 
-def _start(command: list[str], log: Path, health: str | None = None,
-           path: Path | None = None) -> subprocess.Popen:
+
+def _start(
+    command: list[str], log: Path, health: str | None = None, path: Path | None = None
+) -> subprocess.Popen:
     handle = open(log, "ab")  # the child writes to it
     # One thread per server: on one row, BLAS/OpenMP threads only add contention.
-    threads = {name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
-                                      "MKL_NUM_THREADS")}
-    process = subprocess.Popen(command, cwd=ROOT, stdout=handle, stderr=subprocess.STDOUT,
-                               start_new_session=True,
-                               env={**os.environ, "PYTHONUNBUFFERED": "1", **threads,
-                                    "PATH": f"{path}:{os.environ['PATH']}" if path
-                                    else os.environ["PATH"]})
+    threads = {name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
+    process = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        stdout=handle,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+        env={
+            **os.environ,
+            "PYTHONUNBUFFERED": "1",
+            **threads,
+            "PATH": f"{path}:{os.environ['PATH']}" if path else os.environ["PATH"],
+        },
+    )
     port = next(a for a in command if a.isdigit() and len(a) >= 4)
     url = health or f"http://127.0.0.1:{port}/health"
     deadline = time.monotonic() + 240
@@ -133,48 +170,101 @@ def _stop(process: subprocess.Popen) -> None:
             os.killpg(process.pid, signal.SIGKILL)
 
 
-def _mlflow(model, row: dict, folder: Path,
-            processes: list[subprocess.Popen]) -> dict[str, float] | None:
+def _mlflow(
+    model, row: dict, folder: Path, processes: list[subprocess.Popen]
+) -> dict[str, float] | None:
     python = MLFLOW_VENV / "bin" / "python"
-    if not python.exists() or subprocess.run([str(python), "-c", "import mlflow"],
-                                             capture_output=True).returncode != 0:
+    if (
+        not python.exists()
+        or subprocess.run([str(python), "-c", "import mlflow"], capture_output=True).returncode != 0
+    ):
         print(f"Installing {MLFLOW_PIN} in {MLFLOW_VENV} (first run only) ...", flush=True)
-        made = subprocess.run([sys.executable, "-m", "venv", str(MLFLOW_VENV)],
-                              capture_output=True, text=True)
-        installed = made.returncode == 0 and subprocess.run(
-            [str(python), "-m", "pip", "install", "-q", MLFLOW_PIN, "scikit-learn==1.9.1",
-             "pandas==3.1.1", "numpy==2.4.6"], capture_output=True, text=True).returncode == 0
+        made = subprocess.run(
+            [sys.executable, "-m", "venv", str(MLFLOW_VENV)], capture_output=True, text=True
+        )
+        installed = (
+            made.returncode == 0
+            and subprocess.run(
+                [
+                    str(python),
+                    "-m",
+                    "pip",
+                    "install",
+                    "-q",
+                    MLFLOW_PIN,
+                    "scikit-learn==1.9.1",
+                    "pandas==3.1.1",
+                    "numpy==2.4.6",
+                ],
+                capture_output=True,
+                text=True,
+            ).returncode
+            == 0
+        )
         if not installed:
             print("MLflow could not be installed: n/a")
             return None
     model_dir = folder / "mlflow-model"
-    saved = subprocess.run([str(python), "-c", (
-        "import sys, joblib, mlflow.sklearn; "
-        "mlflow.sklearn.save_model(joblib.load(sys.argv[1]), sys.argv[2], "
-        "serialization_format='cloudpickle')"),
-        str(folder / "sklearn_pipeline.joblib"), str(model_dir)], capture_output=True,
-        text=True)
+    saved = subprocess.run(
+        [
+            str(python),
+            "-c",
+            (
+                "import sys, joblib, mlflow.sklearn; "
+                "mlflow.sklearn.save_model(joblib.load(sys.argv[1]), sys.argv[2], "
+                "serialization_format='cloudpickle')"
+            ),
+            str(folder / "sklearn_pipeline.joblib"),
+            str(model_dir),
+        ],
+        capture_output=True,
+        text=True,
+    )
     if saved.returncode != 0:
         print(f"MLflow could not save the model: n/a\n{saved.stderr[-1500:]}")
         return None
     features = model.features.prepare(_frame([row]))
-    body = {"dataframe_split": {"columns": list(features.columns),
-                                "data": [[_plain(v) for v in features.iloc[0]]]}}
+    body = {
+        "dataframe_split": {
+            "columns": list(features.columns),
+            "data": [[_plain(v) for v in features.iloc[0]]],
+        }
+    }
     (folder / "mlflow.json").write_text(json.dumps(body))
     from tests.conftest import free_port
 
     port = free_port()
     try:
-        processes.append(_start([str(MLFLOW_VENV / "bin" / "mlflow"), "models", "serve", "-m",
-                                 str(model_dir), "-p", str(port), "--env-manager", "local",
-                                 "-w", "1"], folder / "mlflow.log",
-                                health=f"http://127.0.0.1:{port}/ping",
-                                path=MLFLOW_VENV / "bin"))  # its server runs `uvicorn`
+        processes.append(
+            _start(
+                [
+                    str(MLFLOW_VENV / "bin" / "mlflow"),
+                    "models",
+                    "serve",
+                    "-m",
+                    str(model_dir),
+                    "-p",
+                    str(port),
+                    "--env-manager",
+                    "local",
+                    "-w",
+                    "1",
+                ],
+                folder / "mlflow.log",
+                health=f"http://127.0.0.1:{port}/ping",
+                path=MLFLOW_VENV / "bin",
+            )
+        )  # its server runs `uvicorn`
     except RuntimeError as exc:
         print(f"MLflow's server did not start: n/a ({str(exc)[-300:]})")
         return None
-    return _measure(f"http://127.0.0.1:{port}/invocations", folder / "mlflow.json", {}, folder,
-                    check=lambda a: a["predictions"])
+    return _measure(
+        f"http://127.0.0.1:{port}/invocations",
+        folder / "mlflow.json",
+        {},
+        folder,
+        check=lambda a: a["predictions"],
+    )
 
 
 def _frame(rows: list[dict]):
@@ -189,26 +279,40 @@ def _plain(value):
 
 # -- measuring --------------------------------------------------------------------------------
 
-def _measure(url: str, body: Path, headers: dict[str, str], folder: Path,
-             check) -> dict[str, float]:
-    answer = httpx.post(url, content=body.read_bytes(), timeout=30,
-                        headers={**headers, "Content-Type": "application/json"})
+
+def _measure(
+    url: str, body: Path, headers: dict[str, str], folder: Path, check
+) -> dict[str, float]:
+    answer = httpx.post(
+        url,
+        content=body.read_bytes(),
+        timeout=30,
+        headers={**headers, "Content-Type": "application/json"},
+    )
     answer.raise_for_status()
     check(answer.json())  # a wrong answer shape raises here, before timing
     script = folder / "wrk.lua"
-    script.write_text(_WRK_SCRIPT % ("\n".join(f'wrk.headers["{k}"] = "{v}"'
-                                               for k, v in headers.items()), body))
+    script.write_text(
+        _WRK_SCRIPT % ("\n".join(f'wrk.headers["{k}"] = "{v}"' for k, v in headers.items()), body)
+    )
     _wrk(url, script, connections=1, seconds=2)  # warm up
     latency = _wrk(url, script, connections=1, seconds=SECONDS)
     throughput = _wrk(url, script, connections=4, seconds=SECONDS)
-    return {"p50_ms": latency["p50_ms"], "p99_ms": latency["p99_ms"],
-            "rps": throughput["rps"], "errors": latency["errors"] + throughput["errors"]}
+    return {
+        "p50_ms": latency["p50_ms"],
+        "p99_ms": latency["p99_ms"],
+        "rps": throughput["rps"],
+        "errors": latency["errors"] + throughput["errors"],
+    }
 
 
 def _wrk(url: str, script: Path, *, connections: int, seconds: int) -> dict[str, float]:
-    out = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency",
-                          "-s", str(script), url], capture_output=True, text=True,
-                         check=True).stdout
+    out = subprocess.run(
+        ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script), url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     found = {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1]), "errors": 0.0}
     for name, key in (("50%", "p50_ms"), ("99%", "p99_ms")):
         value, unit = re.search(rf"{re.escape(name)}\s+([\d.]+)(us|ms|s)", out).groups()
@@ -220,25 +324,33 @@ def _wrk(url: str, script: Path, *, connections: int, seconds: int) -> dict[str,
 
 
 def _report(results: dict[str, dict[str, float] | None]) -> None:
-    print(f"\nSingle-row scoring on loopback (wrk; latency with 1 connection, throughput with 4; "
-          f"{SECONDS} s each)")
+    print(
+        f"\nSingle-row scoring on loopback (wrk; latency with 1 connection, throughput with 4; "
+        f"{SECONDS} s each)"
+    )
     print(f"{'server':<14}{'p50 ms':>9}{'p99 ms':>9}{'req/s':>10}{'non-2xx':>9}")
     for name, figures in results.items():
         if figures is None:
             print(f"{name:<14}{'n/a':>9}{'n/a':>9}{'n/a':>10}")
         else:
-            print(f"{name:<14}{figures['p50_ms']:>9.2f}{figures['p99_ms']:>9.2f}"
-                  f"{figures['rps']:>10.0f}{figures['errors']:>9.0f}")
+            print(
+                f"{name:<14}{figures['p50_ms']:>9.2f}{figures['p99_ms']:>9.2f}"
+                f"{figures['rps']:>10.0f}{figures['errors']:>9.0f}"
+            )
     ours = results["Flowbench"]
     for name in ("bare FastAPI", "MLflow"):
         other = results.get(name)
         if other:
-            print(f"Flowbench vs {name}: throughput x{ours['rps'] / other['rps']:.1f}, "
-                  f"p50 latency x{other['p50_ms'] / ours['p50_ms']:.1f} lower")
+            print(
+                f"Flowbench vs {name}: throughput x{ours['rps'] / other['rps']:.1f}, "
+                f"p50 latency x{other['p50_ms'] / ours['p50_ms']:.1f} lower"
+            )
         else:
             print(f"Flowbench vs {name}: n/a")
-    print(f"Targets: p50 < 3 ms ({'met' if ours['p50_ms'] < 3 else 'NOT met'}); "
-          "throughput >= 5x MLflow's.")
+    print(
+        f"Targets: p50 < 3 ms ({'met' if ours['p50_ms'] < 3 else 'NOT met'}); "
+        "throughput >= 5x MLflow's."
+    )
 
 
 def _batch(built) -> None:
@@ -261,11 +373,15 @@ def _batch(built) -> None:
     scored = bundle.score_frame(big)
     ours_s = time.perf_counter() - started
     np.testing.assert_allclose(scored["Scored Labels"].to_numpy(), bare, rtol=1e-9)
-    print(f"\nBatch scoring of {ROWS:,} rows ({bundle.engine} path; sample row "
-          f"{sample[0].get('Manufacturer')}):")
+    print(
+        f"\nBatch scoring of {ROWS:,} rows ({bundle.engine} path; sample row "
+        f"{sample[0].get('Manufacturer')}):"
+    )
     print(f"  bare pipeline.predict on prepared rows: {ROWS / bare_s:>12,.0f} rows/s")
-    print(f"  Flowbench LoadedBundle.score_frame:     {ROWS / ours_s:>12,.0f} rows/s "
-          f"(ratio {bare_s / ours_s:.2f}; target >= 0.8)")
+    print(
+        f"  Flowbench LoadedBundle.score_frame:     {ROWS / ours_s:>12,.0f} rows/s "
+        f"(ratio {bare_s / ours_s:.2f}; target >= 0.8)"
+    )
 
 
 if __name__ == "__main__":

@@ -39,17 +39,21 @@ def run() -> list[Row]:
             with httpx.Client(base_url=stack.api_url, headers=headers, timeout=120) as http:
                 first = http.post("/runs", json=submit).json()["id"]  # warm: steps run once
                 while http.get(f"/runs/{first}").json()["run"]["status"] not in (
-                        "completed", "failed"):
+                    "completed",
+                    "failed",
+                ):
                     time.sleep(0.2)
 
             def burst(path: str, body: dict) -> list[float]:
                 start = threading.Barrier(CONCURRENT)
 
                 def one(_: int) -> float:
-                    with httpx.Client(base_url=stack.api_url, headers=headers,
-                                      timeout=120) as client:
+                    with httpx.Client(
+                        base_url=stack.api_url, headers=headers, timeout=120
+                    ) as client:
                         start.wait()
                         return timed(lambda: client.post(path, json=body).raise_for_status())
+
                 with concurrent.futures.ThreadPoolExecutor(CONCURRENT) as pool:
                     return list(pool.map(one, range(CONCURRENT)))
 
@@ -61,14 +65,32 @@ def run() -> list[Row]:
         finally:
             stack.stop_all()
     ms = 1000
-    return [Row(f"{CONCURRENT} concurrent submissions: submit latency p50",
-                percentile(submitted, 0.5) * ms, percentile(checked, 0.5) * ms, "ms",
-                "", "validate only"),
-            Row(f"{CONCURRENT} concurrent submissions: submit latency p95",
-                percentile(submitted, 0.95) * ms, percentile(checked, 0.95) * ms, "ms",
-                "< 500 ms", "validate only"),
-            Row("submissions per second, sustained (8 clients)", rate, validate_rate, "/s", "",
-                "validations /s")]
+    return [
+        Row(
+            f"{CONCURRENT} concurrent submissions: submit latency p50",
+            percentile(submitted, 0.5) * ms,
+            percentile(checked, 0.5) * ms,
+            "ms",
+            "",
+            "validate only",
+        ),
+        Row(
+            f"{CONCURRENT} concurrent submissions: submit latency p95",
+            percentile(submitted, 0.95) * ms,
+            percentile(checked, 0.95) * ms,
+            "ms",
+            "< 500 ms",
+            "validate only",
+        ),
+        Row(
+            "submissions per second, sustained (8 clients)",
+            rate,
+            validate_rate,
+            "/s",
+            "",
+            "validations /s",
+        ),
+    ]
 
 
 def sustained(path: str, body: dict, url: str, headers: dict) -> float:
@@ -81,6 +103,7 @@ def sustained(path: str, body: dict, url: str, headers: dict) -> float:
             while time.monotonic() < stop:
                 http.post(path, json=body).raise_for_status()
                 counts[index] += 1
+
     started = time.monotonic()
     with concurrent.futures.ThreadPoolExecutor(CLIENTS) as pool:
         list(pool.map(client, range(CLIENTS)))

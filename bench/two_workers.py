@@ -23,13 +23,16 @@ def two_branches() -> dict:
     tutorial = json.loads((ROOT / "examples" / "automobile_price.json").read_text())
     for node in tutorial["nodes"]:
         if node["id"] == "learner":
-            node.update(component="boosted_decision_tree_regression",
-                        params={"num_trees": 400, "seed": 0})
+            node.update(
+                component="boosted_decision_tree_regression", params={"num_trees": 400, "seed": 0}
+            )
     spec = {**tutorial, "name": "two branches", "nodes": [], "edges": []}
     for suffix in ("a", "b"):
         spec["nodes"] += [{**node, "id": f"{node['id']}_{suffix}"} for node in tutorial["nodes"]]
-        spec["edges"] += [{"source": _renamed(e["source"], suffix),
-                           "target": _renamed(e["target"], suffix)} for e in tutorial["edges"]]
+        spec["edges"] += [
+            {"source": _renamed(e["source"], suffix), "target": _renamed(e["target"], suffix)}
+            for e in tutorial["edges"]
+        ]
     return spec
 
 
@@ -49,10 +52,12 @@ def wall_time(workers: int, spec: dict) -> float:
             client.wait(client.submit(spec, experiment="warm", force_rerun=True).id)
 
             def once() -> None:
-                detail = client.wait(client.submit(spec, experiment="bench",
-                                                   force_rerun=True).id, poll=0.02)
+                detail = client.wait(
+                    client.submit(spec, experiment="bench", force_rerun=True).id, poll=0.02
+                )
                 if detail.run.status.value != "completed":
                     raise SystemExit(f"run ended {detail.run.status.value}: {detail.run.error}")
+
             return statistics.median(timed(once) for _ in range(REPEATS))
         finally:
             stack.stop_all()
@@ -61,8 +66,17 @@ def wall_time(workers: int, spec: dict) -> float:
 def run() -> list[Row]:
     spec = two_branches()
     one, two = wall_time(1, spec), wall_time(2, spec)
-    return [Row("two independent branches, two workers", two * 1000, one * 1000, "ms",
-                ">= 1.8x speed-up", "one worker", ratio=one / two)]
+    return [
+        Row(
+            "two independent branches, two workers",
+            two * 1000,
+            one * 1000,
+            "ms",
+            ">= 1.8x speed-up",
+            "one worker",
+            ratio=one / two,
+        )
+    ]
 
 
 if __name__ == "__main__":

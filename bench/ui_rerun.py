@@ -42,14 +42,30 @@ def seed_runs(home: Path, count: int) -> None:
     store = DuckDBWorkspaceStore(home / "workspace.duckdb")
     try:
         for number in range(count):
-            steps = [StepRun(run_id="", node_id="evaluate", component_id="evaluate_model",
-                             component_version=1)]
-            run = store.create_run(experiment=f"bench-{number % 20}", name=f"run {number}",
-                                   spec=spec, parameters={}, source="api", force_rerun=False,
-                                   steps=steps)
+            steps = [
+                StepRun(
+                    run_id="",
+                    node_id="evaluate",
+                    component_id="evaluate_model",
+                    component_version=1,
+                )
+            ]
+            run = store.create_run(
+                experiment=f"bench-{number % 20}",
+                name=f"run {number}",
+                spec=spec,
+                parameters={},
+                source="api",
+                force_rerun=False,
+                steps=steps,
+            )
             store.update_run(run.id, status=RunStatus.RUNNING)
-            store.update_step(run.id, "evaluate", status="completed",
-                              metrics={"Mean_Absolute_Error": number / 100.0, "R2": 0.8})
+            store.update_step(
+                run.id,
+                "evaluate",
+                status="completed",
+                metrics={"Mean_Absolute_Error": number / 100.0, "R2": 0.8},
+            )
             store.update_run(run.id, status=RunStatus.COMPLETED)
     finally:
         store.close()
@@ -102,10 +118,24 @@ def run() -> list:
     from bench.common import Row
 
     figures = main(quiet=True)
-    return [Row("designer page rerun, 30 nodes", figures["designer"], figures["empty"], "ms",
-                "< 150 ms", "empty page"),
-            Row(f"runs page rerun, {RUNS:,} runs", figures["runs"], figures["empty"], "ms",
-                "< 300 ms", "empty page")]
+    return [
+        Row(
+            "designer page rerun, 30 nodes",
+            figures["designer"],
+            figures["empty"],
+            "ms",
+            "< 150 ms",
+            "empty page",
+        ),
+        Row(
+            f"runs page rerun, {RUNS:,} runs",
+            figures["runs"],
+            figures["empty"],
+            "ms",
+            "< 300 ms",
+            "empty page",
+        ),
+    ]
 
 
 def main(quiet: bool = False) -> dict[str, float]:
@@ -128,25 +158,35 @@ def main(quiet: bool = False) -> dict[str, float]:
             draft = client.create_draft("Thirty nodes", thirty_node_spec(catalogue))
             empty = Path(folder) / "empty.py"
             empty.write_text(EMPTY_PAGE)
-            baseline = report("empty page (baseline)", time_reruns(AppTest.from_file(
-                str(empty), default_timeout=60)), None)
+            baseline = report(
+                "empty page (baseline)",
+                time_reruns(AppTest.from_file(str(empty), default_timeout=60)),
+                None,
+            )
             figures = {"empty": baseline}
 
             designer = AppTest.from_file(str(ROOT / "app/ui/main.py"), default_timeout=60)
             designer.session_state[state.DRAFT] = {
-                "id": draft.id, "name": draft.name, "spec": draft.spec,
-                "revision": draft.revision, "source_run_id": None}
+                "id": draft.id,
+                "name": draft.name,
+                "spec": draft.spec,
+                "revision": draft.revision,
+                "source_run_id": None,
+            }
             designer.session_state[state.ISSUES] = [
-                i.model_dump() for i in client.validate(draft.spec).issues]
+                i.model_dump() for i in client.validate(draft.spec).issues
+            ]
             designer.session_state[state.SELECTED] = draft.spec["nodes"][3]["id"]
             designer.switch_page("views/designer.py")
-            figures["designer"] = report("designer, 30-node pipeline, a node selected",
-                                         time_reruns(designer), baseline)
+            figures["designer"] = report(
+                "designer, 30-node pipeline, a node selected", time_reruns(designer), baseline
+            )
 
             runs = AppTest.from_file(str(ROOT / "app/ui/main.py"), default_timeout=60)
             runs.switch_page("views/runs.py")
-            figures["runs"] = report(f"runs page, {RUNS} runs in the workspace",
-                                     time_reruns(runs), baseline)
+            figures["runs"] = report(
+                f"runs page, {RUNS} runs in the workspace", time_reruns(runs), baseline
+            )
             if not quiet:
                 print("Targets: designer under 150 ms, runs page under 300 ms.")
         finally:

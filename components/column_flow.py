@@ -25,12 +25,18 @@ from components.errors import ComponentInputError
 Known = Any  # a column list, a model dict, or None
 ColumnRule = Callable[[dict[str, Known], dict[str, Any]], dict[str, Known]]
 
-_DTYPES = {"Integer": "int64", "Double": "float64", "Boolean": "bool", "DateTime":
-           "datetime64[ns]", "String": "object"}
+_DTYPES = {
+    "Integer": "int64",
+    "Double": "float64",
+    "Boolean": "bool",
+    "DateTime": "datetime64[ns]",
+    "String": "object",
+}
 
 
-def column(name: str, type: str = "Double", role: str = metadata.FEATURE,
-           categorical: bool = False) -> dict[str, Any]:
+def column(
+    name: str, type: str = "Double", role: str = metadata.FEATURE, categorical: bool = False
+) -> dict[str, Any]:
     """One column description."""
     return {"name": name, "type": type, "categorical": categorical, "role": role}
 
@@ -46,8 +52,7 @@ def empty_frame(columns: list[dict[str, Any]]) -> pd.DataFrame:
         dtype = "category" if c.get("categorical") else _DTYPES.get(c.get("type"), "object")
         data[c["name"]] = pd.Series([], dtype=dtype)
     frame = pd.DataFrame(data)
-    return metadata.with_roles(frame, {c["name"]: c.get("role", metadata.FEATURE)
-                                       for c in columns})
+    return metadata.with_roles(frame, {c["name"]: c.get("role", metadata.FEATURE) for c in columns})
 
 
 def selected(columns: list[dict[str, Any]], selection: Any) -> list[dict[str, Any]] | None:
@@ -81,8 +86,9 @@ def selection(port: str, param: str) -> ColumnRule:
     return rule
 
 
-def apply(rule: ColumnRule, inputs: dict[str, Known], params: dict[str, Any],
-          dataset_outputs: list[str]) -> dict[str, Known]:
+def apply(
+    rule: ColumnRule, inputs: dict[str, Known], params: dict[str, Any], dataset_outputs: list[str]
+) -> dict[str, Known]:
     """Run a rule; "*" in its answer stands for every dataset output it does not name."""
     answer = dict(rule(inputs, params))
     every = answer.pop("*", None)

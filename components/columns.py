@@ -99,8 +99,11 @@ def resolve(df: pd.DataFrame, selection: dict[str, Any]) -> list[str]:
     if "names" in selection:
         _require(columns, selection["names"])
         names = selection["names"]
-        return list(names) if selection.get("preserve_order", True) else \
-            [c for c in columns if c in set(names)]
+        return (
+            list(names)
+            if selection.get("preserve_order", True)
+            else [c for c in columns if c in set(names)]
+        )
     picked: list[str] = list(columns) if selection["begin"] == "all" else []
     for rule in selection.get("rules", []):
         matched = _match(df, columns, rule)
@@ -140,7 +143,8 @@ def _indices(text: str, count: int) -> list[int]:
         if end > count or start > end:
             raise ComponentInputError(
                 f"Column index {item.strip()!r} is out of range: the dataset has {count} columns "
-                f"(indices are 1-based).")
+                f"(indices are 1-based)."
+            )
         indices.extend(i for i in range(start, end + 1) if i not in indices)
     return indices
 
@@ -158,4 +162,5 @@ def _require(columns: list[str], names: list[str]) -> None:
     if missing:
         shown = ", ".join(columns[:30]) + (" ..." if len(columns) > 30 else "")
         raise ComponentInputError(
-            f"Column(s) {', '.join(map(repr, missing))} not found; available: {shown}.")
+            f"Column(s) {', '.join(map(repr, missing))} not found; available: {shown}."
+        )

@@ -45,7 +45,8 @@ def to_double(series: pd.Series, column: str) -> pd.Series:
         example = values[bad].iloc[0]
         raise ComponentInputError(
             f"Column '{column}' cannot be converted to a number: value {_shown(example)} "
-            f"(row {_row(series, bad)}) is not numeric.")
+            f"(row {_row(series, bad)}) is not numeric."
+        )
     return pd.Series(numbers.to_numpy(dtype=float, na_value=np.nan), index=series.index)
 
 
@@ -57,7 +58,8 @@ def to_integer(series: pd.Series, column: str) -> pd.Series:
         raise ComponentInputError(
             f"Column '{column}' cannot be converted to Integer: value "
             f"{float(numbers[fractional].iloc[0]):g} (row {_row(series, fractional)}) is not "
-            "whole.")
+            "whole."
+        )
     return numbers.astype("Int64") if numbers.isna().any() else numbers.astype("int64")
 
 
@@ -75,7 +77,8 @@ def to_boolean(series: pd.Series, column: str) -> pd.Series:
         raise ComponentInputError(
             f"Column '{column}' cannot be converted to Boolean: value "
             f"{_shown(values[bad].iloc[0])} (row {_row(series, bad)}) is not true/false, yes/no "
-            "or 1/0.")
+            "or 1/0."
+        )
     result = parsed.astype("boolean")
     return result if result.isna().any() else result.astype(bool)
 
@@ -106,7 +109,8 @@ def to_datetime(series: pd.Series, column: str, fmt: str = "") -> pd.Series:
     except (ValueError, TypeError) as exc:
         expected = f"format {fmt!r}" if fmt else "a recognisable date"
         raise ComponentInputError(
-            f"Column '{column}' cannot be converted to DateTime with {expected}: {exc}") from exc
+            f"Column '{column}' cannot be converted to DateTime with {expected}: {exc}"
+        ) from exc
 
 
 def to_string(series: pd.Series) -> pd.Series:

@@ -25,7 +25,10 @@ ANOMALY_QUANTILE = 0.99
 
 FIRST_N, RANDOM, KMEANS_PLUS_PLUS = "Default", "Random", "K-Means++"
 IGNORE_LABEL, FILL_MISSING, OVERWRITE = (
-    "Ignore label column", "Fill missing values", "Overwrite from closest to center")
+    "Ignore label column",
+    "Fill missing values",
+    "Overwrite from closest to center",
+)
 
 
 class QuantileForestRegressor(RegressorMixin, BaseEstimator):
@@ -36,10 +39,16 @@ class QuantileForestRegressor(RegressorMixin, BaseEstimator):
     `predict` gives the median.
     """
 
-    def __init__(self, n_estimators: int = 100, max_leaf_nodes: int = 20,
-                 min_samples_leaf: int = 10, max_samples: float = 0.7,
-                 max_features: float = 0.7, quantiles: tuple[float, ...] = (0.25, 0.5, 0.75),
-                 random_state: int | None = None) -> None:
+    def __init__(
+        self,
+        n_estimators: int = 100,
+        max_leaf_nodes: int = 20,
+        min_samples_leaf: int = 10,
+        max_samples: float = 0.7,
+        max_features: float = 0.7,
+        quantiles: tuple[float, ...] = (0.25, 0.5, 0.75),
+        random_state: int | None = None,
+    ) -> None:
         self.n_estimators = n_estimators
         self.max_leaf_nodes = max_leaf_nodes
         self.min_samples_leaf = min_samples_leaf
@@ -51,27 +60,35 @@ class QuantileForestRegressor(RegressorMixin, BaseEstimator):
     def fit(self, X: Any, y: Any) -> QuantileForestRegressor:
         y = np.asarray(y, dtype=float)
         self.forest_ = RandomForestRegressor(
-            n_estimators=self.n_estimators, max_leaf_nodes=self.max_leaf_nodes,
-            min_samples_leaf=self.min_samples_leaf, max_samples=self.max_samples,
-            max_features=self.max_features, random_state=self.random_state).fit(X, y)
+            n_estimators=self.n_estimators,
+            max_leaf_nodes=self.max_leaf_nodes,
+            min_samples_leaf=self.min_samples_leaf,
+            max_samples=self.max_samples,
+            max_features=self.max_features,
+            random_state=self.random_state,
+        ).fit(X, y)
         distinct = np.unique(y)
-        self.bin_values_ = (distinct if len(distinct) <= MAX_QUANTILE_BINS
-                            else np.quantile(y, np.linspace(0, 1, MAX_QUANTILE_BINS)))
+        self.bin_values_ = (
+            distinct
+            if len(distinct) <= MAX_QUANTILE_BINS
+            else np.quantile(y, np.linspace(0, 1, MAX_QUANTILE_BINS))
+        )
         bins = np.minimum(np.searchsorted(self.bin_values_, y), len(self.bin_values_) - 1)
         trees = self.forest_.estimators_
         leaves = self.forest_.apply(X)
         nodes = max(t.tree_.node_count for t in trees)
         leaf_counts = [int((t.tree_.children_left == -1).sum()) for t in trees]
         self.leaf_row_ = np.zeros((len(trees), nodes), dtype=np.int64)
-        self.histograms_ = np.zeros((len(trees), max(leaf_counts), len(self.bin_values_)),
-                                    dtype=np.float32)
+        self.histograms_ = np.zeros(
+            (len(trees), max(leaf_counts), len(self.bin_values_)), dtype=np.float32
+        )
         for index, tree in enumerate(trees):
             is_leaf = tree.tree_.children_left == -1
-            self.leaf_row_[index, :tree.tree_.node_count][is_leaf] = np.arange(is_leaf.sum())
+            self.leaf_row_[index, : tree.tree_.node_count][is_leaf] = np.arange(is_leaf.sum())
             counts = np.zeros((leaf_counts[index], len(self.bin_values_)))
             np.add.at(counts, (self.leaf_row_[index, leaves[:, index]], bins), 1.0)
             totals = counts.sum(axis=1, keepdims=True)
-            self.histograms_[index, :leaf_counts[index]] = counts / np.maximum(totals, 1.0)
+            self.histograms_[index, : leaf_counts[index]] = counts / np.maximum(totals, 1.0)
         return self
 
     def predict_quantiles(self, X: Any, quantiles: tuple[float, ...] | None = None) -> np.ndarray:
@@ -81,12 +98,13 @@ class QuantileForestRegressor(RegressorMixin, BaseEstimator):
         rows = self.leaf_row_[trees, self.forest_.apply(X)]
         result = np.empty((len(rows), len(wanted)))
         for start in range(0, len(rows), SCORING_BLOCK):
-            block = rows[start:start + SCORING_BLOCK]
+            block = rows[start : start + SCORING_BLOCK]
             mixed = self.histograms_[trees[None, :], block].mean(axis=1).cumsum(axis=1)
             # The first label whose cumulative weight reaches q (a small slack for rounding).
             index = (mixed[:, None, :] < wanted[None, :, None] - 1e-6).sum(axis=2)
-            result[start:start + SCORING_BLOCK] = self.bin_values_[
-                np.minimum(index, len(self.bin_values_) - 1)]
+            result[start : start + SCORING_BLOCK] = self.bin_values_[
+                np.minimum(index, len(self.bin_values_) - 1)
+            ]
         return result
 
     def predict(self, X: Any) -> np.ndarray:
@@ -104,9 +122,15 @@ class KMeansClusterer(ClusterMixin, BaseEstimator):
     gets the label of its training row closest to the center (`cluster_labels_`).
     """
 
-    def __init__(self, n_clusters: int = 2, init: str = KMEANS_PLUS_PLUS, max_iter: int = 100,
-                 normalize: bool = True, label_mode: str = IGNORE_LABEL,
-                 random_state: int | None = None) -> None:
+    def __init__(
+        self,
+        n_clusters: int = 2,
+        init: str = KMEANS_PLUS_PLUS,
+        max_iter: int = 100,
+        normalize: bool = True,
+        label_mode: str = IGNORE_LABEL,
+        random_state: int | None = None,
+    ) -> None:
         self.n_clusters = n_clusters
         self.init = init
         self.max_iter = max_iter
@@ -117,15 +141,22 @@ class KMeansClusterer(ClusterMixin, BaseEstimator):
     def fit(self, X: Any, y: Any = None) -> KMeansClusterer:
         X = np.asarray(X, dtype=float)
         if len(X) < self.n_clusters:
-            raise ValueError(f"{len(X)} row(s) cannot form {self.n_clusters} clusters; expected "
-                             f"at least as many rows as centroids")
+            raise ValueError(
+                f"{len(X)} row(s) cannot form {self.n_clusters} clusters; expected "
+                f"at least as many rows as centroids"
+            )
         self.scaler_ = MinMaxScaler().fit(X) if self.normalize else None
         scaled = self._scale(X)
         init: Any = {RANDOM: "random", KMEANS_PLUS_PLUS: "k-means++"}.get(self.init)
         if init is None:
-            init = scaled[:self.n_clusters]
-        self.kmeans_ = KMeans(n_clusters=self.n_clusters, init=init, n_init=1,
-                              max_iter=self.max_iter, random_state=self.random_state).fit(scaled)
+            init = scaled[: self.n_clusters]
+        self.kmeans_ = KMeans(
+            n_clusters=self.n_clusters,
+            init=init,
+            n_init=1,
+            max_iter=self.max_iter,
+            random_state=self.random_state,
+        ).fit(scaled)
         self.cluster_labels_: list[Any] | None = None
         if y is not None and self.label_mode != IGNORE_LABEL:
             self.cluster_labels_ = self._closest_labels(scaled, np.asarray(y, dtype=object))
@@ -166,8 +197,13 @@ class PcaAnomalyDetector(OutlierMixin, BaseEstimator):
     of components extra vectors steady the randomized SVD (the designer's oversampling).
     """
 
-    def __init__(self, n_components: int = 2, oversampling: int = 2, normalize: bool = False,
-                 random_state: int | None = None) -> None:
+    def __init__(
+        self,
+        n_components: int = 2,
+        oversampling: int = 2,
+        normalize: bool = False,
+        random_state: int | None = None,
+    ) -> None:
         self.n_components = n_components
         self.oversampling = oversampling
         self.normalize = normalize
@@ -176,13 +212,18 @@ class PcaAnomalyDetector(OutlierMixin, BaseEstimator):
     def fit(self, X: Any, y: Any = None) -> PcaAnomalyDetector:
         X = np.asarray(X, dtype=float)
         if self.n_components >= X.shape[1]:
-            raise ValueError(f"the number of components ({self.n_components}) must be less than "
-                             f"the number of encoded features ({X.shape[1]})")
+            raise ValueError(
+                f"the number of components ({self.n_components}) must be less than "
+                f"the number of encoded features ({X.shape[1]})"
+            )
         self.scaler_ = StandardScaler().fit(X) if self.normalize else None
         scaled = self._scale(X)
-        self.pca_ = PCA(n_components=self.n_components, svd_solver="randomized",
-                        n_oversamples=max(self.oversampling * self.n_components, 1),
-                        random_state=self.random_state).fit(scaled)
+        self.pca_ = PCA(
+            n_components=self.n_components,
+            svd_solver="randomized",
+            n_oversamples=max(self.oversampling * self.n_components, 1),
+            random_state=self.random_state,
+        ).fit(scaled)
         errors = self.anomaly_scores(X)
         self.threshold_ = max(float(np.quantile(errors, ANOMALY_QUANTILE)), 1e-12)
         return self
@@ -202,8 +243,9 @@ class PcaAnomalyDetector(OutlierMixin, BaseEstimator):
 
     def score_matrix(self, X: Any) -> np.ndarray:
         errors = self.anomaly_scores(X)
-        return np.column_stack([(errors > self.threshold_).astype(int),
-                                errors / (errors + self.threshold_)])
+        return np.column_stack(
+            [(errors > self.threshold_).astype(int), errors / (errors + self.threshold_)]
+        )
 
 
 class ElasticNetPoissonRegressor(RegressorMixin, BaseEstimator):
@@ -219,8 +261,14 @@ class ElasticNetPoissonRegressor(RegressorMixin, BaseEstimator):
     solves it; a coefficient the L1 weight drives to zero is exactly zero.
     """
 
-    def __init__(self, l1_weight: float = 1.0, l2_weight: float = 1.0, tol: float = 1e-7,
-                 memory: int = 20, max_iter: int = 1000):
+    def __init__(
+        self,
+        l1_weight: float = 1.0,
+        l2_weight: float = 1.0,
+        tol: float = 1e-7,
+        memory: int = 20,
+        max_iter: int = 1000,
+    ):
         self.l1_weight = l1_weight
         self.l2_weight = l2_weight
         self.tol = tol
@@ -238,7 +286,7 @@ class ElasticNetPoissonRegressor(RegressorMixin, BaseEstimator):
         l1, l2 = float(self.l1_weight) / n, float(self.l2_weight) / n
 
         def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
-            u, v, b = theta[:p], theta[p:2 * p], theta[-1]
+            u, v, b = theta[:p], theta[p : 2 * p], theta[-1]
             w = u - v
             eta = np.clip(X @ w + b, -700.0, 700.0)  # exp overflows past ~709
             mu = np.exp(eta)
@@ -249,11 +297,20 @@ class ElasticNetPoissonRegressor(RegressorMixin, BaseEstimator):
 
         start = np.zeros(2 * p + 1)
         start[-1] = np.log(max(y.mean(), 1e-12))
-        result = minimize(objective, start, jac=True, method="L-BFGS-B",
-                          bounds=[(0.0, None)] * (2 * p) + [(None, None)],
-                          options={"maxcor": int(self.memory), "ftol": float(self.tol),
-                                   "gtol": float(self.tol), "maxiter": int(self.max_iter)})
-        self.coef_ = result.x[:p] - result.x[p:2 * p]
+        result = minimize(
+            objective,
+            start,
+            jac=True,
+            method="L-BFGS-B",
+            bounds=[(0.0, None)] * (2 * p) + [(None, None)],
+            options={
+                "maxcor": int(self.memory),
+                "ftol": float(self.tol),
+                "gtol": float(self.tol),
+                "maxiter": int(self.max_iter),
+            },
+        )
+        self.coef_ = result.x[:p] - result.x[p : 2 * p]
         self.intercept_ = float(result.x[-1])
         self.n_iter_ = int(result.nit)
         self.n_features_in_ = p

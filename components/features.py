@@ -68,9 +68,12 @@ class FeatureSchema:
         if missing:
             raise ComponentInputError(
                 f"The dataset lacks feature column(s) {', '.join(map(repr, missing))} that the "
-                f"model was trained on; got columns: {', '.join(map(str, df.columns))}.")
-        prepared = {c: _convert(df[c], c, FeatureKind(k))
-                    for c, k in zip(self.columns, self.kinds, strict=True)}
+                f"model was trained on; got columns: {', '.join(map(str, df.columns))}."
+            )
+        prepared = {
+            c: _convert(df[c], c, FeatureKind(k))
+            for c, k in zip(self.columns, self.kinds, strict=True)
+        }
         return pd.DataFrame(prepared, index=df.index, columns=list(self.columns))
 
     def encoder(self) -> ColumnTransformer:
@@ -78,12 +81,21 @@ class FeatureSchema:
         numeric = self.of_kind(FeatureKind.NUMERIC, FeatureKind.BOOLEAN, FeatureKind.DATETIME)
         categorical = self.of_kind(FeatureKind.CATEGORICAL)
         return ColumnTransformer(
-            [("numeric", SimpleImputer(strategy="mean", keep_empty_features=True), numeric),
-             ("categorical", OneHotEncoder(handle_unknown="infrequent_if_exist",
-                                           max_categories=MAX_CATEGORIES,
-                                           min_frequency=MIN_CATEGORY_COUNT,
-                                           sparse_output=False), categorical)],
-            sparse_threshold=0.0)
+            [
+                ("numeric", SimpleImputer(strategy="mean", keep_empty_features=True), numeric),
+                (
+                    "categorical",
+                    OneHotEncoder(
+                        handle_unknown="infrequent_if_exist",
+                        max_categories=MAX_CATEGORIES,
+                        min_frequency=MIN_CATEGORY_COUNT,
+                        sparse_output=False,
+                    ),
+                    categorical,
+                ),
+            ],
+            sparse_threshold=0.0,
+        )
 
     def report_capped(self, prepared: pd.DataFrame) -> None:
         """Print a note for every categorical feature whose rarer values were grouped."""
@@ -91,8 +103,10 @@ class FeatureSchema:
             counts = prepared[column].value_counts()
             kept = min(int((counts >= MIN_CATEGORY_COUNT).sum()), MAX_CATEGORIES - 1)
             if kept < len(counts):
-                print(f"Feature '{column}' has {len(counts)} distinct values; {kept} frequent "
-                      f"one(s) get an indicator column each, the others share one.")
+                print(
+                    f"Feature '{column}' has {len(counts)} distinct values; {kept} frequent "
+                    f"one(s) get an indicator column each, the others share one."
+                )
 
 
 def _kind(series: pd.Series) -> FeatureKind:

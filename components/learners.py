@@ -58,8 +58,10 @@ class Task(StrEnum):
 SUPERVISED = (Task.REGRESSION, Task.BINARY, Task.MULTICLASS, Task.QUANTILE_REGRESSION)
 CLASSIFICATION = (Task.BINARY, Task.MULTICLASS)
 NUMERIC_LABEL = (Task.REGRESSION, Task.QUANTILE_REGRESSION)
-_TRAINER = {Task.CLUSTERING: "Train Clustering Model",
-            Task.ANOMALY_DETECTION: "Train Anomaly Detection Model"}
+_TRAINER = {
+    Task.CLUSTERING: "Train Clustering Model",
+    Task.ANOMALY_DETECTION: "Train Anomaly Detection Model",
+}
 
 
 @dataclass(frozen=True)
@@ -112,23 +114,34 @@ class Learner:
         if self.task not in SUPERVISED:
             raise ComponentInputError(
                 f"{self.name} is a {self.task.value.replace('_', ' ')} model: train it with "
-                f"{_TRAINER[self.task]}, not Train Model.")
+                f"{_TRAINER[self.task]}, not Train Model."
+            )
         labelled = labelled_rows(data, label_column)
         target = _label_values(self, labelled[label_column], label_column)
         columns = feature_columns(data, label_column)
         if not columns:
             raise ComponentInputError(
                 f"No feature columns to train {self.name} on: every column other than the label "
-                f"'{label_column}' is a score or has its feature flag cleared.")
+                f"'{label_column}' is a score or has its feature flag cleared."
+            )
         schema, pipeline = self._fit(labelled, columns, target, label_column)
         classes = tuple(pipeline.classes_.tolist()) if self.task in CLASSIFICATION else ()
-        print(f"Trained {self.name} on {len(labelled)} rows and {len(columns)} feature "
-              f"column(s) to predict '{label_column}'.")
-        return TrainedModel(name=self.name, task=self.task, label_column=label_column,
-                            features=schema, pipeline=pipeline, classes=classes)
+        print(
+            f"Trained {self.name} on {len(labelled)} rows and {len(columns)} feature "
+            f"column(s) to predict '{label_column}'."
+        )
+        return TrainedModel(
+            name=self.name,
+            task=self.task,
+            label_column=label_column,
+            features=schema,
+            pipeline=pipeline,
+            classes=classes,
+        )
 
-    def fit_unsupervised(self, data: pd.DataFrame, columns: Sequence[str],
-                         label_column: str = "") -> TrainedModel:
+    def fit_unsupervised(
+        self, data: pd.DataFrame, columns: Sequence[str], label_column: str = ""
+    ) -> TrainedModel:
         """Train a clustering or anomaly-detection model on `columns` of `data`.
 
         `label_column` (may be empty) is passed to estimators that use it, such as K-Means'
@@ -140,7 +153,8 @@ class Learner:
         if self.task in SUPERVISED:
             raise ComponentInputError(
                 f"{self.name} predicts a label: train it with Train Model; this trainer takes "
-                f"{' or '.join(t.value.replace('_', ' ') for t in _TRAINER)} models.")
+                f"{' or '.join(t.value.replace('_', ' ') for t in _TRAINER)} models."
+            )
         columns = [c for c in columns if c != label_column]
         if not columns:
             raise ComponentInputError(f"No feature columns to train {self.name} on.")
@@ -151,11 +165,21 @@ class Learner:
             target = conversions.plain(data[label_column]).astype(object).to_numpy()
         schema, pipeline = self._fit(data, columns, target, label_column)
         print(f"Trained {self.name} on {len(data)} rows and {len(columns)} column(s).")
-        return TrainedModel(name=self.name, task=self.task, label_column=label_column,
-                            features=schema, pipeline=pipeline)
+        return TrainedModel(
+            name=self.name,
+            task=self.task,
+            label_column=label_column,
+            features=schema,
+            pipeline=pipeline,
+        )
 
-    def _fit(self, data: pd.DataFrame, columns: Sequence[str], target: np.ndarray | None,
-             label_column: str) -> tuple[FeatureSchema, Pipeline]:
+    def _fit(
+        self,
+        data: pd.DataFrame,
+        columns: Sequence[str],
+        target: np.ndarray | None,
+        label_column: str,
+    ) -> tuple[FeatureSchema, Pipeline]:
         schema = FeatureSchema.infer(data, columns)
         features = schema.prepare(data)
         schema.report_capped(features)
@@ -168,8 +192,9 @@ class Learner:
                 # scikit-learn's checks on the data (a negative count for Poisson Regression,
                 # fewer rows than clusters) are the user's to fix.
                 about = f" with label '{label_column}'" if label_column else ""
-                raise ComponentInputError(f"{self.name} could not be trained{about}: {exc}") \
-                    from exc
+                raise ComponentInputError(
+                    f"{self.name} could not be trained{about}: {exc}"
+                ) from exc
         _report(caught, self.name)
         return schema, pipeline
 
@@ -221,13 +246,15 @@ class TrainedModel:
         if features.empty:
             return self._empty_scores(df.index)
         if self.task == Task.REGRESSION:
-            return pd.DataFrame({SCORED_LABELS: self.pipeline.predict(features).astype(float)},
-                                index=df.index)
+            return pd.DataFrame(
+                {SCORED_LABELS: self.pipeline.predict(features).astype(float)}, index=df.index
+            )
         if self.task not in CLASSIFICATION:
             encoded = self.pipeline[:-1].transform(features)
             values = self.estimator.score_matrix(encoded)
-            scored = pd.DataFrame(dict(zip(self.score_columns(), values.T, strict=True)),
-                                  index=df.index)
+            scored = pd.DataFrame(
+                dict(zip(self.score_columns(), values.T, strict=True)), index=df.index
+            )
             first = scored.columns[0]
             if self.task in (Task.CLUSTERING, Task.ANOMALY_DETECTION):
                 scored[first] = scored[first].astype("int64")
@@ -270,8 +297,9 @@ def class_probabilities(pipeline: Pipeline, features: pd.DataFrame) -> np.ndarra
 def _report(caught: list[warnings.WarningMessage], learner: str) -> None:
     for warning in caught:
         if issubclass(warning.category, _FOR_DEVELOPERS):
-            warnings.warn_explicit(warning.message, warning.category, warning.filename,
-                                   warning.lineno)
+            warnings.warn_explicit(
+                warning.message, warning.category, warning.filename, warning.lineno
+            )
         else:
             # The step log is the only place a user sees, say, a convergence warning.
             print(f"Warning while training {learner}: {warning.message}")
@@ -287,7 +315,8 @@ def find_label_column(df: pd.DataFrame, requested: str | None) -> str:
     if requested:
         if requested not in df.columns:
             raise ComponentInputError(
-                f"Label column '{requested}' not found; available: {available}.")
+                f"Label column '{requested}' not found; available: {available}."
+            )
         return requested
     labels = [c for c, role in metadata.roles(df).items() if role == metadata.LABEL]
     if len(labels) == 1:
@@ -295,16 +324,21 @@ def find_label_column(df: pd.DataFrame, requested: str | None) -> str:
     if not labels:
         raise ComponentInputError(
             "No label column: choose one in 'Label column' or mark one with Edit Metadata "
-            f"(Fields: Labels); available: {available}.")
+            f"(Fields: Labels); available: {available}."
+        )
     raise ComponentInputError(
         f"Several columns are marked as label ({', '.join(map(repr, labels))}); choose one in "
-        "'Label column'.")
+        "'Label column'."
+    )
 
 
 def feature_columns(df: pd.DataFrame, label_column: str) -> list[str]:
     """Columns a learner trains on: role feature, not the label (scores and cleared skipped)."""
-    return [c for c, role in metadata.roles(df).items()
-            if role == metadata.FEATURE and c != label_column]
+    return [
+        c
+        for c, role in metadata.roles(df).items()
+        if role == metadata.FEATURE and c != label_column
+    ]
 
 
 def _label_values(learner: Learner, label: pd.Series, column: str) -> np.ndarray:
@@ -314,7 +348,8 @@ def _label_values(learner: Learner, label: pd.Series, column: str) -> np.ndarray
             shown = f"categorical {kind}" if metadata.is_categorical(label) else kind
             raise ComponentInputError(
                 f"{learner.name} needs a numeric label; column '{column}' is {shown}. Choose a "
-                "numeric label, or convert it with Edit Metadata.")
+                "numeric label, or convert it with Edit Metadata."
+            )
         return conversions.to_double(label, column).to_numpy()
     target = class_labels(label)
     classes = np.unique(target)
@@ -323,11 +358,13 @@ def _label_values(learner: Learner, label: pd.Series, column: str) -> np.ndarray
         more = " ..." if len(classes) > 10 else ""
         raise ComponentInputError(
             f"{learner.name} needs a label with exactly two classes; column '{column}' has "
-            f"{len(classes)}: {shown}{more}. Use a multiclass learner for more classes.")
+            f"{len(classes)}: {shown}{more}. Use a multiclass learner for more classes."
+        )
     if len(classes) < 2:
         raise ComponentInputError(
             f"{learner.name} needs at least two classes; column '{column}' has only "
-            f"{value_text(classes[0])!r}.")
+            f"{value_text(classes[0])!r}."
+        )
     return target
 
 
@@ -353,9 +390,11 @@ def labelled_rows(data: pd.DataFrame, label_column: str) -> pd.DataFrame:
     find_label_column(data, label_column)
     labelled = data[data[label_column].notna()]
     if len(labelled) < len(data):
-        print(f"Ignored {len(data) - len(labelled)} row(s) whose label '{label_column}' "
-              f"is missing.")
+        print(
+            f"Ignored {len(data) - len(labelled)} row(s) whose label '{label_column}' is missing."
+        )
     if labelled.empty:
         raise ComponentInputError(
-            f"Label column '{label_column}' has no values: there is nothing to train on.")
+            f"Label column '{label_column}' has no values: there is nothing to train on."
+        )
     return labelled

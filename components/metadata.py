@@ -76,9 +76,15 @@ def describe_columns(df: pd.DataFrame) -> list[dict[str, Any]]:
     """The sidecar description: one entry per column with name, type, categorical flag, role."""
     column_roles = roles(df)
     # From the dtypes alone: selecting each column as a Series copies df.attrs every time.
-    return [{"name": str(col), "type": dtype_type(dtype),
-             "categorical": isinstance(dtype, pd.CategoricalDtype),
-             "role": column_roles[str(col)]} for col, dtype in df.dtypes.items()]
+    return [
+        {
+            "name": str(col),
+            "type": dtype_type(dtype),
+            "categorical": isinstance(dtype, pd.CategoricalDtype),
+            "role": column_roles[str(col)],
+        }
+        for col, dtype in df.dtypes.items()
+    ]
 
 
 def apply_description(df: pd.DataFrame, columns: list[dict[str, Any]]) -> pd.DataFrame:

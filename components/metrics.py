@@ -14,12 +14,31 @@ from sklearn import metrics as skm
 
 from components.features import value_text
 
-REGRESSION_METRICS = ("Mean_Absolute_Error", "Root_Mean_Squared_Error", "Relative_Squared_Error",
-                      "Relative_Absolute_Error", "Coefficient_of_Determination")
-BINARY_METRICS = ("AUC", "Accuracy", "Precision", "Recall", "F1", "True Negative",
-                  "False Positive", "False Negative", "True Positive")
-MULTICLASS_METRICS = ("Overall_Accuracy", "Micro_Precision", "Macro_Precision", "Micro_Recall",
-                      "Macro_Recall")
+REGRESSION_METRICS = (
+    "Mean_Absolute_Error",
+    "Root_Mean_Squared_Error",
+    "Relative_Squared_Error",
+    "Relative_Absolute_Error",
+    "Coefficient_of_Determination",
+)
+BINARY_METRICS = (
+    "AUC",
+    "Accuracy",
+    "Precision",
+    "Recall",
+    "F1",
+    "True Negative",
+    "False Positive",
+    "False Negative",
+    "True Positive",
+)
+MULTICLASS_METRICS = (
+    "Overall_Accuracy",
+    "Micro_Precision",
+    "Macro_Precision",
+    "Micro_Recall",
+    "Macro_Recall",
+)
 
 
 def regression_metrics(actual: np.ndarray, predicted: np.ndarray) -> dict[str, float]:
@@ -30,15 +49,16 @@ def regression_metrics(actual: np.ndarray, predicted: np.ndarray) -> dict[str, f
     r2 = float(skm.r2_score(actual, predicted)) if len(actual) > 1 else 0.0
     return {
         "Mean_Absolute_Error": float(np.abs(errors).mean()),
-        "Root_Mean_Squared_Error": float(np.sqrt((errors ** 2).mean())),
-        "Relative_Squared_Error": _ratio((errors ** 2).sum(), (deviations ** 2).sum()),
+        "Root_Mean_Squared_Error": float(np.sqrt((errors**2).mean())),
+        "Relative_Squared_Error": _ratio((errors**2).sum(), (deviations**2).sum()),
         "Relative_Absolute_Error": _ratio(np.abs(errors).sum(), np.abs(deviations).sum()),
         "Coefficient_of_Determination": r2,
     }
 
 
-def binary_metrics(actual: np.ndarray, predicted: np.ndarray, probabilities: np.ndarray,
-                   positive: Any) -> dict[str, float | int]:
+def binary_metrics(
+    actual: np.ndarray, predicted: np.ndarray, probabilities: np.ndarray, positive: Any
+) -> dict[str, float | int]:
     """AUC, accuracy, precision, recall, F1 and the confusion counts for class `positive`.
 
     AUC is 0.0 when `actual` holds a single class (the designer's convention).
@@ -54,9 +74,17 @@ def binary_metrics(actual: np.ndarray, predicted: np.ndarray, probabilities: np.
     precision = tp / (tp + fp) if tp + fp else 0.0
     recall = tp / (tp + fn) if tp + fn else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {"AUC": auc, "Accuracy": (tp + tn) / len(is_positive) if len(is_positive) else 0.0,
-            "Precision": precision, "Recall": recall, "F1": f1, "True Negative": tn,
-            "False Positive": fp, "False Negative": fn, "True Positive": tp}
+    return {
+        "AUC": auc,
+        "Accuracy": (tp + tn) / len(is_positive) if len(is_positive) else 0.0,
+        "Precision": precision,
+        "Recall": recall,
+        "F1": f1,
+        "True Negative": tn,
+        "False Positive": fp,
+        "False Negative": fn,
+        "True Positive": tp,
+    }
 
 
 def multiclass_metrics(actual: np.ndarray, predicted: np.ndarray) -> dict[str, float]:
@@ -66,10 +94,12 @@ def multiclass_metrics(actual: np.ndarray, predicted: np.ndarray) -> dict[str, f
     options = {"zero_division": 0.0}
     return {
         "Overall_Accuracy": float(skm.accuracy_score(actual, predicted)),
-        "Micro_Precision": float(skm.precision_score(actual, predicted, average="micro",
-                                                     **options)),
-        "Macro_Precision": float(skm.precision_score(actual, predicted, average="macro",
-                                                     **options)),
+        "Micro_Precision": float(
+            skm.precision_score(actual, predicted, average="micro", **options)
+        ),
+        "Macro_Precision": float(
+            skm.precision_score(actual, predicted, average="macro", **options)
+        ),
         "Micro_Recall": float(skm.recall_score(actual, predicted, average="micro", **options)),
         "Macro_Recall": float(skm.recall_score(actual, predicted, average="macro", **options)),
     }
@@ -86,9 +116,13 @@ def _ratio(numerator: float, denominator: float) -> float:
     return 0.0 if numerator == 0 else 1.0
 
 
-CLUSTERING_METRICS = ("Result Description", "Average Distance to Other Center",
-                      "Average Distance to Cluster Center", "Number of Points",
-                      "Maximal Distance to Cluster Center")
+CLUSTERING_METRICS = (
+    "Result Description",
+    "Average Distance to Other Center",
+    "Average Distance to Cluster Center",
+    "Number of Points",
+    "Maximal Distance to Cluster Center",
+)
 
 
 def clustering_metrics(assignments: np.ndarray, distances: np.ndarray) -> list[dict[str, Any]]:
@@ -106,10 +140,21 @@ def clustering_metrics(assignments: np.ndarray, distances: np.ndarray) -> list[d
     rows = []
     for description, rows_in in [*groups, ("Combined Evaluation", np.ones_like(own, bool))]:
         points = int(rows_in.sum())
-        rows.append(dict(zip(CLUSTERING_METRICS, (
-            description, float(others[rows_in].mean()) if points else 0.0,
-            float(own[rows_in].mean()) if points else 0.0, points,
-            float(own[rows_in].max()) if points else 0.0), strict=True)))
+        rows.append(
+            dict(
+                zip(
+                    CLUSTERING_METRICS,
+                    (
+                        description,
+                        float(others[rows_in].mean()) if points else 0.0,
+                        float(own[rows_in].mean()) if points else 0.0,
+                        points,
+                        float(own[rows_in].max()) if points else 0.0,
+                    ),
+                    strict=True,
+                )
+            )
+        )
     return rows
 
 

@@ -33,13 +33,22 @@ class Metric:
     classification: bool
 
 
-METRICS = {m.key: m for m in (
-    Metric("accuracy", True, True), Metric("precision", True, True),
-    Metric("recall", True, True), Metric("f_score", True, True), Metric("auc", True, True),
-    Metric("log_loss", False, True),
-    Metric("mae", False, False), Metric("rmse", False, False), Metric("rae", False, False),
-    Metric("rse", False, False), Metric("r2", True, False),
-)}
+METRICS = {
+    m.key: m
+    for m in (
+        Metric("accuracy", True, True),
+        Metric("precision", True, True),
+        Metric("recall", True, True),
+        Metric("f_score", True, True),
+        Metric("auc", True, True),
+        Metric("log_loss", False, True),
+        Metric("mae", False, False),
+        Metric("rmse", False, False),
+        Metric("rae", False, False),
+        Metric("rse", False, False),
+        Metric("r2", True, False),
+    )
+}
 
 
 def check_metric(model_task: str, key: str, parameter: str, shown: str) -> Metric:
@@ -53,12 +62,14 @@ def check_metric(model_task: str, key: str, parameter: str, shown: str) -> Metri
     if model_task not in (*CLASSIFICATION, *NUMERIC_LABEL):
         raise ComponentInputError(
             f"Only classification and regression models can be measured with '{parameter}'; "
-            f"got a {model_task.replace('_', ' ')} model.")
+            f"got a {model_task.replace('_', ' ')} model."
+        )
     if metric.classification != is_classifier:
         kind = "classification" if metric.classification else "regression"
         raise ComponentInputError(
             f"The '{parameter}' parameter is {shown!r}, a {kind} metric, but the model is a "
-            f"{model_task.replace('_', ' ')} model.")
+            f"{model_task.replace('_', ' ')} model."
+        )
     return metric
 
 
@@ -72,11 +83,11 @@ def labelled_rows(model: TrainedModel, data: pd.DataFrame, port: str) -> pd.Data
     if label not in data.columns:
         raise ComponentInputError(
             f"'{port}' lacks the label column '{label}' that the model was trained to predict; "
-            f"got columns: {', '.join(map(str, data.columns))}.")
+            f"got columns: {', '.join(map(str, data.columns))}."
+        )
     rows = data[data[label].notna()]
     if rows.empty:
-        raise ComponentInputError(f"'{port}' has no rows with a value in label column "
-                                  f"'{label}'.")
+        raise ComponentInputError(f"'{port}' has no rows with a value in label column '{label}'.")
     return rows
 
 
@@ -87,8 +98,9 @@ def actual_values(model: TrainedModel, labels: pd.Series) -> np.ndarray:
     return conversions.to_double(labels, model.label_column).to_numpy()
 
 
-def metric_value(model: TrainedModel, features: pd.DataFrame, actual: np.ndarray,
-                 key: str) -> float:
+def metric_value(
+    model: TrainedModel, features: pd.DataFrame, actual: np.ndarray, key: str
+) -> float:
     """Metric `key` of `model` on prepared `features` (see FeatureSchema.prepare)."""
     if model.task not in CLASSIFICATION:
         predicted = np.asarray(model.pipeline.predict(features), dtype=float)
@@ -102,24 +114,38 @@ def metric_value(model: TrainedModel, features: pd.DataFrame, actual: np.ndarray
     if key == "accuracy":
         return float(np.mean(predicted == actual))
     if key in ("precision", "recall", "f_score"):
-        score = {"precision": skm.precision_score, "recall": skm.recall_score,
-                 "f_score": skm.f1_score}[key]
-        return float(score(actual, predicted, labels=list(classes) if not binary else None,
-                           zero_division=0.0, **average))
+        score = {
+            "precision": skm.precision_score,
+            "recall": skm.recall_score,
+            "f_score": skm.f1_score,
+        }[key]
+        return float(
+            score(
+                actual,
+                predicted,
+                labels=list(classes) if not binary else None,
+                zero_division=0.0,
+                **average,
+            )
+        )
     if key == "log_loss":
-        return float(skm.log_loss(actual, np.clip(probabilities, 1e-15, 1 - 1e-15),
-                                  labels=list(classes)))
+        return float(
+            skm.log_loss(actual, np.clip(probabilities, 1e-15, 1 - 1e-15), labels=list(classes))
+        )
     present = set(actual.tolist())
     if len(present) < 2 or not present <= set(classes.tolist()):
         return 0.0  # AUC is undefined on a single class (the designer reports 0)
     if binary:
         return float(skm.roc_auc_score(actual == classes[1], probabilities[:, 1]))
-    return float(skm.roc_auc_score(actual, probabilities, multi_class="ovr",
-                                   labels=list(classes)))
+    return float(skm.roc_auc_score(actual, probabilities, multi_class="ovr", labels=list(classes)))
 
 
 def _regression(key: str, actual: np.ndarray, predicted: np.ndarray) -> float:
-    names = {"mae": "Mean_Absolute_Error", "rmse": "Root_Mean_Squared_Error",
-             "rae": "Relative_Absolute_Error", "rse": "Relative_Squared_Error",
-             "r2": "Coefficient_of_Determination"}
+    names = {
+        "mae": "Mean_Absolute_Error",
+        "rmse": "Root_Mean_Squared_Error",
+        "rae": "Relative_Absolute_Error",
+        "rse": "Relative_Squared_Error",
+        "r2": "Coefficient_of_Determination",
+    }
     return regression_metrics(actual, predicted)[names[key]]

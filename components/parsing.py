@@ -16,7 +16,13 @@ import pandas as pd
 from components.errors import ComponentInputError
 
 CSV, TSV, ARFF, SVMLIGHT, PARQUET, JSON_LINES = (
-    "CSV", "TSV", "ARFF", "SvmLight", "Parquet", "JSON lines")
+    "CSV",
+    "TSV",
+    "ARFF",
+    "SvmLight",
+    "Parquet",
+    "JSON lines",
+)
 _ARFF_VALUE = re.compile(r"""\s*('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|[^,]*)\s*(?:,|$)""")
 
 
@@ -57,8 +63,9 @@ def _text(data: bytes | str) -> str:
 def _delimited(text: str, separator: str, has_header: bool) -> pd.DataFrame:
     if not text.strip():
         raise ComponentInputError("The data is empty; expected at least one line.")
-    df = pd.read_csv(io.StringIO(text), sep=separator, header=0 if has_header else None,
-                     skipinitialspace=True)
+    df = pd.read_csv(
+        io.StringIO(text), sep=separator, header=0 if has_header else None, skipinitialspace=True
+    )
     if not has_header:
         df.columns = [f"col{i}" for i in range(1, df.shape[1] + 1)]
     return df
@@ -75,7 +82,7 @@ def _arff(text: str) -> pd.DataFrame:
             continue
         lower = line.lower()
         if not in_data and lower.startswith("@attribute"):
-            name, kind = _arff_attribute(line[len("@attribute"):].strip(), number)
+            name, kind = _arff_attribute(line[len("@attribute") :].strip(), number)
             names.append(name)
             kinds.append(kind)
         elif lower.startswith("@data"):
@@ -85,7 +92,8 @@ def _arff(text: str) -> pd.DataFrame:
             if len(values) != len(names):
                 raise ComponentInputError(
                     f"ARFF line {number} has {len(values)} values; the header declares "
-                    f"{len(names)} attributes.")
+                    f"{len(names)} attributes."
+                )
             rows.append([None if v == "?" else v for v in values])
         elif not lower.startswith("@relation"):
             raise ComponentInputError(f"ARFF line {number} is not a header line: {line!r}.")
@@ -111,7 +119,7 @@ def _arff(text: str) -> pd.DataFrame:
 def _arff_attribute(rest: str, number: int) -> tuple[str, str | list[str]]:
     if rest[:1] in "'\"":
         end = rest.index(rest[0], 1)
-        name, kind = rest[1:end], rest[end + 1:].strip()
+        name, kind = rest[1:end], rest[end + 1 :].strip()
     else:
         name, _, kind = rest.partition(" ")
         kind = kind.strip()

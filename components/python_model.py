@@ -93,16 +93,24 @@ class PythonLearner:
         if not columns:
             raise ComponentInputError(
                 f"No feature columns to train the {self.name} on: every column other than the "
-                f"label '{label_column}' is a score or has its feature flag cleared.")
+                f"label '{label_column}' is a score or has its feature flag cleared."
+            )
         label = labelled[label_column].copy()
         label.attrs = {}
-        trained = runtime.run_python(sandbox_script(self.script), TRAIN,
-                                     [self.model, _bare(labelled[columns]), label])
-        print(f"Trained the {self.name} on {len(labelled)} rows and {len(columns)} feature "
-              f"column(s) to predict '{label_column}'.")
-        return TrainedPythonModel(script=self.script, model=_expect_bytes(trained, "train"),
-                                  label_column=label_column, feature_columns=tuple(columns),
-                                  name=self.name)
+        trained = runtime.run_python(
+            sandbox_script(self.script), TRAIN, [self.model, _bare(labelled[columns]), label]
+        )
+        print(
+            f"Trained the {self.name} on {len(labelled)} rows and {len(columns)} feature "
+            f"column(s) to predict '{label_column}'."
+        )
+        return TrainedPythonModel(
+            script=self.script,
+            model=_expect_bytes(trained, "train"),
+            label_column=label_column,
+            feature_columns=tuple(columns),
+            name=self.name,
+        )
 
 
 @dataclass(frozen=True)
@@ -123,25 +131,30 @@ class TrainedPythonModel:
                 other than a DataFrame with one row per input row and new column names.
         """
         runtime = current_runtime(f"Scoring with the {self.name}")
-        result = runtime.run_python(sandbox_script(self.script), PREDICT,
-                                    [self.model, _bare(df)])
+        result = runtime.run_python(sandbox_script(self.script), PREDICT, [self.model, _bare(df)])
         if not isinstance(result, pd.DataFrame):
             raise ComponentInputError(
                 f"{MODEL_CLASS}.predict must return a pandas DataFrame of scores such as "
-                f"pd.DataFrame({{'Scored Labels': ...}}); got {type(result).__name__}.")
+                f"pd.DataFrame({{'Scored Labels': ...}}); got {type(result).__name__}."
+            )
         if len(result) != len(df):
             raise ComponentInputError(
                 f"{MODEL_CLASS}.predict must return one row per input row: got {len(result)} "
-                f"row(s) for {len(df)}.")
+                f"row(s) for {len(df)}."
+            )
         names = [str(c) for c in result.columns]
         repeated = sorted({n for n in names if names.count(n) > 1})
         taken = sorted({n for n in names if n in (self.label_column, *self.feature_columns)})
         if repeated or taken:
-            problem = (f"repeats {', '.join(map(repr, repeated))}" if repeated
-                       else f"reuses the input column(s) {', '.join(map(repr, taken))}")
+            problem = (
+                f"repeats {', '.join(map(repr, repeated))}"
+                if repeated
+                else f"reuses the input column(s) {', '.join(map(repr, taken))}"
+            )
             raise ComponentInputError(
                 f"The DataFrame {MODEL_CLASS}.predict returns {problem}; score columns need "
-                f"names of their own, such as 'Scored Labels'.")
+                f"names of their own, such as 'Scored Labels'."
+            )
         result = result.set_axis(names, axis=1).set_axis(df.index, axis=0)
         result.attrs = {}
         return result
@@ -158,5 +171,6 @@ def _expect_bytes(value: Any, method: str) -> bytes:
     if not isinstance(value, bytes):
         raise ComponentInputError(
             f"The sandbox returned {type(value).__name__} after {MODEL_CLASS}.{method}; "
-            f"expected the pickled model.")
+            f"expected the pickled model."
+        )
     return value

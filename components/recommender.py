@@ -45,17 +45,19 @@ class SvdRecommender:
         ratings[known_u] += self.user_bias[u[known_u]]
         ratings[known_i] += self.item_bias[i[known_i]]
         both = known_u & known_i
-        ratings[both] += np.einsum("ij,ij->i", self.user_factors[u[both]],
-                                   self.item_factors[i[both]])
+        ratings[both] += np.einsum(
+            "ij,ij->i", self.user_factors[u[both]], self.item_factors[i[both]]
+        )
         return ratings
 
     def predict_frame(self, df: pd.DataFrame) -> pd.DataFrame:
         """Predicted `Rating` for the (user, item) pairs in the first two columns of `df`."""
         if df.shape[1] < 2:
-            raise ComponentInputError("Scoring ratings needs user and item columns (the first "
-                                      f"two); got {df.shape[1]} column(s).")
-        return pd.DataFrame({"Rating": self.predict(df.iloc[:, 0], df.iloc[:, 1])},
-                            index=df.index)
+            raise ComponentInputError(
+                "Scoring ratings needs user and item columns (the first "
+                f"two); got {df.shape[1]} column(s)."
+            )
+        return pd.DataFrame({"Rating": self.predict(df.iloc[:, 0], df.iloc[:, 1])}, index=df.index)
 
     def rated_items(self) -> dict[int, set[int]]:
         """Item indexes each user index rated in training."""
@@ -75,21 +77,29 @@ def triples(df: pd.DataFrame, port: str, with_rating: bool = True) -> pd.DataFra
     if df.shape[1] < needed:
         raise ComponentInputError(
             f"'{port}' must hold user, item{', rating' if with_rating else ''} columns in that "
-            f"order; got {df.shape[1]} column(s): {', '.join(map(str, df.columns))}.")
-    out = pd.DataFrame({"User": conversions.plain(df.iloc[:, 0]).astype(object),
-                        "Item": conversions.plain(df.iloc[:, 1]).astype(object)})
+            f"order; got {df.shape[1]} column(s): {', '.join(map(str, df.columns))}."
+        )
+    out = pd.DataFrame(
+        {
+            "User": conversions.plain(df.iloc[:, 0]).astype(object),
+            "Item": conversions.plain(df.iloc[:, 1]).astype(object),
+        }
+    )
     if with_rating:
         column = str(df.columns[2])
         out["Rating"] = conversions.to_double(df.iloc[:, 2], column).to_numpy()
     complete = out.notna().all(axis=1)
     if not complete.all():
-        print(f"'{port}': ignored {int((~complete).sum())} row(s) with a missing user, item or "
-              f"rating.")
+        print(
+            f"'{port}': ignored {int((~complete).sum())} row(s) with a missing user, item or "
+            f"rating."
+        )
     return out[complete].reset_index(drop=True)
 
 
-def fit_svd(data: pd.DataFrame, factors: int, iterations: int,
-            learning_rate: float) -> SvdRecommender:
+def fit_svd(
+    data: pd.DataFrame, factors: int, iterations: int, learning_rate: float
+) -> SvdRecommender:
     """Fit the factor model to User, Item, Rating rows (see `triples`)."""
     if data.empty:
         raise ComponentInputError("No complete (user, item, rating) rows to train on.")
@@ -106,7 +116,7 @@ def fit_svd(data: pd.DataFrame, factors: int, iterations: int,
     for _ in range(iterations):
         order = rng.permutation(len(ratings))
         for start in range(0, len(order), BATCH_SIZE):
-            batch = order[start:start + BATCH_SIZE]
+            batch = order[start : start + BATCH_SIZE]
             u, i = user_index[batch], item_index[batch]
             error = ratings[batch] - (mean + bu[u] + bi[i] + np.einsum("ij,ij->i", p[u], q[i]))
             pu, qi = p[u], q[i]
@@ -116,11 +126,19 @@ def fit_svd(data: pd.DataFrame, factors: int, iterations: int,
             np.add.at(q, i, learning_rate * (error[:, None] * pu - REGULARIZATION * qi))
     pairs = {(int(a), int(b)) for a, b in zip(user_index, item_index, strict=True)}
     return SvdRecommender(
-        users=tuple(first_user.tolist()), items=tuple(first_item.tolist()), mean=mean,
-        user_bias=bu, item_bias=bi, user_factors=p, item_factors=q, rated=tuple(sorted(pairs)))
+        users=tuple(first_user.tolist()),
+        items=tuple(first_item.tolist()),
+        mean=mean,
+        user_bias=bu,
+        item_bias=bi,
+        user_factors=p,
+        item_factors=q,
+        rated=tuple(sorted(pairs)),
+    )
 
 
 def _positions(known: tuple[object, ...], values: pd.Series) -> np.ndarray:
     lookup = {str(v): n for n, v in enumerate(known)}
-    return np.array([lookup.get(str(v), -1) for v in conversions.plain(values).astype(object)],
-                    dtype=np.int64)
+    return np.array(
+        [lookup.get(str(v), -1) for v in conversions.plain(values).astype(object)], dtype=np.int64
+    )

@@ -17,10 +17,20 @@ _REGISTRY: dict[tuple[str, int], Component] = {}
 
 # Categories in the designer's palette order.
 CATEGORIES = (
-    "Data Input and Output", "Data Transformation", "Feature Selection", "Statistical Functions",
-    "Regression", "Clustering", "Classification", "Model Training",
-    "Model Scoring and Evaluation", "Python Language", "Text Analytics", "Anomaly Detection",
-    "Recommendation", "Web Service",
+    "Data Input and Output",
+    "Data Transformation",
+    "Feature Selection",
+    "Statistical Functions",
+    "Regression",
+    "Clustering",
+    "Classification",
+    "Model Training",
+    "Model Scoring and Evaluation",
+    "Python Language",
+    "Text Analytics",
+    "Anomaly Detection",
+    "Recommendation",
+    "Web Service",
 )
 
 
@@ -31,8 +41,9 @@ class Component:
     spec: ComponentSpec
     func: Callable[..., dict[str, Any]]
 
-    def run(self, inputs: dict[str, Any], params: dict[str, Any],
-            runtime: Runtime | None = None) -> dict[str, Any]:
+    def run(
+        self, inputs: dict[str, Any], params: dict[str, Any], runtime: Runtime | None = None
+    ) -> dict[str, Any]:
         """Call the implementation with resolved params; check it returned the declared outputs.
 
         `runtime` gives the effects a component declares in `spec.needs` (SQL, a Python
@@ -52,10 +63,14 @@ class Component:
             if runtime is None:
                 raise ComponentDefinitionError(
                     f"{self.spec.id} needs a runtime for {list(self.spec.needs)}; the caller "
-                    f"must pass one (jobs.runtime.StepRuntime)")
+                    f"must pass one (jobs.runtime.StepRuntime)"
+                )
             keywords["runtime"] = runtime
-        empty = [port.label or port.name for port, value in zip(self.spec.inputs, args, strict=True)
-                 if isinstance(value, pd.DataFrame) and value.empty]
+        empty = [
+            port.label or port.name
+            for port, value in zip(self.spec.inputs, args, strict=True)
+            if isinstance(value, pd.DataFrame) and value.empty
+        ]
         try:
             with using_runtime(runtime):
                 outputs = self.func(*args, **keywords)
@@ -64,25 +79,37 @@ class Component:
                 raise
             # Whatever an empty table made the implementation trip on (an IndexError in a
             # mode, a library refusing 0 samples), the user is told what is wrong and where.
-            detail = str(exc) if isinstance(exc, ComponentInputError) else \
-                f"{type(exc).__name__}: {exc}"
+            detail = (
+                str(exc) if isinstance(exc, ComponentInputError) else f"{type(exc).__name__}: {exc}"
+            )
             raise ComponentInputError(
                 f"{self.spec.name} cannot work on an empty table: input "
                 f"{', '.join(map(repr, empty))} has no rows ({detail}). Check the steps "
-                f"before it (a filter or split that kept nothing).") from exc
+                f"before it (a filter or split that kept nothing)."
+            ) from exc
         declared = {port.name for port in self.spec.outputs}
         if not isinstance(outputs, dict) or set(outputs) != declared:
             got = sorted(outputs) if isinstance(outputs, dict) else type(outputs).__name__
             raise ComponentDefinitionError(
-                f"{self.spec.id} must return a dict with keys {sorted(declared)}; got {got}")
+                f"{self.spec.id} must return a dict with keys {sorted(declared)}; got {got}"
+            )
         return outputs
 
 
 def component(
-    *, id: str, name: str, category: str, inputs: list[Port], outputs: list[Port],
-    params: list[Param] | None = None, version: int = 1, description: str = "",
-    deterministic: bool = True, metrics_output: str | None = None,
-    needs: tuple[str, ...] = (), columns: Any = None,
+    *,
+    id: str,
+    name: str,
+    category: str,
+    inputs: list[Port],
+    outputs: list[Port],
+    params: list[Param] | None = None,
+    version: int = 1,
+    description: str = "",
+    deterministic: bool = True,
+    metrics_output: str | None = None,
+    needs: tuple[str, ...] = (),
+    columns: Any = None,
 ) -> Callable[[Callable[..., dict[str, Any]]], Callable[..., dict[str, Any]]]:
     """Declare a component: ports are the positional parameters, params the keyword-only ones.
 
@@ -93,10 +120,17 @@ def component(
 
     def register(func: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
         spec = ComponentSpec(
-            id=id, version=version, name=name, category=category,
+            id=id,
+            version=version,
+            name=name,
+            category=category,
             description=description or (inspect.getdoc(func) or "").split("\n\n")[0],
-            inputs=tuple(inputs), outputs=tuple(outputs), params=tuple(params),
-            deterministic=deterministic, metrics_output=metrics_output, needs=tuple(needs),
+            inputs=tuple(inputs),
+            outputs=tuple(outputs),
+            params=tuple(params),
+            deterministic=deterministic,
+            metrics_output=metrics_output,
+            needs=tuple(needs),
             columns=columns,
         )
         _check_definition(spec, func)
@@ -123,18 +157,24 @@ def _check_definition(spec: ComponentSpec, func: Callable[..., Any]) -> None:
             positional.append(parameter.name)
     ports = [port.name for port in spec.inputs]
     if positional != ports:
-        raise ComponentDefinitionError(f"{where}: positional parameters {positional} must be the "
-                                       f"input ports {ports}, in order")
+        raise ComponentDefinitionError(
+            f"{where}: positional parameters {positional} must be the input ports {ports}, in order"
+        )
     unknown_needs = [need for need in spec.needs if need not in NEEDS]
     if unknown_needs:
         raise ComponentDefinitionError(f"{where}: unknown needs {unknown_needs}; known: {NEEDS}")
     expected = sorted(spec.param_names() + (["runtime"] if spec.needs else []))
     if sorted(keyword) != expected:
-        raise ComponentDefinitionError(f"{where}: keyword-only parameters {sorted(keyword)} must "
-                                       f"be the declared params {expected} (a component with "
-                                       f"needs also takes 'runtime')")
-    for names, what in ((ports, "input"), ([p.name for p in spec.outputs], "output"),
-                        (spec.param_names(), "param")):
+        raise ComponentDefinitionError(
+            f"{where}: keyword-only parameters {sorted(keyword)} must "
+            f"be the declared params {expected} (a component with "
+            f"needs also takes 'runtime')"
+        )
+    for names, what in (
+        (ports, "input"),
+        ([p.name for p in spec.outputs], "output"),
+        (spec.param_names(), "param"),
+    ):
         if len(set(names)) != len(names):
             raise ComponentDefinitionError(f"{where}: duplicate {what} names {names}")
     for param in spec.params:
@@ -147,12 +187,14 @@ def _check_definition(spec: ComponentSpec, func: Callable[..., Any]) -> None:
         unknown = [name for name in param.visible_if if spec.param(name) is None]
         if unknown:
             raise ComponentDefinitionError(
-                f"{where}: visible_if of {param.name!r} names unknown params {unknown}")
+                f"{where}: visible_if of {param.name!r} names unknown params {unknown}"
+            )
     if spec.metrics_output is not None:
         port = spec.output(spec.metrics_output)
         if port is None or port.kind is not PortKind.DATASET:
             raise ComponentDefinitionError(
-                f"{where}: metrics_output {spec.metrics_output!r} must name a dataset output")
+                f"{where}: metrics_output {spec.metrics_output!r} must name a dataset output"
+            )
 
 
 def get(component_id: str, version: int | None = None) -> Component:
@@ -163,7 +205,8 @@ def get(component_id: str, version: int | None = None) -> Component:
             return _REGISTRY[(component_id, version)]
         except KeyError:
             raise UnknownComponentError(
-                f"Unknown component {component_id!r} version {version}") from None
+                f"Unknown component {component_id!r} version {version}"
+            ) from None
     versions = [v for (cid, v) in _REGISTRY if cid == component_id]
     if not versions:
         raise UnknownComponentError(f"Unknown component {component_id!r}")
@@ -174,8 +217,9 @@ def all_components() -> list[Component]:
     """Every registered component, in palette order (category, then name)."""
     _load_library()
     order = {category: index for index, category in enumerate(CATEGORIES)}
-    return sorted(_REGISTRY.values(), key=lambda c: (order[c.spec.category], c.spec.name,
-                                                      c.spec.version))
+    return sorted(
+        _REGISTRY.values(), key=lambda c: (order[c.spec.category], c.spec.name, c.spec.version)
+    )
 
 
 def _load_library() -> None:

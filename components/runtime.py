@@ -32,8 +32,9 @@ class Runtime(Protocol):
         """
         ...
 
-    def run_python(self, script: str, function: str, arguments: list[Any],
-                   timeout: float | None = None) -> Any:
+    def run_python(
+        self, script: str, function: str, arguments: list[Any], timeout: float | None = None
+    ) -> Any:
         """Call `function` defined in the user's `script` in a separate, limited process.
 
         Arguments and the return value travel as data (JSON, Arrow for DataFrames and Series,
@@ -98,5 +99,6 @@ def current_runtime(purpose: str) -> Runtime:
         raise ComponentInputError(
             f"{purpose} runs user code in the runner's sandbox, and no runtime was given: run "
             f"the component through the step runner or jobs.local.run_locally, or pass a "
-            f"runtime (jobs.runtime.StepRuntime) to Component.run.")
+            f"runtime (jobs.runtime.StepRuntime) to Component.run."
+        )
     return runtime

@@ -22,6 +22,7 @@ def probability_column(cls: Any) -> str:
     """The multiclass probability column for class `cls`."""
     return f"{PROBABILITY_PREFIX}{cls}"
 
+
 # Clustering: the assigned cluster (0-based) and the distance to each cluster's center.
 ASSIGNMENTS = "Assignments"
 DISTANCE_PREFIX = "DistancesToClusterCenter no."

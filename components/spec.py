@@ -48,13 +48,21 @@ class Port:
             object.__setattr__(self, "label", self.name)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "kind": self.kind.value, "label": self.label or self.name,
-                "optional": self.optional}
+        return {
+            "name": self.name,
+            "kind": self.kind.value,
+            "label": self.label or self.name,
+            "optional": self.optional,
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Port:
-        return cls(name=data["name"], kind=PortKind(data["kind"]), label=data.get("label", ""),
-                   optional=bool(data.get("optional", False)))
+        return cls(
+            name=data["name"],
+            kind=PortKind(data["kind"]),
+            label=data.get("label", ""),
+            optional=bool(data.get("optional", False)),
+        )
 
 
 @dataclass(frozen=True)
@@ -108,8 +116,9 @@ class Param:
 
     def is_blank(self, value: Any) -> bool:
         """Whether `value` means "not set" (None, or empty text for anything but TEXT)."""
-        return value is None or (isinstance(value, str) and value == ""
-                                 and self.type is not ParamType.TEXT)
+        return value is None or (
+            isinstance(value, str) and value == "" and self.type is not ParamType.TEXT
+        )
 
     def check(self, value: Any) -> str | None:
         """Return why `value` is not acceptable for this parameter, or None when it is."""
@@ -208,8 +217,11 @@ class ComponentSpec:
 
     def check_params(self, values: dict[str, Any]) -> list[tuple[str, str]]:
         """Every problem with `values` as (parameter name, message); defaults fill gaps."""
-        problems = [(name, f"Unknown parameter '{name}'; known: {', '.join(self.param_names())}.")
-                    for name in values if self.param(name) is None]
+        problems = [
+            (name, f"Unknown parameter '{name}'; known: {', '.join(self.param_names())}.")
+            for name in values
+            if self.param(name) is None
+        ]
         merged = {**self.defaults(), **values}
         for param in self.params:
             if not param.is_visible(merged):
@@ -235,9 +247,14 @@ class ComponentSpec:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "id": self.id, "version": self.version, "name": self.name, "category": self.category,
-            "description": self.description, "deterministic": self.deterministic,
-            "metrics_output": self.metrics_output, "needs": list(self.needs),
+            "id": self.id,
+            "version": self.version,
+            "name": self.name,
+            "category": self.category,
+            "description": self.description,
+            "deterministic": self.deterministic,
+            "metrics_output": self.metrics_output,
+            "needs": list(self.needs),
             "infers_columns": self.columns is not None,
             "inputs": [p.to_dict() for p in self.inputs],
             "outputs": [p.to_dict() for p in self.outputs],
@@ -247,8 +264,11 @@ class ComponentSpec:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ComponentSpec:
         return cls(
-            id=data["id"], version=int(data["version"]), name=data["name"],
-            category=data["category"], description=data.get("description", ""),
+            id=data["id"],
+            version=int(data["version"]),
+            name=data["name"],
+            category=data["category"],
+            description=data.get("description", ""),
             deterministic=bool(data.get("deterministic", True)),
             metrics_output=data.get("metrics_output"),
             needs=tuple(data.get("needs", ())),

@@ -32,8 +32,12 @@ _BY_NAME = re.compile(r'^\s*\\?"(?P<name>[^"]*)"(?P<rest>.*)$', re.DOTALL)
 _BY_INDEX = re.compile(r"^\s*\(\\(?P<index>\d+)\)(?P<rest>.*)$", re.DOTALL)
 _TERM = re.compile(r"^\s*(?P<op>==|!=|<=|>=|<|>)\s*(?P<value>.*?)\s*$", re.DOTALL)
 _OPERATORS: dict[str, Callable[..., object]] = {
-    "==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le,
-    ">": operator.gt, ">=": operator.ge,
+    "==": operator.eq,
+    "!=": operator.ne,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
 }
 
 
@@ -45,7 +49,8 @@ def regex_mask(df: pd.DataFrame, expression: str) -> pd.Series:
     except re.error as exc:
         raise ComponentInputError(
             f"'{REGULAR}' {expression!r}: {pattern_text.strip()!r} is not a valid regular "
-            f"expression ({exc}).") from exc
+            f"expression ({exc})."
+        ) from exc
     values = conversions.plain(df[column]).astype(object)
     text = values.where(values.notna(), "").map(str)
     return text.map(lambda value: pattern.search(value) is not None).astype(bool)
@@ -59,7 +64,8 @@ def relational_mask(df: pd.DataFrame, expression: str) -> pd.Series:
     if not rest.strip():
         raise ComponentInputError(
             f"'{RELATIONAL}' {expression!r} has no condition after the column; expected, "
-            'say, \\"Year" > 2010.')
+            'say, \\"Year" > 2010.'
+        )
     mask = _term_mask(df[column], column, terms[0], expression)
     for join, term in zip(joins, terms[1:], strict=True):
         other = _term_mask(df[column], column, term, expression)
@@ -67,15 +73,15 @@ def relational_mask(df: pd.DataFrame, expression: str) -> pd.Series:
     return mask
 
 
-def _split_column(df: pd.DataFrame, expression: str, parameter: str,
-                  base: int) -> tuple[str, str]:
+def _split_column(df: pd.DataFrame, expression: str, parameter: str, base: int) -> tuple[str, str]:
     match = _BY_NAME.match(expression or "")
     if match:
         name = match["name"].strip()
         if name not in df.columns:
             raise ComponentInputError(
                 f"Column '{name}' in '{parameter}' not found; available: "
-                f"{', '.join(map(str, df.columns))}.")
+                f"{', '.join(map(str, df.columns))}."
+            )
         return name, match["rest"]
     match = _BY_INDEX.match(expression or "")
     if match:
@@ -84,11 +90,13 @@ def _split_column(df: pd.DataFrame, expression: str, parameter: str,
             raise ComponentInputError(
                 f"Column index {index} in '{parameter}' is out of range: its indices are "
                 f"{base}-based (the first column is (\\{base})) and the dataset has "
-                f"{len(df.columns)} columns.")
+                f"{len(df.columns)} columns."
+            )
         return str(df.columns[index - base]), match["rest"]
     raise ComponentInputError(
         f"'{parameter}' must start with a column, as \\\"column name\" or (\\{base}) for the "
-        f"first column; got {expression!r}.")
+        f"first column; got {expression!r}."
+    )
 
 
 def _term_mask(series: pd.Series, column: str, term: str, expression: str) -> pd.Series:
@@ -96,7 +104,8 @@ def _term_mask(series: pd.Series, column: str, term: str, expression: str) -> pd
     if not match or not match["value"]:
         raise ComponentInputError(
             f"'{RELATIONAL}' {expression!r}: term {term.strip()!r} is not an operator "
-            "(==, !=, <, <=, >, >=) followed by a value.")
+            "(==, !=, <, <=, >, >=) followed by a value."
+        )
     op, text = match["op"], match["value"]
     compare = _OPERATORS[op]
     kind = metadata.column_type(series)
@@ -110,20 +119,23 @@ def _term_mask(series: pd.Series, column: str, term: str, expression: str) -> pd
                 f"'{RELATIONAL}': column '{column}' is numeric but {text!r} is not a number."
             ) from exc
         numbers = conversions.to_double(values, column)
-        return present & pd.Series(np.asarray(compare(numbers, target), dtype=bool),
-                                   index=series.index)
+        return present & pd.Series(
+            np.asarray(compare(numbers, target), dtype=bool), index=series.index
+        )
     if kind == "DateTime":
         target = _timestamp(text, values, column)
         return present & compare(values, target).fillna(False).astype(bool)
     if op not in ("==", "!="):
         raise ComponentInputError(
             f"'{RELATIONAL}': operator '{op}' needs a numeric or date column; column "
-            f"'{column}' is {kind}. Text columns take only == and !=.")
+            f"'{column}' is {kind}. Text columns take only == and !=."
+        )
     if kind == "Boolean":
         flag = conversions.parse_bool(text)
         if flag is None:
             raise ComponentInputError(
-                f"'{RELATIONAL}': column '{column}' is Boolean but {text!r} is not true/false.")
+                f"'{RELATIONAL}': column '{column}' is Boolean but {text!r} is not true/false."
+            )
         return present & compare(values.astype(object), flag).astype(bool)
     target = _unquote(text)
     return present & compare(values.astype(object).map(str), target).astype(bool)
@@ -134,7 +146,8 @@ def _timestamp(text: str, values: pd.Series, column: str) -> pd.Timestamp:
         stamp = pd.Timestamp(_unquote(text))
     except ValueError as exc:
         raise ComponentInputError(
-            f"'{RELATIONAL}': column '{column}' holds dates but {text!r} is not a date.") from exc
+            f"'{RELATIONAL}': column '{column}' holds dates but {text!r} is not a date."
+        ) from exc
     timezone = getattr(values.dtype, "tz", None)
     if timezone is not None:
         return stamp.tz_localize(timezone) if stamp.tzinfo is None else stamp.tz_convert(timezone)

@@ -10,13 +10,36 @@ from components import conversions, metadata
 # Summarize Data's columns, in the designer's order (REFERENCE.md 1.3).
 COUNT_COLUMNS = ("Count", "Unique Value Count", "Missing Value Count")
 NUMERIC_COLUMNS = (
-    "Min", "Max", "Mean", "Mean Deviation", "1st Quartile", "Median", "3rd Quartile", "Mode",
-    "Range", "Sample Variance", "Sample Standard Deviation", "Sample Skewness",
-    "Sample Kurtosis", "P0.5", "P1", "P5", "P95", "P99.5",
+    "Min",
+    "Max",
+    "Mean",
+    "Mean Deviation",
+    "1st Quartile",
+    "Median",
+    "3rd Quartile",
+    "Mode",
+    "Range",
+    "Sample Variance",
+    "Sample Standard Deviation",
+    "Sample Skewness",
+    "Sample Kurtosis",
+    "P0.5",
+    "P1",
+    "P5",
+    "P95",
+    "P99.5",
 )
 COLUMNS = ("Feature", *COUNT_COLUMNS, *NUMERIC_COLUMNS)
-_PERCENTILES = {"1st Quartile": 25, "Median": 50, "3rd Quartile": 75, "P0.5": 0.5, "P1": 1,
-                "P5": 5, "P95": 95, "P99.5": 99.5}
+_PERCENTILES = {
+    "1st Quartile": 25,
+    "Median": 50,
+    "3rd Quartile": 75,
+    "P0.5": 0.5,
+    "P1": 1,
+    "P5": 5,
+    "P95": 95,
+    "P99.5": 99.5,
+}
 
 
 def summarize(df: pd.DataFrame) -> pd.DataFrame:
@@ -39,19 +62,30 @@ def summarize(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _summary(name: str, series: pd.Series) -> dict[str, object]:
-    row: dict[str, object] = {"Feature": name, "Count": int(series.notna().sum()),
-                              "Unique Value Count": int(series.nunique(dropna=True)),
-                              "Missing Value Count": int(series.isna().sum())}
-    numeric = metadata.is_numeric(series) or (metadata.column_type(series) == "Boolean"
-                                              and not metadata.is_categorical(series))
+    row: dict[str, object] = {
+        "Feature": name,
+        "Count": int(series.notna().sum()),
+        "Unique Value Count": int(series.nunique(dropna=True)),
+        "Missing Value Count": int(series.isna().sum()),
+    }
+    numeric = metadata.is_numeric(series) or (
+        metadata.column_type(series) == "Boolean" and not metadata.is_categorical(series)
+    )
     values = conversions.to_double(series, name).dropna() if numeric else pd.Series([], dtype=float)
     if values.empty:
         return row | dict.fromkeys(NUMERIC_COLUMNS, np.nan)
     array = values.to_numpy()
-    row |= {"Min": array.min(), "Max": array.max(), "Mean": array.mean(),
-            "Mean Deviation": np.abs(array - array.mean()).mean(),
-            "Mode": float(values.mode().min()), "Range": array.max() - array.min(),
-            "Sample Variance": values.var(ddof=1), "Sample Standard Deviation": values.std(ddof=1),
-            "Sample Skewness": values.skew(), "Sample Kurtosis": values.kurt()}
+    row |= {
+        "Min": array.min(),
+        "Max": array.max(),
+        "Mean": array.mean(),
+        "Mean Deviation": np.abs(array - array.mean()).mean(),
+        "Mode": float(values.mode().min()),
+        "Range": array.max() - array.min(),
+        "Sample Variance": values.var(ddof=1),
+        "Sample Standard Deviation": values.std(ddof=1),
+        "Sample Skewness": values.skew(),
+        "Sample Kurtosis": values.kurt(),
+    }
     row |= {column: float(np.percentile(array, q)) for column, q in _PERCENTILES.items()}
     return row

@@ -25,21 +25,71 @@ _REPEATS = re.compile(r"([^|])\1{2,}")
 _SPECIAL = re.compile(r"[^\w\s|]|_")
 _SPLIT_SPECIAL = re.compile(r"(?<=\w)[&\-/+@#*=~^](?=\w)")
 _CONTRACTIONS = {
-    "won't": "will not", "can't": "can not", "shan't": "shall not", "ain't": "is not",
-    "let's": "let us", "n't": " not", "'re": " are", "'ve": " have", "'ll": " will",
-    "'d": " would", "'m": " am", "'s": " is",
+    "won't": "will not",
+    "can't": "can not",
+    "shan't": "shall not",
+    "ain't": "is not",
+    "let's": "let us",
+    "n't": " not",
+    "'re": " are",
+    "'ve": " have",
+    "'ll": " will",
+    "'d": " would",
+    "'m": " am",
+    "'s": " is",
 }
 _CONTRACTION = re.compile("|".join(re.escape(k) for k in _CONTRACTIONS), re.IGNORECASE)
 _IRREGULAR = {
-    "am": "be", "is": "be", "are": "be", "was": "be", "were": "be", "been": "be", "being": "be",
-    "has": "have", "had": "have", "having": "have", "does": "do", "did": "do", "done": "do",
-    "went": "go", "gone": "go", "goes": "go", "made": "make", "said": "say", "took": "take",
-    "taken": "take", "came": "come", "saw": "see", "seen": "see", "got": "get", "gave": "give",
-    "given": "give", "knew": "know", "known": "know", "thought": "think", "told": "tell",
-    "found": "find", "felt": "feel", "left": "leave", "brought": "bring", "bought": "buy",
-    "wrote": "write", "written": "write", "ran": "run", "children": "child", "men": "man",
-    "women": "woman", "people": "person", "feet": "foot", "teeth": "tooth", "mice": "mouse",
-    "geese": "goose", "better": "good", "best": "good", "worse": "bad", "worst": "bad",
+    "am": "be",
+    "is": "be",
+    "are": "be",
+    "was": "be",
+    "were": "be",
+    "been": "be",
+    "being": "be",
+    "has": "have",
+    "had": "have",
+    "having": "have",
+    "does": "do",
+    "did": "do",
+    "done": "do",
+    "went": "go",
+    "gone": "go",
+    "goes": "go",
+    "made": "make",
+    "said": "say",
+    "took": "take",
+    "taken": "take",
+    "came": "come",
+    "saw": "see",
+    "seen": "see",
+    "got": "get",
+    "gave": "give",
+    "given": "give",
+    "knew": "know",
+    "known": "know",
+    "thought": "think",
+    "told": "tell",
+    "found": "find",
+    "felt": "feel",
+    "left": "leave",
+    "brought": "bring",
+    "bought": "buy",
+    "wrote": "write",
+    "written": "write",
+    "ran": "run",
+    "children": "child",
+    "men": "man",
+    "women": "woman",
+    "people": "person",
+    "feet": "foot",
+    "teeth": "tooth",
+    "mice": "mouse",
+    "geese": "goose",
+    "better": "good",
+    "best": "good",
+    "worse": "bad",
+    "worst": "bad",
 }
 _KEEP_S = ("ss", "us", "is", "ous", "ics")
 
@@ -64,8 +114,9 @@ class TextOptions:
     custom_replacement: str = ""
 
 
-def preprocess(text: str, options: TextOptions,
-               stop_words: Collection[str] = ENGLISH_STOP_WORDS) -> str:
+def preprocess(
+    text: str, options: TextOptions, stop_words: Collection[str] = ENGLISH_STOP_WORDS
+) -> str:
     """`text` cleaned as `options` say; tokens joined by single spaces, sentences by '|||'."""
     if options.custom_regex:
         text = re.sub(options.custom_regex, options.custom_replacement, text)

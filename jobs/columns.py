@@ -22,8 +22,7 @@ from jobs.validate import pipeline_parameter_values, resolve_node_params
 
 Known = Any  # a column list, a model dict, or None
 DatasetColumns = Callable[[str, int | None], list[dict[str, Any]] | None]
-_TASKS = {"Regression": "regression", "Clustering": "clustering",
-          "Anomaly Detection": "anomaly"}
+_TASKS = {"Regression": "regression", "Clustering": "clustering", "Anomaly Detection": "anomaly"}
 
 
 def has_column_rule(node: Any) -> bool:
@@ -41,9 +40,13 @@ def learner_task(spec: ComponentSpec) -> str | None:
     return _TASKS.get(spec.category)
 
 
-def infer_columns(spec: PipelineSpec, dataset_columns: DatasetColumns, *,
-                  known: dict[str, dict[str, Known]] | None = None,
-                  parameter_values: dict[str, Any] | None = None) -> dict[str, dict[str, Known]]:
+def infer_columns(
+    spec: PipelineSpec,
+    dataset_columns: DatasetColumns,
+    *,
+    known: dict[str, dict[str, Known]] | None = None,
+    parameter_values: dict[str, Any] | None = None,
+) -> dict[str, dict[str, Known]]:
     """{node id: {output port: columns or model dict or None}} for every node it can order.
 
     Args:
@@ -77,17 +80,23 @@ def infer_columns(spec: PipelineSpec, dataset_columns: DatasetColumns, *,
             component_spec = components.get(node.component, node.version).spec
         except UnknownComponentError:
             continue
-        inputs = {port.name: found.get(feeds[(node_id, port.name)][0], {}).get(
-            feeds[(node_id, port.name)][1]) if (node_id, port.name) in feeds else None
-            for port in component_spec.inputs}
-        found[node_id] = _outputs(component_spec, inputs,
-                                  resolve_node_params(node.params, values),
-                                  known.get(node_id, {}))
+        inputs = {
+            port.name: found.get(feeds[(node_id, port.name)][0], {}).get(
+                feeds[(node_id, port.name)][1]
+            )
+            if (node_id, port.name) in feeds
+            else None
+            for port in component_spec.inputs
+        }
+        found[node_id] = _outputs(
+            component_spec, inputs, resolve_node_params(node.params, values), known.get(node_id, {})
+        )
     return found
 
 
-def input_columns(spec: PipelineSpec, inferred: dict[str, dict[str, Known]],
-                  node_id: str, port: str) -> Known:
+def input_columns(
+    spec: PipelineSpec, inferred: dict[str, dict[str, Known]], node_id: str, port: str
+) -> Known:
     """What reaches input `port` of `node_id` (None when unconnected or unknown)."""
     for edge in spec.edges:
         if edge.target_node == node_id and edge.target_port == port:
@@ -95,8 +104,9 @@ def input_columns(spec: PipelineSpec, inferred: dict[str, dict[str, Known]],
     return None
 
 
-def _outputs(spec: ComponentSpec, inputs: dict[str, Known], params: dict[str, Any],
-             known: dict[str, Known]) -> dict[str, Known]:
+def _outputs(
+    spec: ComponentSpec, inputs: dict[str, Known], params: dict[str, Any], known: dict[str, Known]
+) -> dict[str, Known]:
     datasets = [p.name for p in spec.outputs if p.kind is PortKind.DATASET]
     if spec.columns is not None:
         merged = {**spec.defaults(), **params}
@@ -110,8 +120,11 @@ def _outputs(spec: ComponentSpec, inputs: dict[str, Known], params: dict[str, An
     return {p.name: known.get(p.name) for p in spec.outputs}
 
 
-def column_issues(spec: PipelineSpec, inferred: dict[str, dict[str, Known]],
-                  parameter_values: dict[str, Any] | None = None):
+def column_issues(
+    spec: PipelineSpec,
+    inferred: dict[str, dict[str, Known]],
+    parameter_values: dict[str, Any] | None = None,
+):
     """(issues, warnings) for column parameters: a named column that does not reach its node
     is an issue (`unknown_column`); a column that cannot be checked, since what reaches the
     node is unknown until it runs, is a warning (`columns_unknown`)."""
@@ -137,11 +150,16 @@ def column_issues(spec: PipelineSpec, inferred: dict[str, dict[str, Known]],
             reaching = input_columns(spec, inferred, node.id, port)
             if not isinstance(reaching, list):
                 if any(e.target_node == node.id and e.target_port == port for e in spec.edges):
-                    warnings.append(Issue(
-                        "columns_unknown", f"The columns reaching {component_spec.name}'s "
-                        f"'{param.label}' are known only once the steps above it have run; "
-                        f"{', '.join(map(repr, wanted))} cannot be checked yet.",
-                        node.id, param.name))
+                    warnings.append(
+                        Issue(
+                            "columns_unknown",
+                            f"The columns reaching {component_spec.name}'s "
+                            f"'{param.label}' are known only once the steps above it have run; "
+                            f"{', '.join(map(repr, wanted))} cannot be checked yet.",
+                            node.id,
+                            param.name,
+                        )
+                    )
                 continue
             names = [c["name"] for c in reaching]
             for name in wanted:
@@ -149,17 +167,28 @@ def column_issues(spec: PipelineSpec, inferred: dict[str, dict[str, Known]],
                     continue
                 close = next((n for n in names if n.lower() == name.lower()), None)
                 hint = f" Did you mean {close!r}?" if close else ""
-                issues.append(Issue(
-                    "unknown_column", f"Column {name!r} does not reach {component_spec.name}'s "
-                    f"'{param.label}'.{hint} The columns that do: {', '.join(names)}.",
-                    node.id, param.name))
+                issues.append(
+                    Issue(
+                        "unknown_column",
+                        f"Column {name!r} does not reach {component_spec.name}'s "
+                        f"'{param.label}'.{hint} The columns that do: {', '.join(names)}.",
+                        node.id,
+                        param.name,
+                    )
+                )
     return issues, warnings
 
 
 def column_names(inferred: dict[str, dict[str, Known]]) -> dict[str, dict[str, list[str]]]:
     """Only the known column names per node and dataset output (for the designer's pickers)."""
-    return {node: {port: [c["name"] for c in known] for port, known in ports.items()
-                   if isinstance(known, list)} for node, ports in inferred.items()}
+    return {
+        node: {
+            port: [c["name"] for c in known]
+            for port, known in ports.items()
+            if isinstance(known, list)
+        }
+        for node, ports in inferred.items()
+    }
 
 
 def _named_columns(value: Any, kind: str) -> list[str]:
@@ -171,7 +200,10 @@ def _named_columns(value: Any, kind: str) -> list[str]:
         return [n for n in value["names"] if isinstance(n, str)]
     found = []
     for rule in value.get("rules", []) if isinstance(value.get("rules"), list) else []:
-        if isinstance(rule, dict) and rule.get("by") == "names" and \
-                isinstance(rule.get("values"), list):
+        if (
+            isinstance(rule, dict)
+            and rule.get("by") == "names"
+            and isinstance(rule.get("values"), list)
+        ):
             found.extend(v for v in rule["values"] if isinstance(v, str))
     return found

@@ -21,8 +21,9 @@ class InvalidPipelineError(PipelineError):
 
     def __init__(self, issues: list[Issue]):
         self.issues = issues
-        lines = "\n  ".join(f"[{i.code}] {i.node or '-'}.{i.field or '-'}: {i.message}"
-                            for i in issues)
+        lines = "\n  ".join(
+            f"[{i.code}] {i.node or '-'}.{i.field or '-'}: {i.message}" for i in issues
+        )
         super().__init__(f"{len(issues)} issue(s) found:\n  {lines}")
 
 

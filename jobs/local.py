@@ -24,9 +24,12 @@ from jobs.runtime import StepRuntime
 from jobs.validate import validate_pipeline
 
 
-def run_locally(spec: PipelineSpec, load_dataset: Callable[[str, int | None], pd.DataFrame],
-                parameters: dict[str, Any] | None = None,
-                runtime: Runtime | None = None) -> dict[str, dict[str, Any]]:
+def run_locally(
+    spec: PipelineSpec,
+    load_dataset: Callable[[str, int | None], pd.DataFrame],
+    parameters: dict[str, Any] | None = None,
+    runtime: Runtime | None = None,
+) -> dict[str, dict[str, Any]]:
     """Run every step in order; return node id -> {output port: value}.
 
     `runtime` serves the steps that need effects; by default a `StepRuntime` whose import and
@@ -44,13 +47,16 @@ def run_locally(spec: PipelineSpec, load_dataset: Callable[[str, int | None], pd
         tables[f"local://{name}/{version}"] = load_dataset(name, version)
         return ResolvedDataset(name, version or 0, f"local://{name}/{version}", "local")
 
-    plan = plan_run(spec, resolve_dataset=resolve, queue_for=lambda _: "local",
-                    parameter_values=parameters)
+    plan = plan_run(
+        spec, resolve_dataset=resolve, queue_for=lambda _: "local", parameter_values=parameters
+    )
     results: dict[str, dict[str, Any]] = {}
     with _runtime_or_temporary(runtime) as step_runtime:
         for step in plan.steps:
-            inputs = {port: tables[ref.uri] if ref.uri else results[ref.node][ref.port]
-                      for port, ref in step.inputs.items()}
+            inputs = {
+                port: tables[ref.uri] if ref.uri else results[ref.node][ref.port]
+                for port, ref in step.inputs.items()
+            }
             component = components.get(step.component, step.version)
             results[step.node_id] = component.run(inputs, step.params, step_runtime)
     return results

@@ -70,8 +70,14 @@ class Node:
             if self.dataset_param is not None:
                 data["dataset_param"] = self.dataset_param
         else:
-            data.update(component=self.component, version=self.version, params=self.params,
-                        compute=self.compute, regenerate=self.regenerate, timeout=self.timeout)
+            data.update(
+                component=self.component,
+                version=self.version,
+                params=self.params,
+                compute=self.compute,
+                regenerate=self.regenerate,
+                timeout=self.timeout,
+            )
         data["comment"] = self.comment
         data["position"] = list(self.position) if self.position else None
         return data
@@ -134,7 +140,8 @@ class PipelineSpec:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "schema_version": self.schema_version, "name": self.name,
+            "schema_version": self.schema_version,
+            "name": self.name,
             "description": self.description,
             "parameters": [p.to_dict() for p in self.parameters],
             "settings": {"default_compute": self.default_compute},
@@ -148,22 +155,30 @@ class PipelineSpec:
         doc = _expect(data, dict, "pipeline", "an object")
         version = doc.get("schema_version", SCHEMA_VERSION)
         if version != SCHEMA_VERSION:
-            raise SpecFormatError(f"schema_version: this Flowbench reads version "
-                                  f"{SCHEMA_VERSION}; got {version!r}")
+            raise SpecFormatError(
+                f"schema_version: this Flowbench reads version {SCHEMA_VERSION}; got {version!r}"
+            )
         settings = _expect(doc.get("settings", {}), dict, "settings", "an object")
         return cls(
             name=_text(doc.get("name", "Untitled pipeline"), "name"),
             description=_text(doc.get("description", ""), "description"),
-            default_compute=_text(settings.get("default_compute", "default"),
-                                  "settings.default_compute"),
-            nodes=tuple(_node(n, f"nodes[{i}]")
-                        for i, n in enumerate(_expect(doc.get("nodes"), list, "nodes", "a list"))),
-            edges=tuple(_edge(e, f"edges[{i}]")
-                        for i, e in enumerate(_expect(doc.get("edges", []), list, "edges",
-                                                      "a list"))),
-            parameters=tuple(_parameter(p, f"parameters[{i}]") for i, p in
-                             enumerate(_expect(doc.get("parameters", []), list, "parameters",
-                                               "a list"))),
+            default_compute=_text(
+                settings.get("default_compute", "default"), "settings.default_compute"
+            ),
+            nodes=tuple(
+                _node(n, f"nodes[{i}]")
+                for i, n in enumerate(_expect(doc.get("nodes"), list, "nodes", "a list"))
+            ),
+            edges=tuple(
+                _edge(e, f"edges[{i}]")
+                for i, e in enumerate(_expect(doc.get("edges", []), list, "edges", "a list"))
+            ),
+            parameters=tuple(
+                _parameter(p, f"parameters[{i}]")
+                for i, p in enumerate(
+                    _expect(doc.get("parameters", []), list, "parameters", "a list")
+                )
+            ),
         )
 
 
@@ -196,8 +211,7 @@ def bind_datasets(spec: PipelineSpec, values: dict[str, Any]) -> PipelineSpec:
         if node.is_dataset and node.dataset_param is not None:
             found = dataset_value(values.get(node.dataset_param))
             if found is not None:
-                bound = bound.with_node(replace(node, dataset=found[0],
-                                                dataset_version=found[1]))
+                bound = bound.with_node(replace(node, dataset=found[0], dataset_version=found[1]))
     return bound
 
 
@@ -212,25 +226,32 @@ def _node(data: Any, path: str) -> Node:
     data = _expect(data, dict, path, "an object")
     node_id = _text(data.get("id"), f"{path}.id")
     if not _ID.match(node_id):
-        raise SpecFormatError(f"{path}.id: expected letters, digits, '_' or '-' (at most 64); "
-                              f"got {node_id!r}")
+        raise SpecFormatError(
+            f"{path}.id: expected letters, digits, '_' or '-' (at most 64); got {node_id!r}"
+        )
     position = data.get("position")
     if position is not None:
         position = _expect(position, list, f"{path}.position", "[x, y]")
         if len(position) != 2 or not all(isinstance(v, (int, float)) for v in position):
             raise SpecFormatError(f"{path}.position: expected [x, y]; got {position!r}")
         position = (float(position[0]), float(position[1]))
-    common = {"id": node_id, "comment": _text(data.get("comment") or "", f"{path}.comment"),
-              "position": position}
+    common = {
+        "id": node_id,
+        "comment": _text(data.get("comment") or "", f"{path}.comment"),
+        "position": position,
+    }
     if ("dataset" in data) == ("component" in data):
         raise SpecFormatError(f"{path}: a node has either 'component' or 'dataset'")
     if "dataset" in data:
         dataset_param = data.get("dataset_param")
-        return Node(dataset=_text(data["dataset"], f"{path}.dataset"),
-                    dataset_version=_optional_int(data.get("dataset_version"),
-                                                  f"{path}.dataset_version"),
-                    dataset_param=None if dataset_param in (None, "") else _text(
-                        dataset_param, f"{path}.dataset_param"), **common)
+        return Node(
+            dataset=_text(data["dataset"], f"{path}.dataset"),
+            dataset_version=_optional_int(data.get("dataset_version"), f"{path}.dataset_version"),
+            dataset_param=None
+            if dataset_param in (None, "")
+            else _text(dataset_param, f"{path}.dataset_param"),
+            **common,
+        )
     compute = data.get("compute")
     return Node(
         component=_text(data["component"], f"{path}.component"),
@@ -260,8 +281,7 @@ def _parameter(data: Any, path: str) -> PipelineParameter:
     name = _text(data.get("name"), f"{path}.name")
     kind = data.get("type", "string")
     if kind not in PARAMETER_TYPES:
-        raise SpecFormatError(f"{path}.type: expected one of {list(PARAMETER_TYPES)}; "
-                              f"got {kind!r}")
+        raise SpecFormatError(f"{path}.type: expected one of {list(PARAMETER_TYPES)}; got {kind!r}")
     return PipelineParameter(name=name, type=kind, default=data.get("default"))
 
 

@@ -72,9 +72,13 @@ class RunPlan:
 
 
 def plan_run(
-    spec: PipelineSpec, *, resolve_dataset: Callable[[str, int | None], ResolvedDataset],
-    queue_for: Callable[[str], str], parameter_values: dict[str, Any] | None = None,
-    default_timeout: int = 3600, nonce: str = "",
+    spec: PipelineSpec,
+    *,
+    resolve_dataset: Callable[[str, int | None], ResolvedDataset],
+    queue_for: Callable[[str], str],
+    parameter_values: dict[str, Any] | None = None,
+    default_timeout: int = 3600,
+    nonce: str = "",
 ) -> RunPlan:
     """Plan a validated pipeline.
 
@@ -88,8 +92,9 @@ def plan_run(
     """
     values = pipeline_parameter_values(spec, parameter_values or {})
     spec = bind_datasets(spec, values)
-    datasets = {n.id: resolve_dataset(n.dataset, n.dataset_version)
-                for n in spec.nodes if n.is_dataset}
+    datasets = {
+        n.id: resolve_dataset(n.dataset, n.dataset_version) for n in spec.nodes if n.is_dataset
+    }
     pinned = spec
     for node_id, dataset in datasets.items():
         pinned = pinned.with_node(replace(spec.node(node_id), dataset_version=dataset.version))
@@ -119,31 +124,51 @@ def plan_run(
             else:
                 inputs[port.name] = InputRef(node=source_node, port=source_port)
                 key_inputs[port.name] = f"{keys[source_node]}:{source_port}"
-        key = cache_key(component.spec.id, component.spec.version, params, key_inputs,
-                        nonce="" if component.spec.deterministic else nonce)
+        key = cache_key(
+            component.spec.id,
+            component.spec.version,
+            params,
+            key_inputs,
+            nonce="" if component.spec.deterministic else nonce,
+        )
         keys[node_id] = key
-        steps.append(StepPlan(
-            node_id=node_id, component=component.spec.id, version=component.spec.version,
-            params=params, inputs=inputs,
-            upstream=tuple(dict.fromkeys(i.node for i in inputs.values() if i.node)),
-            cache_key=key, queue=queue_for(node.compute or spec.default_compute),
-            timeout=node.timeout or default_timeout, regenerate=node.regenerate,
-            deterministic=component.spec.deterministic,
-        ))
+        steps.append(
+            StepPlan(
+                node_id=node_id,
+                component=component.spec.id,
+                version=component.spec.version,
+                params=params,
+                inputs=inputs,
+                upstream=tuple(dict.fromkeys(i.node for i in inputs.values() if i.node)),
+                cache_key=key,
+                queue=queue_for(node.compute or spec.default_compute),
+                timeout=node.timeout or default_timeout,
+                regenerate=node.regenerate,
+                deterministic=component.spec.deterministic,
+            )
+        )
     return RunPlan(spec=pinned, parameters=values, steps=tuple(steps), datasets=datasets)
 
 
-def cache_key(component: str, version: int, params: dict[str, Any], inputs: dict[str, str],
-              nonce: str = "") -> str:
+def cache_key(
+    component: str, version: int, params: dict[str, Any], inputs: dict[str, str], nonce: str = ""
+) -> str:
     """The sha256 of what determines a step's outputs."""
-    document = {"epoch": CACHE_EPOCH, "component": component, "version": version,
-                "params": params, "inputs": inputs, "nonce": nonce}
+    document = {
+        "epoch": CACHE_EPOCH,
+        "component": component,
+        "version": version,
+        "params": params,
+        "inputs": inputs,
+        "nonce": nonce,
+    }
     canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def choose_reuse(plan: RunPlan, *, force_rerun: bool,
-                 find_outputs: Callable[[str], Any | None]) -> dict[str, Any]:
+def choose_reuse(
+    plan: RunPlan, *, force_rerun: bool, find_outputs: Callable[[str], Any | None]
+) -> dict[str, Any]:
     """Which steps reuse earlier outputs: node id -> what `find_outputs` returned for its key.
 
     A step is reused only when the run is not forced, its node does not ask to regenerate its

@@ -25,8 +25,13 @@ class QueueStatus:
     workers: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"queue": self.queue, "queued": self.queued, "started": self.started,
-                "failed": self.failed, "workers": self.workers}
+        return {
+            "queue": self.queue,
+            "queued": self.queued,
+            "started": self.started,
+            "failed": self.failed,
+            "workers": self.workers,
+        }
 
 
 def queue_status(connection: Redis, queue_names: list[str]) -> list[QueueStatus]:
@@ -38,16 +43,26 @@ def queue_status(connection: Redis, queue_names: list[str]) -> list[QueueStatus]
     found = []
     for name in dict.fromkeys(queue_names):
         queue = Queue(name, connection=connection, serializer=defaults.SERIALIZER)
-        workers = [{"name": w.name, "state": str(w.get_state()),
-                    "current_job": w.get_current_job_id(),
-                    "last_heartbeat": w.last_heartbeat.isoformat() if w.last_heartbeat else None,
-                    "successful_jobs": w.successful_job_count,
-                    "failed_jobs": w.failed_job_count}
-                   for w in Worker.all(queue=queue, serializer=defaults.SERIALIZER)]
-        found.append(QueueStatus(
-            queue=name, queued=queue.count,
-            started=StartedJobRegistry(queue=queue).count,
-            failed=FailedJobRegistry(queue=queue).count, workers=workers))
+        workers = [
+            {
+                "name": w.name,
+                "state": str(w.get_state()),
+                "current_job": w.get_current_job_id(),
+                "last_heartbeat": w.last_heartbeat.isoformat() if w.last_heartbeat else None,
+                "successful_jobs": w.successful_job_count,
+                "failed_jobs": w.failed_job_count,
+            }
+            for w in Worker.all(queue=queue, serializer=defaults.SERIALIZER)
+        ]
+        found.append(
+            QueueStatus(
+                queue=name,
+                queued=queue.count,
+                started=StartedJobRegistry(queue=queue).count,
+                failed=FailedJobRegistry(queue=queue).count,
+                workers=workers,
+            )
+        )
     return found
 
 

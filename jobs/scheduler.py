@@ -15,9 +15,14 @@ from jobs.tracking import cancel_jobs
 
 
 def enqueue_steps(
-    connection: Redis, *, run_id: str, steps: list[StepPlan],
-    reused_outputs: dict[str, dict[str, str]], log_uri_for: Callable[[str], str],
-    events_key: str, artifacts: str | None = None,
+    connection: Redis,
+    *,
+    run_id: str,
+    steps: list[StepPlan],
+    reused_outputs: dict[str, dict[str, str]],
+    log_uri_for: Callable[[str], str],
+    events_key: str,
+    artifacts: str | None = None,
 ) -> dict[str, str]:
     """Enqueue `steps` (in dependency order); return node id -> RQ job id.
 
@@ -40,24 +45,32 @@ def enqueue_steps(
                     inputs[port] = ref.to_dict()
             upstream = {node: job_ids[node] for node in step.upstream if node in job_ids}
             payload = {
-                "run_id": run_id, "node_id": step.node_id, "component": step.component,
-                "version": step.version, "params": step.params, "inputs": inputs,
-                "upstream_jobs": upstream, "events_key": events_key,
-                "log_uri": log_uri_for(step.node_id), "timeout": step.timeout,
+                "run_id": run_id,
+                "node_id": step.node_id,
+                "component": step.component,
+                "version": step.version,
+                "params": step.params,
+                "inputs": inputs,
+                "upstream_jobs": upstream,
+                "events_key": events_key,
+                "log_uri": log_uri_for(step.node_id),
+                "timeout": step.timeout,
                 "artifacts": artifacts,
             }
-            job = Queue(step.queue, connection=connection,
-                        serializer=defaults.SERIALIZER).enqueue(
-                "jobs.step.run_step", payload,
+            job = Queue(step.queue, connection=connection, serializer=defaults.SERIALIZER).enqueue(
+                "jobs.step.run_step",
+                payload,
                 job_id=defaults.job_id(run_id, step.node_id),
                 depends_on=list(upstream.values()) or None,
-                job_timeout=step.timeout, result_ttl=defaults.RESULT_TTL,
+                job_timeout=step.timeout,
+                result_ttl=defaults.RESULT_TTL,
                 failure_ttl=defaults.FAILURE_TTL,
                 description=f"{run_id} {step.node_id} ({step.component})",
             )
             job_ids[step.node_id] = job.id
     except RedisError as exc:
         cancel_jobs(connection, list(job_ids.values()))
-        raise SchedulingError(f"Could not enqueue the steps of run {run_id}: Redis said "
-                              f"{exc}") from exc
+        raise SchedulingError(
+            f"Could not enqueue the steps of run {run_id}: Redis said {exc}"
+        ) from exc
     return job_ids

@@ -46,10 +46,12 @@ def run_step(payload: dict[str, Any]) -> dict[str, Any]:
     buffer = io.StringIO()
     component = components.get(payload["component"], payload["version"])
     worker = job.worker_name if job is not None else None
-    buffer.write(f"[{_stamp(started)}] {component.spec.name} ({component.spec.id} "
-                 f"v{component.spec.version}) on node {payload['node_id']}\n"
-                 f"worker: {worker or '(none)'} on host {socket.gethostname()}\n"
-                 f"parameters: {payload['params']}\n")
+    buffer.write(
+        f"[{_stamp(started)}] {component.spec.name} ({component.spec.id} "
+        f"v{component.spec.version}) on node {payload['node_id']}\n"
+        f"worker: {worker or '(none)'} on host {socket.gethostname()}\n"
+        f"parameters: {payload['params']}\n"
+    )
     try:
         inputs = _load_inputs(payload, component, store, job)
         loaded = time.time()
@@ -69,12 +71,18 @@ def run_step(payload: dict[str, Any]) -> dict[str, Any]:
         _announce(payload, f"failed after {time.time() - started:.2f} s: {message}")
         raise StepFailedError(message) from exc
     finished = time.time()
-    buffer.write(f"[{_stamp(finished)}] finished in {finished - started:.3f} s (inputs "
-                 f"{loaded - started:.3f} s, component {ran - loaded:.3f} s, outputs "
-                 f"{finished - ran:.3f} s)\n")
+    buffer.write(
+        f"[{_stamp(finished)}] finished in {finished - started:.3f} s (inputs "
+        f"{loaded - started:.3f} s, component {ran - loaded:.3f} s, outputs "
+        f"{finished - ran:.3f} s)\n"
+    )
     store.write_log(payload["log_uri"], buffer.getvalue())
-    result.update(log_uri=payload["log_uri"], started_at=started, finished_at=finished,
-                  duration_s=finished - started)
+    result.update(
+        log_uri=payload["log_uri"],
+        started_at=started,
+        finished_at=finished,
+        duration_s=finished - started,
+    )
     if job is not None:
         _notify(job, payload, {"status": "completed", "result": result})
     _announce(payload, f"completed in {finished - started:.2f} s")
@@ -87,14 +95,17 @@ def _announce(payload: dict[str, Any], outcome: str) -> None:
     fd = os.environ.get("FLOWBENCH_STATUS_FD")
     if not fd:
         return
-    line = (f"flowbench: run {payload['run_id']} step {payload['node_id']} "
-            f"({payload['component']}) {outcome}")
+    line = (
+        f"flowbench: run {payload['run_id']} step {payload['node_id']} "
+        f"({payload['component']}) {outcome}"
+    )
     with contextlib.suppress(OSError, ValueError):
         os.write(int(fd), (line.splitlines()[0][:300] + "\n").encode())
 
 
-def _load_inputs(payload: dict[str, Any], component: components.Component, store: ArtifactStore,
-                 job: Job | None) -> dict[str, Any]:
+def _load_inputs(
+    payload: dict[str, Any], component: components.Component, store: ArtifactStore, job: Job | None
+) -> dict[str, Any]:
     upstream_results: dict[str, dict[str, Any]] = {}
     inputs: dict[str, Any] = {}
     for port in component.spec.inputs:
@@ -107,8 +118,9 @@ def _load_inputs(payload: dict[str, Any], component: components.Component, store
             if node not in upstream_results:
                 upstream_results[node] = _upstream_result(payload["upstream_jobs"][node], job)
             uri = upstream_results[node]["outputs"][ref["port"]]
-        inputs[port.name] = (store.get_table(uri) if port.kind is PortKind.DATASET
-                             else store.get_object(uri))
+        inputs[port.name] = (
+            store.get_table(uri) if port.kind is PortKind.DATASET else store.get_object(uri)
+        )
     return inputs
 
 
@@ -118,21 +130,25 @@ def _upstream_result(job_id: str, job: Job | None) -> dict[str, Any]:
     upstream = Job.fetch(job_id, connection=job.connection, serializer=defaults.SERIALIZER)
     result = upstream.return_value()
     if not isinstance(result, dict):
-        raise StepFailedError(f"Upstream job {job_id} has no result (status "
-                              f"{upstream.get_status()}).")
+        raise StepFailedError(
+            f"Upstream job {job_id} has no result (status {upstream.get_status()})."
+        )
     return result
 
 
-def _save_outputs(outputs: dict[str, Any], component: components.Component,
-                  store: ArtifactStore) -> dict[str, Any]:
+def _save_outputs(
+    outputs: dict[str, Any], component: components.Component, store: ArtifactStore
+) -> dict[str, Any]:
     uris: dict[str, str] = {}
     summaries: dict[str, dict[str, Any]] = {}
     for port in component.spec.outputs:
         value = outputs[port.name]
         if port.kind is PortKind.DATASET:
             if not isinstance(value, pd.DataFrame):
-                raise TypeError(f"{component.spec.id} output {port.name!r} must be a DataFrame; "
-                                f"got {type(value).__name__}")
+                raise TypeError(
+                    f"{component.spec.id} output {port.name!r} must be a DataFrame; "
+                    f"got {type(value).__name__}"
+                )
             ref = store.put_table(value)
             uris[port.name] = ref.uri
             summaries[port.name] = {"rows": ref.row_count, "columns": len(ref.columns)}
@@ -150,8 +166,11 @@ def metrics_from_table(table: pd.DataFrame) -> dict[str, float]:
     for index, (_, row) in enumerate(table.head(2).iterrows()):
         suffix = "" if index == 0 else " (right)"
         for name, value in row.items():
-            if isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_)) \
-                    and pd.notna(value):
+            if (
+                isinstance(value, numbers.Real)
+                and not isinstance(value, (bool, np.bool_))
+                and pd.notna(value)
+            ):
                 metrics[f"{name}{suffix}"] = float(value)
     return metrics
 

@@ -49,8 +49,14 @@ def next_event(connection: Redis, key: str, timeout: float) -> StepEvent | None:
     if item is None:
         return None
     data = json.loads(item[1])
-    return StepEvent(run_id=data["run_id"], node_id=data["node_id"], job_id=data["job_id"],
-                     status=data["status"], result=data.get("result"), error=data.get("error"))
+    return StepEvent(
+        run_id=data["run_id"],
+        node_id=data["node_id"],
+        job_id=data["job_id"],
+        status=data["status"],
+        result=data.get("result"),
+        error=data.get("error"),
+    )
 
 
 def fetch_job_states(connection: Redis, job_ids: list[str]) -> dict[str, JobState]:
@@ -81,17 +87,24 @@ def enqueue_ready_jobs(connection: Redis, queue: str) -> int:
     to the workers' maintenance, up to 10 minutes later. Safe to call at any time: RQ enqueues
     each job once. Returns how many jobs were enqueued.
     """
-    return len(ReadyJobRegistry(name=queue, connection=connection,
-                                serializer=defaults.SERIALIZER).cleanup())
+    return len(
+        ReadyJobRegistry(
+            name=queue, connection=connection, serializer=defaults.SERIALIZER
+        ).cleanup()
+    )
 
 
-def worker_is_alive(connection: Redis, worker_name: str | None,
-                    stale_after: float = defaults.WORKER_STALE_AFTER) -> bool:
+def worker_is_alive(
+    connection: Redis, worker_name: str | None, stale_after: float = defaults.WORKER_STALE_AFTER
+) -> bool:
     """Whether the worker that holds a started job still lives (its heartbeat is recent)."""
     if not worker_name:
         return True  # not picked up by a worker yet
-    worker = Worker.find_by_key(Worker.redis_worker_namespace_prefix + worker_name,
-                                connection=connection, serializer=defaults.SERIALIZER)
+    worker = Worker.find_by_key(
+        Worker.redis_worker_namespace_prefix + worker_name,
+        connection=connection,
+        serializer=defaults.SERIALIZER,
+    )
     if worker is None:
         return False
     heartbeat = worker.last_heartbeat

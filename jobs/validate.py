@@ -35,7 +35,9 @@ DatasetExists = Callable[[str, int | None], bool]
 
 
 def validate_pipeline(
-    spec: PipelineSpec, *, dataset_exists: DatasetExists | None = None,
+    spec: PipelineSpec,
+    *,
+    dataset_exists: DatasetExists | None = None,
     compute_targets: Collection[str] | None = None,
     parameter_values: dict[str, Any] | None = None,
     columns: dict[str, dict[str, Any]] | None = None,
@@ -56,8 +58,9 @@ def validate_pipeline(
     """
     issues: list[Issue] = []
     if not spec.nodes:
-        issues.append(Issue("empty_pipeline", "The pipeline has no nodes; add a dataset and "
-                                              "components."))
+        issues.append(
+            Issue("empty_pipeline", "The pipeline has no nodes; add a dataset and components.")
+        )
     specs = _component_specs(spec, issues)
     _check_ids(spec, issues)
     values = _parameter_values(spec, parameter_values or {}, issues)
@@ -79,8 +82,10 @@ def validate_pipeline(
 
 def resolve_node_params(params: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
     """Node parameters with pipeline-parameter references replaced by their values."""
-    return {name: values.get(ref) if (ref := param_ref(v)) is not None else v
-            for name, v in params.items()}
+    return {
+        name: values.get(ref) if (ref := param_ref(v)) is not None else v
+        for name, v in params.items()
+    }
 
 
 def pipeline_parameter_values(spec: PipelineSpec, overrides: dict[str, Any]) -> dict[str, Any]:
@@ -104,23 +109,31 @@ def _check_ids(spec: PipelineSpec, issues: list[Issue]) -> None:
     seen: set[str] = set()
     for node in spec.nodes:
         if node.id in seen:
-            issues.append(Issue("duplicate_node_id", f"Two nodes have the id {node.id!r}.",
-                                node.id, "id"))
+            issues.append(
+                Issue("duplicate_node_id", f"Two nodes have the id {node.id!r}.", node.id, "id")
+            )
         seen.add(node.id)
 
 
-def _check_datasets(spec: PipelineSpec, exists: DatasetExists | None,
-                    issues: list[Issue]) -> None:
+def _check_datasets(spec: PipelineSpec, exists: DatasetExists | None, issues: list[Issue]) -> None:
     if exists is None:
         return
     for node in spec.nodes:
         if node.is_dataset and not exists(node.dataset, node.dataset_version):
             version = "" if node.dataset_version is None else f" version {node.dataset_version}"
-            via = "" if node.dataset_param is None else \
-                f" (pipeline parameter {node.dataset_param!r})"
-            issues.append(Issue("unknown_dataset",
-                                f"Dataset {node.dataset!r}{version}{via} does not exist.",
-                                node.id, node.dataset_param or "dataset"))
+            via = (
+                ""
+                if node.dataset_param is None
+                else f" (pipeline parameter {node.dataset_param!r})"
+            )
+            issues.append(
+                Issue(
+                    "unknown_dataset",
+                    f"Dataset {node.dataset!r}{version}{via} does not exist.",
+                    node.id,
+                    node.dataset_param or "dataset",
+                )
+            )
 
 
 def _check_dataset_bindings(spec: PipelineSpec, issues: list[Issue]) -> None:
@@ -129,67 +142,116 @@ def _check_dataset_bindings(spec: PipelineSpec, issues: list[Issue]) -> None:
             continue
         parameter = spec.parameter(node.dataset_param)
         if parameter is None:
-            issues.append(Issue("unknown_pipeline_parameter",
-                                f"Dataset node {node.id!r} is bound to pipeline parameter "
-                                f"{node.dataset_param!r}, which does not exist.", node.id,
-                                "dataset_param"))
+            issues.append(
+                Issue(
+                    "unknown_pipeline_parameter",
+                    f"Dataset node {node.id!r} is bound to pipeline parameter "
+                    f"{node.dataset_param!r}, which does not exist.",
+                    node.id,
+                    "dataset_param",
+                )
+            )
         elif parameter.type not in ("dataset", "string"):
-            issues.append(Issue("pipeline_parameter_type",
-                                f"Dataset node {node.id!r} is bound to pipeline parameter "
-                                f"{node.dataset_param!r}, which is {parameter.type}; bind it to "
-                                "a dataset (or string) parameter.", node.id, "dataset_param"))
+            issues.append(
+                Issue(
+                    "pipeline_parameter_type",
+                    f"Dataset node {node.id!r} is bound to pipeline parameter "
+                    f"{node.dataset_param!r}, which is {parameter.type}; bind it to "
+                    "a dataset (or string) parameter.",
+                    node.id,
+                    "dataset_param",
+                )
+            )
 
 
-def _check_compute(spec: PipelineSpec, targets: Collection[str] | None,
-                   issues: list[Issue]) -> None:
+def _check_compute(
+    spec: PipelineSpec, targets: Collection[str] | None, issues: list[Issue]
+) -> None:
     if targets is None:
         return
     if spec.default_compute not in targets:
-        issues.append(Issue("unknown_compute_target",
-                            f"Default compute target {spec.default_compute!r} does not exist; "
-                            f"known: {', '.join(sorted(targets))}.", None, "default_compute"))
+        issues.append(
+            Issue(
+                "unknown_compute_target",
+                f"Default compute target {spec.default_compute!r} does not exist; "
+                f"known: {', '.join(sorted(targets))}.",
+                None,
+                "default_compute",
+            )
+        )
     for node in spec.nodes:
         if node.compute and node.compute not in targets:
-            issues.append(Issue("unknown_compute_target",
-                                f"Compute target {node.compute!r} does not exist; known: "
-                                f"{', '.join(sorted(targets))}.", node.id, "compute"))
+            issues.append(
+                Issue(
+                    "unknown_compute_target",
+                    f"Compute target {node.compute!r} does not exist; known: "
+                    f"{', '.join(sorted(targets))}.",
+                    node.id,
+                    "compute",
+                )
+            )
 
 
-def _parameter_values(spec: PipelineSpec, overrides: dict[str, Any],
-                      issues: list[Issue]) -> dict[str, Any]:
+def _parameter_values(
+    spec: PipelineSpec, overrides: dict[str, Any], issues: list[Issue]
+) -> dict[str, Any]:
     names = [p.name for p in spec.parameters]
     for name in sorted(set(names)):
         if names.count(name) > 1:
-            issues.append(Issue("duplicate_pipeline_parameter",
-                                f"Pipeline parameter {name!r} is defined twice.", None, name))
+            issues.append(
+                Issue(
+                    "duplicate_pipeline_parameter",
+                    f"Pipeline parameter {name!r} is defined twice.",
+                    None,
+                    name,
+                )
+            )
     for name in overrides:
         if name not in names:
-            issues.append(Issue("unknown_pipeline_parameter",
-                                f"No pipeline parameter {name!r}; defined: {names}.", None, name))
+            issues.append(
+                Issue(
+                    "unknown_pipeline_parameter",
+                    f"No pipeline parameter {name!r}; defined: {names}.",
+                    None,
+                    name,
+                )
+            )
     values = pipeline_parameter_values(spec, overrides)
     # A string parameter that a dataset node is bound to names a dataset: it also takes
     # {"name", "version"} (a batch inference pipeline's "input_dataset").
     bound = {n.dataset_param for n in spec.nodes if n.is_dataset and n.dataset_param}
-    checks = {"int": lambda v: isinstance(v, int) and not isinstance(v, bool),
-              "float": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
-              "string": lambda v: isinstance(v, str),
-              "bool": lambda v: isinstance(v, bool),
-              "dataset": lambda v: dataset_value(v) is not None}
+    checks = {
+        "int": lambda v: isinstance(v, int) and not isinstance(v, bool),
+        "float": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+        "string": lambda v: isinstance(v, str),
+        "bool": lambda v: isinstance(v, bool),
+        "dataset": lambda v: dataset_value(v) is not None,
+    }
     for param in spec.parameters:
         value = values[param.name]
         kind = "dataset" if param.type == "string" and param.name in bound else param.type
         if value is not None and not checks[kind](value):
-            expected = ('{"name": <dataset>, "version": <number or null>}'
-                        if param.type == "dataset" else param.type)
-            issues.append(Issue("pipeline_parameter_type",
-                                f"Pipeline parameter {param.name!r} is {param.type}: expected "
-                                f"{expected}; got {value!r}.", None, param.name))
+            expected = (
+                '{"name": <dataset>, "version": <number or null>}'
+                if param.type == "dataset"
+                else param.type
+            )
+            issues.append(
+                Issue(
+                    "pipeline_parameter_type",
+                    f"Pipeline parameter {param.name!r} is {param.type}: expected "
+                    f"{expected}; got {value!r}.",
+                    None,
+                    param.name,
+                )
+            )
             values[param.name] = param.default  # one issue per bad value, not one per use
     return values
 
 
-def _check_params(spec: PipelineSpec, specs: dict[str, ComponentSpec], values: dict[str, Any],
-                  issues: list[Issue]) -> None:
+def _check_params(
+    spec: PipelineSpec, specs: dict[str, ComponentSpec], values: dict[str, Any], issues: list[Issue]
+) -> None:
     for node in spec.nodes:
         component_spec = specs.get(node.id)
         if component_spec is None:
@@ -197,14 +259,26 @@ def _check_params(spec: PipelineSpec, specs: dict[str, ComponentSpec], values: d
         for name, value in node.params.items():
             ref = param_ref(value)
             if ref is not None and spec.parameter(ref) is None:
-                issues.append(Issue("unknown_pipeline_parameter",
-                                    f"Parameter {name!r} is attached to pipeline parameter "
-                                    f"{ref!r}, which does not exist.", node.id, name))
+                issues.append(
+                    Issue(
+                        "unknown_pipeline_parameter",
+                        f"Parameter {name!r} is attached to pipeline parameter "
+                        f"{ref!r}, which does not exist.",
+                        node.id,
+                        name,
+                    )
+                )
             elif ref is not None and spec.parameter(ref).type == "dataset":
-                issues.append(Issue("pipeline_parameter_type",
-                                    f"Parameter {name!r} is attached to dataset pipeline "
-                                    f"parameter {ref!r}; attach it to an int, float, string or "
-                                    "bool one.", node.id, name))
+                issues.append(
+                    Issue(
+                        "pipeline_parameter_type",
+                        f"Parameter {name!r} is attached to dataset pipeline "
+                        f"parameter {ref!r}; attach it to an int, float, string or "
+                        "bool one.",
+                        node.id,
+                        name,
+                    )
+                )
         resolved = resolve_node_params(node.params, values)
         for name, message in component_spec.check_params(resolved):
             param = component_spec.param(name)
@@ -213,62 +287,111 @@ def _check_params(spec: PipelineSpec, specs: dict[str, ComponentSpec], values: d
                 # The value came from a pipeline parameter: name it, so a REST caller sees
                 # which of its values is out of range.
                 message = f"Pipeline parameter {ref!r} = {resolved[name]!r}: {message}"
-            code = "unknown_parameter" if param is None else (
-                "missing_parameter" if resolved.get(name, param.default) in (None, "")
-                else "invalid_parameter")
+            code = (
+                "unknown_parameter"
+                if param is None
+                else (
+                    "missing_parameter"
+                    if resolved.get(name, param.default) in (None, "")
+                    else "invalid_parameter"
+                )
+            )
             issues.append(Issue(code, message, node.id, name))
         if node.timeout is not None and node.timeout <= 0:
-            issues.append(Issue("invalid_timeout", "A step timeout must be a positive number "
-                                                   f"of seconds; got {node.timeout}.",
-                                node.id, "timeout"))
+            issues.append(
+                Issue(
+                    "invalid_timeout",
+                    f"A step timeout must be a positive number of seconds; got {node.timeout}.",
+                    node.id,
+                    "timeout",
+                )
+            )
 
 
-def _check_edges(spec: PipelineSpec, specs: dict[str, ComponentSpec],
-                 issues: list[Issue]) -> None:
+def _check_edges(spec: PipelineSpec, specs: dict[str, ComponentSpec], issues: list[Issue]) -> None:
     nodes = {n.id: n for n in spec.nodes}
     sources: dict[tuple[str, str], list[str]] = {}
     for edge in spec.edges:
         source, target = nodes.get(edge.source_node), nodes.get(edge.target_node)
-        for end, node_id, where in ((source, edge.source_node, "source"),
-                                    (target, edge.target_node, "target")):
+        for end, node_id, where in (
+            (source, edge.source_node, "source"),
+            (target, edge.target_node, "target"),
+        ):
             if end is None:
-                issues.append(Issue("unknown_node", f"Edge {edge.source} -> {edge.target} "
-                                    f"names node {node_id!r}, which does not exist.",
-                                    node_id, where))
+                issues.append(
+                    Issue(
+                        "unknown_node",
+                        f"Edge {edge.source} -> {edge.target} "
+                        f"names node {node_id!r}, which does not exist.",
+                        node_id,
+                        where,
+                    )
+                )
         if source is None or target is None:
             continue
         if target.is_dataset:
             code = "dataset_to_dataset" if source.is_dataset else "edge_into_dataset"
-            issues.append(Issue(code, f"A dataset has no inputs: {edge.source} cannot feed "
-                                f"{edge.target}; connect datasets only to components.",
-                                target.id, edge.target_port))
+            issues.append(
+                Issue(
+                    code,
+                    f"A dataset has no inputs: {edge.source} cannot feed "
+                    f"{edge.target}; connect datasets only to components.",
+                    target.id,
+                    edge.target_port,
+                )
+            )
             continue
         out_kind = _output_kind(source, edge.source_port, specs, issues)
         in_kind = _input_kind(target, edge.target_port, specs, issues)
         if out_kind and in_kind and out_kind != in_kind:
-            issues.append(Issue("kind_mismatch", f"{edge.source} gives a {out_kind.value} but "
-                                f"{edge.target} takes a {in_kind.value}.", target.id,
-                                edge.target_port))
+            issues.append(
+                Issue(
+                    "kind_mismatch",
+                    f"{edge.source} gives a {out_kind.value} but "
+                    f"{edge.target} takes a {in_kind.value}.",
+                    target.id,
+                    edge.target_port,
+                )
+            )
         sources.setdefault((target.id, edge.target_port), []).append(edge.source)
     for (node_id, port), feeding in sources.items():
         if len(feeding) > 1:
-            issues.append(Issue("input_has_two_sources", f"Input {node_id}.{port} has "
-                                f"{len(feeding)} sources ({', '.join(feeding)}); keep one.",
-                                node_id, port))
+            issues.append(
+                Issue(
+                    "input_has_two_sources",
+                    f"Input {node_id}.{port} has "
+                    f"{len(feeding)} sources ({', '.join(feeding)}); keep one.",
+                    node_id,
+                    port,
+                )
+            )
     for node_id, component_spec in specs.items():
         for port in component_spec.inputs:
             if not port.optional and (node_id, port.name) not in sources:
-                issues.append(Issue("unconnected_input", f"Input '{port.label or port.name}' "
-                                    f"of {component_spec.name} is not connected.", node_id,
-                                    port.name))
+                issues.append(
+                    Issue(
+                        "unconnected_input",
+                        f"Input '{port.label or port.name}' "
+                        f"of {component_spec.name} is not connected.",
+                        node_id,
+                        port.name,
+                    )
+                )
 
 
-def _output_kind(node: Any, port: str, specs: dict[str, ComponentSpec],
-                 issues: list[Issue]) -> PortKind | None:
+def _output_kind(
+    node: Any, port: str, specs: dict[str, ComponentSpec], issues: list[Issue]
+) -> PortKind | None:
     if node.is_dataset:
         if port != DATASET_PORT:
-            issues.append(Issue("unknown_port", f"A dataset node has one output, "
-                                f"'{DATASET_PORT}'; got {port!r}.", node.id, port))
+            issues.append(
+                Issue(
+                    "unknown_port",
+                    f"A dataset node has one output, '{DATASET_PORT}'; got {port!r}.",
+                    node.id,
+                    port,
+                )
+            )
             return None
         return PortKind.DATASET
     spec = specs.get(node.id)
@@ -276,21 +399,34 @@ def _output_kind(node: Any, port: str, specs: dict[str, ComponentSpec],
         return None
     found = spec.output(port)
     if found is None:
-        issues.append(Issue("unknown_port", f"{spec.name} has no output {port!r}; outputs: "
-                            f"{[p.name for p in spec.outputs]}.", node.id, port))
+        issues.append(
+            Issue(
+                "unknown_port",
+                f"{spec.name} has no output {port!r}; outputs: {[p.name for p in spec.outputs]}.",
+                node.id,
+                port,
+            )
+        )
         return None
     return found.kind
 
 
-def _input_kind(node: Any, port: str, specs: dict[str, ComponentSpec],
-                issues: list[Issue]) -> PortKind | None:
+def _input_kind(
+    node: Any, port: str, specs: dict[str, ComponentSpec], issues: list[Issue]
+) -> PortKind | None:
     spec = specs.get(node.id)
     if spec is None:
         return None
     found = spec.input(port)
     if found is None:
-        issues.append(Issue("unknown_port", f"{spec.name} has no input {port!r}; inputs: "
-                            f"{[p.name for p in spec.inputs]}.", node.id, port))
+        issues.append(
+            Issue(
+                "unknown_port",
+                f"{spec.name} has no input {port!r}; inputs: {[p.name for p in spec.inputs]}.",
+                node.id,
+                port,
+            )
+        )
         return None
     return found.kind
 
@@ -305,5 +441,6 @@ def _check_cycles(spec: PipelineSpec, issues: list[Issue]) -> None:
         sorter.prepare()
     except CycleError as exc:
         cycle = exc.args[1]
-        issues.append(Issue("cycle", f"The pipeline has a cycle: {' -> '.join(cycle)}.",
-                            cycle[0], None))
+        issues.append(
+            Issue("cycle", f"The pipeline has a cycle: {' -> '.join(cycle)}.", cycle[0], None)
+        )

@@ -27,9 +27,20 @@ from jobs import defaults
 
 log = logging.getLogger("flowbench.worker")
 
-PRELOAD = ("components", "components.library", "jobs.step", "storage.artifacts",
-           "sklearn.ensemble", "sklearn.linear_model", "sklearn.metrics", "sklearn.pipeline",
-           "sklearn.compose", "sklearn.preprocessing", "pyarrow.parquet", "joblib")
+PRELOAD = (
+    "components",
+    "components.library",
+    "jobs.step",
+    "storage.artifacts",
+    "sklearn.ensemble",
+    "sklearn.linear_model",
+    "sklearn.metrics",
+    "sklearn.pipeline",
+    "sklearn.compose",
+    "sklearn.preprocessing",
+    "pyarrow.parquet",
+    "joblib",
+)
 
 
 def preload() -> None:
@@ -47,9 +58,15 @@ def preload() -> None:
 
     problem = sandbox_problem()
     if problem is not None:
-        print(f"flowbench worker: the Python sandbox cannot start ({problem}); user Python "
-              + ("runs UNCONFINED (FLOWBENCH_UNSAFE_UNCONFINED_PYTHON)." if unconfined_allowed()
-                 else "steps will fail until it is fixed."), file=sys.stderr)
+        print(
+            f"flowbench worker: the Python sandbox cannot start ({problem}); user Python "
+            + (
+                "runs UNCONFINED (FLOWBENCH_UNSAFE_UNCONFINED_PYTHON)."
+                if unconfined_allowed()
+                else "steps will fail until it is fixed."
+            ),
+            file=sys.stderr,
+        )
     _check_store()
 
 
@@ -69,21 +86,30 @@ def _warm_up() -> None:
     from storage.artifacts import ArtifactStore
 
     rng = np.random.default_rng(0)
-    frame = pd.DataFrame({
-        "x": rng.normal(size=40), "n": np.arange(40), "s": ["a", "b"] * 20,
-        "c": pd.Categorical(["u", "v", "w", "u"] * 10), "flag": [True, False] * 20,
-        "y": rng.normal(size=40), "label": ["yes", "no"] * 20,
-    })
+    frame = pd.DataFrame(
+        {
+            "x": rng.normal(size=40),
+            "n": np.arange(40),
+            "s": ["a", "b"] * 20,
+            "c": pd.Categorical(["u", "v", "w", "u"] * 10),
+            "flag": [True, False] * 20,
+            "y": rng.normal(size=40),
+            "label": ["yes", "no"] * 20,
+        }
+    )
     # Components print what they did for the step log; here nobody reads it.
     with tempfile.TemporaryDirectory() as root, contextlib.redirect_stdout(io.StringIO()):
         store = ArtifactStore(root)
         frame = store.get_table(store.put_table(frame).uri)
         store.preview(store.put_table(frame.head(3)).uri)
-        for learner, label in (("linear_regression", "y"),
-                               ("two_class_logistic_regression", "label")):
+        for learner, label in (
+            ("linear_regression", "y"),
+            ("two_class_logistic_regression", "label"),
+        ):
             model = _run(learner)["untrained_model"]
-            trained = _run("train_model", untrained_model=model, dataset=frame,
-                           label_column=label)["trained_model"]
+            trained = _run("train_model", untrained_model=model, dataset=frame, label_column=label)[
+                "trained_model"
+            ]
             trained = store.get_object(store.put_object(trained))
             scored = _run("score_model", trained_model=trained, dataset=frame)["scored_dataset"]
             _run("evaluate_model", scored_dataset=scored)
@@ -123,8 +149,14 @@ class InlineWorker(SimpleWorker):
             stop.set()
 
 
-def run_worker(redis_url: str, queues: list[str], *, name: str | None = None,
-               burst: bool = False, fork: bool = True) -> bool:
+def run_worker(
+    redis_url: str,
+    queues: list[str],
+    *,
+    name: str | None = None,
+    burst: bool = False,
+    fork: bool = True,
+) -> bool:
     """Preload, then work the given queues until stopped (or, in burst mode, until empty).
 
     `fork=False` runs steps in this process (see InlineWorker).
@@ -144,16 +176,20 @@ def run_worker(redis_url: str, queues: list[str], *, name: str | None = None,
     while True:
         worker = worker_class(
             [Queue(q, connection=connection, serializer=defaults.SERIALIZER) for q in queues],
-            connection=connection, serializer=defaults.SERIALIZER, name=name,
-            job_monitoring_interval=defaults.JOB_MONITORING_INTERVAL)
+            connection=connection,
+            serializer=defaults.SERIALIZER,
+            name=name,
+            job_monitoring_interval=defaults.JOB_MONITORING_INTERVAL,
+        )
         # RQ retries a lost connection with a doubling pause up to 60 s; 5 s at most, so a
         # restarted Redis is back in use within seconds.
         worker.max_connection_wait_time = 5.0
         try:
             worked = worker.work(burst=burst, with_scheduler=False)
         except (RedisError, OSError) as exc:  # Redis went away while RQ registered the worker
-            log.warning("worker %s: Redis does not answer (%s); retrying in %.1f s", name, exc,
-                        pause)
+            log.warning(
+                "worker %s: Redis does not answer (%s); retrying in %.1f s", name, exc, pause
+            )
             worked = False
         else:
             # RQ returns from work() on a stop request, in burst mode, and also when Redis
@@ -176,8 +212,9 @@ def _redis_answers(connection: Redis) -> bool:
 def _wait_for_redis(connection: Redis, pause: float) -> bool:
     """Wait until Redis answers again; False when told to stop meanwhile (SIGTERM/SIGINT)."""
     stop = threading.Event()
-    previous = {sig: signal.signal(sig, lambda *_: stop.set())
-                for sig in (signal.SIGTERM, signal.SIGINT)}
+    previous = {
+        sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGTERM, signal.SIGINT)
+    }
     try:
         while not stop.wait(pause):
             if _redis_answers(connection):

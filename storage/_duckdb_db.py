@@ -81,8 +81,7 @@ class Database:
         self._conn = connect(path)
         try:
             with translated():
-                self.applied_migrations: tuple[Migration, ...] = tuple(
-                    apply_migrations(self._conn))
+                self.applied_migrations: tuple[Migration, ...] = tuple(apply_migrations(self._conn))
         except BaseException:
             self._conn.close()
             raise

@@ -67,28 +67,37 @@ def parse_location(text: str | os.PathLike[str]) -> Location:
     scheme = _SCHEMES.get(parts.scheme.lower())
     shown = f"{parts.scheme}://{parts.hostname or ''}{parts.path}"  # never the user info
     if scheme is None:
-        raise ArtifactError(f"Artifact store {shown!r} has an unknown scheme; use a folder, "
-                            "file:///path, az://container/prefix or s3://bucket/prefix.")
+        raise ArtifactError(
+            f"Artifact store {shown!r} has an unknown scheme; use a folder, "
+            "file:///path, az://container/prefix or s3://bucket/prefix."
+        )
     if parts.username or parts.password or parts.query or parts.fragment:
         raise ArtifactError(
             f"Artifact store {shown!r}: credentials, queries and fragments do not belong in the "
             "location; set AZURE_STORAGE_CONNECTION_STRING (or AZURE_STORAGE_ACCOUNT_NAME and "
-            "AZURE_STORAGE_ACCOUNT_KEY), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.")
+            "AZURE_STORAGE_ACCOUNT_KEY), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY."
+        )
     if scheme == "file":
         if parts.netloc not in ("", "localhost"):
-            raise ArtifactError(f"Artifact store {shown!r}: a file:// URL names a local folder "
-                                "(file:///absolute/path).")
+            raise ArtifactError(
+                f"Artifact store {shown!r}: a file:// URL names a local folder "
+                "(file:///absolute/path)."
+            )
         return Location("file", str(Path(unquote(parts.path) or "/").resolve()))
     container = parts.netloc
     pattern, noun = (_CONTAINER, "container") if scheme == "az" else (_BUCKET, "bucket")
     if not pattern.match(container):
-        raise ArtifactError(f"Artifact store {shown!r}: {container!r} is not a valid {noun} "
-                            "name (3-63 lowercase letters, digits and hyphens).")
+        raise ArtifactError(
+            f"Artifact store {shown!r}: {container!r} is not a valid {noun} "
+            "name (3-63 lowercase letters, digits and hyphens)."
+        )
     segments = [s for s in parts.path.split("/") if s]
     bad = [s for s in segments if not _PREFIX_SEGMENT.match(s)]
     if bad:
-        raise ArtifactError(f"Artifact store {shown!r}: prefix segment {bad[0]!r} is not "
-                            "allowed (letters, digits, '_', '.', '=', '-').")
+        raise ArtifactError(
+            f"Artifact store {shown!r}: prefix segment {bad[0]!r} is not "
+            "allowed (letters, digits, '_', '.', '=', '-')."
+        )
     return Location(scheme, "/".join([container, *segments]))
 
 
@@ -140,6 +149,7 @@ class Backend:
 
 
 # -- local folder -------------------------------------------------------------------------------
+
 
 class LocalBackend(Backend):
     """A folder: temporary files renamed into place, data fsynced before the rename."""
@@ -225,6 +235,7 @@ class _LocalStaging(StagingFile):
 
 # -- object stores through fsspec ---------------------------------------------------------------
 
+
 class FsspecBackend(Backend):
     """An fsspec file system under a container (bucket) and prefix."""
 
@@ -242,8 +253,10 @@ class FsspecBackend(Backend):
         return re.sub(r"(?i)(AccountKey|SharedAccessSignature|sig)=[^;&\s]+", r"\1=***", text)
 
     def _error(self, action: str, key: str, exc: BaseException) -> ArtifactError:
-        return ArtifactError(f"Cannot {action} 'artifacts://{key}' in {self.location}: "
-                             f"{self.redact(f'{type(exc).__name__}: {exc}')}")
+        return ArtifactError(
+            f"Cannot {action} 'artifacts://{key}' in {self.location}: "
+            f"{self.redact(f'{type(exc).__name__}: {exc}')}"
+        )
 
     def exists(self, key: str) -> bool:
         try:
@@ -287,8 +300,10 @@ class FsspecBackend(Backend):
             if not self.fs.exists(container):
                 self.fs.mkdir(container)
         except Exception as exc:
-            raise ArtifactError(f"Cannot use the artifact store {self.location}: "
-                                f"{self.redact(f'{type(exc).__name__}: {exc}')}") from None
+            raise ArtifactError(
+                f"Cannot use the artifact store {self.location}: "
+                f"{self.redact(f'{type(exc).__name__}: {exc}')}"
+            ) from None
 
 
 class AzureBackend(FsspecBackend):
@@ -300,11 +315,17 @@ class AzureBackend(FsspecBackend):
         from fsspec.asyn import sync
 
         try:
-            sync(self.fs.loop, _ensure_container, self.fs.service_client,
-                 self.location.root.split("/", 1)[0])
+            sync(
+                self.fs.loop,
+                _ensure_container,
+                self.fs.service_client,
+                self.location.root.split("/", 1)[0],
+            )
         except Exception as exc:
-            raise ArtifactError(f"Cannot use the artifact store {self.location}: "
-                                f"{self.redact(f'{type(exc).__name__}: {exc}')}") from None
+            raise ArtifactError(
+                f"Cannot use the artifact store {self.location}: "
+                f"{self.redact(f'{type(exc).__name__}: {exc}')}"
+            ) from None
 
     def promote(self, staging: str, key: str) -> None:
         super().promote(staging, key)
@@ -335,8 +356,9 @@ async def _wait_for_copy(service: Any, container: str, blob: str) -> None:
             if status in (None, "success"):
                 return
             if status in ("failed", "aborted"):
-                raise ArtifactError(f"Copying to {blob} ended {status}: "
-                                    f"{properties.copy.status_description}")
+                raise ArtifactError(
+                    f"Copying to {blob} ended {status}: {properties.copy.status_description}"
+                )
             await asyncio.sleep(0.1)
     raise ArtifactError(f"Copying to {blob} did not finish within 5 minutes.")
 
@@ -376,8 +398,9 @@ class _RemoteStaging(StagingFile):
         self.file.closed = True  # so that garbage collection does not commit it
 
 
-def open_backend(location: str | os.PathLike[str] | Location,
-                 env: Mapping[str, str] | None = None) -> Backend:
+def open_backend(
+    location: str | os.PathLike[str] | Location, env: Mapping[str, str] | None = None
+) -> Backend:
     """The backend for `location`, with credentials from `env` (default: the environment).
 
     Azure: AZURE_STORAGE_CONNECTION_STRING; or AZURE_STORAGE_ACCOUNT_NAME with
@@ -394,17 +417,19 @@ def open_backend(location: str | os.PathLike[str] | Location,
     env = os.environ if env is None else env
     if parsed.scheme == "file":
         return LocalBackend(parsed.root)
-    options, secrets = (_azure_options(env, parsed) if parsed.scheme == "az"
-                        else _s3_options(env))
+    options, secrets = _azure_options(env, parsed) if parsed.scheme == "az" else _s3_options(env)
     try:
         import fsspec
 
-        fs = fsspec.filesystem("abfs" if parsed.scheme == "az" else "s3",
-                               use_listings_cache=False, **options)
+        fs = fsspec.filesystem(
+            "abfs" if parsed.scheme == "az" else "s3", use_listings_cache=False, **options
+        )
     except Exception as exc:  # configuration errors of the SDKs
         probe = FsspecBackend(parsed, None, secrets)
-        raise ArtifactError(f"Cannot open the artifact store {parsed}: "
-                            f"{probe.redact(f'{type(exc).__name__}: {exc}')}") from None
+        raise ArtifactError(
+            f"Cannot open the artifact store {parsed}: "
+            f"{probe.redact(f'{type(exc).__name__}: {exc}')}"
+        ) from None
     return (AzureBackend if parsed.scheme == "az" else FsspecBackend)(parsed, fs, secrets)
 
 
@@ -425,7 +450,8 @@ def _azure_options(env: Mapping[str, str], location: Location) -> tuple[dict, li
     raise ArtifactError(
         f"The artifact store {location} needs Azure credentials: set "
         "AZURE_STORAGE_CONNECTION_STRING, or AZURE_STORAGE_ACCOUNT_NAME with "
-        "AZURE_STORAGE_ACCOUNT_KEY (or AZURE_STORAGE_SAS_TOKEN, or an Azure identity).")
+        "AZURE_STORAGE_ACCOUNT_KEY (or AZURE_STORAGE_SAS_TOKEN, or an Azure identity)."
+    )
 
 
 def _s3_options(env: Mapping[str, str]) -> tuple[dict, list[str]]:

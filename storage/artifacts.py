@@ -82,8 +82,13 @@ class ArtifactStore:
         spool_limit: Objects larger than this are streamed rather than held in memory.
     """
 
-    def __init__(self, location: str | Path, *, env: Mapping[str, str] | None = None,
-                 spool_limit: int = SPOOL_LIMIT) -> None:
+    def __init__(
+        self,
+        location: str | Path,
+        *,
+        env: Mapping[str, str] | None = None,
+        spool_limit: int = SPOOL_LIMIT,
+    ) -> None:
         self.backend: Backend = open_backend(location, env)
         self.spool_limit = spool_limit
         # The folder of a local store (None for object stores).
@@ -95,8 +100,7 @@ class ArtifactStore:
         return cls(location_from_environment(env), env=env)
 
     @classmethod
-    def for_step(cls, location: str | None, env: Mapping[str, str] | None = None
-                 ) -> ArtifactStore:
+    def for_step(cls, location: str | None, env: Mapping[str, str] | None = None) -> ArtifactStore:
         """The store a step job names (`location`, never with credentials), unless the worker's
         environment pins one (FLOWBENCH_ARTIFACTS), which then wins: a job cannot send a worker
         with a configured store elsewhere. Credentials always come from the environment.
@@ -112,7 +116,8 @@ class ArtifactStore:
                 raise ArtifactError(
                     f"This step's artifacts are in {location}, but this worker is configured "
                     f"for {store.location} (FLOWBENCH_ARTIFACTS): point the worker at the "
-                    f"workspace's store.")
+                    f"workspace's store."
+                )
             return store
         return cls(location, env=env)
 
@@ -135,14 +140,17 @@ class ArtifactStore:
                 (``..``, an absolute path, a backslash, an empty segment).
         """
         if not isinstance(uri, str) or not uri.startswith(SCHEME):
-            raise ArtifactError(f"{uri!r} is not an artifact URI; expected "
-                                f"'{SCHEME}<folder>/<name>'.")
-        parts = uri[len(SCHEME):].split("/")
+            raise ArtifactError(
+                f"{uri!r} is not an artifact URI; expected '{SCHEME}<folder>/<name>'."
+            )
+        parts = uri[len(SCHEME) :].split("/")
         bad = [p for p in parts if not _SEGMENT.match(p)]
         if bad:
-            raise ArtifactError(f"Artifact URI {uri!r} has an invalid segment {bad[0]!r}; "
-                                "segments are letters, digits, '_', '-', '.', '%' and may not "
-                                "start with '.'.")
+            raise ArtifactError(
+                f"Artifact URI {uri!r} has an invalid segment {bad[0]!r}; "
+                "segments are letters, digits, '_', '-', '.', '%' and may not "
+                "start with '.'."
+            )
         return "/".join(parts)
 
     def path_for(self, uri: str) -> Path:
@@ -153,8 +161,10 @@ class ArtifactStore:
         """
         path = self.backend.local_path(self._key(uri))
         if path is None:
-            raise ArtifactError(f"Artifacts in {self.location} have no local path; read "
-                                f"'{uri}' through the artifact store.")
+            raise ArtifactError(
+                f"Artifacts in {self.location} have no local path; read "
+                f"'{uri}' through the artifact store."
+            )
         return path
 
     def uri_for(self, path: str | Path) -> str:
@@ -198,10 +208,10 @@ class ArtifactStore:
                     if size is not None:
                         if offset >= size:
                             break
-                        count = handle.readinto(view[offset:offset + _CHUNK])
+                        count = handle.readinto(view[offset : offset + _CHUNK])
                         if not count:
                             raise ArtifactError(f"Artifact '{uri}' ended early while reading.")
-                        digest.update(view[offset:offset + count])
+                        digest.update(view[offset : offset + count])
                         offset += count
                     else:
                         chunk = handle.read(_CHUNK)
@@ -210,15 +220,17 @@ class ArtifactStore:
                         digest.update(chunk)
                         data += chunk
             except OSError as exc:
-                raise ArtifactError(f"Cannot read artifact '{uri}': "
-                                    f"{self.backend.redact(str(exc))}") from None
+                raise ArtifactError(
+                    f"Cannot read artifact '{uri}': {self.backend.redact(str(exc))}"
+                ) from None
             finally:
                 view.release()
         actual = digest.hexdigest()
         if actual != expected:
             raise ArtifactIntegrityError(
                 f"Artifact '{uri}' was modified after it was written (its SHA-256 is now "
-                f"{actual[:12]}...); refusing to use it. Re-run the step that produced it.")
+                f"{actual[:12]}...); refusing to use it. Re-run the step that produced it."
+            )
         return data
 
     # -- tables -------------------------------------------------------------------------------
@@ -238,8 +250,9 @@ class ArtifactStore:
         """
         names = list(df.columns)
         if any(not isinstance(n, str) for n in names) or len(set(names)) != len(names):
-            raise ArtifactError(f"Column names must be unique strings to store a table; got "
-                                f"{names!r}.")
+            raise ArtifactError(
+                f"Column names must be unique strings to store a table; got {names!r}."
+            )
         frame = df.copy(deep=False)
         # Only the roles go into the file's metadata, so they count in the content hash (the
         # same data with another label column is another table) and other attrs do not.
@@ -275,8 +288,7 @@ class ArtifactStore:
             except BaseException:
                 sink.abort()
                 raise
-        return TableRef(uri=SCHEME + key, content_hash=digest, row_count=len(df),
-                        columns=columns)
+        return TableRef(uri=SCHEME + key, content_hash=digest, row_count=len(df), columns=columns)
 
     def get_table(self, uri: str) -> pd.DataFrame:
         """Load a stored table, with its category dtypes and column roles, after checking it.
@@ -339,17 +351,20 @@ class ArtifactStore:
             parquet = pq.ParquetFile(source)
             head = _head(parquet, limit).to_pandas()
         except (pa.ArrowException, OSError) as exc:
-            raise ArtifactError(f"Artifact '{uri}' is not a readable table: "
-                                f"{self.backend.redact(str(exc))}") from None
+            raise ArtifactError(
+                f"Artifact '{uri}' is not a readable table: {self.backend.redact(str(exc))}"
+            ) from None
         finally:
             if handle is not None:
                 handle.close()
         records = head.to_dict(orient="records")
         # The object was just read, so only a missing sidecar needs the table itself.
         columns = self._read_sidecar(uri)
-        return {"columns": columns if columns is not None else self.table_columns(uri),
-                "rows": [{str(k): json_safe(v) for k, v in r.items()} for r in records],
-                "row_count": parquet.metadata.num_rows}
+        return {
+            "columns": columns if columns is not None else self.table_columns(uri),
+            "rows": [{str(k): json_safe(v) for k, v in r.items()} for r in records],
+            "row_count": parquet.metadata.num_rows,
+        }
 
     def _read_sidecar(self, uri: str) -> list[dict[str, Any]] | None:
         try:
@@ -359,12 +374,17 @@ class ArtifactStore:
             return None
 
     def _object_digest(self, uri: str, suffix: str | None, what: str) -> str:
-        match = _OBJECT.match(uri[len(SCHEME):]) if isinstance(uri, str) and \
-            uri.startswith(SCHEME) else None
+        match = (
+            _OBJECT.match(uri[len(SCHEME) :])
+            if isinstance(uri, str) and uri.startswith(SCHEME)
+            else None
+        )
         if match is None or (suffix is not None and match[2] != suffix):
             shape = f"{SCHEME}objects/<sha256>.{suffix or '<suffix>'}"
-            raise ArtifactError(f"{uri!r} is not {'an' if what[0] in 'aeiou' else 'a'} "
-                                f"{what} URI; expected '{shape}'.")
+            raise ArtifactError(
+                f"{uri!r} is not {'an' if what[0] in 'aeiou' else 'a'} "
+                f"{what} URI; expected '{shape}'."
+            )
         return match[1]
 
     # -- objects (models, transformations) ----------------------------------------------------
@@ -414,14 +434,17 @@ class ArtifactStore:
                 store's own: parquet, joblib), or the file cannot be read or written.
         """
         if not _FILE_SUFFIX.match(suffix) or suffix in _RESERVED_SUFFIXES:
-            raise ArtifactError(f"File suffix {suffix!r} is not allowed: use a short lowercase "
-                                "extension such as 'bin' or 'tar.gz' (not parquet or joblib).")
+            raise ArtifactError(
+                f"File suffix {suffix!r} is not allowed: use a short lowercase "
+                "extension such as 'bin' or 'tar.gz' (not parquet or joblib)."
+            )
         if isinstance(source, bytes | bytearray | memoryview):
             return SCHEME + self._put_content(bytes(source), suffix)[1]
         sink = _HashingSink(self.backend, self.spool_limit)
         try:
-            with (open(source, "rb") if isinstance(source, str | Path)
-                  else _borrowed(source)) as handle:
+            with (
+                open(source, "rb") if isinstance(source, str | Path) else _borrowed(source)
+            ) as handle:
                 while chunk := handle.read(_CHUNK):
                     sink.write(chunk)
             key = f"objects/{sink.hexdigest()}.{suffix}"
@@ -464,7 +487,8 @@ class ArtifactStore:
                     out.write(chunk)
             if digest.hexdigest() != expected:
                 raise ArtifactIntegrityError(
-                    f"Artifact '{uri}' was modified after it was written; refusing to use it.")
+                    f"Artifact '{uri}' was modified after it was written; refusing to use it."
+                )
             os.replace(temporary, target)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)

@@ -62,10 +62,25 @@ class EndpointLogLine:
     message: str
 
 
-ENDPOINT_COLUMNS = ("name", "status", "target", "created_at", "description", "url",
-                    "swagger_url", "primary_key_hash", "secondary_key_hash", "inference_run_id",
-                    "training_run_id", "model", "bundle_uri", "resources", "error", "updated_at",
-                    "inference_spec")
+ENDPOINT_COLUMNS = (
+    "name",
+    "status",
+    "target",
+    "created_at",
+    "description",
+    "url",
+    "swagger_url",
+    "primary_key_hash",
+    "secondary_key_hash",
+    "inference_run_id",
+    "training_run_id",
+    "model",
+    "bundle_uri",
+    "resources",
+    "error",
+    "updated_at",
+    "inference_spec",
+)
 ENDPOINT_UPDATABLE = frozenset(ENDPOINT_COLUMNS) - {"name", "created_at", "target"}
 _JSON = frozenset({"resources", "inference_spec"})
 _TIMES = frozenset({"created_at", "updated_at"})
@@ -107,12 +122,18 @@ class EndpointRepository:
         """
         values = [_encode(c, getattr(endpoint, c)) for c in ENDPOINT_COLUMNS]
         with self._db.writing() as cur:
-            if cur.execute("SELECT 1 FROM realtime_endpoints WHERE name = ?",
-                           [endpoint.name]).fetchone():
-                raise AlreadyExistsError(f"An endpoint named '{endpoint.name}' already exists; "
-                                         "choose another name or delete it first.")
-            cur.execute(f"INSERT INTO realtime_endpoints ({', '.join(ENDPOINT_COLUMNS)}) "
-                        f"VALUES ({', '.join('?' * len(values))})", values)
+            if cur.execute(
+                "SELECT 1 FROM realtime_endpoints WHERE name = ?", [endpoint.name]
+            ).fetchone():
+                raise AlreadyExistsError(
+                    f"An endpoint named '{endpoint.name}' already exists; "
+                    "choose another name or delete it first."
+                )
+            cur.execute(
+                f"INSERT INTO realtime_endpoints ({', '.join(ENDPOINT_COLUMNS)}) "
+                f"VALUES ({', '.join('?' * len(values))})",
+                values,
+            )
         return endpoint
 
     def get(self, name: str) -> RealtimeEndpoint:
@@ -122,8 +143,10 @@ class EndpointRepository:
             NotFoundError: No endpoint has that name.
         """
         with self._db.reading() as cur:
-            row = cur.execute(f"SELECT {', '.join(ENDPOINT_COLUMNS)} FROM realtime_endpoints "
-                              "WHERE name = ?", [name]).fetchone()
+            row = cur.execute(
+                f"SELECT {', '.join(ENDPOINT_COLUMNS)} FROM realtime_endpoints WHERE name = ?",
+                [name],
+            ).fetchone()
         if row is None:
             raise NotFoundError(f"No endpoint named '{name}' exists.")
         return _endpoint_from_row(row)
@@ -131,8 +154,9 @@ class EndpointRepository:
     def list(self) -> list[RealtimeEndpoint]:
         """Every endpoint, by name."""
         with self._db.reading() as cur:
-            found = cur.execute(f"SELECT {', '.join(ENDPOINT_COLUMNS)} FROM realtime_endpoints "
-                                "ORDER BY name").fetchall()
+            found = cur.execute(
+                f"SELECT {', '.join(ENDPOINT_COLUMNS)} FROM realtime_endpoints ORDER BY name"
+            ).fetchall()
         return [_endpoint_from_row(r) for r in found]
 
     def update(self, name: str, **fields: Any) -> RealtimeEndpoint:
@@ -144,16 +168,21 @@ class EndpointRepository:
         """
         unknown = sorted(set(fields) - ENDPOINT_UPDATABLE)
         if unknown:
-            raise ValueError(f"Cannot update endpoint field(s) {unknown}; updatable fields are "
-                             f"{sorted(ENDPOINT_UPDATABLE)}.")
+            raise ValueError(
+                f"Cannot update endpoint field(s) {unknown}; updatable fields are "
+                f"{sorted(ENDPOINT_UPDATABLE)}."
+            )
         fields.setdefault("updated_at", utc_now())
         assignments = ", ".join(f"{c} = ?" for c in fields)
         with self._db.writing() as cur:
-            if not cur.execute("SELECT 1 FROM realtime_endpoints WHERE name = ?",
-                               [name]).fetchone():
+            if not cur.execute(
+                "SELECT 1 FROM realtime_endpoints WHERE name = ?", [name]
+            ).fetchone():
                 raise NotFoundError(f"No endpoint named '{name}' exists.")
-            cur.execute(f"UPDATE realtime_endpoints SET {assignments} WHERE name = ?",
-                        [_encode(c, v) for c, v in fields.items()] + [name])
+            cur.execute(
+                f"UPDATE realtime_endpoints SET {assignments} WHERE name = ?",
+                [_encode(c, v) for c, v in fields.items()] + [name],
+            )
         return self.get(name)
 
     def delete(self, name: str) -> None:
@@ -163,8 +192,9 @@ class EndpointRepository:
             NotFoundError: No endpoint has that name.
         """
         with self._db.writing() as cur:
-            if not cur.execute("SELECT 1 FROM realtime_endpoints WHERE name = ?",
-                               [name]).fetchone():
+            if not cur.execute(
+                "SELECT 1 FROM realtime_endpoints WHERE name = ?", [name]
+            ).fetchone():
                 raise NotFoundError(f"No endpoint named '{name}' exists.")
             cur.execute("DELETE FROM endpoint_logs WHERE endpoint = ?", [name])
             cur.execute("DELETE FROM realtime_endpoints WHERE name = ?", [name])
@@ -173,16 +203,20 @@ class EndpointRepository:
         """Append one line to an endpoint's deployment log."""
         with self._db.writing() as cur:
             # Nothing is written for an endpoint that is gone (a deployment ending after delete).
-            cur.execute("INSERT INTO endpoint_logs (endpoint, logged_at, message) "
-                        "SELECT ?, ?, ? WHERE EXISTS "
-                        "(SELECT 1 FROM realtime_endpoints WHERE name = ?)",
-                        [name, to_db_time(utc_now()), message, name])
+            cur.execute(
+                "INSERT INTO endpoint_logs (endpoint, logged_at, message) "
+                "SELECT ?, ?, ? WHERE EXISTS "
+                "(SELECT 1 FROM realtime_endpoints WHERE name = ?)",
+                [name, to_db_time(utc_now()), message, name],
+            )
 
     def logs(self, name: str) -> list[EndpointLogLine]:
         """An endpoint's deployment log, oldest first."""
         with self._db.reading() as cur:
-            found = cur.execute("SELECT logged_at, message FROM endpoint_logs WHERE endpoint = ? "
-                                "ORDER BY seq", [name]).fetchall()
+            found = cur.execute(
+                "SELECT logged_at, message FROM endpoint_logs WHERE endpoint = ? ORDER BY seq",
+                [name],
+            ).fetchall()
         return [EndpointLogLine(at=from_db_time(at), message=msg) for at, msg in found]
 
 
@@ -194,12 +228,15 @@ class ModelMetricsRepository:
 
     def set(self, name: str, version: int, metrics: dict[str, Any]) -> None:
         with self._db.writing() as cur:
-            cur.execute("INSERT OR REPLACE INTO model_version_metrics VALUES (?, ?, ?)",
-                        [name, version, json.dumps(metrics)])
+            cur.execute(
+                "INSERT OR REPLACE INTO model_version_metrics VALUES (?, ?, ?)",
+                [name, version, json.dumps(metrics)],
+            )
 
     def all(self) -> dict[tuple[str, int], dict[str, Any]]:
         """{(name, version): metrics} for every version that has some."""
         with self._db.reading() as cur:
-            found = cur.execute("SELECT name, version, metrics FROM model_version_metrics"
-                                ).fetchall()
+            found = cur.execute(
+                "SELECT name, version, metrics FROM model_version_metrics"
+            ).fetchall()
         return {(n, v): json.loads(m) for n, v, m in found}

@@ -42,8 +42,10 @@ def available_migrations(folder: Path = MIGRATIONS_DIR) -> list[Migration]:
             continue
         version = int(match[1])
         if version in found:
-            raise StorageError(f"Migrations {found[version].path.name} and {path.name} share "
-                               f"version {version}; renumber one of them.")
+            raise StorageError(
+                f"Migrations {found[version].path.name} and {path.name} share "
+                f"version {version}; renumber one of them."
+            )
         found[version] = Migration(version, match[2], path)
     return [found[v] for v in sorted(found)]
 
@@ -63,14 +65,18 @@ def apply_migrations(
     Raises:
         StorageError: The database was migrated by a newer Flowbench than this one.
     """
-    conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations ("
-                 "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMP NOT NULL)")
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMP NOT NULL)"
+    )
     done = {row[0] for row in conn.execute("SELECT version FROM schema_migrations").fetchall()}
     migrations = available_migrations(folder)
     known = {m.version for m in migrations}
     if done - known:
-        raise StorageError(f"The workspace database has schema version {max(done)}, newer than "
-                           f"this Flowbench knows ({max(known, default=0)}); upgrade Flowbench.")
+        raise StorageError(
+            f"The workspace database has schema version {max(done)}, newer than "
+            f"this Flowbench knows ({max(known, default=0)}); upgrade Flowbench."
+        )
     applied = []
     for migration in migrations:
         if migration.version in done:
@@ -78,8 +84,10 @@ def apply_migrations(
         conn.execute("BEGIN TRANSACTION")
         try:
             conn.execute(migration.path.read_text(encoding="utf-8"))
-            conn.execute("INSERT INTO schema_migrations VALUES (?, ?, ?)",
-                         [migration.version, migration.name, utc_now().replace(tzinfo=None)])
+            conn.execute(
+                "INSERT INTO schema_migrations VALUES (?, ?, ?)",
+                [migration.version, migration.name, utc_now().replace(tzinfo=None)],
+            )
         except BaseException:
             conn.execute("ROLLBACK")
             raise

@@ -45,8 +45,13 @@ class Sample:
 
     def info(self) -> dict[str, Any]:
         """Everything but the loader, ready for JSON."""
-        return {"name": self.name, "title": self.title, "description": self.description,
-                "task": self.task.value, "label": self.label}
+        return {
+            "name": self.name,
+            "title": self.title,
+            "description": self.description,
+            "task": self.task.value,
+            "label": self.label,
+        }
 
 
 @functools.cache
@@ -129,33 +134,66 @@ def _labelled(raw: Callable[[], pd.DataFrame], label: str) -> pd.DataFrame:
     return with_roles(raw(), {label: LABEL})
 
 
-def _sample(name: str, title: str, description: str, task: Task, label: str,
-            raw: Callable[[], pd.DataFrame]) -> Sample:
+def _sample(
+    name: str, title: str, description: str, task: Task, label: str, raw: Callable[[], pd.DataFrame]
+) -> Sample:
     return Sample(name, title, description, task, label, functools.partial(_labelled, raw, label))
 
 
 SAMPLES: list[Sample] = [
-    _sample("automobile-price", "Automobile price data (Cars93)",
-            "93 cars sold in the USA in 1993 (R's MASS::Cars93): make, type, engine, size and "
-            "price in $1,000. Some values are missing: a case for Clean Missing Data.",
-            Task.REGRESSION, "Price", _automobile_price),
-    _sample("breast-cancer", "Breast cancer diagnosis (Wisconsin)",
-            "569 tumours described by 30 measurements of their cell nuclei, each diagnosed "
-            "malignant or benign.", Task.BINARY, "diagnosis", _breast_cancer),
-    _sample("penguins", "Palmer penguins",
-            "344 penguins of three species from three Antarctic islands: bill, flipper and "
-            "body measurements, sex and year. Mixed types, some values missing.",
-            Task.MULTICLASS, "species", _penguins),
-    _sample("iris", "Iris flowers (for clustering)",
-            "150 irises of three species described by sepal and petal sizes. Cluster them, and "
-            "compare the clusters with the species.", Task.CLUSTERING, "species", _iris),
-    _sample("pima-diabetes", "Pima Indians diabetes",
-            "532 women of Pima Indian heritage (R's MASS::Pima.tr and Pima.te): pregnancies, "
-            "glucose, blood pressure, BMI and age; whether they had diabetes.",
-            Task.BINARY, "type", _pima_diabetes),
-    _sample("wine", "Wine recognition",
-            "178 Italian wines from three cultivars, described by 13 chemical measurements.",
-            Task.MULTICLASS, "cultivar", _wine),
+    _sample(
+        "automobile-price",
+        "Automobile price data (Cars93)",
+        "93 cars sold in the USA in 1993 (R's MASS::Cars93): make, type, engine, size and "
+        "price in $1,000. Some values are missing: a case for Clean Missing Data.",
+        Task.REGRESSION,
+        "Price",
+        _automobile_price,
+    ),
+    _sample(
+        "breast-cancer",
+        "Breast cancer diagnosis (Wisconsin)",
+        "569 tumours described by 30 measurements of their cell nuclei, each diagnosed "
+        "malignant or benign.",
+        Task.BINARY,
+        "diagnosis",
+        _breast_cancer,
+    ),
+    _sample(
+        "penguins",
+        "Palmer penguins",
+        "344 penguins of three species from three Antarctic islands: bill, flipper and "
+        "body measurements, sex and year. Mixed types, some values missing.",
+        Task.MULTICLASS,
+        "species",
+        _penguins,
+    ),
+    _sample(
+        "iris",
+        "Iris flowers (for clustering)",
+        "150 irises of three species described by sepal and petal sizes. Cluster them, and "
+        "compare the clusters with the species.",
+        Task.CLUSTERING,
+        "species",
+        _iris,
+    ),
+    _sample(
+        "pima-diabetes",
+        "Pima Indians diabetes",
+        "532 women of Pima Indian heritage (R's MASS::Pima.tr and Pima.te): pregnancies, "
+        "glucose, blood pressure, BMI and age; whether they had diabetes.",
+        Task.BINARY,
+        "type",
+        _pima_diabetes,
+    ),
+    _sample(
+        "wine",
+        "Wine recognition",
+        "178 Italian wines from three cultivars, described by 13 chemical measurements.",
+        Task.MULTICLASS,
+        "cultivar",
+        _wine,
+    ),
 ]
 
 
@@ -168,8 +206,9 @@ def get_sample(name: str) -> Sample:
     for sample in SAMPLES:
         if sample.name == name:
             return sample
-    raise NotFoundError(f"No sample dataset '{name}' exists; the samples are "
-                        f"{', '.join(s.name for s in SAMPLES)}.")
+    raise NotFoundError(
+        f"No sample dataset '{name}' exists; the samples are {', '.join(s.name for s in SAMPLES)}."
+    )
 
 
 def load_sample(name: str) -> pd.DataFrame:

@@ -37,8 +37,10 @@ _SNIFF_ROWS = 50
 _BOM = b"\xef\xbb\xbf"
 # "None" is deliberately not missing: it is a real value in many files (e.g. "AirBags: None").
 _MISSING = frozenset({"", "NA", "N/A", "NaN", "nan", "null", "NULL", "#N/A"})
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}"
-                       r"(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?P<tz>Z|[+-]\d{2}:?\d{2})?)?")
+_ISO_DATE = re.compile(
+    r"\d{4}-\d{2}-\d{2}"
+    r"(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?P<tz>Z|[+-]\d{2}:?\d{2})?)?"
+)
 
 
 def read_upload(filename: str, data: bytes) -> pd.DataFrame:
@@ -56,8 +58,10 @@ def read_upload(filename: str, data: bytes) -> pd.DataFrame:
     """
     suffix = PurePath(filename).suffix.lower()
     if suffix not in TEXT_SUFFIXES + PARQUET_SUFFIXES:
-        raise UploadError(f"Flowbench reads .csv, .tsv, .txt and .parquet files; {filename!r} "
-                          "is none of these. Save it as UTF-8 CSV and upload it again.")
+        raise UploadError(
+            f"Flowbench reads .csv, .tsv, .txt and .parquet files; {filename!r} "
+            "is none of these. Save it as UTF-8 CSV and upload it again."
+        )
     if not data:
         raise UploadError(f"The file {filename!r} is empty (0 bytes).")
     df = _read_parquet(data) if suffix in PARQUET_SUFFIXES else _read_text(data, suffix)
@@ -71,13 +75,17 @@ def read_upload(filename: str, data: bytes) -> pd.DataFrame:
 def _check_header(names: list[str]) -> None:
     for position, name in enumerate(names, start=1):
         if not name.strip():
-            raise UploadError(f"Column {position} of the header has no name. Give every column "
-                              "a name in the first row.")
+            raise UploadError(
+                f"Column {position} of the header has no name. Give every column "
+                "a name in the first row."
+            )
     seen: dict[str, int] = {}
     for position, name in enumerate(names, start=1):
         if name in seen:
-            raise UploadError(f"Column name {name!r} appears more than once (columns "
-                              f"{seen[name]} and {position}). Column names must be unique.")
+            raise UploadError(
+                f"Column name {name!r} appears more than once (columns "
+                f"{seen[name]} and {position}). Column names must be unique."
+            )
         seen[name] = position
 
 
@@ -85,21 +93,26 @@ def _read_parquet(data: bytes) -> pd.DataFrame:
     try:
         table = _read_parquet_table(pq.ParquetFile(io.BytesIO(data)))
     except (pa.ArrowException, OSError) as exc:
-        raise UploadError(f"The file is not a readable Parquet file ({exc}). Export it again "
-                          "as Parquet, or upload a CSV instead.") from exc
+        raise UploadError(
+            f"The file is not a readable Parquet file ({exc}). Export it again "
+            "as Parquet, or upload a CSV instead."
+        ) from exc
     _check_header([str(n) for n in table.column_names])
     for column in table.schema:
         if pa.types.is_time64(column.type) and column.type.unit == "ns":
             raise UploadError(
                 f"Column {column.name!r} is a time of day in nanoseconds (time64[ns]), which "
                 "Flowbench's tables cannot hold (times of day keep microseconds). Cast it to "
-                "time64[us] or to text before writing the Parquet file.")
+                "time64[us] or to text before writing the Parquet file."
+            )
     try:
         df = table.to_pandas()
     except (pa.ArrowException, ValueError, TypeError, OverflowError) as exc:
-        raise UploadError(f"The Parquet file's columns cannot be read as a table ({exc}). "
-                          "Cast unusual column types (nested, extension, time) to plain "
-                          "numbers, text or timestamps.") from exc
+        raise UploadError(
+            f"The Parquet file's columns cannot be read as a table ({exc}). "
+            "Cast unusual column types (nested, extension, time) to plain "
+            "numbers, text or timestamps."
+        ) from exc
     df.attrs = {}  # an upload is raw data: roles are set in the pipeline
     # Keep a meaningful stored index (e.g. "id") as a column, drop a plain row number.
     return df.reset_index(drop=isinstance(df.index, pd.RangeIndex))
@@ -112,7 +125,8 @@ def _read_parquet_table(parquet: pq.ParquetFile) -> pa.Table:
         raise UploadError(
             f"The Parquet file holds {metadata.num_rows:,} rows x {metadata.num_columns:,} "
             f"columns, more than the {MAX_PARQUET_CELLS:,} values Flowbench reads from an "
-            "upload. Upload a sample, or fewer columns.")
+            "upload. Upload a sample, or fewer columns."
+        )
     batches, size = [], 0
     for batch in parquet.iter_batches(batch_size=_PARQUET_BATCH_ROWS):
         size += batch.nbytes
@@ -120,7 +134,8 @@ def _read_parquet_table(parquet: pq.ParquetFile) -> pa.Table:
             raise UploadError(
                 f"The Parquet file's data takes more than "
                 f"{MAX_PARQUET_DECODED_BYTES // 2**20:,} MiB once decoded, more than Flowbench "
-                "reads from an upload. Upload a sample, or fewer columns.")
+                "reads from an upload. Upload a sample, or fewer columns."
+            )
         batches.append(batch)
     return pa.Table.from_batches(batches, schema=parquet.schema_arrow)
 
@@ -132,8 +147,10 @@ def _decode(data: bytes) -> str:
     except UnicodeDecodeError as exc:
         position = start + exc.start
         line = data[:position].count(b"\n") + 1
-        raise UploadError(f"The file is not UTF-8 text: byte 0x{data[position]:02x} at position "
-                          f"{position} (line {line}). Save it as UTF-8 CSV.") from exc
+        raise UploadError(
+            f"The file is not UTF-8 text: byte 0x{data[position]:02x} at position "
+            f"{position} (line {line}). Save it as UTF-8 CSV."
+        ) from exc
 
 
 def _sniff_delimiter(text: str) -> str:
@@ -174,7 +191,8 @@ def _read_text(data: bytes, suffix: str) -> pd.DataFrame:
                     f"Line {reader.line_num} has {_count(len(cells), 'value')}, but the header has "
                     f"{len(header)} columns ({_DELIMITER_NAMES[delimiter]}-separated). Check "
                     "for a missing value, an extra delimiter or an unquoted delimiter in a "
-                    "value.")
+                    "value."
+                )
             else:
                 rows.append(cells)
     except csv.Error as exc:
@@ -182,16 +200,23 @@ def _read_text(data: bytes, suffix: str) -> pd.DataFrame:
             raise UploadError(
                 f"Line {reader.line_num} has a value longer than {csv.field_size_limit():,} "
                 "characters, the most one cell may hold (often a quote that is never "
-                "closed). Shorten that value or fix the quote.") from exc
-        raise UploadError(f"Line {reader.line_num} could not be read as CSV ({exc}); check "
-                          "for an unclosed or stray quote.") from exc
+                "closed). Shorten that value or fix the quote."
+            ) from exc
+        raise UploadError(
+            f"Line {reader.line_num} could not be read as CSV ({exc}); check "
+            "for an unclosed or stray quote."
+        ) from exc
     if header is None:
         raise UploadError("The file has no columns: it contains only blank lines.")
     columns = list(zip(*rows, strict=True)) if rows else [() for _ in header]
     # With semicolons as delimiters, a comma is the decimal mark (European spreadsheets).
     decimal_comma = delimiter == ";"
-    return pd.DataFrame({name: _infer(list(values), decimal_comma=decimal_comma)
-                         for name, values in zip(header, columns, strict=True)})
+    return pd.DataFrame(
+        {
+            name: _infer(list(values), decimal_comma=decimal_comma)
+            for name, values in zip(header, columns, strict=True)
+        }
+    )
 
 
 def _infer(values: list[str], *, decimal_comma: bool = False) -> pd.Series:

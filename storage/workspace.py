@@ -29,11 +29,26 @@ from storage.entities import (
 )
 
 # The fields `update_run` and `update_step` may change; the rest of a run is its snapshot.
-RUN_UPDATABLE = frozenset({"name", "status", "started_at", "finished_at", "error",
-                           "published_pipeline_id"})
-STEP_UPDATABLE = frozenset({"status", "reused", "reused_from", "cache_key", "job_id", "queue",
-                            "outputs", "metrics", "log_uri", "error", "started_at", "finished_at",
-                            "duration_s"})
+RUN_UPDATABLE = frozenset(
+    {"name", "status", "started_at", "finished_at", "error", "published_pipeline_id"}
+)
+STEP_UPDATABLE = frozenset(
+    {
+        "status",
+        "reused",
+        "reused_from",
+        "cache_key",
+        "job_id",
+        "queue",
+        "outputs",
+        "metrics",
+        "log_uri",
+        "error",
+        "started_at",
+        "finished_at",
+        "duration_s",
+    }
+)
 # `undo_draft` can go back this many saves; older specs are dropped.
 DRAFT_HISTORY_LIMIT = 50
 
@@ -66,8 +81,9 @@ def check_fields(kind: str, fields: Mapping[str, Any], allowed: frozenset[str]) 
     """Raise ValueError naming any field of `fields` outside `allowed`."""
     unknown = sorted(set(fields) - allowed)
     if unknown:
-        raise ValueError(f"Cannot update {kind} field(s) {unknown}; "
-                         f"updatable fields are {sorted(allowed)}.")
+        raise ValueError(
+            f"Cannot update {kind} field(s) {unknown}; updatable fields are {sorted(allowed)}."
+        )
 
 
 class WorkspaceStore(ABC):
@@ -186,7 +202,10 @@ class WorkspaceStore(ABC):
 
     @abstractmethod
     def count_runs(
-        self, *, experiment: str | None = None, status: RunStatus | str | None = None,
+        self,
+        *,
+        experiment: str | None = None,
+        status: RunStatus | str | None = None,
         source: RunSource | str | None = None,
     ) -> int:
         """How many runs `list_runs` would page through with the same filters."""
@@ -220,13 +239,22 @@ class WorkspaceStore(ABC):
         none leave this a no-op: `run_summaries` then reads the steps."""
         return None
 
-    def run_summaries(self, *, experiment: str | None = None, status: str | None = None,
-                      limit: int = 50, offset: int = 0, source: RunSource | str | None = None,
-                      ) -> list[tuple[Run, dict[str, float] | None]]:
+    def run_summaries(
+        self,
+        *,
+        experiment: str | None = None,
+        status: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+        source: RunSource | str | None = None,
+    ) -> list[tuple[Run, dict[str, float] | None]]:
         """A page of runs, newest first, each with its summary metrics (None: not kept)."""
-        return [(run, None) for run in self.list_runs(experiment=experiment, status=status,
-                                                        limit=limit, offset=offset,
-                                                        source=source)]
+        return [
+            (run, None)
+            for run in self.list_runs(
+                experiment=experiment, status=status, limit=limit, offset=offset, source=source
+            )
+        ]
 
     def step_metrics(self, run_ids: list[str]) -> dict[str, list[dict[str, float]]]:
         """Each run's steps' metrics, in step order, for many runs at once (runs tables).

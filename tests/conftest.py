@@ -38,8 +38,10 @@ def redis_url() -> str:
         client = Redis.from_url(TEST_REDIS_URL, socket_connect_timeout=2)
         client.flushdb()
     except (RedisError, OSError) as exc:
-        pytest.fail(f"No Redis answers at {TEST_REDIS_URL} ({exc}); start one "
-                    f"(.ci/run does) or set FLOWBENCH_TEST_REDIS_URL.")
+        pytest.fail(
+            f"No Redis answers at {TEST_REDIS_URL} ({exc}); start one "
+            f"(.ci/run does) or set FLOWBENCH_TEST_REDIS_URL."
+        )
     return TEST_REDIS_URL
 
 
@@ -62,8 +64,9 @@ class Stack:
         return FlowbenchClient(self.api_url, self.token)
 
     def start_api(self) -> None:
-        self.processes["api"] = _spawn([sys.executable, "-m", "app.cli", "api"], self.env,
-                                       self.home / "api.log")
+        self.processes["api"] = _spawn(
+            [sys.executable, "-m", "app.cli", "api"], self.env, self.home / "api.log"
+        )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.processes["api"].poll() is not None:
@@ -76,10 +79,19 @@ class Stack:
             time.sleep(0.1)
         raise RuntimeError("control plane did not start")
 
-    def start_worker(self, name: str, *queues: str, burst: bool = False,
-                     fork: bool = True) -> subprocess.Popen:
-        command = [sys.executable, "-m", "app.cli", "worker", "--name", name,
-                   "--queues", *(queues or ("default",))]
+    def start_worker(
+        self, name: str, *queues: str, burst: bool = False, fork: bool = True
+    ) -> subprocess.Popen:
+        command = [
+            sys.executable,
+            "-m",
+            "app.cli",
+            "worker",
+            "--name",
+            name,
+            "--queues",
+            *(queues or ("default",)),
+        ]
         if burst:
             command.append("--burst")
         if not fork:
@@ -127,16 +139,23 @@ def descendants(pid: int) -> list[int]:
 
 def _spawn(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
     handle = open(log, "ab")  # the child process writes to it
-    return subprocess.Popen(command, env=env, cwd=ROOT, stdout=handle, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+    return subprocess.Popen(
+        command, env=env, cwd=ROOT, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True
+    )
 
 
 def make_stack(home: Path, redis_url: str, **extra_env: str) -> Stack:
     home.mkdir(parents=True, exist_ok=True)
     port = free_port()
-    env = {**os.environ, "FLOWBENCH_HOME": str(home), "REDIS_URL": redis_url,
-           "FLOWBENCH_API_PORT": str(port), "FLOWBENCH_API_URL": f"http://127.0.0.1:{port}",
-           "PYTHONUNBUFFERED": "1", **extra_env}
+    env = {
+        **os.environ,
+        "FLOWBENCH_HOME": str(home),
+        "REDIS_URL": redis_url,
+        "FLOWBENCH_API_PORT": str(port),
+        "FLOWBENCH_API_URL": f"http://127.0.0.1:{port}",
+        "PYTHONUNBUFFERED": "1",
+        **extra_env,
+    }
     env.pop("FLOWBENCH_TOKEN", None)
     return Stack(home=home, env=env, api_url=f"http://127.0.0.1:{port}")
 
@@ -144,8 +163,9 @@ def make_stack(home: Path, redis_url: str, **extra_env: str) -> Stack:
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory, redis_url) -> Stack:
     """A control plane and two workers on the default queue, shared by the session's tests."""
-    running = make_stack(tmp_path_factory.mktemp("workspace"), redis_url,
-                         FLOWBENCH_WORKER_STALE_AFTER="8")
+    running = make_stack(
+        tmp_path_factory.mktemp("workspace"), redis_url, FLOWBENCH_WORKER_STALE_AFTER="8"
+    )
     running.start_api()
     running.start_worker("worker-1")
     running.start_worker("worker-2")
@@ -165,8 +185,9 @@ def client(stack):
 
 # Azurite's documented development account; the key is public and works only against Azurite.
 AZURITE_ACCOUNT = "devstoreaccount1"
-AZURITE_KEY = ("Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/"
-               "K1SZFPTOtr/KBHBeksoGMGw==")
+AZURITE_KEY = (
+    "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+)
 
 
 @dataclass
@@ -179,9 +200,11 @@ class Azurite:
 
     @property
     def connection_string(self) -> str:
-        return (f"DefaultEndpointsProtocol=http;AccountName={AZURITE_ACCOUNT};"
-                f"AccountKey={AZURITE_KEY};"
-                f"BlobEndpoint=http://{self.host}:{self.port}/{AZURITE_ACCOUNT};")
+        return (
+            f"DefaultEndpointsProtocol=http;AccountName={AZURITE_ACCOUNT};"
+            f"AccountKey={AZURITE_KEY};"
+            f"BlobEndpoint=http://{self.host}:{self.port}/{AZURITE_ACCOUNT};"
+        )
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -197,17 +220,22 @@ def azurite_command() -> str:
     """The azurite-blob launcher: FLOWBENCH_AZURITE, the one .ci/run installs, or PATH's."""
     import shutil
 
-    for candidate in (os.environ.get("FLOWBENCH_AZURITE"),
-                      str(ROOT / ".ci" / "azurite" / "node_modules" / ".bin" / "azurite-blob"),
-                      shutil.which("azurite-blob")):
+    for candidate in (
+        os.environ.get("FLOWBENCH_AZURITE"),
+        str(ROOT / ".ci" / "azurite" / "node_modules" / ".bin" / "azurite-blob"),
+        shutil.which("azurite-blob"),
+    ):
         if candidate and Path(candidate).is_file():
             return candidate
-    pytest.fail("Azurite is not installed: run `npm install --prefix .ci/azurite "
-                "azurite@3.37.0` (.ci/run does) or set FLOWBENCH_AZURITE.")
+    pytest.fail(
+        "Azurite is not installed: run `npm install --prefix .ci/azurite "
+        "azurite@3.37.0` (.ci/run does) or set FLOWBENCH_AZURITE."
+    )
 
 
-def start_azurite(folder: Path, host: str = "127.0.0.1", port: int | None = None,
-                  wrapper: tuple[str, ...] = ()) -> Azurite:
+def start_azurite(
+    folder: Path, host: str = "127.0.0.1", port: int | None = None, wrapper: tuple[str, ...] = ()
+) -> Azurite:
     """Start Azurite's blob service in memory on `host`:`port` (free by default); `wrapper`
     prefixes the command (e.g. ``ip netns exec NAME``)."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -217,10 +245,26 @@ def start_azurite(folder: Path, host: str = "127.0.0.1", port: int | None = None
     # It runs in `folder`, where it may leave files of its own.
     with open(log, "ab") as handle:
         process = subprocess.Popen(
-            [*wrapper, azurite_command(), "--blobHost", host, "--blobPort", str(port),
-             "--inMemoryPersistence", "--loose", "--skipApiVersionCheck", "--disableTelemetry",
-             "--silent", "--extentMemoryLimit", "2048"], cwd=folder, stdout=handle,
-            stderr=subprocess.STDOUT, start_new_session=True)
+            [
+                *wrapper,
+                azurite_command(),
+                "--blobHost",
+                host,
+                "--blobPort",
+                str(port),
+                "--inMemoryPersistence",
+                "--loose",
+                "--skipApiVersionCheck",
+                "--disableTelemetry",
+                "--silent",
+                "--extentMemoryLimit",
+                "2048",
+            ],
+            cwd=folder,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     deadline = time.monotonic() + 60
     while "successfully listens" not in log.read_text(errors="replace"):
         if process.poll() is not None or time.monotonic() > deadline:

@@ -40,13 +40,16 @@ def require_token(
     """Refuse a request without the workspace token (401)."""
     expected = request.app.state.services.token
     if credentials is None or credentials.scheme.lower() != "bearer":
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED,
-                            "Missing token: send 'Authorization: Bearer <workspace token>' (the "
-                            "token is in the workspace folder's 'token' file).",
-                            headers={"WWW-Authenticate": "Bearer"})
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "Missing token: send 'Authorization: Bearer <workspace token>' (the "
+            "token is in the workspace folder's 'token' file).",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     if not secrets.compare_digest(credentials.credentials.encode(), expected.encode()):
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "Wrong token.",
-                            headers={"WWW-Authenticate": "Bearer"})
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED, "Wrong token.", headers={"WWW-Authenticate": "Bearer"}
+        )
 
 
 ServicesDep = Annotated[Services, Depends(services)]

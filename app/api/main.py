@@ -43,8 +43,13 @@ def create_app(settings: Settings, *, register_samples: bool = True) -> FastAPI:
         artifacts = ArtifactStore(settings.artifacts)
         artifacts.check()  # a wrong key or a missing container fails here, not in a step
         redis = Redis.from_url(settings.effective_redis_url)
-        run_service = RunService(store, artifacts, redis, step_timeout=settings.step_timeout,
-                                 worker_stale_after=settings.worker_stale_after)
+        run_service = RunService(
+            store,
+            artifacts,
+            redis,
+            step_timeout=settings.step_timeout,
+            worker_stale_after=settings.worker_stale_after,
+        )
         dataset_service = DatasetService(store, artifacts)
         if register_samples:
             dataset_service.register_samples()
@@ -52,8 +57,14 @@ def create_app(settings: Settings, *, register_samples: bool = True) -> FastAPI:
         monitor = Monitor(run_service)
         monitor.start()
         app.state.services.endpoints = endpoint_service = EndpointService(
-            store, artifacts, run_service, settings.home, api_url=settings.public_api_url,
-            token=token, ports=settings.endpoint_port_range)
+            store,
+            artifacts,
+            run_service,
+            settings.home,
+            api_url=settings.public_api_url,
+            token=token,
+            ports=settings.endpoint_port_range,
+        )
         endpoint_service.start()
         scheduler = _start_publishing(app, settings, store, run_service, redis)
         try:
@@ -65,9 +76,13 @@ def create_app(settings: Settings, *, register_samples: bool = True) -> FastAPI:
             redis.close()
             store.close()
 
-    app = FastAPI(title="Flowbench control plane", version="0.1.0", lifespan=lifespan,
-                  description="Build, run and review machine-learning pipelines. Every route "
-                              "but /health needs `Authorization: Bearer <workspace token>`.")
+    app = FastAPI(
+        title="Flowbench control plane",
+        version="0.1.0",
+        lifespan=lifespan,
+        description="Build, run and review machine-learning pipelines. Every route "
+        "but /health needs `Authorization: Bearer <workspace token>`.",
+    )
 
     @app.get("/health", tags=["health"])
     def health(request: Request) -> dict[str, object]:
@@ -82,22 +97,39 @@ def create_app(settings: Settings, *, register_samples: bool = True) -> FastAPI:
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.trusted_hosts)
     protected = [Depends(require_token)]
     from app.api.routes import compute_status, models, profile, run_views, templates
-    for router in (catalog.router, datasets.router, drafts.router, runs.router, models.router,
-                   templates.router, profile.router, compute_status.router, run_views.router):
+
+    for router in (
+        catalog.router,
+        datasets.router,
+        drafts.router,
+        runs.router,
+        models.router,
+        templates.router,
+        profile.router,
+        compute_status.router,
+        run_views.router,
+    ):
         app.include_router(router, dependencies=protected)
     app.include_router(endpoints.router, dependencies=protected)
     from app.api.routes import kubernetes
+
     app.include_router(kubernetes.router, dependencies=protected)
     app.include_router(endpoints.bundle_router)  # its own token: the endpoint's bundle token
     from app.api.routes import pipelines
+
     app.include_router(pipelines.submit_router)  # its own check: workspace token or endpoint key
     app.include_router(pipelines.router, dependencies=protected)
     _add_error_handlers(app)
     return app
 
 
-def _start_publishing(app: FastAPI, settings: Settings, store: DuckDBWorkspaceStore,
-                      run_service: RunService, redis: Redis):
+def _start_publishing(
+    app: FastAPI,
+    settings: Settings,
+    store: DuckDBWorkspaceStore,
+    run_service: RunService,
+    redis: Redis,
+):
     """Pipeline endpoints and the scheduler that fires their schedules."""
     from app.services.publishing import PublishingService
     from app.services.schedules import Scheduler, ScheduleService
@@ -105,8 +137,9 @@ def _start_publishing(app: FastAPI, settings: Settings, store: DuckDBWorkspaceSt
 
     app.state.settings = settings
     app.state.publishing = PublishingService(PublishingStore(store), run_service)
-    app.state.schedules = ScheduleService(app.state.publishing, redis,
-                                          workspace=str(settings.home.resolve()))
+    app.state.schedules = ScheduleService(
+        app.state.publishing, redis, workspace=str(settings.home.resolve())
+    )
     scheduler = Scheduler(app.state.schedules)
     scheduler.start()
     return scheduler
@@ -116,16 +149,29 @@ def _add_error_handlers(app: FastAPI) -> None:
     def handler(status: int):
         async def handle(_: Request, exc: Exception) -> JSONResponse:
             return JSONResponse({"detail": str(exc)}, status_code=status)
+
         return handle
 
     async def invalid(_: Request, exc: InvalidPipelineError) -> JSONResponse:
-        return JSONResponse({"detail": f"The pipeline has {len(exc.issues)} issue(s).",
-                             "issues": [i.to_dict() for i in exc.issues]}, status_code=422)
+        return JSONResponse(
+            {
+                "detail": f"The pipeline has {len(exc.issues)} issue(s).",
+                "issues": [i.to_dict() for i in exc.issues],
+            },
+            status_code=422,
+        )
 
     app.add_exception_handler(InvalidPipelineError, invalid)
     from app.services.publishing import PublishingError
+
     app.add_exception_handler(PublishingError, handler(400))
-    for error, status in ((NotFoundError, 404), (AlreadyExistsError, 409), (ConflictError, 409),
-                          (UploadError, 400), (SchedulingError, 503), (RedisError, 503),
-                          (StorageError, 500)):
+    for error, status in (
+        (NotFoundError, 404),
+        (AlreadyExistsError, 409),
+        (ConflictError, 409),
+        (UploadError, 400),
+        (SchedulingError, 503),
+        (RedisError, 503),
+        (StorageError, 500),
+    ):
         app.add_exception_handler(error, handler(status))

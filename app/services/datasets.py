@@ -24,21 +24,30 @@ class DatasetService:
         self.store = store
         self.artifacts = artifacts
 
-    def register_upload(self, name: str, filename: str, data: bytes,
-                        description: str = "") -> DatasetVersion:
+    def register_upload(
+        self, name: str, filename: str, data: bytes, description: str = ""
+    ) -> DatasetVersion:
         """Parse an uploaded CSV or Parquet file and store it as the dataset's next version.
 
         Raises:
             UploadError: the name or the file is not acceptable; nothing is stored.
         """
         if not _NAME.match(name or ""):
-            raise UploadError(f"Dataset name {name!r} is not allowed: use letters, digits, '-', "
-                              "'_' or '.', starting with a letter or digit (at most 100).")
+            raise UploadError(
+                f"Dataset name {name!r} is not allowed: use letters, digits, '-', "
+                "'_' or '.', starting with a letter or digit (at most 100)."
+            )
         frame = read_upload(filename, data)  # raises UploadError before anything is written
         ref = self.artifacts.put_table(frame)
         return self.store.register_dataset_version(
-            name=name, uri=ref.uri, content_hash=ref.content_hash, row_count=ref.row_count,
-            columns=ref.columns, source="upload", description=description or filename)
+            name=name,
+            uri=ref.uri,
+            content_hash=ref.content_hash,
+            row_count=ref.row_count,
+            columns=ref.columns,
+            source="upload",
+            description=description or filename,
+        )
 
     def register_output(self, name: str, uri: str, description: str = "") -> DatasetVersion:
         """Register a table already in the artifact store (a step's output) as the dataset's
@@ -48,12 +57,20 @@ class DatasetService:
             UploadError: the name is not acceptable.
         """
         if not _NAME.match(name or ""):
-            raise UploadError(f"Dataset name {name!r} is not allowed: use letters, digits, '-', "
-                              "'_' or '.', starting with a letter or digit (at most 100).")
+            raise UploadError(
+                f"Dataset name {name!r} is not allowed: use letters, digits, '-', "
+                "'_' or '.', starting with a letter or digit (at most 100)."
+            )
         ref = self.artifacts.put_table(self.artifacts.get_table(uri))
         return self.store.register_dataset_version(
-            name=name, uri=ref.uri, content_hash=ref.content_hash, row_count=ref.row_count,
-            columns=ref.columns, source="run", description=description)
+            name=name,
+            uri=ref.uri,
+            content_hash=ref.content_hash,
+            row_count=ref.row_count,
+            columns=ref.columns,
+            source="run",
+            description=description,
+        )
 
     def register_samples(self) -> list[DatasetVersion]:
         """Register each bundled sample that the workspace does not have yet."""
@@ -65,8 +82,15 @@ class DatasetService:
             except NotFoundError:
                 pass
             ref = self.artifacts.put_table(load_sample(sample.name))
-            added.append(self.store.register_dataset_version(
-                name=sample.name, uri=ref.uri, content_hash=ref.content_hash,
-                row_count=ref.row_count, columns=ref.columns, source="sample",
-                description=f"{sample.title}. {sample.description}"))
+            added.append(
+                self.store.register_dataset_version(
+                    name=sample.name,
+                    uri=ref.uri,
+                    content_hash=ref.content_hash,
+                    row_count=ref.row_count,
+                    columns=ref.columns,
+                    source="sample",
+                    description=f"{sample.title}. {sample.description}",
+                )
+            )
         return added

@@ -73,6 +73,7 @@ class EndpointKeys:
     def _write(self, keys: dict[str, str]) -> dict[str, str]:
         self.folder.mkdir(parents=True, exist_ok=True)
         _write_private(self.secret_file, keys)
-        write_keys_file(self.keys_file, {f"{slot}_sha256": hash_key(keys[slot])
-                                         for slot in KEY_SLOTS})
+        write_keys_file(
+            self.keys_file, {f"{slot}_sha256": hash_key(keys[slot]) for slot in KEY_SLOTS}
+        )
         return keys

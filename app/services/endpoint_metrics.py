@@ -35,9 +35,13 @@ def scrape_figures(text: str) -> dict[str, Any]:
                     total_s += sample.value
                 elif sample.name.endswith("_count"):
                     count += sample.value
-    return {"requests": int(requests), "errors": int(errors),
-            "mean_ms": round(1000 * total_s / count, 3) if count else None,
-            "p50_ms": _quantile(buckets, 0.5), "p99_ms": _quantile(buckets, 0.99)}
+    return {
+        "requests": int(requests),
+        "errors": int(errors),
+        "mean_ms": round(1000 * total_s / count, 3) if count else None,
+        "p50_ms": _quantile(buckets, 0.5),
+        "p99_ms": _quantile(buckets, 0.99),
+    }
 
 
 def _quantile(buckets: dict[float, float], q: float) -> float | None:

@@ -80,8 +80,9 @@ class LocalServers:
         ports: Where to choose ports (FLOWBENCH_ENDPOINT_PORTS); any free port when None.
     """
 
-    def __init__(self, root: Path, serve_command: list[str] | None = None,
-                 ports: range | None = None) -> None:
+    def __init__(
+        self, root: Path, serve_command: list[str] | None = None, ports: range | None = None
+    ) -> None:
         self.root = root
         self.ports = ports
         self.serve_command = serve_command or [sys.executable, "-m", "app.cli", "serve"]
@@ -96,14 +97,28 @@ class LocalServers:
         folder.mkdir(parents=True, exist_ok=True)
         if port is None or not port_free(port):
             port = self._choose_port()
-        command = [*self.serve_command, str(bundle), "--host", "127.0.0.1", "--port", str(port),
-                   "--keys-file", str(folder / KEYS_FILE)]
+        command = [
+            *self.serve_command,
+            str(bundle),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--keys-file",
+            str(folder / KEYS_FILE),
+        ]
         env = {k: v for k, v in os.environ.items() if k != "FLOWBENCH_TOKEN"}
         env["PYTHONUNBUFFERED"] = "1"
         with open(folder / "server.log", "ab") as log:
-            process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=log,
-                                       stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                       start_new_session=True)
+            process = subprocess.Popen(
+                command,
+                cwd=PROJECT_ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
         self._children[process.pid] = process
         server = ServerProcess(pid=process.pid, port=port, command=command)
         tmp = folder / f".{SERVER_FILE}.tmp"
@@ -117,8 +132,10 @@ class LocalServers:
         for port in self.ports:
             if port_free(port):
                 return port
-        raise OSError(f"No free port left in {self.ports.start}-{self.ports.stop - 1} "
-                      "(FLOWBENCH_ENDPOINT_PORTS) for another scoring server.")
+        raise OSError(
+            f"No free port left in {self.ports.start}-{self.ports.stop - 1} "
+            "(FLOWBENCH_ENDPOINT_PORTS) for another scoring server."
+        )
 
     def read(self, name: str) -> ServerProcess | None:
         """The server last started for `name`, alive or not; None when none was."""

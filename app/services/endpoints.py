@@ -93,10 +93,20 @@ class EndpointService:
         ports: The ports local scoring servers may take (default: any free port).
     """
 
-    def __init__(self, store: Any, artifacts: ArtifactStore, runs: Any, home: Path, *,
-                 api_url: str, token: str, serve_command: list[str] | None = None,
-                 ports: range | None = None, watch_interval: float = 1.0,
-                 run_timeout: float = 1800.0) -> None:
+    def __init__(
+        self,
+        store: Any,
+        artifacts: ArtifactStore,
+        runs: Any,
+        home: Path,
+        *,
+        api_url: str,
+        token: str,
+        serve_command: list[str] | None = None,
+        ports: range | None = None,
+        watch_interval: float = 1.0,
+        run_timeout: float = 1800.0,
+    ) -> None:
         self.store = store
         self.artifacts = artifacts
         self.runs = runs
@@ -122,11 +132,11 @@ class EndpointService:
         (which adopts or restarts the servers of existing endpoints)."""
         for endpoint in self.store.endpoints.list():
             if endpoint.status is EndpointStatus.TRANSITIONING and not endpoint.bundle_uri:
-                self._log(endpoint.name, "The control plane restarted during the deployment; "
-                                         "resuming it.")
+                self._log(
+                    endpoint.name, "The control plane restarted during the deployment; resuming it."
+                )
                 self._start_deployer(endpoint.name)
-        self._watcher = threading.Thread(target=self._watch, name="endpoint-watcher",
-                                         daemon=True)
+        self._watcher = threading.Thread(target=self._watch, name="endpoint-watcher", daemon=True)
         self._watcher.start()
 
     def close(self) -> None:
@@ -182,9 +192,18 @@ class EndpointService:
                     manifest = json.loads(bundle.read("manifest.json"))
             except (OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:
                 raise EndpointError(f"The endpoint's bundle cannot be read: {exc}") from exc
-            cached = {key: manifest.get(key) for key in
-                      ("inputs", "outputs", "sample_request", "lineage", "pipeline",
-                       "format_version", "created_at")}
+            cached = {
+                key: manifest.get(key)
+                for key in (
+                    "inputs",
+                    "outputs",
+                    "sample_request",
+                    "lineage",
+                    "pipeline",
+                    "format_version",
+                    "created_at",
+                )
+            }
             self._schemas[endpoint.bundle_uri] = cached
         return cached
 
@@ -206,11 +225,17 @@ class EndpointService:
             raise EndpointError(f"Run '{run.id}' is {run.status.value}; deploy a completed run.")
         inference = is_realtime_inference(run)
         endpoint = RealtimeEndpoint(
-            name=request.name, status=EndpointStatus.TRANSITIONING, target=request.target,
-            created_at=utc_now(), description=request.description,
+            name=request.name,
+            status=EndpointStatus.TRANSITIONING,
+            target=request.target,
+            created_at=utc_now(),
+            description=request.description,
             inference_run_id=run.id if inference else None,
-            training_run_id=None if inference else run.id, model=request.model,
-            resources=dict(request.resources), inference_spec=run.spec if inference else {})
+            training_run_id=None if inference else run.id,
+            model=request.model,
+            resources=dict(request.resources),
+            inference_spec=run.spec if inference else {},
+        )
         with self._lock:
             self.store.endpoints.create(endpoint)
             self._busy.add(request.name)
@@ -219,21 +244,26 @@ class EndpointService:
             self._keys(request.name).create()
             hashes = self._keys(request.name).hashes()
             endpoint = self.store.endpoints.update(
-                request.name, primary_key_hash=hashes["primary_sha256"],
-                secondary_key_hash=hashes["secondary_sha256"])
+                request.name,
+                primary_key_hash=hashes["primary_sha256"],
+                secondary_key_hash=hashes["secondary_sha256"],
+            )
         except BaseException:
             self._busy.discard(request.name)
             raise
-        self._log(request.name, f"Deployment requested: run {run.id} to the "
-                                f"{request.target.value} target.")
+        self._log(
+            request.name,
+            f"Deployment requested: run {run.id} to the {request.target.value} target.",
+        )
         self._start_deployer(request.name)
         return endpoint
 
     def _start_deployer(self, name: str) -> None:
         with self._lock:
             self._busy.add(name)
-        thread = threading.Thread(target=self._deploy, args=(name,), name=f"deploy-{name}",
-                                  daemon=True)
+        thread = threading.Thread(
+            target=self._deploy, args=(name,), name=f"deploy-{name}", daemon=True
+        )
         self._deployers.append(thread)
         thread.start()
 
@@ -245,12 +275,21 @@ class EndpointService:
             self._check_canceled(name)
             run = self.store.get_run(endpoint.inference_run_id)
             bundle = write_run_bundle(self.store, self.artifacts, run, endpoint.training_run_id)
-            self._log(name, f"Bundle written: {bundle.path.name} (sha256 {bundle.sha256[:12]}…,"
-                            f" format {bundle.format_version}).")
-            models = [f["source"] for f in bundle.manifest.get("lineage", {}).get("frozen", [])
-                      if f.get("component") == "frozen_model" and f.get("source")]
-            self.store.endpoints.update(name, bundle_uri=self.artifacts.uri_for(bundle.path),
-                                        model=endpoint.model or "; ".join(models) or None)
+            self._log(
+                name,
+                f"Bundle written: {bundle.path.name} (sha256 {bundle.sha256[:12]}…,"
+                f" format {bundle.format_version}).",
+            )
+            models = [
+                f["source"]
+                for f in bundle.manifest.get("lineage", {}).get("frozen", [])
+                if f.get("component") == "frozen_model" and f.get("source")
+            ]
+            self.store.endpoints.update(
+                name,
+                bundle_uri=self.artifacts.uri_for(bundle.path),
+                model=endpoint.model or "; ".join(models) or None,
+            )
             self._check_canceled(name)
             if endpoint.target is EndpointTarget.LOCAL:
                 self._start_local(name, bundle.path, port=None)
@@ -269,50 +308,76 @@ class EndpointService:
 
     def _run_inference_pipeline(self, endpoint: RealtimeEndpoint) -> RealtimeEndpoint:
         name, training = endpoint.name, endpoint.training_run_id
-        self._log(name, f"Run {training} is a training run: making its real-time inference "
-                        "pipeline.")
+        self._log(
+            name, f"Run {training} is a training run: making its real-time inference pipeline."
+        )
         spec = inference_spec(self.store, self.artifacts, training, "realtime")
         training_run = self.store.get_run(training)
-        run = self.runs.submit(spec, experiment=training_run.experiment, source="api",
-                               name=f"{name} real-time inference")
+        run = self.runs.submit(
+            spec,
+            experiment=training_run.experiment,
+            source="api",
+            name=f"{name} real-time inference",
+        )
         self._log(name, f"Submitted the real-time inference run {run.id}; waiting for it.")
         run = self.runs.wait(run.id, timeout=self.run_timeout)
         if run.status is not RunStatus.COMPLETED:
-            raise EndpointError(f"The real-time inference run {run.id} ended "
-                                f"{run.status.value}: {run.error or 'see its steps'}.")
+            raise EndpointError(
+                f"The real-time inference run {run.id} ended "
+                f"{run.status.value}: {run.error or 'see its steps'}."
+            )
         self._log(name, f"Inference run {run.id} completed.")
         return self.store.endpoints.update(name, inference_run_id=run.id, inference_spec=run.spec)
 
     def _start_local(self, name: str, bundle: Path, port: int | None) -> bool:
         server = self.servers.start(name, bundle, port)
-        self._log(name, f"Started the scoring server (pid {server.pid}) on 127.0.0.1:"
-                        f"{server.port}.")
+        self._log(
+            name, f"Started the scoring server (pid {server.pid}) on 127.0.0.1:{server.port}."
+        )
         if self._canceled_now(name):
             raise _Canceled
         if not self.servers.wait_healthy(server):
             tail = _tail(self.servers.folder(name) / "server.log")
-            self._fail(name, "The scoring server did not become healthy." +
-                       (f" Its log ends with:\n{tail}" if tail else ""))
+            self._fail(
+                name,
+                "The scoring server did not become healthy."
+                + (f" Its log ends with:\n{tail}" if tail else ""),
+            )
             self.servers.stop(name)
             return False
-        self.store.endpoints.update(name, status=EndpointStatus.HEALTHY, error=None,
-                                    url=f"{server.base_url}/score",
-                                    swagger_url=f"{server.base_url}/swagger.json")
+        self.store.endpoints.update(
+            name,
+            status=EndpointStatus.HEALTHY,
+            error=None,
+            url=f"{server.base_url}/score",
+            swagger_url=f"{server.base_url}/swagger.json",
+        )
         self._health.setdefault(name, _Health()).adopted = True  # ours: nothing to adopt
         self._log(name, "Healthy: the server answers its health route.")
         return True
 
-    def _kube_spec(self, name: str, resources: dict[str, Any], *, bundle_sha256: str,
-                   token: str, hashes: dict[str, str]) -> Any:
+    def _kube_spec(
+        self,
+        name: str,
+        resources: dict[str, Any],
+        *,
+        bundle_sha256: str,
+        token: str,
+        hashes: dict[str, str],
+    ) -> Any:
         from jobs import kube
 
-        settings = {k: v for k, v in resources.items() if k in _KUBE_FIELDS and v not in
-                    (None, "")}
+        settings = {k: v for k, v in resources.items() if k in _KUBE_FIELDS and v not in (None, "")}
         return kube.KubeEndpointSpec(
-            name=name, bundle_url=f"{self.api_url}/endpoints/{name}/bundle", bundle_token=token,
-            bundle_sha256=bundle_sha256, version=bundle_sha256[:16],
+            name=name,
+            bundle_url=f"{self.api_url}/endpoints/{name}/bundle",
+            bundle_token=token,
+            bundle_sha256=bundle_sha256,
+            version=bundle_sha256[:16],
             primary_sha256=hashes["primary_sha256"],
-            secondary_sha256=hashes["secondary_sha256"], **settings)
+            secondary_sha256=hashes["secondary_sha256"],
+            **settings,
+        )
 
     def check_kube_settings(self, name: str, resources: dict[str, Any]) -> None:
         """Refuse bad Kubernetes settings before anything is recorded or sent.
@@ -324,9 +389,13 @@ class EndpointService:
 
         placeholder = "0" * 64
         try:
-            self._kube_spec(name, resources, bundle_sha256=placeholder, token=placeholder,
-                            hashes={"primary_sha256": placeholder,
-                                    "secondary_sha256": placeholder}).check()
+            self._kube_spec(
+                name,
+                resources,
+                bundle_sha256=placeholder,
+                token=placeholder,
+                hashes={"primary_sha256": placeholder, "secondary_sha256": placeholder},
+            ).check()
         except (kube.KubeSpecError, TypeError, ValueError) as exc:
             raise EndpointSettingsError(str(exc)) from exc
 
@@ -334,16 +403,24 @@ class EndpointService:
         from jobs import kube
 
         endpoint = self.get(name)
-        spec = self._kube_spec(name, endpoint.resources, bundle_sha256=bundle_sha256,
-                               token=self.bundle_token(name), hashes=self._keys(name).hashes())
+        spec = self._kube_spec(
+            name,
+            endpoint.resources,
+            bundle_sha256=bundle_sha256,
+            token=self.bundle_token(name),
+            hashes=self._keys(name).hashes(),
+        )
         try:
             applied = kube.deploy_endpoint(spec)
         except kube.KubeError as exc:
             raise EndpointError(f"Kubernetes refused the deployment: {exc}") from exc
         for line in applied or []:
             self._log(name, line)
-        self._log(name, f"Applied in namespace {spec.namespace} (context "
-                        f"{spec.context or 'current'}); waiting for the pods to be ready.")
+        self._log(
+            name,
+            f"Applied in namespace {spec.namespace} (context "
+            f"{spec.context or 'current'}); waiting for the pods to be ready.",
+        )
 
     # -- keys -------------------------------------------------------------------------------
 
@@ -359,17 +436,25 @@ class EndpointService:
         except ValueError as exc:
             raise EndpointError(str(exc)) from exc
         hashes = self._keys(name).hashes()
-        self.store.endpoints.update(name, primary_key_hash=hashes["primary_sha256"],
-                                    secondary_key_hash=hashes["secondary_sha256"])
+        self.store.endpoints.update(
+            name,
+            primary_key_hash=hashes["primary_sha256"],
+            secondary_key_hash=hashes["secondary_sha256"],
+        )
         if endpoint.target is EndpointTarget.KUBERNETES:
             from jobs import kube
 
             try:
-                kube.update_endpoint_keys(name, hashes["primary_sha256"],
-                                          hashes["secondary_sha256"], **_kube_place(endpoint))
+                kube.update_endpoint_keys(
+                    name,
+                    hashes["primary_sha256"],
+                    hashes["secondary_sha256"],
+                    **_kube_place(endpoint),
+                )
             except kube.KubeError as exc:
-                raise EndpointError(f"The key changed here, but Kubernetes did not take it: "
-                                    f"{exc}") from exc
+                raise EndpointError(
+                    f"The key changed here, but Kubernetes did not take it: {exc}"
+                ) from exc
         self._log(name, f"The {slot} key was regenerated.")
         return keys
 
@@ -382,12 +467,14 @@ class EndpointService:
         """Send a request to the endpoint with its primary key; its status and answer."""
         endpoint = self.get(name)
         if not endpoint.url:
-            raise EndpointError(f"Endpoint '{name}' has no scoring URL yet "
-                                f"({endpoint.status.value}).")
+            raise EndpointError(
+                f"Endpoint '{name}' has no scoring URL yet ({endpoint.status.value})."
+            )
         key = self._keys(name).read()["primary"]
         try:
-            response = httpx.post(endpoint.url, json=body, timeout=60,
-                                  headers={"Authorization": f"Bearer {key}"})
+            response = httpx.post(
+                endpoint.url, json=body, timeout=60, headers={"Authorization": f"Bearer {key}"}
+            )
         except httpx.HTTPError as exc:
             raise EndpointError(f"The endpoint did not answer: {exc}") from exc
         try:
@@ -483,15 +570,22 @@ class EndpointService:
                 health.failures = health.restarts = 0
                 url = f"{server.base_url}/score"
                 if endpoint.status is not EndpointStatus.HEALTHY or endpoint.url != url:
-                    self.store.endpoints.update(name, status=EndpointStatus.HEALTHY, error=None,
-                                                url=url,
-                                                swagger_url=f"{server.base_url}/swagger.json")
+                    self.store.endpoints.update(
+                        name,
+                        status=EndpointStatus.HEALTHY,
+                        error=None,
+                        url=url,
+                        swagger_url=f"{server.base_url}/swagger.json",
+                    )
                     self._log(name, "Healthy: the server answers its health route.")
                 return
             health.failures += 1
             if health.failures >= UNHEALTHY_AFTER and endpoint.status is EndpointStatus.HEALTHY:
-                self.store.endpoints.update(name, status=EndpointStatus.UNHEALTHY,
-                                            error="The server does not answer its health route.")
+                self.store.endpoints.update(
+                    name,
+                    status=EndpointStatus.UNHEALTHY,
+                    error="The server does not answer its health route.",
+                )
                 self._log(name, "Unhealthy: the server does not answer its health route.")
             return
         if time.monotonic() < health.next_restart:
@@ -501,8 +595,11 @@ class EndpointService:
         self._log(name, f"The scoring server {what}is not running; starting it.")
         self.store.endpoints.update(name, status=EndpointStatus.TRANSITIONING)
         try:
-            started = self._start_local(name, self.artifacts.path_for(endpoint.bundle_uri),
-                                        port=server.port if server else None)
+            started = self._start_local(
+                name,
+                self.artifacts.path_for(endpoint.bundle_uri),
+                port=server.port if server else None,
+            )
         except _Canceled:
             return
         if started:
@@ -510,8 +607,7 @@ class EndpointService:
         else:  # keep the endpoint and try again later, waiting longer each time
             health.restarts += 1
             self.store.endpoints.update(name, status=EndpointStatus.UNHEALTHY)
-            health.next_restart = time.monotonic() + min(2.0 ** health.restarts,
-                                                         RESTART_BACKOFF_MAX)
+            health.next_restart = time.monotonic() + min(2.0**health.restarts, RESTART_BACKOFF_MAX)
 
     def _check_kubernetes(self, endpoint: RealtimeEndpoint, health: _Health) -> None:
         if time.monotonic() - health.kube_checked < KUBE_POLL:
@@ -563,10 +659,25 @@ class EndpointService:
             return name in self._canceled
 
 
-_KUBE_FIELDS = frozenset({"namespace", "context", "kubeconfig", "image", "cpu_request",
-                          "memory_request", "cpu_limit", "memory_limit", "autoscale",
-                          "min_replicas", "max_replicas", "target_cpu_percent", "replicas",
-                          "service_type", "image_pull_secret"})
+_KUBE_FIELDS = frozenset(
+    {
+        "namespace",
+        "context",
+        "kubeconfig",
+        "image",
+        "cpu_request",
+        "memory_request",
+        "cpu_limit",
+        "memory_limit",
+        "autoscale",
+        "min_replicas",
+        "max_replicas",
+        "target_cpu_percent",
+        "replicas",
+        "service_type",
+        "image_pull_secret",
+    }
+)
 
 
 def _kube_place(endpoint: RealtimeEndpoint) -> dict[str, Any]:

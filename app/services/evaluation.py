@@ -39,15 +39,23 @@ def evaluation_charts(scored: pd.DataFrame) -> dict[str, Any]:
         actual = pd.to_numeric(data[label], errors="coerce").to_numpy(dtype=float)
         said = pd.to_numeric(data[predicted], errors="coerce").to_numpy(dtype=float)
         keep = _sample(len(actual))
-        return {"task": "regression", "label": label,
-                "points": [{"actual": float(a), "predicted": float(p), "residual": float(a - p)}
-                           for a, p in zip(actual[keep], said[keep], strict=True)]}
+        return {
+            "task": "regression",
+            "label": label,
+            "points": [
+                {"actual": float(a), "predicted": float(p), "residual": float(a - p)}
+                for a, p in zip(actual[keep], said[keep], strict=True)
+            ],
+        }
     actual, said = label_values(data[label]), label_values(data[predicted])
     classes = sorted(set(actual.tolist()) | set(said.tolist()), key=str)
     matrix = confusion_matrix(actual, said, labels=classes)
     result: dict[str, Any] = {
-        "task": "binary" if task == Task.BINARY else "multiclass", "label": label,
-        "classes": [str(c) for c in classes], "confusion_matrix": matrix.tolist()}
+        "task": "binary" if task == Task.BINARY else "multiclass",
+        "label": label,
+        "classes": [str(c) for c in classes],
+        "confusion_matrix": matrix.tolist(),
+    }
     if task == Task.BINARY:
         chances = pd.to_numeric(data[probabilities[0]], errors="coerce").to_numpy(dtype=float)
         positive = positive_class(actual, said, chances, label_classes(data[label]))
@@ -57,8 +65,10 @@ def evaluation_charts(scored: pd.DataFrame) -> dict[str, Any]:
         result.update(
             positive_class=str(positive),
             roc=[{"fpr": float(f), "tpr": float(t)} for f, t in _thin(fpr, tpr)],
-            precision_recall=[{"recall": float(r), "precision": float(p)}
-                              for r, p in _thin(recall, precision)])
+            precision_recall=[
+                {"recall": float(r), "precision": float(p)} for r, p in _thin(recall, precision)
+            ],
+        )
     return result
 
 

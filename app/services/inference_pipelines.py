@@ -21,8 +21,10 @@ class InferencePipelineError(Exception):
 def _completed(store: WorkspaceStore, run_id: str) -> Run:
     run = store.get_run(run_id)
     if run.status is not RunStatus.COMPLETED:
-        raise InferencePipelineError(f"Run '{run_id}' is {run.status.value}; only a completed "
-                                     "run can be turned into an inference pipeline or deployed.")
+        raise InferencePipelineError(
+            f"Run '{run_id}' is {run.status.value}; only a completed "
+            "run can be turned into an inference pipeline or deployed."
+        )
     return run
 
 
@@ -35,8 +37,9 @@ def is_realtime_inference(run: Run) -> bool:
     return any(n.get("component") == SERVICE_INPUT for n in run.spec.get("nodes", []))
 
 
-def inference_spec(store: WorkspaceStore, artifacts: ArtifactStore, run_id: str,
-                   kind: str = "realtime") -> dict[str, Any]:
+def inference_spec(
+    store: WorkspaceStore, artifacts: ArtifactStore, run_id: str, kind: str = "realtime"
+) -> dict[str, Any]:
     """The draft spec of a real-time or batch inference pipeline made from training run `run_id`.
 
     Raises:
@@ -47,12 +50,16 @@ def inference_spec(store: WorkspaceStore, artifacts: ArtifactStore, run_id: str,
     from jobs.inference.errors import ConversionError
 
     if kind not in INFERENCE_KINDS:
-        raise InferencePipelineError(f"Unknown inference pipeline kind '{kind}'; choose one of "
-                                     f"{list(INFERENCE_KINDS)}.")
+        raise InferencePipelineError(
+            f"Unknown inference pipeline kind '{kind}'; choose one of {list(INFERENCE_KINDS)}."
+        )
     run = _completed(store, run_id)
     spec = PipelineSpec.from_dict(run.spec)
-    dataset_uris = {n.id: store.get_dataset_version(n.dataset, n.dataset_version).uri
-                    for n in spec.nodes if n.is_dataset}
+    dataset_uris = {
+        n.id: store.get_dataset_version(n.dataset, n.dataset_version).uri
+        for n in spec.nodes
+        if n.is_dataset
+    }
     try:
         facts = gather_facts(run.spec, _outputs(store, run_id), dataset_uris, artifacts)
         return inference_pipeline(run.spec, facts, kind=kind, run_id=run_id)
@@ -60,8 +67,9 @@ def inference_spec(store: WorkspaceStore, artifacts: ArtifactStore, run_id: str,
         raise InferencePipelineError(str(exc)) from exc
 
 
-def write_run_bundle(store: WorkspaceStore, artifacts: ArtifactStore, run: Run,
-                     training_run_id: str | None) -> Any:
+def write_run_bundle(
+    store: WorkspaceStore, artifacts: ArtifactStore, run: Run, training_run_id: str | None
+) -> Any:
     """Write the bundle of a completed real-time inference run; returns jobs' BundleInfo.
 
     Raises:
@@ -75,9 +83,13 @@ def write_run_bundle(store: WorkspaceStore, artifacts: ArtifactStore, run: Run,
     if not is_realtime_inference(run):
         raise InferencePipelineError(
             f"Run '{run.id}' has no Web Service Input: it is not a real-time inference pipeline. "
-            "Deploy a training run to have its inference pipeline made first.")
-    lineage = {"inference_run": run.id, "training_run": training_run_id,
-               "experiment": run.experiment}
+            "Deploy a training run to have its inference pipeline made first."
+        )
+    lineage = {
+        "inference_run": run.id,
+        "training_run": training_run_id,
+        "experiment": run.experiment,
+    }
     try:
         return write_bundle(artifacts, run.spec, _outputs(store, run.id), lineage=lineage)
     except (BundleError, ConversionError) as exc:

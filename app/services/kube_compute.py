@@ -25,8 +25,13 @@ from storage.errors import ConflictError, NotFoundError
 
 # Variables the artifact store reads (FLOWBENCH_ARTIFACTS=az://...|s3://...|file://... and the
 # credentials of its backends), forwarded from the control plane's environment to the workers.
-FORWARDED_ENV_PREFIXES = ("FLOWBENCH_ARTIFACTS", "AZURE_STORAGE_", "AZURE_CLIENT_",
-                          "AZURE_TENANT_ID", "AWS_")
+FORWARDED_ENV_PREFIXES = (
+    "FLOWBENCH_ARTIFACTS",
+    "AZURE_STORAGE_",
+    "AZURE_CLIENT_",
+    "AZURE_TENANT_ID",
+    "AWS_",
+)
 _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
@@ -48,8 +53,9 @@ def pod_redis_url(control_plane_url: str, redis_address: str | None) -> str:
 class KubeComputeService:
     """Create, inspect and delete Kubernetes compute targets."""
 
-    def __init__(self, store: WorkspaceStore, redis_url: str,
-                 environ: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self, store: WorkspaceStore, redis_url: str, environ: Mapping[str, str] | None = None
+    ) -> None:
         self.store = store
         self.redis_url = redis_url
         self.environ = os.environ if environ is None else environ
@@ -60,14 +66,20 @@ class KubeComputeService:
         Raises:
             KubeSpecError: A setting is not valid.
         """
-        fields = {k: v for k, v in settings.items()
-                  if k in KubeWorkerSpec.__dataclass_fields__ and v is not None}
+        fields = {
+            k: v
+            for k, v in settings.items()
+            if k in KubeWorkerSpec.__dataclass_fields__ and v is not None
+        }
         fields.pop("redis_url", None)
         fields.pop("env", None)
         try:
             spec = KubeWorkerSpec(
-                name=name, redis_url=pod_redis_url(self.redis_url, settings.get("redis_address")),
-                env=forwarded_env(self.environ), **fields)
+                name=name,
+                redis_url=pod_redis_url(self.redis_url, settings.get("redis_address")),
+                env=forwarded_env(self.environ),
+                **fields,
+            )
         except TypeError as exc:  # a field of the wrong kind slipped past the API's model
             raise KubeSpecError(f"Kubernetes settings of '{name}': {exc}") from exc
         spec.check()
@@ -78,17 +90,27 @@ class KubeComputeService:
         found = []
         artifacts = self.environ.get("FLOWBENCH_ARTIFACTS", "")
         if not artifacts or artifacts.startswith("file://"):
-            found.append("FLOWBENCH_ARTIFACTS does not name an object store (az://... or "
-                         "s3://...): workers on the cluster cannot read or write this workspace's "
-                         "artifacts.")
+            found.append(
+                "FLOWBENCH_ARTIFACTS does not name an object store (az://... or "
+                "s3://...): workers on the cluster cannot read or write this workspace's "
+                "artifacts."
+            )
         host = urlsplit(pod_redis_url(self.redis_url, settings.get("redis_address"))).hostname
         if host in _LOOPBACK:
-            found.append(f"Redis is at {host} for the pods, which is the pod itself: set the "
-                         "Redis address as the cluster reaches it.")
+            found.append(
+                f"Redis is at {host} for the pods, which is the pod itself: set the "
+                "Redis address as the cluster reaches it."
+            )
         return found
 
-    def put(self, name: str, settings: dict[str, Any], *, description: str = "",
-            is_default: bool = False) -> dict[str, Any]:
+    def put(
+        self,
+        name: str,
+        settings: dict[str, Any],
+        *,
+        description: str = "",
+        is_default: bool = False,
+    ) -> dict[str, Any]:
         """Deploy (or update) the target's workers, then record the target.
 
         Raises:
@@ -97,19 +119,22 @@ class KubeComputeService:
             ConflictError: `name` is a compute target of another kind.
         """
         kube_names = {r.name for r in self.store.kube_targets.list()}
-        if name not in kube_names and any(t.name == name
-                                          for t in self.store.list_compute_targets()):
-            raise ConflictError(f"Compute target '{name}' exists and is not a Kubernetes "
-                                "target; choose another name.")
+        if name not in kube_names and any(
+            t.name == name for t in self.store.list_compute_targets()
+        ):
+            raise ConflictError(
+                f"Compute target '{name}' exists and is not a Kubernetes "
+                "target; choose another name."
+            )
         settings = {**settings, "queue": settings.get("queue") or name}
         spec = self.worker_spec(name, settings)
         keda = {"auto": None, "on": True, "off": False}[settings.get("keda") or "auto"]
         scaler, applied = deploy_workers(spec, keda=keda)
-        self.store.upsert_compute_target(name=name, queue=spec.queue, description=description,
-                                         is_default=is_default)
+        self.store.upsert_compute_target(
+            name=name, queue=spec.queue, description=description, is_default=is_default
+        )
         record = self.store.kube_targets.save(name, settings, scaler=scaler)
-        return {**self._describe(record), "applied": applied,
-                "warnings": self.warnings(settings)}
+        return {**self._describe(record), "applied": applied, "warnings": self.warnings(settings)}
 
     def list(self) -> list[dict[str, Any]]:
         """Every Kubernetes compute target with its settings (no live status)."""
@@ -125,13 +150,26 @@ class KubeComputeService:
         where = self._where(record.settings)
         try:
             live = workers_status(name, **where)
-            cluster = {"state": live.state, "scaler": live.scaler, "messages": live.messages,
-                       "replicas": live.replicas, "ready_replicas": live.ready_replicas}
+            cluster = {
+                "state": live.state,
+                "scaler": live.scaler,
+                "messages": live.messages,
+                "replicas": live.replicas,
+                "ready_replicas": live.ready_replicas,
+            }
         except KubeError as exc:
-            cluster = {"state": "unknown", "scaler": record.scaler, "messages": [str(exc)],
-                       "replicas": None, "ready_replicas": None}
-        return {**self._describe(record), "cluster": cluster,
-                "warnings": self.warnings(record.settings)}
+            cluster = {
+                "state": "unknown",
+                "scaler": record.scaler,
+                "messages": [str(exc)],
+                "replicas": None,
+                "ready_replicas": None,
+            }
+        return {
+            **self._describe(record),
+            "cluster": cluster,
+            "warnings": self.warnings(record.settings),
+        }
 
     def delete(self, name: str) -> list[str]:
         """Delete the target's objects on the cluster, then the target.
@@ -143,26 +181,35 @@ class KubeComputeService:
         """
         record = self.store.kube_targets.get(name)
         if any(t.name == name and t.is_default for t in self.store.list_compute_targets()):
-            raise ConflictError(f"Compute target '{name}' is the default; make another target "
-                                "the default first.")
+            raise ConflictError(
+                f"Compute target '{name}' is the default; make another target the default first."
+            )
         removed = delete_workers(name, **self._where(record.settings))
         self.store.kube_targets.remove_target(name)
         return removed
 
     @staticmethod
     def _where(settings: dict[str, Any]) -> dict[str, Any]:
-        return {"namespace": settings.get("namespace") or "default",
-                "context": settings.get("context"), "kubeconfig": settings.get("kubeconfig")}
+        return {
+            "namespace": settings.get("namespace") or "default",
+            "context": settings.get("context"),
+            "kubeconfig": settings.get("kubeconfig"),
+        }
 
     def _describe(self, record) -> dict[str, Any]:
-        target = next((t for t in self.store.list_compute_targets() if t.name == record.name),
-                      None)
+        target = next((t for t in self.store.list_compute_targets() if t.name == record.name), None)
         if target is None:
             raise NotFoundError(f"No compute target named '{record.name}' exists.")
-        return {"name": record.name, "kind": "kubernetes", "queue": target.queue,
-                "description": target.description, "is_default": target.is_default,
-                "settings": record.settings, "scaler": record.scaler,
-                "deployed_at": record.deployed_at.isoformat() if record.deployed_at else None,
-                "object_name": KubeWorkerSpec(name=record.name, queue=target.queue,
-                                              redis_url="redis://x").object_name}
-
+        return {
+            "name": record.name,
+            "kind": "kubernetes",
+            "queue": target.queue,
+            "description": target.description,
+            "is_default": target.is_default,
+            "settings": record.settings,
+            "scaler": record.scaler,
+            "deployed_at": record.deployed_at.isoformat() if record.deployed_at else None,
+            "object_name": KubeWorkerSpec(
+                name=record.name, queue=target.queue, redis_url="redis://x"
+            ).object_name,
+        }

@@ -43,8 +43,9 @@ class Monitor:
                 if time.monotonic() - last_sweep >= self.sweep_every:
                     self.runs.sync_active()
                     last_sweep = time.monotonic()
-                event = next_event(self.runs.redis, self.runs.events_key,
-                                   timeout=min(self.sweep_every, 0.5))
+                event = next_event(
+                    self.runs.redis, self.runs.events_key, timeout=min(self.sweep_every, 0.5)
+                )
                 if event is not None:
                     self.runs.apply_event(event)
             except (RedisError, StorageError, OSError) as exc:

@@ -27,9 +27,13 @@ def column_chart(series: pd.Series) -> dict[str, Any]:
     if numeric is not None and numeric.nunique(dropna=True) > 2:
         values = numeric.dropna().to_numpy(dtype=float)
         counts, edges = np.histogram(values, bins=min(HISTOGRAM_BINS, max(1, len(values))))
-        return {"kind": "histogram", "bins": [
-            {"start": float(edges[i]), "end": float(edges[i + 1]), "count": int(c)}
-            for i, c in enumerate(counts)]}
+        return {
+            "kind": "histogram",
+            "bins": [
+                {"start": float(edges[i]), "end": float(edges[i + 1]), "count": int(c)}
+                for i, c in enumerate(counts)
+            ],
+        }
     top = series.astype("string").fillna("(missing)").value_counts().head(TOP_CATEGORIES)
     return {"kind": "bar", "bars": [{"value": str(k), "count": int(v)} for k, v in top.items()]}
 
@@ -43,13 +47,23 @@ def profile(df: pd.DataFrame, max_columns: int = MAX_PROFILE_COLUMNS) -> dict[st
     total = df.shape[1]
     df = df.iloc[:, :max_columns]
     columns = [str(c) for c in df.columns]
-    note = (f"Profiled the first {len(columns):,} of {total:,} columns; select columns "
-            f"(Select Columns in Dataset) to profile others." if total > len(columns) else None)
-    return {"row_count": len(df), "column_count": total, "profiled_columns": len(columns),
-            "note": note,
-            "summary": [{k: _number(v) if isinstance(v, float) else v for k, v in row.items()}
-                        for row in summarize(df).to_dict(orient="records")],
-            "charts": {c: column_chart(df[c]) for c in columns}}
+    note = (
+        f"Profiled the first {len(columns):,} of {total:,} columns; select columns "
+        f"(Select Columns in Dataset) to profile others."
+        if total > len(columns)
+        else None
+    )
+    return {
+        "row_count": len(df),
+        "column_count": total,
+        "profiled_columns": len(columns),
+        "note": note,
+        "summary": [
+            {k: _number(v) if isinstance(v, float) else v for k, v in row.items()}
+            for row in summarize(df).to_dict(orient="records")
+        ],
+        "charts": {c: column_chart(df[c]) for c in columns},
+    }
 
 
 def _numeric(series: pd.Series) -> pd.Series | None:

@@ -69,9 +69,16 @@ class PublishingService:
 
     # -- publishing ---------------------------------------------------------------------------
 
-    def publish(self, endpoint: str, *, spec: dict[str, Any] | None = None,
-                draft_id: str | None = None, run_id: str | None = None,
-                description: str = "", make_default: bool = False) -> Published:
+    def publish(
+        self,
+        endpoint: str,
+        *,
+        spec: dict[str, Any] | None = None,
+        draft_id: str | None = None,
+        run_id: str | None = None,
+        description: str = "",
+        make_default: bool = False,
+    ) -> Published:
         """Publish exactly one of a spec, a draft or a run's pipeline as the endpoint's next
         version (creating the endpoint, and its key, on first publish).
 
@@ -83,16 +90,24 @@ class PublishingService:
         if not ENDPOINT_NAME.match(endpoint or "") or endpoint in RESERVED_NAMES:
             raise PublishingError(
                 f"Pipeline endpoint name {endpoint!r} is not allowed: use letters, digits, '-', "
-                "'_' or '.', starting with a letter or digit (at most 64), and not 'validate'.")
-        given = [k for k, v in (("spec", spec), ("draft_id", draft_id), ("run_id", run_id))
-                 if v is not None]
+                "'_' or '.', starting with a letter or digit (at most 64), and not 'validate'."
+            )
+        given = [
+            k
+            for k, v in (("spec", spec), ("draft_id", draft_id), ("run_id", run_id))
+            if v is not None
+        ]
         if len(given) != 1:
-            raise PublishingError("Publish exactly one of 'spec', 'draft_id' or 'run_id'; got "
-                                  f"{given or 'none'}.")
+            raise PublishingError(
+                f"Publish exactly one of 'spec', 'draft_id' or 'run_id'; got {given or 'none'}."
+            )
         source_kind, source_id = "spec", None
         if draft_id is not None:
-            spec, source_kind, source_id = self.store.store.get_draft(draft_id).spec, "draft", \
-                draft_id
+            spec, source_kind, source_id = (
+                self.store.store.get_draft(draft_id).spec,
+                "draft",
+                draft_id,
+            )
         elif run_id is not None:
             run = self.store.store.get_run(run_id)
             spec, source_kind, source_id = _with_run_defaults(run), "run", run_id
@@ -105,9 +120,15 @@ class PublishingService:
             key = new_key()
             self.store.create_endpoint(endpoint, hash_key(key), description)
         version = self.store.add_version(
-            endpoint=endpoint, name=checked.spec.name, spec=snapshot, description=description,
-            source_kind=source_kind, source_id=source_id, make_default=make_default,
-            version_id=new_id("pp"))
+            endpoint=endpoint,
+            name=checked.spec.name,
+            spec=snapshot,
+            description=description,
+            source_kind=source_kind,
+            source_id=source_id,
+            make_default=make_default,
+            version_id=new_id("pp"),
+        )
         return Published(version, key)
 
     def endpoint(self, name: str) -> PipelineEndpoint:
@@ -125,9 +146,15 @@ class PublishingService:
 
     # -- runs ---------------------------------------------------------------------------------
 
-    def submit(self, endpoint: str, request: EndpointRunRequest, *, version: int | None = None,
-               schedule_id: str | None = None, tick: datetime | None = None
-               ) -> tuple[Run, RunOrigin]:
+    def submit(
+        self,
+        endpoint: str,
+        request: EndpointRunRequest,
+        *,
+        version: int | None = None,
+        schedule_id: str | None = None,
+        tick: datetime | None = None,
+    ) -> tuple[Run, RunOrigin]:
         """Start a run of an endpoint's version (its default when None).
 
         Raises:
@@ -138,22 +165,35 @@ class PublishingService:
         """
         published = self.store.get_version(endpoint, version)
         if not published.enabled:
-            raise ConflictError(f"Version {published.version} of pipeline endpoint '{endpoint}' "
-                                "is disabled; enable it or call another version.")
+            raise ConflictError(
+                f"Version {published.version} of pipeline endpoint '{endpoint}' "
+                "is disabled; enable it or call another version."
+            )
         parameters = self.parameter_values(published, request)
-        run = self.runs.submit(published.spec, experiment=request.experiment,
-                               parameters=parameters,
-                               source=RunSource.SCHEDULE if schedule_id else RunSource.ENDPOINT,
-                               name=f"{endpoint} v{published.version}",
-                               published_pipeline_id=published.id)
-        origin = RunOrigin(run_id=run.id, endpoint=endpoint, version=published.version,
-                           schedule_id=schedule_id, tick=tick, description=request.description,
-                           tags=dict(request.tags), created_at=utc_now())
+        run = self.runs.submit(
+            published.spec,
+            experiment=request.experiment,
+            parameters=parameters,
+            source=RunSource.SCHEDULE if schedule_id else RunSource.ENDPOINT,
+            name=f"{endpoint} v{published.version}",
+            published_pipeline_id=published.id,
+        )
+        origin = RunOrigin(
+            run_id=run.id,
+            endpoint=endpoint,
+            version=published.version,
+            schedule_id=schedule_id,
+            tick=tick,
+            description=request.description,
+            tags=dict(request.tags),
+            created_at=utc_now(),
+        )
         self.store.record_origin(origin)
         return run, origin
 
-    def parameter_values(self, published: PublishedPipeline,
-                         request: EndpointRunRequest) -> dict[str, Any]:
+    def parameter_values(
+        self, published: PublishedPipeline, request: EndpointRunRequest
+    ) -> dict[str, Any]:
         """The run's parameter values: ParameterAssignments plus the dataset assignments.
 
         Raises:
@@ -168,26 +208,45 @@ class PublishingService:
         values = dict(request.parameters)
         for name, value in request.datasets.items():
             if name in values:
-                issues.append(Issue("duplicate_assignment", f"Parameter {name!r} is assigned in "
-                                    "both ParameterAssignments and "
-                                    "DataSetDefinitionValueAssignments.", None, name))
+                issues.append(
+                    Issue(
+                        "duplicate_assignment",
+                        f"Parameter {name!r} is assigned in "
+                        "both ParameterAssignments and "
+                        "DataSetDefinitionValueAssignments.",
+                        None,
+                        name,
+                    )
+                )
             elif name not in kinds:
-                issues.append(Issue("unknown_pipeline_parameter",
-                                    f"No dataset parameter {name!r}; defined: "
-                                    f"{[n for n, k in kinds.items() if k == 'dataset']}.",
-                                    None, name))
+                issues.append(
+                    Issue(
+                        "unknown_pipeline_parameter",
+                        f"No dataset parameter {name!r}; defined: "
+                        f"{[n for n, k in kinds.items() if k == 'dataset']}.",
+                        None,
+                        name,
+                    )
+                )
             elif kinds[name] != "dataset":
-                issues.append(Issue("pipeline_parameter_type",
-                                    f"Pipeline parameter {name!r} is {kinds[name]}, not a "
-                                    "dataset; set it in ParameterAssignments.", None, name))
+                issues.append(
+                    Issue(
+                        "pipeline_parameter_type",
+                        f"Pipeline parameter {name!r} is {kinds[name]}, not a "
+                        "dataset; set it in ParameterAssignments.",
+                        None,
+                        name,
+                    )
+                )
             else:
                 values[name] = _dataset_reference(value)
         if issues:
             raise InvalidPipelineError(issues)
         return values
 
-    def runs_of(self, endpoint: str, *, schedule_id: str | None = None,
-                limit: int = 100) -> list[tuple[Run, RunOrigin]]:
+    def runs_of(
+        self, endpoint: str, *, schedule_id: str | None = None, limit: int = 100
+    ) -> list[tuple[Run, RunOrigin]]:
         self.store.get_endpoint(endpoint)
         return self.store.list_runs(endpoint=endpoint, schedule_id=schedule_id, limit=limit)
 
@@ -215,30 +274,39 @@ def _with_run_defaults(run: Run) -> dict[str, Any]:
 def sample_body(spec: dict[str, Any], experiment: str) -> dict[str, Any]:
     """A request body that runs `spec` with its defaults, every parameter spelled out."""
     parameters = spec.get("parameters", [])
-    return {"ExperimentName": experiment,
-            "ParameterAssignments": {p["name"]: p.get("default") for p in parameters
-                                     if p.get("type") != "dataset"},
-            "DataSetDefinitionValueAssignments": {p["name"]: p.get("default") for p in parameters
-                                                  if p.get("type") == "dataset"},
-            "Description": "", "Tags": {}}
+    return {
+        "ExperimentName": experiment,
+        "ParameterAssignments": {
+            p["name"]: p.get("default") for p in parameters if p.get("type") != "dataset"
+        },
+        "DataSetDefinitionValueAssignments": {
+            p["name"]: p.get("default") for p in parameters if p.get("type") == "dataset"
+        },
+        "Description": "",
+        "Tags": {},
+    }
 
 
 def sample_requests(rest_url: str, endpoint: str, spec: dict[str, Any]) -> dict[str, str]:
     """Sample calls in curl and Python that work when pasted, with the key in FLOWBENCH_KEY."""
     body = json.dumps(sample_body(spec, endpoint), indent=2)
     shell_body = body.replace("'", "'\\''")
-    curl = (f"export FLOWBENCH_KEY='<the endpoint key>'\n"
-            f"curl -sS -X POST '{rest_url}' \\\n"
-            f"  -H \"Authorization: Bearer $FLOWBENCH_KEY\" \\\n"
-            f"  -H 'Content-Type: application/json' \\\n"
-            f"  -d '{shell_body}'")
-    python = (f"import os\n\nimport httpx\n\n"
-              f"body = {_python_literal(sample_body(spec, endpoint))}\n"
-              f"response = httpx.post({rest_url!r}, json=body, timeout=30,\n"
-              f"                      headers={{\"Authorization\": "
-              f"f\"Bearer {{os.environ['FLOWBENCH_KEY']}}\"}})\n"
-              f"response.raise_for_status()\n"
-              f"print(response.json()[\"RunId\"], response.json()[\"Url\"])")
+    curl = (
+        f"export FLOWBENCH_KEY='<the endpoint key>'\n"
+        f"curl -sS -X POST '{rest_url}' \\\n"
+        f'  -H "Authorization: Bearer $FLOWBENCH_KEY" \\\n'
+        f"  -H 'Content-Type: application/json' \\\n"
+        f"  -d '{shell_body}'"
+    )
+    python = (
+        f"import os\n\nimport httpx\n\n"
+        f"body = {_python_literal(sample_body(spec, endpoint))}\n"
+        f"response = httpx.post({rest_url!r}, json=body, timeout=30,\n"
+        f'                      headers={{"Authorization": '
+        f"f\"Bearer {{os.environ['FLOWBENCH_KEY']}}\"}})\n"
+        f"response.raise_for_status()\n"
+        f'print(response.json()["RunId"], response.json()["Url"])'
+    )
     return {"curl": curl, "python": python}
 
 

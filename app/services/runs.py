@@ -47,8 +47,10 @@ from storage import (
     new_id,
 )
 
-INTERRUPTED_AT_SUBMIT = ("Interrupted at submit: the control plane stopped before it acknowledged "
-                         "this run, and not every step reached Redis; submit it again.")
+INTERRUPTED_AT_SUBMIT = (
+    "Interrupted at submit: the control plane stopped before it acknowledged "
+    "this run, and not every step reached Redis; submit it again."
+)
 TERMINAL_STEPS = {StepStatus.COMPLETED, StepStatus.FAILED, StepStatus.CANCELED}
 TERMINAL_RUNS = {RunStatus.COMPLETED, RunStatus.FAILED, RunStatus.CANCELED}
 
@@ -67,9 +69,15 @@ class Validation:
 class RunService:
     """The control plane's run logic, over the workspace store, artifact store and Redis."""
 
-    def __init__(self, store: WorkspaceStore, artifacts: ArtifactStore, redis: Redis, *,
-                 step_timeout: int = defaults.DEFAULT_STEP_TIMEOUT,
-                 worker_stale_after: float = defaults.WORKER_STALE_AFTER):
+    def __init__(
+        self,
+        store: WorkspaceStore,
+        artifacts: ArtifactStore,
+        redis: Redis,
+        *,
+        step_timeout: int = defaults.DEFAULT_STEP_TIMEOUT,
+        worker_stale_after: float = defaults.WORKER_STALE_AFTER,
+    ):
         self.store = store
         self.artifacts = artifacts
         self.redis = redis
@@ -89,13 +97,21 @@ class RunService:
         except SpecFormatError as exc:
             return Validation(None, [Issue("spec_format", str(exc))])
         targets = {t.name for t in self.store.list_compute_targets()}
-        inferred = infer_columns(spec, self._dataset_columns,
-                                 known=self._columns_of_earlier_steps(spec, parameters or {}),
-                                 parameter_values=parameters or {})
+        inferred = infer_columns(
+            spec,
+            self._dataset_columns,
+            known=self._columns_of_earlier_steps(spec, parameters or {}),
+            parameter_values=parameters or {},
+        )
         warnings: list[Issue] = []
-        issues = validate_pipeline(spec, dataset_exists=self._dataset_exists,
-                                   compute_targets=targets, parameter_values=parameters or {},
-                                   columns=inferred, warnings=warnings)
+        issues = validate_pipeline(
+            spec,
+            dataset_exists=self._dataset_exists,
+            compute_targets=targets,
+            parameter_values=parameters or {},
+            columns=inferred,
+            warnings=warnings,
+        )
         return Validation(spec, issues, warnings, column_names(inferred))
 
     def _dataset_columns(self, name: str, version: int | None) -> list[dict[str, Any]] | None:
@@ -104,8 +120,9 @@ class RunService:
         except NotFoundError:
             return None
 
-    def _columns_of_earlier_steps(self, spec: PipelineSpec,
-                                  parameters: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    def _columns_of_earlier_steps(
+        self, spec: PipelineSpec, parameters: dict[str, Any]
+    ) -> dict[str, dict[str, Any]]:
         """Output columns of finished steps with the cache keys this pipeline would have, for
         components that cannot say their columns before running."""
         rules = {n.id for n in spec.nodes if not n.is_dataset and has_column_rule(n)}
@@ -121,14 +138,25 @@ class RunService:
                 continue
             earlier = self._reusable(step.cache_key)
             if earlier is not None:
-                found[step.node_id] = {port: self.artifacts.table_columns(uri)
-                                       for port, uri in earlier.outputs.items()
-                                       if uri.endswith(".parquet")}
+                found[step.node_id] = {
+                    port: self.artifacts.table_columns(uri)
+                    for port, uri in earlier.outputs.items()
+                    if uri.endswith(".parquet")
+                }
         return found
 
-    def submit(self, document: Any, *, experiment: str, parameters: dict[str, Any] | None = None,
-               source: str = "api", force_rerun: bool = False, name: str | None = None,
-               cloned_from: str | None = None, published_pipeline_id: str | None = None) -> Run:
+    def submit(
+        self,
+        document: Any,
+        *,
+        experiment: str,
+        parameters: dict[str, Any] | None = None,
+        source: str = "api",
+        force_rerun: bool = False,
+        name: str | None = None,
+        cloned_from: str | None = None,
+        published_pipeline_id: str | None = None,
+    ) -> Run:
         """Validate, plan and enqueue a run; raise InvalidPipelineError with every issue."""
         checked = self.validate(document, parameters)
         if checked.issues:
@@ -143,20 +171,32 @@ class RunService:
         # not in Redis yet.
         with self._lock:
             run = self.store.create_run(
-                experiment=experiment, name=name or plan.spec.name, spec=plan.spec.to_dict(),
-                parameters=plan.parameters, source=source, force_rerun=force_rerun,
-                cloned_from=cloned_from, published_pipeline_id=published_pipeline_id,
-                steps=steps, run_id=run_id,
+                experiment=experiment,
+                name=name or plan.spec.name,
+                spec=plan.spec.to_dict(),
+                parameters=plan.parameters,
+                source=source,
+                force_rerun=force_rerun,
+                cloned_from=cloned_from,
+                published_pipeline_id=published_pipeline_id,
+                steps=steps,
+                run_id=run_id,
                 # Queued until every job is in Redis: a run still queued when the control plane
                 # starts again was interrupted at submit (see _resolve_interrupted).
-                status=RunStatus.QUEUED if to_run else RunStatus.RUNNING)
+                status=RunStatus.QUEUED if to_run else RunStatus.RUNNING,
+            )
             if not to_run:
                 return self._finish_if_done(run.id)
             try:
                 enqueue_steps(
-                    self.redis, run_id=run.id, steps=to_run, reused_outputs=outputs,
+                    self.redis,
+                    run_id=run.id,
+                    steps=to_run,
+                    reused_outputs=outputs,
                     log_uri_for=lambda node: self.artifacts.log_uri(run.id, node),
-                    events_key=self.events_key, artifacts=self.artifacts.location)
+                    events_key=self.events_key,
+                    artifacts=self.artifacts.location,
+                )
             except SchedulingError as exc:
                 for step in to_run:
                     self.store.update_step(run.id, step.node_id, status=StepStatus.CANCELED)
@@ -174,35 +214,68 @@ class RunService:
 
     def queue_warnings(self, run_id: str) -> list[str]:
         """A sentence per queue that an unfinished step of the run waits on with no worker."""
-        waiting = [s for s in self.store.list_steps(run_id)
-                   if s.status in (StepStatus.PENDING, StepStatus.QUEUED) and s.queue]
-        return [f"No live worker listens on queue '{queue}' (steps: "
-                f"{', '.join(s.node_id for s in waiting if s.queue == queue)}); the run waits "
-                f"until one starts: flowbench worker --queues {queue}"
-                for queue in self.unserved_queues([s.queue for s in waiting])]
+        waiting = [
+            s
+            for s in self.store.list_steps(run_id)
+            if s.status in (StepStatus.PENDING, StepStatus.QUEUED) and s.queue
+        ]
+        return [
+            f"No live worker listens on queue '{queue}' (steps: "
+            f"{', '.join(s.node_id for s in waiting if s.queue == queue)}); the run waits "
+            f"until one starts: flowbench worker --queues {queue}"
+            for queue in self.unserved_queues([s.queue for s in waiting])
+        ]
 
     def _plan(self, spec: PipelineSpec, parameters: dict[str, Any]) -> RunPlan:
         queues = {t.name: t.queue for t in self.store.list_compute_targets()}
-        return plan_run(spec, resolve_dataset=self._resolve_dataset, queue_for=queues.__getitem__,
-                        parameter_values=parameters, default_timeout=self.step_timeout,
-                        nonce=uuid.uuid4().hex)
+        return plan_run(
+            spec,
+            resolve_dataset=self._resolve_dataset,
+            queue_for=queues.__getitem__,
+            parameter_values=parameters,
+            default_timeout=self.step_timeout,
+            nonce=uuid.uuid4().hex,
+        )
 
     def _initial_step(self, step: Any, reused: dict[str, StepRun], run_id: str) -> StepRun:
         earlier = reused.get(step.node_id)
-        common = {"run_id": run_id, "node_id": step.node_id, "component_id": step.component,
-                  "component_version": step.version, "cache_key": step.cache_key,
-                  "queue": step.queue,
-                  "job_id": None if earlier else defaults.job_id(run_id, step.node_id)}
+        common = {
+            "run_id": run_id,
+            "node_id": step.node_id,
+            "component_id": step.component,
+            "component_version": step.version,
+            "cache_key": step.cache_key,
+            "queue": step.queue,
+            "job_id": None if earlier else defaults.job_id(run_id, step.node_id),
+        }
         if earlier is not None:
-            return StepRun(**common, status=StepStatus.COMPLETED, reused=True,
-                           reused_from=earlier.reused_from or earlier.run_id,
-                           outputs=dict(earlier.outputs), metrics=dict(earlier.metrics),
-                           log_uri=earlier.log_uri, error=None, started_at=_now(),
-                           finished_at=_now(), duration_s=0.0)
+            return StepRun(
+                **common,
+                status=StepStatus.COMPLETED,
+                reused=True,
+                reused_from=earlier.reused_from or earlier.run_id,
+                outputs=dict(earlier.outputs),
+                metrics=dict(earlier.metrics),
+                log_uri=earlier.log_uri,
+                error=None,
+                started_at=_now(),
+                finished_at=_now(),
+                duration_s=0.0,
+            )
         waits = any(up not in reused for up in step.upstream)
-        return StepRun(**common, status=StepStatus.PENDING if waits else StepStatus.QUEUED,
-                       reused=False, reused_from=None, outputs={}, metrics={}, log_uri=None,
-                       error=None, started_at=None, finished_at=None, duration_s=None)
+        return StepRun(
+            **common,
+            status=StepStatus.PENDING if waits else StepStatus.QUEUED,
+            reused=False,
+            reused_from=None,
+            outputs={},
+            metrics={},
+            log_uri=None,
+            error=None,
+            started_at=None,
+            finished_at=None,
+            duration_s=None,
+        )
 
     def _reusable(self, cache_key: str) -> StepRun | None:
         step = self.store.find_reusable_step(cache_key)
@@ -236,8 +309,11 @@ class RunService:
             if self.store.get_run(run_id).status is RunStatus.QUEUED:
                 # Under the lock no submit is half-way: this one's control plane died in it.
                 self._resolve_interrupted(run_id)
-            steps = [s for s in self.store.list_steps(run_id)
-                     if s.status not in TERMINAL_STEPS and s.job_id]
+            steps = [
+                s
+                for s in self.store.list_steps(run_id)
+                if s.status not in TERMINAL_STEPS and s.job_id
+            ]
             states = fetch_job_states(self.redis, [s.job_id for s in steps]) if steps else {}
             for step in steps:
                 self._apply_state(step, states[step.job_id])
@@ -246,19 +322,27 @@ class RunService:
     def _resolve_interrupted(self, run_id: str) -> None:
         """A run left queued by a control plane that died while submitting it: if every job
         reached Redis it goes on; otherwise it fails as interrupted, nothing left running."""
-        steps = [s for s in self.store.list_steps(run_id)
-                 if s.status not in TERMINAL_STEPS and s.job_id]
+        steps = [
+            s for s in self.store.list_steps(run_id) if s.status not in TERMINAL_STEPS and s.job_id
+        ]
         states = fetch_job_states(self.redis, [s.job_id for s in steps]) if steps else {}
         if all(state.status != "missing" for state in states.values()):
             self.store.update_run(run_id, status=RunStatus.RUNNING)
             return
-        cancel_jobs(self.redis, [job_id for job_id, state in states.items()
-                                 if state.status != "missing"])
+        cancel_jobs(
+            self.redis, [job_id for job_id, state in states.items() if state.status != "missing"]
+        )
         for step in steps:
-            self.store.update_step(run_id, step.node_id, status=StepStatus.CANCELED,
-                                   error=INTERRUPTED_AT_SUBMIT, finished_at=_now())
-        self.store.update_run(run_id, status=RunStatus.FAILED, error=INTERRUPTED_AT_SUBMIT,
-                              finished_at=_now())
+            self.store.update_step(
+                run_id,
+                step.node_id,
+                status=StepStatus.CANCELED,
+                error=INTERRUPTED_AT_SUBMIT,
+                finished_at=_now(),
+            )
+        self.store.update_run(
+            run_id, status=RunStatus.FAILED, error=INTERRUPTED_AT_SUBMIT, finished_at=_now()
+        )
 
     def sync_active(self) -> None:
         """Sync every run that is not finished."""
@@ -273,15 +357,21 @@ class RunService:
         elif state.status in ("stopped", "canceled"):
             self._cancel_steps(step.run_id, [step.node_id])
         elif state.status == "missing":
-            self._fail_step(step.run_id, step.node_id,
-                            "Its job is gone from Redis (was Redis restarted without "
-                            "persistence?); submit the run again.")
+            self._fail_step(
+                step.run_id,
+                step.node_id,
+                "Its job is gone from Redis (was Redis restarted without "
+                "persistence?); submit the run again.",
+            )
         elif state.status == "started":
             if not worker_is_alive(self.redis, state.worker_name, self.worker_stale_after):
                 cancel_jobs(self.redis, [state.job_id])
-                self._fail_step(step.run_id, step.node_id,
-                                f"The worker running this step ({state.worker_name}) stopped "
-                                f"before the step finished.")
+                self._fail_step(
+                    step.run_id,
+                    step.node_id,
+                    f"The worker running this step ({state.worker_name}) stopped "
+                    f"before the step finished.",
+                )
             elif step.status != StepStatus.RUNNING:
                 self._set_step(step, status=StepStatus.RUNNING, started_at=_now())
         elif state.status == "queued" and step.status == StepStatus.PENDING:
@@ -301,13 +391,20 @@ class RunService:
             step = self.store.get_step(run_id, node_id)
             if step.status in TERMINAL_STEPS:
                 return
-            timings = {"started_at": _ts(result.get("started_at")),
-                       "finished_at": _ts(result.get("finished_at")),
-                       "duration_s": result.get("duration_s")}
+            timings = {
+                "started_at": _ts(result.get("started_at")),
+                "finished_at": _ts(result.get("finished_at")),
+                "duration_s": result.get("duration_s"),
+            }
             self.store.update_step(
-                run_id, node_id, status=StepStatus.COMPLETED, outputs=result["outputs"],
-                metrics=result.get("metrics", {}), log_uri=result.get("log_uri"),
-                **{name: value for name, value in timings.items() if value is not None})
+                run_id,
+                node_id,
+                status=StepStatus.COMPLETED,
+                outputs=result["outputs"],
+                metrics=result.get("metrics", {}),
+                log_uri=result.get("log_uri"),
+                **{name: value for name, value in timings.items() if value is not None},
+            )
             self._finish_if_done(run_id)
 
     def _fail_step(self, run_id: str, node_id: str, message: str) -> None:
@@ -315,9 +412,14 @@ class RunService:
             step = self.store.get_step(run_id, node_id)
             if step.status in TERMINAL_STEPS:
                 return
-            self.store.update_step(run_id, node_id, status=StepStatus.FAILED, error=message,
-                                   log_uri=self.artifacts.log_uri(run_id, node_id),
-                                   finished_at=_now())
+            self.store.update_step(
+                run_id,
+                node_id,
+                status=StepStatus.FAILED,
+                error=message,
+                log_uri=self.artifacts.log_uri(run_id, node_id),
+                finished_at=_now(),
+            )
             run = self.store.get_run(run_id)
             if run.error is None:
                 self.store.update_run(run_id, error=f"Step '{node_id}' failed: {message}")
@@ -328,12 +430,14 @@ class RunService:
     def _cancel_steps(self, run_id: str, node_ids: list[str]) -> None:
         with self._lock:
             steps = {s.node_id: s for s in self.store.list_steps(run_id)}
-            open_steps = [steps[n] for n in node_ids
-                          if n in steps and steps[n].status not in TERMINAL_STEPS]
+            open_steps = [
+                steps[n] for n in node_ids if n in steps and steps[n].status not in TERMINAL_STEPS
+            ]
             cancel_jobs(self.redis, [s.job_id for s in open_steps if s.job_id])
             for step in open_steps:
-                self.store.update_step(run_id, step.node_id, status=StepStatus.CANCELED,
-                                       finished_at=_now())
+                self.store.update_step(
+                    run_id, step.node_id, status=StepStatus.CANCELED, finished_at=_now()
+                )
             self._finish_if_done(run_id)
 
     def _finish_if_done(self, run_id: str) -> Run:
@@ -382,8 +486,9 @@ class RunService:
     def clone(self, run_id: str, name: str | None = None) -> Draft:
         """A new draft holding the run's exact spec."""
         run = self.store.get_run(run_id)
-        return self.store.create_draft(name=name or f"{run.name} (clone)", spec=run.spec,
-                                       source_run_id=run.id)
+        return self.store.create_draft(
+            name=name or f"{run.name} (clone)", spec=run.spec, source_run_id=run.id
+        )
 
     def wait(self, run_id: str, timeout: float) -> Run:
         """Poll until the run ends or `timeout` seconds pass (for tests and the CLI)."""

@@ -43,8 +43,7 @@ class ScheduleError(PublishingError):
     """A schedule that cannot be created as asked (bad cron, bad interval)."""
 
 
-def next_ticks(schedule: Schedule, count: int = 3, after: datetime | None = None
-               ) -> list[datetime]:
+def next_ticks(schedule: Schedule, count: int = 3, after: datetime | None = None) -> list[datetime]:
     """The schedule's next `count` ticks after `after` (now), for display."""
     moment = max(after or utc_now(), schedule.start_at)
     if schedule.cron:
@@ -70,19 +69,34 @@ def due_tick(schedule: Schedule, now: datetime) -> datetime | None:
 class ScheduleService:
     """Create, pause, resume and delete schedules; fire the due ones."""
 
-    def __init__(self, publishing: PublishingService, redis: Redis, *, workspace: str,
-                 clock: Callable[[], datetime] = utc_now):
+    def __init__(
+        self,
+        publishing: PublishingService,
+        redis: Redis,
+        *,
+        workspace: str,
+        clock: Callable[[], datetime] = utc_now,
+    ):
         self.publishing = publishing
         self.store = publishing.store
         self.redis = redis
         self.clock = clock
-        self._claim_prefix = ("flowbench:schedule-tick:"
-                              + hashlib.sha256(workspace.encode()).hexdigest()[:12])
+        self._claim_prefix = (
+            "flowbench:schedule-tick:" + hashlib.sha256(workspace.encode()).hexdigest()[:12]
+        )
 
-    def create(self, endpoint: str, *, cron: str | None = None, interval_s: int | None = None,
-               version: int | None = None, parameters: dict[str, Any] | None = None,
-               datasets: dict[str, Any] | None = None, experiment: str | None = None,
-               description: str = "") -> Schedule:
+    def create(
+        self,
+        endpoint: str,
+        *,
+        cron: str | None = None,
+        interval_s: int | None = None,
+        version: int | None = None,
+        parameters: dict[str, Any] | None = None,
+        datasets: dict[str, Any] | None = None,
+        experiment: str | None = None,
+        description: str = "",
+    ) -> Schedule:
         """Add a schedule; its parameter values are checked now against the version it runs.
 
         Raises:
@@ -93,35 +107,53 @@ class ScheduleService:
             InvalidPipelineError: the values do not suit the pipeline.
         """
         if (cron is None) == (interval_s is None):
-            raise ScheduleError("Give a schedule either a cron expression or an interval in "
-                                "seconds (not both).")
+            raise ScheduleError(
+                "Give a schedule either a cron expression or an interval in seconds (not both)."
+            )
         if cron is not None:
             cron = cron.strip()
             if not croniter.is_valid(cron):
-                raise ScheduleError(f"Cron expression {cron!r} is malformed: expected five "
-                                    "fields 'minute hour day-of-month month day-of-week', "
-                                    "e.g. '0 6 * * 1-5'.")
-        if interval_s is not None and (isinstance(interval_s, bool) or interval_s
-                                       < MIN_INTERVAL_S):
-            raise ScheduleError(f"A schedule's interval is a whole number of seconds, at least "
-                                f"{MIN_INTERVAL_S}; got {interval_s!r}.")
+                raise ScheduleError(
+                    f"Cron expression {cron!r} is malformed: expected five "
+                    "fields 'minute hour day-of-month month day-of-week', "
+                    "e.g. '0 6 * * 1-5'."
+                )
+        if interval_s is not None and (isinstance(interval_s, bool) or interval_s < MIN_INTERVAL_S):
+            raise ScheduleError(
+                f"A schedule's interval is a whole number of seconds, at least "
+                f"{MIN_INTERVAL_S}; got {interval_s!r}."
+            )
         published = self.store.get_version(endpoint, version)
         if not published.enabled:
-            raise ConflictError(f"Version {published.version} of pipeline endpoint '{endpoint}' "
-                                "is disabled.")
-        request = EndpointRunRequest(experiment=experiment or f"{endpoint}-schedule",
-                                     parameters=dict(parameters or {}),
-                                     datasets=dict(datasets or {}))
+            raise ConflictError(
+                f"Version {published.version} of pipeline endpoint '{endpoint}' is disabled."
+            )
+        request = EndpointRunRequest(
+            experiment=experiment or f"{endpoint}-schedule",
+            parameters=dict(parameters or {}),
+            datasets=dict(datasets or {}),
+        )
         values = self.publishing.parameter_values(published, request)
         checked = self.publishing.runs.validate(published.spec, values)
         if checked.issues:
             raise InvalidPipelineError(checked.issues)
         now = self.clock()
-        return self.store.create_schedule(Schedule(
-            id=new_id("sched"), endpoint=endpoint, version=version, cron=cron,
-            interval_s=interval_s, parameters=values, experiment=request.experiment,
-            description=description, paused=False, start_at=now, last_tick=None,
-            created_at=now))
+        return self.store.create_schedule(
+            Schedule(
+                id=new_id("sched"),
+                endpoint=endpoint,
+                version=version,
+                cron=cron,
+                interval_s=interval_s,
+                parameters=values,
+                experiment=request.experiment,
+                description=description,
+                paused=False,
+                start_at=now,
+                last_tick=None,
+                created_at=now,
+            )
+        )
 
     def pause(self, schedule_id: str) -> Schedule:
         return self.store.set_paused(schedule_id, True)
@@ -160,13 +192,19 @@ class ScheduleService:
             return None  # another scheduler has it
         if not self.store.advance_tick(schedule.id, tick):
             return None  # fired before (a restart, or Redis lost the key), paused or deleted
-        request = EndpointRunRequest(experiment=schedule.experiment,
-                                     parameters=dict(schedule.parameters),
-                                     description=f"Schedule {schedule.id}, tick "
-                                                 f"{tick.isoformat()}")
+        request = EndpointRunRequest(
+            experiment=schedule.experiment,
+            parameters=dict(schedule.parameters),
+            description=f"Schedule {schedule.id}, tick {tick.isoformat()}",
+        )
         try:
-            run, _ = self.publishing.submit(schedule.endpoint, request, version=schedule.version,
-                                            schedule_id=schedule.id, tick=tick)
+            run, _ = self.publishing.submit(
+                schedule.endpoint,
+                request,
+                version=schedule.version,
+                schedule_id=schedule.id,
+                tick=tick,
+            )
         except (InvalidPipelineError, NotFoundError, ConflictError) as exc:
             log.warning("schedule %s: tick %s not started: %s", schedule.id, tick, exc)
             return None
@@ -181,8 +219,7 @@ class Scheduler:
         self.schedules = schedules
         self.poll = poll
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="flowbench-scheduler",
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._loop, name="flowbench-scheduler", daemon=True)
 
     def start(self) -> None:
         self._thread.start()

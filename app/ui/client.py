@@ -31,13 +31,15 @@ def call(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
 def show_error(exc: ClientError) -> None:
     """A banner for a refused or unanswered request, with the issues when there are some."""
     if exc.status == 0:
-        st.error(f"**The control plane does not answer.** {exc.detail}",
-                 icon=":material/cloud_off:")
+        st.error(
+            f"**The control plane does not answer.** {exc.detail}", icon=":material/cloud_off:"
+        )
         return
     text = exc.detail
     if exc.issues:
-        text += "\n" + "\n".join(f"- **{i.get('node') or 'pipeline'}**: {i.get('message')}"
-                                 for i in exc.issues)
+        text += "\n" + "\n".join(
+            f"- **{i.get('node') or 'pipeline'}**: {i.get('message')}" for i in exc.issues
+        )
     st.error(text, icon=":material/error:")
 
 
@@ -47,10 +49,12 @@ def attempt(function: Callable[..., T], *args: Any, **kwargs: Any) -> tuple[T | 
         return function(*args, **kwargs), None
     except ClientError as exc:
         return None, str(exc) if not exc.issues else str(exc) + " " + "; ".join(
-            f"{i.get('node') or 'pipeline'}: {i.get('message')}" for i in exc.issues)
+            f"{i.get('node') or 'pipeline'}: {i.get('message')}" for i in exc.issues
+        )
 
 
 # Slow-changing lists, cached across reruns and sessions (the client is shared and thread-safe).
+
 
 @st.cache_data(ttl=300, show_spinner=False)
 def components() -> list[dict[str, Any]]:

@@ -41,9 +41,13 @@ def current() -> dict[str, Any] | None:
 
 def open_draft(draft: Draft, *, select: str | None = None) -> None:
     """Make `draft` the open one (forms start afresh) and validate it."""
-    st.session_state[state.DRAFT] = {"id": draft.id, "name": draft.name, "spec": draft.spec,
-                                     "revision": draft.revision,
-                                     "source_run_id": draft.source_run_id}
+    st.session_state[state.DRAFT] = {
+        "id": draft.id,
+        "name": draft.name,
+        "spec": draft.spec,
+        "revision": draft.revision,
+        "source_run_id": draft.source_run_id,
+    }
     st.session_state[state.DRAFT_ID] = draft.id
     st.session_state[state.SELECTED] = select
     st.session_state[state.FORM_GEN] = st.session_state.get(state.FORM_GEN, 0) + 1
@@ -93,8 +97,7 @@ def reaching_columns(spec: dict[str, Any], node_id: str, port: str | None) -> li
     return st.session_state.get(state.COLUMNS, {}).get(source_node, {}).get(source_port)
 
 
-def apply(edit: Callable[..., Any], *args: Any, select: str | None = None,
-          **kwargs: Any) -> bool:
+def apply(edit: Callable[..., Any], *args: Any, select: str | None = None, **kwargs: Any) -> bool:
     """Run `edit(spec, *args, **kwargs)` on the open draft, save it and revalidate.
 
     An edit may return the new spec or (new spec, new node id); the new node is then selected.
@@ -109,8 +112,9 @@ def apply(edit: Callable[..., Any], *args: Any, select: str | None = None,
         flash("error", str(exc))
         return False
     spec, new_node = result if isinstance(result, tuple) else (result, None)
-    saved, error = attempt(get_client().save_draft, draft["id"], spec,
-                           expected_revision=draft["revision"])
+    saved, error = attempt(
+        get_client().save_draft, draft["id"], spec, expected_revision=draft["revision"]
+    )
     if error:
         flash("error", f"Not saved: {error}")
         return False
@@ -141,8 +145,13 @@ def rename(name: str) -> None:
     draft = current()
     if draft is None or not name.strip():
         return
-    saved, error = attempt(get_client().save_draft, draft["id"], draft["spec"],
-                           name=name.strip(), expected_revision=draft["revision"])
+    saved, error = attempt(
+        get_client().save_draft,
+        draft["id"],
+        draft["spec"],
+        name=name.strip(),
+        expected_revision=draft["revision"],
+    )
     if error:
         flash("error", f"Not renamed: {error}")
         return

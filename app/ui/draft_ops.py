@@ -26,8 +26,15 @@ class DraftEditError(ValueError):
 
 def empty_spec(name: str) -> dict[str, Any]:
     """A new pipeline with nothing in it."""
-    return {"schema_version": 1, "name": name, "description": "", "parameters": [],
-            "settings": {"default_compute": "default"}, "nodes": [], "edges": []}
+    return {
+        "schema_version": 1,
+        "name": name,
+        "description": "",
+        "parameters": [],
+        "settings": {"default_compute": "default"},
+        "nodes": [],
+        "edges": [],
+    }
 
 
 def node(spec: dict[str, Any], node_id: str) -> dict[str, Any]:
@@ -63,33 +70,55 @@ def _position(spec: dict[str, Any], position: Any) -> list[float]:
     return [float(position[0]), float(position[1])]
 
 
-def add_component(spec: dict[str, Any], component: dict[str, Any],
-                  node_id: str | None = None,
-                  position: Any = None) -> tuple[dict[str, Any], str]:
+def add_component(
+    spec: dict[str, Any],
+    component: dict[str, Any],
+    node_id: str | None = None,
+    position: Any = None,
+) -> tuple[dict[str, Any], str]:
     """Add a node of `component` (its spec dict, as /components gives it) with default params,
     at `position` ([x, y] on the canvas) or below the others."""
     new = copy.deepcopy(spec)
     node_id = node_id or new_node_id(new, component["id"])
-    new["nodes"].append({"id": node_id, "component": component["id"],
-                         "version": component["version"], "params": {}, "comment": "",
-                         "compute": None, "regenerate": False, "timeout": None,
-                         "position": _position(spec, position)})
+    new["nodes"].append(
+        {
+            "id": node_id,
+            "component": component["id"],
+            "version": component["version"],
+            "params": {},
+            "comment": "",
+            "compute": None,
+            "regenerate": False,
+            "timeout": None,
+            "position": _position(spec, position),
+        }
+    )
     return new, node_id
 
 
-def add_dataset(spec: dict[str, Any], dataset: str, version: int | None = None,
-                node_id: str | None = None,
-                position: Any = None) -> tuple[dict[str, Any], str]:
+def add_dataset(
+    spec: dict[str, Any],
+    dataset: str,
+    version: int | None = None,
+    node_id: str | None = None,
+    position: Any = None,
+) -> tuple[dict[str, Any], str]:
     """Add a dataset node (latest version when `version` is None)."""
     new = copy.deepcopy(spec)
     node_id = node_id or new_node_id(new, dataset)
-    new["nodes"].append({"id": node_id, "dataset": dataset, "dataset_version": version,
-                         "comment": "", "position": _position(spec, position)})
+    new["nodes"].append(
+        {
+            "id": node_id,
+            "dataset": dataset,
+            "dataset_version": version,
+            "comment": "",
+            "position": _position(spec, position),
+        }
+    )
     return new, node_id
 
 
-def set_positions(spec: dict[str, Any],
-                  positions: dict[str, Any]) -> dict[str, Any]:
+def set_positions(spec: dict[str, Any], positions: dict[str, Any]) -> dict[str, Any]:
     """Move nodes: {node id: [x, y]}; ids no longer in the pipeline are ignored (a move can
     arrive after a delete)."""
     new = copy.deepcopy(spec)
@@ -100,8 +129,9 @@ def set_positions(spec: dict[str, Any],
     return new
 
 
-def remove_items(spec: dict[str, Any], nodes: Iterable[str],
-                 edges: Iterable[tuple[str, str]] = ()) -> dict[str, Any]:
+def remove_items(
+    spec: dict[str, Any], nodes: Iterable[str], edges: Iterable[tuple[str, str]] = ()
+) -> dict[str, Any]:
     """Remove several nodes (with their edges) and edges (source, target) in one edit."""
     new = spec
     for node_id in nodes:
@@ -117,8 +147,11 @@ def remove_node(spec: dict[str, Any], node_id: str) -> dict[str, Any]:
     node(spec, node_id)
     new = copy.deepcopy(spec)
     new["nodes"] = [n for n in new["nodes"] if n["id"] != node_id]
-    new["edges"] = [e for e in new["edges"]
-                    if _node_of(e["source"]) != node_id and _node_of(e["target"]) != node_id]
+    new["edges"] = [
+        e
+        for e in new["edges"]
+        if _node_of(e["source"]) != node_id and _node_of(e["target"]) != node_id
+    ]
     return new
 
 
@@ -132,8 +165,7 @@ def input_sources(spec: dict[str, Any], node_id: str) -> dict[str, str]:
     return found
 
 
-def set_input(spec: dict[str, Any], node_id: str, port: str,
-              source: str | None) -> dict[str, Any]:
+def set_input(spec: dict[str, Any], node_id: str, port: str, source: str | None) -> dict[str, Any]:
     """Make `source` ("node.port") the one feed of `node_id.port`; None disconnects it."""
     node(spec, node_id)
     target = f"{node_id}.{port}"
@@ -158,8 +190,9 @@ def remove_edge(spec: dict[str, Any], source: str, target: str) -> dict[str, Any
     return new
 
 
-def compatible_sources(spec: dict[str, Any], catalogue: dict[str, dict[str, Any]],
-                       node_id: str, kind: str) -> list[str]:
+def compatible_sources(
+    spec: dict[str, Any], catalogue: dict[str, dict[str, Any]], node_id: str, kind: str
+) -> list[str]:
     """Every "node.port" output of another node whose kind is `kind`, in node order.
 
     `catalogue` maps component id to its spec dict. Nodes downstream of `node_id` are left out,
@@ -239,11 +272,14 @@ def add_parameter(spec: dict[str, Any], name: str, kind: str, default: Any) -> d
     """Add a pipeline parameter (name, type float/int/string, default)."""
     name = name.strip()
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,63}", name):
-        raise DraftEditError(f"Pipeline parameter name {name!r} is not allowed: use letters, "
-                             "digits and '_', starting with a letter or '_'.")
+        raise DraftEditError(
+            f"Pipeline parameter name {name!r} is not allowed: use letters, "
+            "digits and '_', starting with a letter or '_'."
+        )
     if kind not in PARAMETER_TYPES:
-        raise DraftEditError(f"Pipeline parameter type must be one of {list(PARAMETER_TYPES)}; "
-                             f"got {kind!r}.")
+        raise DraftEditError(
+            f"Pipeline parameter type must be one of {list(PARAMETER_TYPES)}; got {kind!r}."
+        )
     if any(p["name"] == name for p in spec.get("parameters", [])):
         raise DraftEditError(f"A pipeline parameter named {name!r} already exists.")
     new = copy.deepcopy(spec)
@@ -270,8 +306,9 @@ def remove_parameter(spec: dict[str, Any], name: str) -> dict[str, Any]:
     return new
 
 
-def attach_parameter(spec: dict[str, Any], node_id: str, name: str,
-                     parameter: str) -> dict[str, Any]:
+def attach_parameter(
+    spec: dict[str, Any], node_id: str, name: str, parameter: str
+) -> dict[str, Any]:
     """Attach component parameter `name` of `node_id` to pipeline parameter `parameter`."""
     if not any(p["name"] == parameter for p in spec.get("parameters", [])):
         raise DraftEditError(f"No pipeline parameter {parameter!r}; create it first.")
@@ -288,39 +325,49 @@ def detach_parameter(spec: dict[str, Any], node_id: str, name: str) -> dict[str,
     return set_param(spec, node_id, name, default)
 
 
-def promote_param(spec: dict[str, Any], node_id: str, name: str, kind: str,
-                  parameter: str | None = None) -> dict[str, Any]:
-    """"Add to pipeline parameter": a new pipeline parameter (named after the component
+def promote_param(
+    spec: dict[str, Any], node_id: str, name: str, kind: str, parameter: str | None = None
+) -> dict[str, Any]:
+    """ "Add to pipeline parameter": a new pipeline parameter (named after the component
     parameter unless `parameter` is given) whose default is the current value, attached.
 
     `kind` is the component parameter's type (int, float, bool; anything else is a string).
     """
     current = _component_node(spec, node_id).get("params", {}).get(name)
     if param_ref(current) is not None:
-        raise DraftEditError(f"Parameter {name!r} of '{node_id}' is already attached to "
-                             f"pipeline parameter {param_ref(current)!r}.")
+        raise DraftEditError(
+            f"Parameter {name!r} of '{node_id}' is already attached to "
+            f"pipeline parameter {param_ref(current)!r}."
+        )
     parameter = parameter or _free_parameter_name(spec, name)
     new = add_parameter(spec, parameter, _PROMOTED_TYPE.get(kind, "string"), current)
     return attach_parameter(new, node_id, name, parameter)
 
 
-def bind_dataset(spec: dict[str, Any], node_id: str,
-                 parameter: str | None = None) -> dict[str, Any]:
-    """"Set as pipeline parameter" on a dataset node: a dataset parameter whose default is the
+def bind_dataset(
+    spec: dict[str, Any], node_id: str, parameter: str | None = None
+) -> dict[str, Any]:
+    """ "Set as pipeline parameter" on a dataset node: a dataset parameter whose default is the
     node's dataset and version (a new one named `parameter`, or an existing dataset one)."""
     found = node(spec, node_id)
     if "dataset" not in found:
-        raise DraftEditError(f"'{node_id}' is a component; only a dataset can be a dataset "
-                             "parameter.")
+        raise DraftEditError(
+            f"'{node_id}' is a component; only a dataset can be a dataset parameter."
+        )
     existing = next((p for p in spec.get("parameters", []) if p["name"] == parameter), None)
     if existing is not None and existing["type"] != "dataset":
-        raise DraftEditError(f"Pipeline parameter {parameter!r} is {existing['type']}, not a "
-                             "dataset.")
+        raise DraftEditError(
+            f"Pipeline parameter {parameter!r} is {existing['type']}, not a dataset."
+        )
     new = spec
     if existing is None:
         parameter = parameter or _free_parameter_name(spec, "input")
-        new = add_parameter(spec, parameter, "dataset", {
-            "name": found["dataset"], "version": found.get("dataset_version")})
+        new = add_parameter(
+            spec,
+            parameter,
+            "dataset",
+            {"name": found["dataset"], "version": found.get("dataset_version")},
+        )
     new = copy.deepcopy(new)
     node(new, node_id)["dataset_param"] = parameter
     return new
@@ -332,8 +379,9 @@ def unbind_dataset(spec: dict[str, Any], node_id: str) -> dict[str, Any]:
     name = found.get("dataset_param")
     if not name:
         raise DraftEditError(f"'{node_id}' is not a pipeline parameter.")
-    default = next((p.get("default") for p in spec.get("parameters", [])
-                    if p["name"] == name), None)
+    default = next(
+        (p.get("default") for p in spec.get("parameters", []) if p["name"] == name), None
+    )
     new = copy.deepcopy(spec)
     _unbind_dataset(node(new, node_id), default)
     return new

@@ -53,8 +53,9 @@ def form_text(value: Any) -> str:
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
-def request_from_form(schema: dict[str, Any], texts: dict[str, str]) -> tuple[dict[str, Any],
-                                                                               list[str]]:
+def request_from_form(
+    schema: dict[str, Any], texts: dict[str, str]
+) -> tuple[dict[str, Any], list[str]]:
     """The designer's request for one row typed in the Test form, and the problems found."""
     name, columns = input_columns(schema)
     row, problems = {}, []
@@ -82,8 +83,10 @@ request = urllib.request.Request(
 with urllib.request.urlopen(request) as response:
     print(json.loads(response.read()))
 '''
-    curl = (f"curl -sS -X POST {shlex.quote(url)} \\\n"
-            f"  -H 'Content-Type: application/json' \\\n"
-            f"  -H {shlex.quote('Authorization: Bearer ' + key)} \\\n"
-            f"  -d {shlex.quote(json.dumps(request))}")
+    curl = (
+        f"curl -sS -X POST {shlex.quote(url)} \\\n"
+        f"  -H 'Content-Type: application/json' \\\n"
+        f"  -H {shlex.quote('Authorization: Bearer ' + key)} \\\n"
+        f"  -d {shlex.quote(json.dumps(request))}"
+    )
     return {"python": python, "curl": curl}

@@ -24,8 +24,15 @@ COLOURS = {
     "failed": ("#FDECEA", "#C62828"),
     "canceled": ("#EEEEEE", "#616161"),
 }
-STATUS_ICONS = {"pending": "…", "queued": "⏳", "running": "▶", "completed": "✔",
-                "failed": "✖", "canceled": "⊘", "reused": "♻"}
+STATUS_ICONS = {
+    "pending": "…",
+    "queued": "⏳",
+    "running": "▶",
+    "completed": "✔",
+    "failed": "✖",
+    "canceled": "⊘",
+    "reused": "♻",
+}
 SCALE_X, SCALE_Y = 1.0, 1.1
 
 
@@ -46,9 +53,15 @@ def node_label(item: dict[str, Any], names: dict[str, str], status: str | None =
     return "\n".join(lines)
 
 
-def build(spec: dict[str, Any], names: dict[str, str], *, states: dict[str, str],
-          selected: str | None = None, tooltips: dict[str, str] | None = None,
-          icons: bool = True) -> tuple[list[Node], list[Edge]]:
+def build(
+    spec: dict[str, Any],
+    names: dict[str, str],
+    *,
+    states: dict[str, str],
+    selected: str | None = None,
+    tooltips: dict[str, str] | None = None,
+    icons: bool = True,
+) -> tuple[list[Node], list[Edge]]:
     """agraph nodes and edges for `spec`.
 
     Args:
@@ -68,35 +81,62 @@ def build(spec: dict[str, Any], names: dict[str, str], *, states: dict[str, str]
         x, y = positions[item["id"]]
         is_selected = item["id"] == selected
         status = state if icons and state in STATUS_ICONS else None
-        nodes.append(Node(
-            id=item["id"], label=node_label(item, names, status), shape="box",
-            title=tooltips.get(item["id"], item["id"]), x=x * SCALE_X, y=y * SCALE_Y,
-            color={"background": background, "border": border,
-                   "highlight": {"background": background, "border": "#FF6F00"}},
-            borderWidth=4 if is_selected else 2, margin=10, size=25,
-            font={"face": "Inter, Segoe UI, sans-serif", "size": 15, "multi": False,
-                  "color": "#212121"},
-            shapeProperties={"borderRadius": 6}, widthConstraint={"minimum": 150, "maximum": 230},
-        ))
+        nodes.append(
+            Node(
+                id=item["id"],
+                label=node_label(item, names, status),
+                shape="box",
+                title=tooltips.get(item["id"], item["id"]),
+                x=x * SCALE_X,
+                y=y * SCALE_Y,
+                color={
+                    "background": background,
+                    "border": border,
+                    "highlight": {"background": background, "border": "#FF6F00"},
+                },
+                borderWidth=4 if is_selected else 2,
+                margin=10,
+                size=25,
+                font={
+                    "face": "Inter, Segoe UI, sans-serif",
+                    "size": 15,
+                    "multi": False,
+                    "color": "#212121",
+                },
+                shapeProperties={"borderRadius": 6},
+                widthConstraint={"minimum": 150, "maximum": 230},
+            )
+        )
     edges = []
     for edge in spec.get("edges", []):
         source_node, _, source_port = edge["source"].partition(".")
         target_node, _, target_port = edge["target"].partition(".")
         label = source_port if source_port == target_port else f"{source_port} → {target_port}"
-        edges.append(Edge(source=source_node, target=target_node, label=label, color="#78909C",
-                          font={"size": 10, "color": "#546E7A", "strokeWidth": 3,
-                                "align": "middle"},
-                          smooth={"type": "cubicBezier", "forceDirection": "vertical",
-                                  "roundness": 0.4}, arrows="to"))
+        edges.append(
+            Edge(
+                source=source_node,
+                target=target_node,
+                label=label,
+                color="#78909C",
+                font={"size": 10, "color": "#546E7A", "strokeWidth": 3, "align": "middle"},
+                smooth={"type": "cubicBezier", "forceDirection": "vertical", "roundness": 0.4},
+                arrows="to",
+            )
+        )
     return nodes, edges
 
 
 def config(height: int = 560) -> Config:
     """Fixed positions (no physics), zoom and drag allowed, the container's full width."""
-    return Config(width="100%", height=height, directed=True, physics=False,
-                  hierarchical=False, interaction={"hover": True, "zoomView": True,
-                                                   "dragView": True, "navigationButtons": False},
-                  nodeHighlightBehavior=True)
+    return Config(
+        width="100%",
+        height=height,
+        directed=True,
+        physics=False,
+        hierarchical=False,
+        interaction={"hover": True, "zoomView": True, "dragView": True, "navigationButtons": False},
+        nodeHighlightBehavior=True,
+    )
 
 
 def draw(nodes: list[Node], edges: list[Edge], *, key: str, height: int = 560) -> str | None:

@@ -39,9 +39,11 @@ def require_login() -> None:
     st.title("Flowbench")
     with st.form("login"):
         secret = st.text_input(
-            "Password", type="password",
+            "Password",
+            type="password",
             help="The UI password (the workspace's ui-password file, or FLOWBENCH_UI_PASSWORD) "
-                 "or the workspace token.")
+            "or the workspace token.",
+        )
         submitted = st.form_submit_button("Log in", type="primary")
     if submitted:
         if accepted(secret):
@@ -56,8 +58,10 @@ def accepted(secret: str) -> bool:
     """Whether `secret` is the UI password or the workspace token (constant-time compare)."""
     settings = load_settings()
     given = secret.strip().encode()
-    return any(expected and hmac.compare_digest(given, expected.encode())
-               for expected in (ensure_ui_password(settings), read_token(settings)))
+    return any(
+        expected and hmac.compare_digest(given, expected.encode())
+        for expected in (ensure_ui_password(settings), read_token(settings))
+    )
 
 
 def _oidc_configured() -> bool:

@@ -21,8 +21,10 @@ def progress(steps: list[Any]) -> tuple[int, int]:
 
 def step_states(steps: list[Any]) -> dict[str, str]:
     """node id -> graph state: the step's status, or "reused" for a reused completed step."""
-    return {s.node_id: "reused" if s.reused and _value(s.status) == "completed"
-            else _value(s.status) for s in steps}
+    return {
+        s.node_id: "reused" if s.reused and _value(s.status) == "completed" else _value(s.status)
+        for s in steps
+    }
 
 
 def scores_first(columns: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -34,16 +36,21 @@ def scores_first(columns: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(columns, key=lambda c: rank.get(c.get("role"), 2))  # stable otherwise
 
 
-def resolved_params(spec: dict[str, Any], node_id: str,
-                    parameters: dict[str, Any]) -> list[dict[str, Any]]:
+def resolved_params(
+    spec: dict[str, Any], node_id: str, parameters: dict[str, Any]
+) -> list[dict[str, Any]]:
     """A node's parameter values as run, with the pipeline parameter each came from."""
     found = next((n for n in spec.get("nodes", []) if n["id"] == node_id), {})
     rows = []
     for name, value in found.get("params", {}).items():
         ref = param_ref(value)
-        rows.append({"parameter": name,
-                     "value": _text(parameters.get(ref) if ref else value),
-                     "from pipeline parameter": ref or ""})
+        rows.append(
+            {
+                "parameter": name,
+                "value": _text(parameters.get(ref) if ref else value),
+                "from pipeline parameter": ref or "",
+            }
+        )
     return rows
 
 
@@ -83,38 +90,52 @@ def compare(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
     nodes_a = {n["id"]: n for n in a["spec"].get("nodes", [])}
     nodes_b = {n["id"]: n for n in b["spec"].get("nodes", [])}
     names = sorted(set(a["parameters"]) | set(b["parameters"]))
-    parameters = [{"parameter": n, "A": _text(a["parameters"].get(n)),
-                   "B": _text(b["parameters"].get(n))}
-                  for n in names if a["parameters"].get(n) != b["parameters"].get(n)]
+    parameters = [
+        {"parameter": n, "A": _text(a["parameters"].get(n)), "B": _text(b["parameters"].get(n))}
+        for n in names
+        if a["parameters"].get(n) != b["parameters"].get(n)
+    ]
     node_params, changed = [], []
     for node_id in sorted(set(nodes_a) & set(nodes_b)):
         left, right = nodes_a[node_id], nodes_b[node_id]
-        differs = (left.get("component") != right.get("component")
-                   or left.get("dataset") != right.get("dataset")
-                   or input_sources(a["spec"], node_id) != input_sources(b["spec"], node_id))
+        differs = (
+            left.get("component") != right.get("component")
+            or left.get("dataset") != right.get("dataset")
+            or input_sources(a["spec"], node_id) != input_sources(b["spec"], node_id)
+        )
         params_a, params_b = left.get("params", {}), right.get("params", {})
         for name in sorted(set(params_a) | set(params_b)):
             if params_a.get(name) != params_b.get(name):
                 differs = True
-                node_params.append({"node": node_id, "parameter": name,
-                                    "A": _text(params_a.get(name)),
-                                    "B": _text(params_b.get(name))})
+                node_params.append(
+                    {
+                        "node": node_id,
+                        "parameter": name,
+                        "A": _text(params_a.get(name)),
+                        "B": _text(params_b.get(name)),
+                    }
+                )
         if differs:
             changed.append(node_id)
     metrics = []
     for node_id in sorted(set(a["metrics"]) | set(b["metrics"])):
         left, right = a["metrics"].get(node_id, {}), b["metrics"].get(node_id, {})
         for name in sorted(set(left) | set(right), key=str):
-            metrics.append({"node": node_id, "metric": name, "A": left.get(name),
-                            "B": right.get(name)})
-    return {"parameters": parameters, "node_params": node_params,
-            "only_a": sorted(set(nodes_a) - set(nodes_b)),
-            "only_b": sorted(set(nodes_b) - set(nodes_a)), "changed": changed,
-            "metrics": metrics}
+            metrics.append(
+                {"node": node_id, "metric": name, "A": left.get(name), "B": right.get(name)}
+            )
+    return {
+        "parameters": parameters,
+        "node_params": node_params,
+        "only_a": sorted(set(nodes_a) - set(nodes_b)),
+        "only_b": sorted(set(nodes_b) - set(nodes_a)),
+        "changed": changed,
+        "metrics": metrics,
+    }
 
 
 def origin_text(origin: dict[str, Any] | None) -> str:
-    """" · pipeline endpoint NAME v2 (schedule ID)" for a run an endpoint started, else ""."""
+    """ " · pipeline endpoint NAME v2 (schedule ID)" for a run an endpoint started, else ""."""
     if not origin:
         return ""
     text = f" · pipeline endpoint **{origin['endpoint']}** v{origin['version']}"

@@ -28,37 +28,96 @@ def _clipped_columns(inputs: dict[str, Any], params: dict[str, Any]) -> dict[str
 
 
 @component(
-    id="clip_values", name="Clip Values", category="Data Transformation",
+    id="clip_values",
+    name="Clip Values",
+    category="Data Transformation",
     columns=_clipped_columns,
     inputs=[Port("dataset", PortKind.DATASET, "Dataset")],
     outputs=[Port("results_dataset", PortKind.DATASET, "Results dataset")],
     params=[
-        Param("clip_mode", ParamType.CHOICE, "Set of thresholds", default=PEAKS,
-              choices=(PEAKS, SUBPEAKS, BOTH),
-              help="Clip values above the upper threshold, below the lower one, or both."),
-        Param("threshold_type", ParamType.CHOICE, "Threshold", default=CONSTANT,
-              choices=(CONSTANT, PERCENTILE),
-              help="Constant: thresholds are values; Percentile: percentiles of each column."),
-        Param("upper_threshold", ParamType.FLOAT, "Upper threshold", default=99.0,
-              visible_if=_UPPER, help="A value, or a percentile in [0, 100]."),
-        Param("lower_threshold", ParamType.FLOAT, "Lower threshold", default=1.0,
-              visible_if=_LOWER, help="A value, or a percentile in [0, 100]."),
-        Param("upper_substitute", ParamType.CHOICE, "Substitute value for peaks",
-              default="Threshold", choices=SUBSTITUTES, visible_if=_UPPER),
-        Param("lower_substitute", ParamType.CHOICE, "Substitute value for subpeaks",
-              default="Threshold", choices=SUBSTITUTES, visible_if=_LOWER),
-        Param("columns", ParamType.COLUMNS, "List of columns", required=True,
-              help="Numeric columns to clip."),
-        Param("overwrite", ParamType.BOOL, "Overwrite flag", default=True,
-              help="Clip in place; unchecked adds a '<column>_clipped' column."),
-        Param("add_indicator", ParamType.BOOL, "Add indicator column", default=False,
-              help="Add a boolean '<column>_IsClipped' column."),
+        Param(
+            "clip_mode",
+            ParamType.CHOICE,
+            "Set of thresholds",
+            default=PEAKS,
+            choices=(PEAKS, SUBPEAKS, BOTH),
+            help="Clip values above the upper threshold, below the lower one, or both.",
+        ),
+        Param(
+            "threshold_type",
+            ParamType.CHOICE,
+            "Threshold",
+            default=CONSTANT,
+            choices=(CONSTANT, PERCENTILE),
+            help="Constant: thresholds are values; Percentile: percentiles of each column.",
+        ),
+        Param(
+            "upper_threshold",
+            ParamType.FLOAT,
+            "Upper threshold",
+            default=99.0,
+            visible_if=_UPPER,
+            help="A value, or a percentile in [0, 100].",
+        ),
+        Param(
+            "lower_threshold",
+            ParamType.FLOAT,
+            "Lower threshold",
+            default=1.0,
+            visible_if=_LOWER,
+            help="A value, or a percentile in [0, 100].",
+        ),
+        Param(
+            "upper_substitute",
+            ParamType.CHOICE,
+            "Substitute value for peaks",
+            default="Threshold",
+            choices=SUBSTITUTES,
+            visible_if=_UPPER,
+        ),
+        Param(
+            "lower_substitute",
+            ParamType.CHOICE,
+            "Substitute value for subpeaks",
+            default="Threshold",
+            choices=SUBSTITUTES,
+            visible_if=_LOWER,
+        ),
+        Param(
+            "columns",
+            ParamType.COLUMNS,
+            "List of columns",
+            required=True,
+            help="Numeric columns to clip.",
+        ),
+        Param(
+            "overwrite",
+            ParamType.BOOL,
+            "Overwrite flag",
+            default=True,
+            help="Clip in place; unchecked adds a '<column>_clipped' column.",
+        ),
+        Param(
+            "add_indicator",
+            ParamType.BOOL,
+            "Add indicator column",
+            default=False,
+            help="Add a boolean '<column>_IsClipped' column.",
+        ),
     ],
 )
 def clip_values(
-    dataset: pd.DataFrame, *, clip_mode: str, threshold_type: str, upper_threshold: float,
-    lower_threshold: float, upper_substitute: str, lower_substitute: str,
-    columns: dict[str, Any], overwrite: bool, add_indicator: bool,
+    dataset: pd.DataFrame,
+    *,
+    clip_mode: str,
+    threshold_type: str,
+    upper_threshold: float,
+    lower_threshold: float,
+    upper_substitute: str,
+    lower_substitute: str,
+    columns: dict[str, Any],
+    overwrite: bool,
+    add_indicator: bool,
 ) -> dict[str, Any]:
     """Detect outliers and clip or replace their values.
 
@@ -67,27 +126,36 @@ def clip_values(
     """
     selected = column_selector.resolve(dataset, columns)
     if threshold_type == PERCENTILE:
-        for label, value, mode in (("Upper threshold", upper_threshold, _UPPER),
-                                   ("Lower threshold", lower_threshold, _LOWER)):
+        for label, value, mode in (
+            ("Upper threshold", upper_threshold, _UPPER),
+            ("Lower threshold", lower_threshold, _LOWER),
+        ):
             if clip_mode in mode["clip_mode"] and not 0 <= value <= 100:
                 raise ComponentInputError(
-                    f"'{label}' is a percentile and must be in [0, 100]; got {value:g}.")
+                    f"'{label}' is a percentile and must be in [0, 100]; got {value:g}."
+                )
     out = dataset.copy()
     for column in selected:
         if not metadata.is_numeric(dataset[column]):
             raise ComponentInputError(
                 f"Clip Values clips numeric columns only; column '{column}' is "
-                f"{metadata.column_type(dataset[column])}.")
+                f"{metadata.column_type(dataset[column])}."
+            )
         x = conversions.to_double(dataset[column], column).to_numpy()
         present = x[~np.isnan(x)]
         clipped = x.copy()
         flagged = np.zeros(len(x), dtype=bool)
-        for side, threshold, substitute in (("upper", upper_threshold, upper_substitute),
-                                            ("lower", lower_threshold, lower_substitute)):
+        for side, threshold, substitute in (
+            ("upper", upper_threshold, upper_substitute),
+            ("lower", lower_threshold, lower_substitute),
+        ):
             if clip_mode not in (_UPPER if side == "upper" else _LOWER)["clip_mode"]:
                 continue
-            limit = (float(np.percentile(present, threshold)) if len(present) else np.nan) \
-                if threshold_type == PERCENTILE else threshold
+            limit = (
+                (float(np.percentile(present, threshold)) if len(present) else np.nan)
+                if threshold_type == PERCENTILE
+                else threshold
+            )
             beyond = x > limit if side == "upper" else x < limit
             flagged |= beyond
             clipped[beyond] = _substitute(substitute, limit, present)

@@ -14,7 +14,11 @@ from components.registry import component
 from components.spec import Param, ParamType, Port, PortKind
 
 INNER, LEFT_OUTER, FULL_OUTER, LEFT_SEMI = (
-    "Inner Join", "Left Outer Join", "Full Outer Join", "Left Semi-Join")
+    "Inner Join",
+    "Left Outer Join",
+    "Full Outer Join",
+    "Left Semi-Join",
+)
 # A right column whose name the left dataset already uses gets this suffix.
 RIGHT_SUFFIX = " (right)"
 _LEFT_ROW, _RIGHT_ROW = "__flowbench_left_row", "__flowbench_right_row"
@@ -25,8 +29,10 @@ def _added_columns(inputs: dict[str, Any], params: dict[str, Any]) -> dict[str, 
     if left is None or right is None:
         return {"*": None}
     taken = {c["name"] for c in left}
-    return {"*": left + [dict(c, name=f"{c['name']} (right)" if c["name"] in taken
-                              else c["name"]) for c in right]}
+    return {
+        "*": left
+        + [dict(c, name=f"{c['name']} (right)" if c["name"] in taken else c["name"]) for c in right]
+    }
 
 
 def _joined_columns(inputs: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
@@ -47,10 +53,14 @@ def _joined_columns(inputs: dict[str, Any], params: dict[str, Any]) -> dict[str,
 
 
 @component(
-    id="add_columns", name="Add Columns", category="Data Transformation",
+    id="add_columns",
+    name="Add Columns",
+    category="Data Transformation",
     columns=_added_columns,
-    inputs=[Port("left_dataset", PortKind.DATASET, "Left dataset"),
-            Port("right_dataset", PortKind.DATASET, "Right dataset")],
+    inputs=[
+        Port("left_dataset", PortKind.DATASET, "Left dataset"),
+        Port("right_dataset", PortKind.DATASET, "Right dataset"),
+    ],
     outputs=[Port("combined_dataset", PortKind.DATASET, "Combined dataset")],
 )
 def add_columns(left_dataset: pd.DataFrame, right_dataset: pd.DataFrame) -> dict[str, Any]:
@@ -62,20 +72,30 @@ def add_columns(left_dataset: pd.DataFrame, right_dataset: pd.DataFrame) -> dict
     if len(left_dataset) != len(right_dataset):
         raise ComponentInputError(
             f"Add Columns needs datasets with the same number of rows; the left dataset has "
-            f"{len(left_dataset)} and the right dataset {len(right_dataset)}.")
+            f"{len(left_dataset)} and the right dataset {len(right_dataset)}."
+        )
     right = right_dataset.rename(columns=_clash_names(left_dataset, right_dataset.columns))
-    combined = pd.concat([left_dataset.reset_index(drop=True), right.reset_index(drop=True)],
-                         axis=1)
-    return {"combined_dataset": _roles_from(combined, (left_dataset, {}),
-                                            (right_dataset, _clash_names(left_dataset,
-                                                                         right_dataset.columns)))}
+    combined = pd.concat(
+        [left_dataset.reset_index(drop=True), right.reset_index(drop=True)], axis=1
+    )
+    return {
+        "combined_dataset": _roles_from(
+            combined,
+            (left_dataset, {}),
+            (right_dataset, _clash_names(left_dataset, right_dataset.columns)),
+        )
+    }
 
 
 @component(
-    id="add_rows", name="Add Rows", category="Data Transformation",
+    id="add_rows",
+    name="Add Rows",
+    category="Data Transformation",
     columns=column_flow.passthrough("dataset1"),
-    inputs=[Port("dataset1", PortKind.DATASET, "Dataset1"),
-            Port("dataset2", PortKind.DATASET, "Dataset2")],
+    inputs=[
+        Port("dataset1", PortKind.DATASET, "Dataset1"),
+        Port("dataset2", PortKind.DATASET, "Dataset2"),
+    ],
     outputs=[Port("results_dataset", PortKind.DATASET, "Results dataset")],
 )
 def add_rows(dataset1: pd.DataFrame, dataset2: pd.DataFrame) -> dict[str, Any]:
@@ -92,36 +112,71 @@ def add_rows(dataset1: pd.DataFrame, dataset2: pd.DataFrame) -> dict[str, Any]:
         if any(metadata.is_categorical(p) for p in parts):
             categories = pd.Index([])
             for part in parts:
-                values = part.cat.categories if metadata.is_categorical(part) else \
-                    pd.Index(part.dropna().unique())
+                values = (
+                    part.cat.categories
+                    if metadata.is_categorical(part)
+                    else pd.Index(part.dropna().unique())
+                )
                 categories = categories.append(values[~values.isin(categories)])
-            combined[column] = pd.Categorical(combined[column].astype(object),
-                                              categories=categories)
+            combined[column] = pd.Categorical(
+                combined[column].astype(object), categories=categories
+            )
     return {"results_dataset": metadata.keep_metadata(dataset1, combined)}
 
 
 @component(
-    id="join_data", name="Join Data", category="Data Transformation",
+    id="join_data",
+    name="Join Data",
+    category="Data Transformation",
     columns=_joined_columns,
-    inputs=[Port("left_dataset", PortKind.DATASET, "Left dataset"),
-            Port("right_dataset", PortKind.DATASET, "Right dataset")],
+    inputs=[
+        Port("left_dataset", PortKind.DATASET, "Left dataset"),
+        Port("right_dataset", PortKind.DATASET, "Right dataset"),
+    ],
     outputs=[Port("results_dataset", PortKind.DATASET, "Results dataset")],
     params=[
         Param("left_keys", ParamType.COLUMNS, "Join key columns for L", required=True),
-        Param("right_keys", ParamType.COLUMNS, "Join key columns for R", required=True,
-              columns_from="right_dataset",
-              help="As many columns as for L, in the same order."),
-        Param("match_case", ParamType.BOOL, "Match case", default=True,
-              help="Unchecked: text keys match regardless of case."),
-        Param("join_type", ParamType.CHOICE, "Join type", default=INNER,
-              choices=(INNER, LEFT_OUTER, FULL_OUTER, LEFT_SEMI)),
-        Param("keep_right_keys", ParamType.BOOL, "Keep right key columns in joined table",
-              default=True, visible_if={"join_type": (INNER, LEFT_OUTER, FULL_OUTER)}),
+        Param(
+            "right_keys",
+            ParamType.COLUMNS,
+            "Join key columns for R",
+            required=True,
+            columns_from="right_dataset",
+            help="As many columns as for L, in the same order.",
+        ),
+        Param(
+            "match_case",
+            ParamType.BOOL,
+            "Match case",
+            default=True,
+            help="Unchecked: text keys match regardless of case.",
+        ),
+        Param(
+            "join_type",
+            ParamType.CHOICE,
+            "Join type",
+            default=INNER,
+            choices=(INNER, LEFT_OUTER, FULL_OUTER, LEFT_SEMI),
+        ),
+        Param(
+            "keep_right_keys",
+            ParamType.BOOL,
+            "Keep right key columns in joined table",
+            default=True,
+            visible_if={"join_type": (INNER, LEFT_OUTER, FULL_OUTER)},
+        ),
     ],
 )
-def join_data(left_dataset: pd.DataFrame, right_dataset: pd.DataFrame, *,
-              left_keys: dict[str, Any], right_keys: dict[str, Any], match_case: bool,
-              join_type: str, keep_right_keys: bool) -> dict[str, Any]:
+def join_data(
+    left_dataset: pd.DataFrame,
+    right_dataset: pd.DataFrame,
+    *,
+    left_keys: dict[str, Any],
+    right_keys: dict[str, Any],
+    match_case: bool,
+    join_type: str,
+    keep_right_keys: bool,
+) -> dict[str, Any]:
     """Join two datasets on key columns, as a database join does.
 
     A row whose key holds a missing value never matches (unlike pandas' default). Left rows
@@ -133,13 +188,15 @@ def join_data(left_dataset: pd.DataFrame, right_dataset: pd.DataFrame, *,
         raise ComponentInputError(
             f"Join Data needs the same number of key columns on both sides (at least one); got "
             f"{len(lkeys)} for L ({', '.join(lkeys)}) and {len(rkeys)} for R "
-            f"({', '.join(rkeys)}).")
+            f"({', '.join(rkeys)})."
+        )
     left = _key_frame(left_dataset, lkeys, match_case, _LEFT_ROW)
     right = _key_frame(right_dataset, rkeys, match_case, _RIGHT_ROW)
     keys = [f"k{i}" for i in range(len(lkeys))]
     how = {INNER: "inner", LEFT_OUTER: "left", FULL_OUTER: "outer", LEFT_SEMI: "inner"}[join_type]
-    pairs = left.dropna(subset=keys).merge(right.dropna(subset=keys), on=keys, how="inner",
-                                           sort=False)[[_LEFT_ROW, _RIGHT_ROW]]
+    pairs = left.dropna(subset=keys).merge(
+        right.dropna(subset=keys), on=keys, how="inner", sort=False
+    )[[_LEFT_ROW, _RIGHT_ROW]]
     if join_type == LEFT_SEMI:
         matched = np.sort(pairs[_LEFT_ROW].unique())
         out = left_dataset.iloc[matched].reset_index(drop=True)
@@ -148,16 +205,24 @@ def join_data(left_dataset: pd.DataFrame, right_dataset: pd.DataFrame, *,
     if how in ("left", "outer"):
         unmatched = np.setdiff1d(np.arange(len(left_dataset)), pairs[_LEFT_ROW])
         pairs = pd.concat([pairs, pd.DataFrame({_LEFT_ROW: unmatched})]).sort_values(
-            _LEFT_ROW, kind="stable")
+            _LEFT_ROW, kind="stable"
+        )
     if how == "outer":
         unmatched = np.setdiff1d(np.arange(len(right_dataset)), pairs[_RIGHT_ROW].dropna())
         pairs = pd.concat([pairs, pd.DataFrame({_RIGHT_ROW: unmatched})])
     right_part = right_dataset if keep_right_keys else right_dataset.drop(columns=rkeys)
     renames = _clash_names(left_dataset, right_part.columns)
-    out = pd.concat([_take(left_dataset, pairs[_LEFT_ROW]),
-                     _take(right_part, pairs[_RIGHT_ROW]).rename(columns=renames)], axis=1)
-    print(f"Joined {len(left_dataset)} left and {len(right_dataset)} right rows into "
-          f"{len(out)} ({join_type}).")
+    out = pd.concat(
+        [
+            _take(left_dataset, pairs[_LEFT_ROW]),
+            _take(right_part, pairs[_RIGHT_ROW]).rename(columns=renames),
+        ],
+        axis=1,
+    )
+    print(
+        f"Joined {len(left_dataset)} left and {len(right_dataset)} right rows into "
+        f"{len(out)} ({join_type})."
+    )
     return {"results_dataset": _roles_from(out, (left_dataset, {}), (right_part, renames))}
 
 

@@ -16,7 +16,9 @@ NONE, SET_MISSING, REPLACE = "None", "SetMissingValues", "ReplaceValues"
 
 
 @component(
-    id="convert_to_csv", name="Convert to CSV", category="Data Transformation",
+    id="convert_to_csv",
+    name="Convert to CSV",
+    category="Data Transformation",
     inputs=[Port("dataset", PortKind.DATASET, "Dataset")],
     outputs=[Port("results_dataset", PortKind.DATASET, "Results dataset")],
 )
@@ -34,26 +36,59 @@ def convert_to_csv(dataset: pd.DataFrame) -> dict[str, Any]:
 
 
 @component(
-    id="convert_to_dataset", name="Convert to Dataset", category="Data Transformation",
+    id="convert_to_dataset",
+    name="Convert to Dataset",
+    category="Data Transformation",
     inputs=[Port("dataset", PortKind.DATASET, "Dataset")],
     outputs=[Port("results_dataset", PortKind.DATASET, "Results dataset")],
     params=[
-        Param("action", ParamType.CHOICE, "Action", default=NONE,
-              choices=(NONE, SET_MISSING, REPLACE)),
-        Param("custom_missing_value", ParamType.STR, "Custom missing value", default="?",
-              required=True, visible_if={"action": (SET_MISSING,)},
-              help="Cells holding exactly this text become missing values."),
-        Param("replace", ParamType.CHOICE, "Replace", default="Missing",
-              choices=("Missing", "Custom"), visible_if={"action": (REPLACE,)}),
-        Param("custom_value", ParamType.STR, "Custom value", default="obs", required=True,
-              visible_if={"action": (REPLACE,), "replace": ("Custom",)}),
-        Param("new_value", ParamType.STR, "New value", default="0", required=True,
-              visible_if={"action": (REPLACE,)}),
+        Param(
+            "action", ParamType.CHOICE, "Action", default=NONE, choices=(NONE, SET_MISSING, REPLACE)
+        ),
+        Param(
+            "custom_missing_value",
+            ParamType.STR,
+            "Custom missing value",
+            default="?",
+            required=True,
+            visible_if={"action": (SET_MISSING,)},
+            help="Cells holding exactly this text become missing values.",
+        ),
+        Param(
+            "replace",
+            ParamType.CHOICE,
+            "Replace",
+            default="Missing",
+            choices=("Missing", "Custom"),
+            visible_if={"action": (REPLACE,)},
+        ),
+        Param(
+            "custom_value",
+            ParamType.STR,
+            "Custom value",
+            default="obs",
+            required=True,
+            visible_if={"action": (REPLACE,), "replace": ("Custom",)},
+        ),
+        Param(
+            "new_value",
+            ParamType.STR,
+            "New value",
+            default="0",
+            required=True,
+            visible_if={"action": (REPLACE,)},
+        ),
     ],
 )
-def convert_to_dataset(dataset: pd.DataFrame, *, action: str, custom_missing_value: str | None,
-                       replace: str, custom_value: str | None,
-                       new_value: str | None) -> dict[str, Any]:
+def convert_to_dataset(
+    dataset: pd.DataFrame,
+    *,
+    action: str,
+    custom_missing_value: str | None,
+    replace: str,
+    custom_value: str | None,
+    new_value: str | None,
+) -> dict[str, Any]:
     """Convert data input to the internal dataset format, optionally marking or replacing values.
 
     Text columns whose values are all numbers (once marked values are missing) become numeric,
@@ -85,8 +120,11 @@ def _is_text(series: pd.Series) -> bool:
 
 
 def _text_of(series: pd.Series) -> pd.Series:
-    return conversions.plain(series).astype(object).map(
-        lambda v: v if isinstance(v, str) else str(v), na_action="ignore")
+    return (
+        conversions.plain(series)
+        .astype(object)
+        .map(lambda v: v if isinstance(v, str) else str(v), na_action="ignore")
+    )
 
 
 def _replaced(series: pd.Series, column: str, hits: pd.Series, text: str) -> pd.Series:
@@ -95,7 +133,8 @@ def _replaced(series: pd.Series, column: str, hits: pd.Series, text: str) -> pd.
     except ComponentInputError as exc:
         raise ComponentInputError(
             f"'New value' {text!r} does not suit column '{column}' "
-            f"({metadata.column_type(series)}): {exc}") from exc
+            f"({metadata.column_type(series)}): {exc}"
+        ) from exc
     plain = conversions.plain(series).astype(object)
     plain[hits] = value
     return pd.Series(plain.tolist(), index=series.index, name=series.name).infer_objects()

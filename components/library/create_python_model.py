@@ -15,7 +15,7 @@ from components.registry import component
 from components.runtime import Runtime
 from components.spec import Param, ParamType, Port, PortKind
 
-DEFAULT_SCRIPT = '''\
+DEFAULT_SCRIPT = """\
 import pandas as pd
 from sklearn.linear_model import LogisticRegression
 
@@ -52,17 +52,26 @@ class AzureMLModel:
             for index, name in enumerate(self.model.classes_):
                 scores[f"Scored Probabilities_{name}"] = probabilities[:, index]
         return pd.DataFrame(scores)
-'''
+"""
 
 
 @component(
-    id="create_python_model", name="Create Python Model", category="Python Language",
+    id="create_python_model",
+    name="Create Python Model",
+    category="Python Language",
     inputs=[],
     outputs=[Port("untrained_model", PortKind.UNTRAINED_MODEL, "Untrained model")],
-    params=[Param("python_script", ParamType.TEXT, "Python script", default=DEFAULT_SCRIPT,
-                  required=True,
-                  help=f"Define class {MODEL_CLASS} with __init__(self), train(self, df_train, "
-                       f"df_label) and predict(self, df) returning a DataFrame of scores.")],
+    params=[
+        Param(
+            "python_script",
+            ParamType.TEXT,
+            "Python script",
+            default=DEFAULT_SCRIPT,
+            required=True,
+            help=f"Define class {MODEL_CLASS} with __init__(self), train(self, df_train, "
+            f"df_label) and predict(self, df) returning a DataFrame of scores.",
+        )
+    ],
     needs=("python",),
 )
 def create_python_model(*, python_script: str, runtime: Runtime) -> dict[str, Any]:
@@ -72,6 +81,7 @@ def create_python_model(*, python_script: str, runtime: Runtime) -> dict[str, An
     ``train(df_train, df_label)`` and Score Model its ``predict(df)``, each in a new sandbox.
     """
     if not python_script.strip():
-        raise ComponentInputError(f"The 'Python script' parameter is empty; it must define "
-                                  f"class {MODEL_CLASS}.")
+        raise ComponentInputError(
+            f"The 'Python script' parameter is empty; it must define class {MODEL_CLASS}."
+        )
     return {"untrained_model": create_model(python_script, runtime)}

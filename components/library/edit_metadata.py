@@ -22,12 +22,15 @@ def _edited_columns(inputs: dict[str, Any], params: dict[str, Any]) -> dict[str,
     if picked is None:
         return {"*": None}
     chosen = [c["name"] for c in picked]
-    new_names = [n.strip() for n in (params.get("new_column_names") or "").split(",")
-                 if n.strip()]
+    new_names = [n.strip() for n in (params.get("new_column_names") or "").split(",") if n.strip()]
     renames = dict(zip(chosen, new_names, strict=False)) if new_names else {}
-    roles = {"Features": metadata.FEATURE, "Labels": metadata.LABEL,
-             "ClearFeatures": metadata.NONE, "ClearLabels": metadata.FEATURE,
-             "ClearScores": metadata.FEATURE}
+    roles = {
+        "Features": metadata.FEATURE,
+        "Labels": metadata.LABEL,
+        "ClearFeatures": metadata.NONE,
+        "ClearLabels": metadata.FEATURE,
+        "ClearScores": metadata.FEATURE,
+    }
     out = []
     for c in data:
         if c["name"] in chosen:
@@ -41,30 +44,68 @@ def _edited_columns(inputs: dict[str, Any], params: dict[str, Any]) -> dict[str,
 
 
 @component(
-    id="edit_metadata", name="Edit Metadata", category="Data Transformation",
+    id="edit_metadata",
+    name="Edit Metadata",
+    category="Data Transformation",
     columns=_edited_columns,
     inputs=[Port("dataset", PortKind.DATASET, "Dataset")],
     outputs=[Port("results_dataset", PortKind.DATASET, "Results dataset")],
     params=[
-        Param("columns", ParamType.COLUMNS, "Column", required=True,
-              help="The columns to change; every change applies to all of them."),
-        Param("data_type", ParamType.CHOICE, "Data type", default="Unchanged",
-              choices=("Unchanged", "String", "Integer", "Double", "Boolean", "DateTime")),
-        Param("datetime_format", ParamType.STR, "DateTime format", default="",
-              visible_if={"data_type": ("DateTime",)},
-              help="A strftime format such as %Y-%m-%d; blank reads dates leniently."),
-        Param("categorical", ParamType.CHOICE, "Categorical", default="Unchanged",
-              choices=("Unchanged", "Categorical", "NonCategorical")),
-        Param("fields", ParamType.CHOICE, "Fields", default="Unchanged", choices=_FIELDS,
-              help="Labels needs exactly one column; ClearFeatures keeps a column out of "
-                   "training."),
-        Param("new_column_names", ParamType.STR, "New column names", default="",
-              help="Comma-separated, one per selected column."),
+        Param(
+            "columns",
+            ParamType.COLUMNS,
+            "Column",
+            required=True,
+            help="The columns to change; every change applies to all of them.",
+        ),
+        Param(
+            "data_type",
+            ParamType.CHOICE,
+            "Data type",
+            default="Unchanged",
+            choices=("Unchanged", "String", "Integer", "Double", "Boolean", "DateTime"),
+        ),
+        Param(
+            "datetime_format",
+            ParamType.STR,
+            "DateTime format",
+            default="",
+            visible_if={"data_type": ("DateTime",)},
+            help="A strftime format such as %Y-%m-%d; blank reads dates leniently.",
+        ),
+        Param(
+            "categorical",
+            ParamType.CHOICE,
+            "Categorical",
+            default="Unchanged",
+            choices=("Unchanged", "Categorical", "NonCategorical"),
+        ),
+        Param(
+            "fields",
+            ParamType.CHOICE,
+            "Fields",
+            default="Unchanged",
+            choices=_FIELDS,
+            help="Labels needs exactly one column; ClearFeatures keeps a column out of training.",
+        ),
+        Param(
+            "new_column_names",
+            ParamType.STR,
+            "New column names",
+            default="",
+            help="Comma-separated, one per selected column.",
+        ),
     ],
 )
 def edit_metadata(
-    dataset: pd.DataFrame, *, columns: dict[str, Any], data_type: str,
-    datetime_format: str | None, categorical: str, fields: str, new_column_names: str | None,
+    dataset: pd.DataFrame,
+    *,
+    columns: dict[str, Any],
+    data_type: str,
+    datetime_format: str | None,
+    categorical: str,
+    fields: str,
+    new_column_names: str | None,
 ) -> dict[str, Any]:
     """Edit the metadata associated with columns in a dataset."""
     selected = list(dict.fromkeys(column_selector.resolve(dataset, columns)))
@@ -73,17 +114,20 @@ def edit_metadata(
     new_names = _new_names(dataset, selected, new_column_names or "")
     out = dataset.copy()
     for column in selected:
-        out[column] = _edit_column(dataset[column], column, data_type, datetime_format or "",
-                                   categorical)
-    out = metadata.with_roles(metadata.keep_metadata(dataset, out),
-                              _role_updates(dataset, selected, fields))
+        out[column] = _edit_column(
+            dataset[column], column, data_type, datetime_format or "", categorical
+        )
+    out = metadata.with_roles(
+        metadata.keep_metadata(dataset, out), _role_updates(dataset, selected, fields)
+    )
     if new_names:
         out = _rename(out, dict(zip(selected, new_names, strict=True)))
     return {"results_dataset": out}
 
 
-def _edit_column(series: pd.Series, column: str, data_type: str, fmt: str,
-                 categorical: str) -> pd.Series:
+def _edit_column(
+    series: pd.Series, column: str, data_type: str, fmt: str, categorical: str
+) -> pd.Series:
     was_categorical = metadata.is_categorical(series)
     if data_type != "Unchanged":
         series = conversions.as_type(series, column, data_type, fmt)
@@ -104,13 +148,16 @@ def _role_updates(dataset: pd.DataFrame, selected: list[str], fields: str) -> di
         if len(selected) != 1:
             raise ComponentInputError(
                 f"Fields 'Labels' marks exactly one column as the label; the selection has "
-                f"{len(selected)}: {', '.join(map(repr, selected))}.")
+                f"{len(selected)}: {', '.join(map(repr, selected))}."
+            )
         # A dataset has one label: the previous one becomes a feature.
         updates = {c: metadata.FEATURE for c, r in current.items() if r == metadata.LABEL}
         return {**updates, selected[0]: metadata.LABEL}
-    cleared = {"ClearFeatures": (metadata.FEATURE, metadata.NONE),
-               "ClearLabels": (metadata.LABEL, metadata.FEATURE),
-               "ClearScores": (metadata.SCORE, metadata.FEATURE)}
+    cleared = {
+        "ClearFeatures": (metadata.FEATURE, metadata.NONE),
+        "ClearLabels": (metadata.LABEL, metadata.FEATURE),
+        "ClearScores": (metadata.SCORE, metadata.FEATURE),
+    }
     if fields in cleared:
         old, new = cleared[fields]
         return {c: new for c in selected if current[c] == old}
@@ -124,18 +171,20 @@ def _new_names(dataset: pd.DataFrame, selected: list[str], text: str) -> list[st
     if len(names) != len(selected) or not all(names):
         raise ComponentInputError(
             f"'New column names' needs {len(selected)} non-empty comma-separated name(s), one "
-            f"per selected column ({', '.join(map(repr, selected))}); got {text!r}.")
+            f"per selected column ({', '.join(map(repr, selected))}); got {text!r}."
+        )
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
         raise ComponentInputError(
-            f"'New column names' repeats {', '.join(map(repr, duplicates))}; names must be "
-            "unique.")
+            f"'New column names' repeats {', '.join(map(repr, duplicates))}; names must be unique."
+        )
     kept = set(map(str, dataset.columns)) - set(selected)
     clashes = [n for n in names if n in kept]
     if clashes:
         raise ComponentInputError(
             f"'New column names' {', '.join(map(repr, clashes))} already name other columns "
-            "of the dataset.")
+            "of the dataset."
+        )
     return names
 
 

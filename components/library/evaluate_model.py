@@ -25,16 +25,21 @@ LEFT, RIGHT = "Scored dataset", "Scored dataset to compare"
 
 
 @component(
-    id="evaluate_model", name="Evaluate Model", category="Model Scoring and Evaluation",
-    inputs=[Port("scored_dataset", PortKind.DATASET, LEFT),
-            Port("scored_dataset_to_compare", PortKind.DATASET, RIGHT, optional=True)],
+    id="evaluate_model",
+    name="Evaluate Model",
+    category="Model Scoring and Evaluation",
+    inputs=[
+        Port("scored_dataset", PortKind.DATASET, LEFT),
+        Port("scored_dataset_to_compare", PortKind.DATASET, RIGHT, optional=True),
+    ],
     outputs=[Port("evaluation_results", PortKind.DATASET, "Evaluation results")],
     metrics_output="evaluation_results",
 )
 # The metrics follow REFERENCE.md 1.5 (kept out of the docstring: its first line is the
 # description users read).
-def evaluate_model(scored_dataset: pd.DataFrame,
-                   scored_dataset_to_compare: pd.DataFrame | None) -> dict[str, Any]:
+def evaluate_model(
+    scored_dataset: pd.DataFrame, scored_dataset_to_compare: pd.DataFrame | None
+) -> dict[str, Any]:
     """Evaluate a model's scores with the metrics of its task.
 
     Classification, regression, quantile regression and anomaly detection give one row per
@@ -48,7 +53,8 @@ def evaluate_model(scored_dataset: pd.DataFrame,
     if other_task != task:
         raise ComponentInputError(
             f"Both inputs must come from the same kind of model: '{LEFT}' holds "
-            f"{_task_name(task)} scores, '{RIGHT}' holds {_task_name(other_task)} scores.")
+            f"{_task_name(task)} scores, '{RIGHT}' holds {_task_name(other_task)} scores."
+        )
     if task == Task.CLUSTERING:
         rows = [{"Input": LEFT, **r} for r in rows] + [{"Input": RIGHT, **r} for r in other_rows]
     else:
@@ -78,20 +84,23 @@ def evaluate(scored: pd.DataFrame, port: str = LEFT) -> tuple[Task, dict[str, An
     rows = scored[label].notna() & scored[predicted].notna()
     if not rows.any():
         raise ComponentInputError(
-            f"'{port}' has no rows with both a true label ('{label}') and a score.")
+            f"'{port}' has no rows with both a true label ('{label}') and a score."
+        )
     if not rows.all():
         print(f"{port}: ignored {int((~rows).sum())} row(s) without a label or a score.")
     data = scored[rows]
     if task == Task.REGRESSION:
         actual = conversions.to_double(data[label], label).to_numpy()
-        return task, regression_metrics(actual, conversions.to_double(
-            data[predicted], predicted).to_numpy())
+        return task, regression_metrics(
+            actual, conversions.to_double(data[predicted], predicted).to_numpy()
+        )
     actual, said = label_values(data[label]), label_values(data[predicted])
     if task == Task.MULTICLASS:
         return task, multiclass_metrics(actual, said)
     chances = conversions.to_double(data[probabilities[0]], probabilities[0]).to_numpy()
-    return task, binary_metrics(actual, said, chances, positive_class(
-        actual, said, chances, label_classes(scored[label])))
+    return task, binary_metrics(
+        actual, said, chances, positive_class(actual, said, chances, label_classes(scored[label]))
+    )
 
 
 def true_label_column(scored: pd.DataFrame, port: str = LEFT) -> str:
@@ -100,14 +109,16 @@ def true_label_column(scored: pd.DataFrame, port: str = LEFT) -> str:
     if len(labels) > 1:
         raise ComponentInputError(
             f"'{port}' has several label columns ({', '.join(map(repr, labels))}); expected "
-            "one. Clear the others with Edit Metadata (Fields: ClearLabels).")
+            "one. Clear the others with Edit Metadata (Fields: ClearLabels)."
+        )
     if labels:
         return labels[0]
     if sc.TRUE_LABELS in scored.columns:
         return sc.TRUE_LABELS
     raise ComponentInputError(
         f"'{port}' has no true label: expected a column with the label role (Score Model keeps "
-        f"it) or named '{sc.TRUE_LABELS}'; got columns: {', '.join(map(str, scored.columns))}.")
+        f"it) or named '{sc.TRUE_LABELS}'; got columns: {', '.join(map(str, scored.columns))}."
+    )
 
 
 def read_score_columns(scored: pd.DataFrame, label: str, port: str) -> tuple[Task, str, list[str]]:
@@ -125,7 +136,8 @@ def read_score_columns(scored: pd.DataFrame, label: str, port: str) -> tuple[Tas
     if sc.SCORED_LABELS not in columns:
         raise ComponentInputError(
             f"'{port}' has no score columns: expected '{sc.SCORED_LABELS}' (from Score Model); "
-            f"got columns: {', '.join(map(str, scored.columns))}.")
+            f"got columns: {', '.join(map(str, scored.columns))}."
+        )
     if sc.SCORED_PROBABILITIES in columns:
         return Task.BINARY, sc.SCORED_LABELS, [sc.SCORED_PROBABILITIES]
     per_class = [c for c in columns if c.startswith(sc.PROBABILITY_PREFIX)]
@@ -137,21 +149,29 @@ def read_score_columns(scored: pd.DataFrame, label: str, port: str) -> tuple[Tas
 
 def _clustering(scored: pd.DataFrame, port: str) -> list[dict[str, Any]]:
     distance = [c for c in scored.columns if str(c).startswith(sc.DISTANCE_PREFIX)]
-    numbers = sorted(int(str(c)[len(sc.DISTANCE_PREFIX):]) for c in distance
-                     if str(c)[len(sc.DISTANCE_PREFIX):].isdigit())
+    numbers = sorted(
+        int(str(c)[len(sc.DISTANCE_PREFIX) :])
+        for c in distance
+        if str(c)[len(sc.DISTANCE_PREFIX) :].isdigit()
+    )
     if not numbers or numbers != list(range(len(numbers))):
         raise ComponentInputError(
             f"'{port}' has cluster assignments but not the distance columns "
             f"'{sc.distance_column(0)}', '{sc.distance_column(1)}', ... that Assign Data to "
-            f"Clusters adds; got columns: {', '.join(map(str, scored.columns))}.")
+            f"Clusters adds; got columns: {', '.join(map(str, scored.columns))}."
+        )
     columns = [sc.distance_column(k) for k in numbers]
     data = scored[scored[sc.ASSIGNMENTS].notna()]
     assignments = conversions.to_double(data[sc.ASSIGNMENTS], sc.ASSIGNMENTS).to_numpy()
-    if len(assignments) and (assignments.min() < 0 or assignments.max() >= len(numbers)
-                             or not np.all(assignments == assignments.round())):
+    if len(assignments) and (
+        assignments.min() < 0
+        or assignments.max() >= len(numbers)
+        or not np.all(assignments == assignments.round())
+    ):
         raise ComponentInputError(
             f"'{port}': column '{sc.ASSIGNMENTS}' must hold cluster numbers 0 to "
-            f"{len(numbers) - 1}.")
+            f"{len(numbers) - 1}."
+        )
     distances = np.column_stack([conversions.to_double(data[c], c).to_numpy() for c in columns])
     return clustering_metrics(assignments.astype(np.int64), distances)
 
@@ -161,32 +181,36 @@ def _quantile_columns(scored: pd.DataFrame) -> dict[float, str]:
     for column in map(str, scored.columns):
         if column.startswith(sc.QUANTILE_PREFIX):
             try:
-                found[float(column[len(sc.QUANTILE_PREFIX):])] = column
+                found[float(column[len(sc.QUANTILE_PREFIX) :])] = column
             except ValueError:
                 continue
     return dict(sorted(found.items()))
 
 
-def _quantile(scored: pd.DataFrame, label: str, quantiles: dict[float, str],
-              port: str) -> dict[str, Any]:
+def _quantile(
+    scored: pd.DataFrame, label: str, quantiles: dict[float, str], port: str
+) -> dict[str, Any]:
     _require_numeric_label(scored, label, port)
     rows = scored[label].notna()
     for column in quantiles.values():
         rows &= scored[column].notna()
     if not rows.any():
         raise ComponentInputError(
-            f"'{port}' has no rows with both a true label ('{label}') and quantile scores.")
+            f"'{port}' has no rows with both a true label ('{label}') and quantile scores."
+        )
     data = scored[rows]
     actual = conversions.to_double(data[label], label).to_numpy()
-    return quantile_metrics(actual, {q: conversions.to_double(data[c], c).to_numpy()
-                                     for q, c in quantiles.items()})
+    return quantile_metrics(
+        actual, {q: conversions.to_double(data[c], c).to_numpy() for q, c in quantiles.items()}
+    )
 
 
 def _require_numeric_label(scored: pd.DataFrame, label: str, port: str) -> None:
     if not metadata.is_numeric(scored[label]):
         raise ComponentInputError(
             f"'{port}' holds regression scores but its label '{label}' is "
-            f"{metadata.column_type(scored[label])}; expected a numeric label.")
+            f"{metadata.column_type(scored[label])}; expected a numeric label."
+        )
 
 
 def label_values(series: pd.Series) -> np.ndarray:
@@ -214,8 +238,9 @@ def label_classes(series: pd.Series) -> list[Any]:
     return []
 
 
-def positive_class(actual: np.ndarray, said: np.ndarray, chances: np.ndarray,
-                   declared: list[Any] | None = None) -> Any:
+def positive_class(
+    actual: np.ndarray, said: np.ndarray, chances: np.ndarray, declared: list[Any] | None = None
+) -> Any:
     """The positive class of a binary scoring, by Score Model's contract: the scored
     probability is the positive class's, and a row is scored positive when it is above 0.5.
 

@@ -21,27 +21,43 @@ CHI_SQUARED_BINS = 10
 
 
 @component(
-    id="filter_based_feature_selection", name="Filter Based Feature Selection",
+    id="filter_based_feature_selection",
+    name="Filter Based Feature Selection",
     category="Feature Selection",
     inputs=[Port("dataset", PortKind.DATASET, "Input dataset")],
-    outputs=[Port("filtered_dataset", PortKind.DATASET, "Filtered dataset"),
-             Port("features", PortKind.DATASET, "Features")],
+    outputs=[
+        Port("filtered_dataset", PortKind.DATASET, "Filtered dataset"),
+        Port("features", PortKind.DATASET, "Features"),
+    ],
     params=[
-        Param("feature_columns_only", ParamType.BOOL, "Operate on feature columns only",
-              default=True, help="Score only feature columns (not labels, scores or columns "
-                                 "whose feature flag was cleared)."),
+        Param(
+            "feature_columns_only",
+            ParamType.BOOL,
+            "Operate on feature columns only",
+            default=True,
+            help="Score only feature columns (not labels, scores or columns "
+            "whose feature flag was cleared).",
+        ),
         Param("target_column", ParamType.COLUMN, "Target column", required=True),
-        Param("desired_features", ParamType.INT, "Number of desired features", default=1,
-              min=1),
-        Param("method", ParamType.CHOICE, "Feature scoring method", default=PEARSON,
-              choices=(PEARSON, CHI_SQUARED),
-              help="PearsonCorrelation: |r| with a numeric target; ChiSquared: the chi-squared "
-                   "statistic of the feature against the target, numbers binned."),
+        Param("desired_features", ParamType.INT, "Number of desired features", default=1, min=1),
+        Param(
+            "method",
+            ParamType.CHOICE,
+            "Feature scoring method",
+            default=PEARSON,
+            choices=(PEARSON, CHI_SQUARED),
+            help="PearsonCorrelation: |r| with a numeric target; ChiSquared: the chi-squared "
+            "statistic of the feature against the target, numbers binned.",
+        ),
     ],
 )
 def filter_based_feature_selection(
-    dataset: pd.DataFrame, *, feature_columns_only: bool, target_column: str | None,
-    desired_features: int, method: str,
+    dataset: pd.DataFrame,
+    *,
+    feature_columns_only: bool,
+    target_column: str | None,
+    desired_features: int,
+    method: str,
 ) -> dict[str, Any]:
     """Identify the features in a dataset with the greatest predictive power.
 
@@ -53,10 +69,14 @@ def filter_based_feature_selection(
     if not target_column or target_column not in dataset.columns:
         raise ComponentInputError(
             f"Target column {target_column!r} not found; available: "
-            f"{', '.join(map(str, dataset.columns))}.")
+            f"{', '.join(map(str, dataset.columns))}."
+        )
     roles = metadata.roles(dataset)
-    candidates = [str(c) for c in dataset.columns if c != target_column
-                  and (not feature_columns_only or roles[str(c)] == metadata.FEATURE)]
+    candidates = [
+        str(c)
+        for c in dataset.columns
+        if c != target_column and (not feature_columns_only or roles[str(c)] == metadata.FEATURE)
+    ]
     if not candidates:
         raise ComponentInputError("There are no feature columns to score besides the target.")
     target = dataset[target_column]
@@ -74,11 +94,11 @@ def filter_based_feature_selection(
 
 
 def _numbers(series: pd.Series, column: str, problem: str) -> np.ndarray | None:
-    if metadata.is_numeric(series) or (metadata.column_type(series) == "Boolean"
-                                       and not metadata.is_categorical(series)):
+    if metadata.is_numeric(series) or (
+        metadata.column_type(series) == "Boolean" and not metadata.is_categorical(series)
+    ):
         return conversions.to_double(series, column).to_numpy()
-    raise ComponentInputError(f"{problem}; column '{column}' is "
-                              f"{metadata.column_type(series)}.")
+    raise ComponentInputError(f"{problem}; column '{column}' is {metadata.column_type(series)}.")
 
 
 def _pearson(series: pd.Series, column: str, y: np.ndarray) -> float:

@@ -27,16 +27,29 @@ _SEPARATORS = re.compile(r"[;,]")
 
 def seed_param() -> Param:
     """The optional seed every learner has (blank: a different result on every run)."""
-    return Param("seed", ParamType.INT, "Random number seed", default=None, min=0,
-                 max=4294967295, help="Blank: seeded from the system clock.")
+    return Param(
+        "seed",
+        ParamType.INT,
+        "Random number seed",
+        default=None,
+        min=0,
+        max=4294967295,
+        help="Blank: seeded from the system clock.",
+    )
 
 
 def trainer_mode_param(visible_if: dict[str, tuple[Any, ...]] | None = None) -> Param:
     """The "Create trainer mode" choice."""
-    return Param(TRAINER_MODE, ParamType.CHOICE, "Create trainer mode", default=SINGLE,
-                 choices=(SINGLE, RANGE), visible_if=visible_if or {},
-                 help="ParameterRange: lists of values for Tune Model Hyperparameters; Train "
-                      "Model then uses the single-parameter defaults.")
+    return Param(
+        TRAINER_MODE,
+        ParamType.CHOICE,
+        "Create trainer mode",
+        default=SINGLE,
+        choices=(SINGLE, RANGE),
+        visible_if=visible_if or {},
+        help="ParameterRange: lists of values for Tune Model Hyperparameters; Train "
+        "Model then uses the single-parameter defaults.",
+    )
 
 
 def _identity(value: Any) -> Any:
@@ -66,15 +79,29 @@ class Tunable:
 
     def params(self) -> list[Param]:
         """The single-value parameter and the range parameter, each shown in its mode."""
-        bounds = {"min": self.min, "max": self.max, "min_exclusive": self.min_exclusive,
-                  "max_exclusive": self.max_exclusive}
+        bounds = {
+            "min": self.min,
+            "max": self.max,
+            "min_exclusive": self.min_exclusive,
+            "max_exclusive": self.max_exclusive,
+        }
         return [
-            Param(self.name, self.type, self.label, default=self.default,
-                  visible_if={**self.visible_if, TRAINER_MODE: (SINGLE,)}, **bounds),
-            Param(self.name + RANGE_SUFFIX, ParamType.STR, f"{self.label} (range)",
-                  default=self.range_default,
-                  visible_if={**self.visible_if, TRAINER_MODE: (RANGE,)},
-                  help="Values separated by ';', such as " + repr(self.range_default) + "."),
+            Param(
+                self.name,
+                self.type,
+                self.label,
+                default=self.default,
+                visible_if={**self.visible_if, TRAINER_MODE: (SINGLE,)},
+                **bounds,
+            ),
+            Param(
+                self.name + RANGE_SUFFIX,
+                ParamType.STR,
+                f"{self.label} (range)",
+                default=self.range_default,
+                visible_if={**self.visible_if, TRAINER_MODE: (RANGE,)},
+                help="Values separated by ';', such as " + repr(self.range_default) + ".",
+            ),
         ]
 
     def parse(self, text: str) -> tuple[Any, ...]:
@@ -88,7 +115,8 @@ class Tunable:
         if not items:
             raise ComponentInputError(
                 f"The '{label}' parameter must list values separated by ';', such as "
-                f"{self.range_default!r}. Got {text!r} instead.")
+                f"{self.range_default!r}. Got {text!r} instead."
+            )
         single = self.params()[0]
         values: list[Any] = []
         for item in items:
@@ -97,7 +125,8 @@ class Tunable:
             except ValueError:
                 raise ComponentInputError(
                     f"The '{label}' parameter must list numbers separated by ';', such as "
-                    f"{self.range_default!r}. Got {item!r} in {text!r}.") from None
+                    f"{self.range_default!r}. Got {item!r} in {text!r}."
+                ) from None
             value: Any = int(number) if self.type is ParamType.INT else number
             problem = single.check(value)
             if problem:
@@ -107,8 +136,9 @@ class Tunable:
         return tuple(values)
 
 
-def trainer_params(*tunables: Tunable,
-                   visible_if: dict[str, tuple[Any, ...]] | None = None) -> list[Param]:
+def trainer_params(
+    *tunables: Tunable, visible_if: dict[str, tuple[Any, ...]] | None = None
+) -> list[Param]:
     """The trainer-mode choice followed by each tunable's single and range parameters."""
     params = [trainer_mode_param(visible_if)]
     for tunable in tunables:
@@ -116,8 +146,9 @@ def trainer_params(*tunables: Tunable,
     return params
 
 
-def trainer_settings(tunables: Sequence[Tunable], values: dict[str, Any],
-                     prefix: str = "") -> tuple[dict[str, Any], tuple[SweepParam, ...]]:
+def trainer_settings(
+    tunables: Sequence[Tunable], values: dict[str, Any], prefix: str = ""
+) -> tuple[dict[str, Any], tuple[SweepParam, ...]]:
     """The single values to build the estimator with, and the sweep for Tune Model.
 
     `values` holds the component's keyword arguments. In ParameterRange mode the estimator gets
@@ -132,6 +163,12 @@ def trainer_settings(tunables: Sequence[Tunable], values: dict[str, Any],
     for tunable in tunables:
         text = values[tunable.name + RANGE_SUFFIX] if ranged else tunable.range_default
         shown = tunable.parse(text)
-        sweep.append(SweepParam(tunable.label, prefix + tunable.target, shown,
-                                tuple(tunable.to_setting(v) for v in shown)))
+        sweep.append(
+            SweepParam(
+                tunable.label,
+                prefix + tunable.target,
+                shown,
+                tuple(tunable.to_setting(v) for v in shown),
+            )
+        )
     return single, tuple(sweep)

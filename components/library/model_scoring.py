@@ -22,43 +22,70 @@ def _scored_columns(inputs: dict[str, Any], params: dict[str, Any]) -> dict[str,
         return {"*": None}
     scores = [column_flow.column(score_columns.SCORED_LABELS, role=metadata.SCORE)]
     if model.get("task") == "binary":
-        scores.append(column_flow.column(score_columns.SCORED_PROBABILITIES,
-                                         role=metadata.SCORE))
+        scores.append(column_flow.column(score_columns.SCORED_PROBABILITIES, role=metadata.SCORE))
     label = model.get("label")
     score_names = {c["name"] for c in scores}
     if params.get("append_score_columns", True):
         base = [c for c in data if c["name"] not in score_names]
     else:
         base = [c for c in data if c["name"] == label]
-    base = [dict(c, role=metadata.LABEL if c["name"] == label else
-                 (metadata.FEATURE if c.get("role") == metadata.LABEL else c.get("role")))
-            for c in base]
+    base = [
+        dict(
+            c,
+            role=metadata.LABEL
+            if c["name"] == label
+            else (metadata.FEATURE if c.get("role") == metadata.LABEL else c.get("role")),
+        )
+        for c in base
+    ]
     return {"*": base + scores}
 
 
 @component(
-    id="score_model", name="Score Model", category="Model Scoring and Evaluation",
+    id="score_model",
+    name="Score Model",
+    category="Model Scoring and Evaluation",
     columns=_scored_columns,
-    inputs=[Port("trained_model", PortKind.TRAINED_MODEL, "Trained model"),
-            Port("dataset", PortKind.DATASET, "Dataset")],
+    inputs=[
+        Port("trained_model", PortKind.TRAINED_MODEL, "Trained model"),
+        Port("dataset", PortKind.DATASET, "Dataset"),
+    ],
     outputs=[Port("scored_dataset", PortKind.DATASET, "Scored dataset")],
-    params=[Param("append_score_columns", ParamType.BOOL, "Append score columns to output",
-                  default=True, help="Unchecked: output only the scores and the true label.")],
+    params=[
+        Param(
+            "append_score_columns",
+            ParamType.BOOL,
+            "Append score columns to output",
+            default=True,
+            help="Unchecked: output only the scores and the true label.",
+        )
+    ],
 )
-def score_model(trained_model: TrainedModel | TrainedPythonModel, dataset: pd.DataFrame, *,
-                append_score_columns: bool) -> dict[str, Any]:
+def score_model(
+    trained_model: TrainedModel | TrainedPythonModel,
+    dataset: pd.DataFrame,
+    *,
+    append_score_columns: bool,
+) -> dict[str, Any]:
     """Score predictions for a trained classification or regression model.
 
     A Python model (Create Python Model) predicts in the runner's sandbox; its `predict`
     returns the score columns.
     """
-    model = expect_instance(trained_model, (TrainedModel, TrainedPythonModel), "Trained model",
-                            "a model trained by Train Model")
+    model = expect_instance(
+        trained_model,
+        (TrainedModel, TrainedPythonModel),
+        "Trained model",
+        "a model trained by Train Model",
+    )
     return {"scored_dataset": score(model, dataset, append_score_columns)}
 
 
-def score(model: TrainedModel | TrainedPythonModel, dataset: pd.DataFrame,
-          append_score_columns: bool = True) -> pd.DataFrame:
+def score(
+    model: TrainedModel | TrainedPythonModel,
+    dataset: pd.DataFrame,
+    append_score_columns: bool = True,
+) -> pd.DataFrame:
     """`dataset` (or only its label) with the model's score columns, roles set for Evaluate."""
     scores = model.predict_frame(dataset)
     label = model.label_column if model.label_column in dataset.columns else None
@@ -71,22 +98,29 @@ def score(model: TrainedModel | TrainedPythonModel, dataset: pd.DataFrame,
     roles = dict.fromkeys(scores.columns, metadata.SCORE)
     if label:
         # Evaluate Model finds the true label by its role, so the model's label is the only one.
-        roles.update({c: metadata.FEATURE for c, r in metadata.roles(scored).items()
-                      if r == metadata.LABEL})
+        roles.update(
+            {c: metadata.FEATURE for c, r in metadata.roles(scored).items() if r == metadata.LABEL}
+        )
         roles[label] = metadata.LABEL
     return metadata.with_roles(scored, roles)
 
 
 @component(
-    id="apply_transformation", name="Apply Transformation",
+    id="apply_transformation",
+    name="Apply Transformation",
     category="Model Scoring and Evaluation",
-    inputs=[Port("transformation", PortKind.TRANSFORMATION, "Transformation"),
-            Port("dataset", PortKind.DATASET, "Dataset")],
+    inputs=[
+        Port("transformation", PortKind.TRANSFORMATION, "Transformation"),
+        Port("dataset", PortKind.DATASET, "Dataset"),
+    ],
     outputs=[Port("transformed_dataset", PortKind.DATASET, "Transformed dataset")],
 )
 def apply_transformation(transformation: Transformation, dataset: pd.DataFrame) -> dict[str, Any]:
     """Apply a well-specified data transformation to a dataset."""
-    fitted = expect_instance(transformation, Transformation,  # type: ignore[type-abstract]
-                             "Transformation",
-                             "a transformation such as Clean Missing Data's")
+    fitted = expect_instance(
+        transformation,
+        Transformation,  # type: ignore[type-abstract]
+        "Transformation",
+        "a transformation such as Clean Missing Data's",
+    )
     return {"transformed_dataset": fitted.apply(dataset)}

@@ -21,23 +21,38 @@ def _trained_model(inputs: dict[str, Any], params: dict[str, Any]) -> dict[str, 
 
 
 @component(
-    id="train_model", name="Train Model", category="Model Training",
+    id="train_model",
+    name="Train Model",
+    category="Model Training",
     columns=_trained_model,
-    inputs=[Port("untrained_model", PortKind.UNTRAINED_MODEL, "Untrained model"),
-            Port("dataset", PortKind.DATASET, "Dataset")],
+    inputs=[
+        Port("untrained_model", PortKind.UNTRAINED_MODEL, "Untrained model"),
+        Port("dataset", PortKind.DATASET, "Dataset"),
+    ],
     outputs=[Port("trained_model", PortKind.TRAINED_MODEL, "Trained model")],
-    params=[Param("label_column", ParamType.COLUMN, "Label column", default=None,
-                  help="Blank: the column marked as label (Edit Metadata, Fields: Labels).")],
+    params=[
+        Param(
+            "label_column",
+            ParamType.COLUMN,
+            "Label column",
+            default=None,
+            help="Blank: the column marked as label (Edit Metadata, Fields: Labels).",
+        )
+    ],
 )
-def train_model(untrained_model: Learner | PythonLearner, dataset: pd.DataFrame, *,
-                label_column: str | None) -> dict[str, Any]:
+def train_model(
+    untrained_model: Learner | PythonLearner, dataset: pd.DataFrame, *, label_column: str | None
+) -> dict[str, Any]:
     """Train a classification or regression model in a supervised manner.
 
     A Python model (Create Python Model) trains in the runner's sandbox, which `Component.run`
     publishes (`components.runtime.current_runtime`).
     """
-    learner = expect_instance(untrained_model, (Learner, PythonLearner), "Untrained model",
-                              "an untrained model from a learner such as Linear Regression "
-                              "or Create Python Model")
+    learner = expect_instance(
+        untrained_model,
+        (Learner, PythonLearner),
+        "Untrained model",
+        "an untrained model from a learner such as Linear Regression or Create Python Model",
+    )
     label = find_label_column(dataset, label_column)
     return {"trained_model": learner.fit(dataset, label)}

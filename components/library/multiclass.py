@@ -14,17 +14,23 @@ from components.library.learner_params import UNTRAINED_MODEL_OUTPUT
 from components.registry import component
 from components.spec import Port, PortKind
 
-BINARY_INPUT = [Port("untrained_model", PortKind.UNTRAINED_MODEL,
-                     "Untrained binary classification model")]
+BINARY_INPUT = [
+    Port("untrained_model", PortKind.UNTRAINED_MODEL, "Untrained binary classification model")
+]
 
 
 def _binary(untrained_model: Any, component_name: str) -> Learner:
-    learner = expect_instance(untrained_model, Learner, BINARY_INPUT[0].label,
-                              "an untrained two-class model such as Two-Class Logistic Regression")
+    learner = expect_instance(
+        untrained_model,
+        Learner,
+        BINARY_INPUT[0].label,
+        "an untrained two-class model such as Two-Class Logistic Regression",
+    )
     if learner.task != Task.BINARY:
         raise ComponentInputError(
             f"{component_name} needs a two-class learner; '{learner.name}' is a "
-            f"{learner.task.value.replace('_', ' ')} model.")
+            f"{learner.task.value.replace('_', ' ')} model."
+        )
     return learner
 
 
@@ -34,20 +40,31 @@ def _wrapped_sweep(learner: Learner) -> tuple[Any, ...]:
 
 
 @component(
-    id="one_vs_all_multiclass", name="One-vs-All Multiclass", category="Classification",
-    inputs=BINARY_INPUT, outputs=UNTRAINED_MODEL_OUTPUT,
+    id="one_vs_all_multiclass",
+    name="One-vs-All Multiclass",
+    category="Classification",
+    inputs=BINARY_INPUT,
+    outputs=UNTRAINED_MODEL_OUTPUT,
 )
 def one_vs_all_multiclass(untrained_model: Learner) -> dict[str, Any]:
     """Create a multiclass model from a two-class one: one binary model per class vs the rest."""
     learner = _binary(untrained_model, "One-vs-All Multiclass")
-    return {"untrained_model": Learner(
-        f"One-vs-All Multiclass ({learner.name})", Task.MULTICLASS,
-        OneVsRestClassifier(learner.estimator), _wrapped_sweep(learner))}
+    return {
+        "untrained_model": Learner(
+            f"One-vs-All Multiclass ({learner.name})",
+            Task.MULTICLASS,
+            OneVsRestClassifier(learner.estimator),
+            _wrapped_sweep(learner),
+        )
+    }
 
 
 @component(
-    id="one_vs_one_multiclass", name="One-vs-One Multiclass", category="Classification",
-    inputs=BINARY_INPUT, outputs=UNTRAINED_MODEL_OUTPUT,
+    id="one_vs_one_multiclass",
+    name="One-vs-One Multiclass",
+    category="Classification",
+    inputs=BINARY_INPUT,
+    outputs=UNTRAINED_MODEL_OUTPUT,
 )
 def one_vs_one_multiclass(untrained_model: Learner) -> dict[str, Any]:
     """Create a multiclass model from a two-class one: one binary model per pair of classes.
@@ -56,6 +73,11 @@ def one_vs_one_multiclass(untrained_model: Learner) -> dict[str, Any]:
     probabilities of its own).
     """
     learner = _binary(untrained_model, "One-vs-One Multiclass")
-    return {"untrained_model": Learner(
-        f"One-vs-One Multiclass ({learner.name})", Task.MULTICLASS,
-        OneVsOneClassifier(learner.estimator), _wrapped_sweep(learner))}
+    return {
+        "untrained_model": Learner(
+            f"One-vs-One Multiclass ({learner.name})",
+            Task.MULTICLASS,
+            OneVsOneClassifier(learner.estimator),
+            _wrapped_sweep(learner),
+        )
+    }

@@ -14,19 +14,32 @@ from components.spec import Param, ParamType, Port, PortKind
 
 
 @component(
-    id="remove_duplicate_rows", name="Remove Duplicate Rows", category="Data Transformation",
+    id="remove_duplicate_rows",
+    name="Remove Duplicate Rows",
+    category="Data Transformation",
     columns=column_flow.passthrough("dataset"),
     inputs=[Port("dataset", PortKind.DATASET, "Dataset")],
     outputs=[Port("results_dataset", PortKind.DATASET, "Results dataset")],
     params=[
-        Param("key_columns", ParamType.COLUMNS, "Key column selection filter expression",
-              required=True, help="Rows are duplicates when they agree on these columns."),
-        Param("retain_first", ParamType.BOOL, "Retain first duplicate row", default=True,
-              help="Keep the first of each set of duplicates; unchecked keeps the last."),
+        Param(
+            "key_columns",
+            ParamType.COLUMNS,
+            "Key column selection filter expression",
+            required=True,
+            help="Rows are duplicates when they agree on these columns.",
+        ),
+        Param(
+            "retain_first",
+            ParamType.BOOL,
+            "Retain first duplicate row",
+            default=True,
+            help="Keep the first of each set of duplicates; unchecked keeps the last.",
+        ),
     ],
 )
-def remove_duplicate_rows(dataset: pd.DataFrame, *, key_columns: dict[str, Any],
-                          retain_first: bool) -> dict[str, Any]:
+def remove_duplicate_rows(
+    dataset: pd.DataFrame, *, key_columns: dict[str, Any], retain_first: bool
+) -> dict[str, Any]:
     """Remove the duplicate rows from a dataset.
 
     Missing values count as equal to each other. Kept rows stay in input order.

@@ -14,13 +14,21 @@ from components.spec import Param, ParamType, Port, PortKind
 
 
 @component(
-    id="select_columns_in_dataset", name="Select Columns in Dataset",
+    id="select_columns_in_dataset",
+    name="Select Columns in Dataset",
     columns=column_flow.selection("dataset", "columns"),
     category="Data Transformation",
     inputs=[Port("dataset", PortKind.DATASET, "Dataset")],
     outputs=[Port("results_dataset", PortKind.DATASET, "Results dataset")],
-    params=[Param("columns", ParamType.COLUMNS, "Select columns", required=True,
-                  help="The columns to keep, by name or with rules.")],
+    params=[
+        Param(
+            "columns",
+            ParamType.COLUMNS,
+            "Select columns",
+            required=True,
+            help="The columns to keep, by name or with rules.",
+        )
+    ],
 )
 def select_columns_in_dataset(dataset: pd.DataFrame, *, columns: dict[str, Any]) -> dict[str, Any]:
     """Select the columns to keep in a dataset, in the table's order unless the selection asks
@@ -32,10 +40,12 @@ def select_columns_in_dataset(dataset: pd.DataFrame, *, columns: dict[str, Any])
     if not names:
         raise ComponentInputError(
             f"The column selection picks no columns; the dataset has: "
-            f"{', '.join(map(str, dataset.columns))}.")
+            f"{', '.join(map(str, dataset.columns))}."
+        )
     repeated = sorted({n for n in names if names.count(n) > 1})
     if repeated:
         raise ComponentInputError(
             f"Column(s) {', '.join(map(repr, repeated))} are selected more than once; a dataset "
-            "cannot hold two columns with one name.")
+            "cannot hold two columns with one name."
+        )
     return {"results_dataset": metadata.keep_metadata(dataset, dataset[names])}

@@ -12,11 +12,17 @@ from components.transforms.selection import ColumnSelection
 
 
 @component(
-    id="select_columns_transform", name="Select Columns Transform",
+    id="select_columns_transform",
+    name="Select Columns Transform",
     category="Data Transformation",
     inputs=[Port("dataset", PortKind.DATASET, "Dataset with desired columns")],
-    outputs=[Port("column_selection_transformation", PortKind.TRANSFORMATION,
-                  "Column selection transformation")],
+    outputs=[
+        Port(
+            "column_selection_transformation",
+            PortKind.TRANSFORMATION,
+            "Column selection transformation",
+        )
+    ],
 )
 def select_columns_transform(dataset: pd.DataFrame) -> dict[str, Any]:
     """Create a transformation that selects the same columns as in a given dataset.

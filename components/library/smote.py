@@ -15,23 +15,39 @@ from components.spec import Param, ParamType, Port, PortKind
 
 
 @component(
-    id="smote", name="SMOTE", category="Data Transformation",
+    id="smote",
+    name="SMOTE",
+    category="Data Transformation",
     columns=column_flow.passthrough("samples"),
     inputs=[Port("samples", PortKind.DATASET, "Samples")],
     outputs=[Port("table", PortKind.DATASET, "Table")],
     params=[
-        Param("label_column", ParamType.COLUMN, "Label column", required=True,
-              help="A column with exactly two classes; the rarer one is oversampled."),
-        Param("percentage", ParamType.INT, "SMOTE percentage", default=100, min=0,
-              max=100000, help="Synthetic rows as a percentage of the minority class: 100 "
-                               "doubles it. Use multiples of 100."),
-        Param("neighbors", ParamType.INT, "Number of nearest neighbors", default=1, min=1,
-              max=1000),
+        Param(
+            "label_column",
+            ParamType.COLUMN,
+            "Label column",
+            required=True,
+            help="A column with exactly two classes; the rarer one is oversampled.",
+        ),
+        Param(
+            "percentage",
+            ParamType.INT,
+            "SMOTE percentage",
+            default=100,
+            min=0,
+            max=100000,
+            help="Synthetic rows as a percentage of the minority class: 100 "
+            "doubles it. Use multiples of 100.",
+        ),
+        Param(
+            "neighbors", ParamType.INT, "Number of nearest neighbors", default=1, min=1, max=1000
+        ),
         Param("seed", ParamType.INT, "Random seed", default=0, min=0, max=4294967295),
     ],
 )
-def smote(samples: pd.DataFrame, *, label_column: str | None, percentage: int, neighbors: int,
-          seed: int) -> dict[str, Any]:
+def smote(
+    samples: pd.DataFrame, *, label_column: str | None, percentage: int, neighbors: int, seed: int
+) -> dict[str, Any]:
     """Increase the number of low-incidence examples in a dataset with synthetic minority rows.
 
     Every other column is a feature. Each synthetic row lies on the segment between a minority
@@ -46,7 +62,8 @@ def smote(samples: pd.DataFrame, *, label_column: str | None, percentage: int, n
     if len(classes) != 2:
         raise ComponentInputError(
             f"SMOTE needs a label column with exactly two classes; '{label}' has "
-            f"{len(classes)}: {', '.join(map(str, classes.index[:10]))}.")
+            f"{len(classes)}: {', '.join(map(str, classes.index[:10]))}."
+        )
     features = [c for c in samples.columns if c != label]
     _require_complete(samples, [label, *features])
     minority = classes.idxmin() if classes.iloc[0] != classes.iloc[1] else classes.index[1]
@@ -54,17 +71,22 @@ def smote(samples: pd.DataFrame, *, label_column: str | None, percentage: int, n
     if neighbors >= len(rows):
         raise ComponentInputError(
             f"'Number of nearest neighbors' is {neighbors}, but the minority class "
-            f"{minority!r} has only {len(rows)} rows; choose at most {len(rows) - 1}.")
+            f"{minority!r} has only {len(rows)} rows; choose at most {len(rows) - 1}."
+        )
     random = np.random.RandomState(seed)
     base = np.repeat(rows, percentage // 100)
     extra = int(round(len(rows) * (percentage % 100) / 100))
     base = np.concatenate([base, np.sort(random.choice(rows, extra, replace=False))])
-    numeric = [c for c in features if metadata.is_numeric(samples[c])
-               or metadata.column_type(samples[c]) == "Boolean"]
+    numeric = [
+        c
+        for c in features
+        if metadata.is_numeric(samples[c]) or metadata.column_type(samples[c]) == "Boolean"
+    ]
     synthetic = samples.iloc[base].reset_index(drop=True).copy()
     if len(base) and numeric:
-        points = np.column_stack([conversions.to_double(samples[c], c).to_numpy()[rows]
-                                  for c in numeric])
+        points = np.column_stack(
+            [conversions.to_double(samples[c], c).to_numpy()[rows] for c in numeric]
+        )
         finder = NearestNeighbors(n_neighbors=neighbors + 1).fit(points)
         _, near = finder.kneighbors(points)
         position = {row: i for i, row in enumerate(rows)}
@@ -75,8 +97,10 @@ def smote(samples: pd.DataFrame, *, label_column: str | None, percentage: int, n
         for index, column in enumerate(numeric):
             synthetic[column] = _as_column(samples[column], made[:, index])
     out = pd.concat([samples, synthetic], ignore_index=True)
-    print(f"Class {minority!r}: {len(rows)} rows + {len(base)} synthetic; other class: "
-          f"{len(samples) - len(rows)} rows.")
+    print(
+        f"Class {minority!r}: {len(rows)} rows + {len(base)} synthetic; other class: "
+        f"{len(samples) - len(rows)} rows."
+    )
     return {"table": metadata.keep_metadata(samples, out)}
 
 
@@ -85,8 +109,8 @@ def _label(samples: pd.DataFrame, column: str | None) -> str:
         raise ComponentInputError("'Label column' is required.")
     if column not in samples.columns:
         raise ComponentInputError(
-            f"Label column '{column}' not found; available: "
-            f"{', '.join(map(str, samples.columns))}.")
+            f"Label column '{column}' not found; available: {', '.join(map(str, samples.columns))}."
+        )
     return column
 
 
@@ -95,7 +119,8 @@ def _require_complete(samples: pd.DataFrame, columns: list[str]) -> None:
     if gaps:
         raise ComponentInputError(
             f"SMOTE needs data without missing values; missing in {', '.join(gaps)}. Clean "
-            "them with Clean Missing Data first.")
+            "them with Clean Missing Data first."
+        )
 
 
 def _as_column(original: pd.Series, values: np.ndarray) -> Any:

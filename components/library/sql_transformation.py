@@ -13,21 +13,37 @@ from components.spec import Param, ParamType, Port, PortKind
 
 
 @component(
-    id="apply_sql_transformation", name="Apply SQL Transformation",
+    id="apply_sql_transformation",
+    name="Apply SQL Transformation",
     category="Data Transformation",
-    inputs=[Port("t1", PortKind.DATASET, "t1"),
-            Port("t2", PortKind.DATASET, "t2", optional=True),
-            Port("t3", PortKind.DATASET, "t3", optional=True)],
+    inputs=[
+        Port("t1", PortKind.DATASET, "t1"),
+        Port("t2", PortKind.DATASET, "t2", optional=True),
+        Port("t3", PortKind.DATASET, "t3", optional=True),
+    ],
     outputs=[Port("result_dataset", PortKind.DATASET, "Result dataset")],
-    params=[Param("query", ParamType.TEXT, "SQL query script", default="select * from t1",
-                  required=True,
-                  help="SQL over the tables t1, t2 and t3 in the designer's SQLite dialect "
-                       "([bracket] names, integer division, LIKE ignoring case), run by DuckDB; "
-                       "statements separated by ';' and the last one's rows are the result.")],
+    params=[
+        Param(
+            "query",
+            ParamType.TEXT,
+            "SQL query script",
+            default="select * from t1",
+            required=True,
+            help="SQL over the tables t1, t2 and t3 in the designer's SQLite dialect "
+            "([bracket] names, integer division, LIKE ignoring case), run by DuckDB; "
+            "statements separated by ';' and the last one's rows are the result.",
+        )
+    ],
     needs=("sql",),
 )
-def apply_sql_transformation(t1: pd.DataFrame, t2: pd.DataFrame | None, t3: pd.DataFrame | None,
-                             *, query: str, runtime: Runtime) -> dict[str, Any]:
+def apply_sql_transformation(
+    t1: pd.DataFrame,
+    t2: pd.DataFrame | None,
+    t3: pd.DataFrame | None,
+    *,
+    query: str,
+    runtime: Runtime,
+) -> dict[str, Any]:
     """Run a SQL query on up to three input datasets.
 
     The query is written in the designer's SQLite dialect and translated to DuckDB (see
@@ -35,8 +51,9 @@ def apply_sql_transformation(t1: pd.DataFrame, t2: pd.DataFrame | None, t3: pd.D
     the designer, the result carries no metadata (roles, categorical flags) from the inputs.
     """
     if not query.strip():
-        raise ComponentInputError("'SQL query script' is empty; write a query such as "
-                                  "'select * from t1'.")
+        raise ComponentInputError(
+            "'SQL query script' is empty; write a query such as 'select * from t1'."
+        )
     tables = {name: df for name, df in (("t1", t1), ("t2", t2), ("t3", t3)) if df is not None}
     result = runtime.run_sql(query, tables)
     result.attrs = {}

@@ -12,7 +12,9 @@ from components.statistics import summarize
 
 
 @component(
-    id="summarize_data", name="Summarize Data", category="Statistical Functions",
+    id="summarize_data",
+    name="Summarize Data",
+    category="Statistical Functions",
     inputs=[Port("dataset", PortKind.DATASET, "Input")],
     outputs=[Port("result_dataset", PortKind.DATASET, "Result dataset")],
 )

@@ -9,5 +9,11 @@ from components.transforms.base import Transformation, require_columns
 from components.transforms.cleaning import CleaningMode, MissingValueCleaner
 from components.transforms.normalization import NormalizationMethod, Normalizer
 
-__all__ = ["CleaningMode", "MissingValueCleaner", "NormalizationMethod", "Normalizer",
-           "Transformation", "require_columns"]
+__all__ = [
+    "CleaningMode",
+    "MissingValueCleaner",
+    "NormalizationMethod",
+    "Normalizer",
+    "Transformation",
+    "require_columns",
+]

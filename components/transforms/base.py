@@ -35,4 +35,5 @@ def require_columns(df: pd.DataFrame, columns: Iterable[str], transformation: st
         raise ComponentInputError(
             f"The dataset lacks column(s) {', '.join(map(repr, missing))} that the "
             f"{transformation} transformation was fitted on; got columns: "
-            f"{', '.join(map(str, df.columns))}.")
+            f"{', '.join(map(str, df.columns))}."
+        )

@@ -45,9 +45,18 @@ class Binner:
     categorical: bool = True
 
     @classmethod
-    def fit(cls, df: pd.DataFrame, columns: Sequence[str], *, mode: str, bins: int = 10,
-            custom_edges: Sequence[float] = (), normalization: str = PERCENT,
-            output_mode: str = APPEND, categorical: bool = True) -> Binner:
+    def fit(
+        cls,
+        df: pd.DataFrame,
+        columns: Sequence[str],
+        *,
+        mode: str,
+        bins: int = 10,
+        custom_edges: Sequence[float] = (),
+        normalization: str = PERCENT,
+        output_mode: str = APPEND,
+        categorical: bool = True,
+    ) -> Binner:
         """Compute each column's edges: quantiles, equal widths, or the given edges.
 
         Raises:
@@ -59,14 +68,16 @@ class Binner:
                 raise ComponentInputError(
                     f"Group Data into Bins bins numeric columns only; column '{column}' is "
                     f"{metadata.column_type(df[column])}"
-                    f"{' (categorical)' if metadata.is_categorical(df[column]) else ''}.")
+                    f"{' (categorical)' if metadata.is_categorical(df[column]) else ''}."
+                )
             values = conversions.to_double(df[column], column).dropna().to_numpy()
             if mode == CUSTOM_EDGES:
                 inner = np.asarray(custom_edges, dtype=float)
                 if len(inner) == 0 or (np.diff(inner) <= 0).any():
                     raise ComponentInputError(
                         f"'Comma-separated list of bin edges' must hold increasing numbers; "
-                        f"got {list(custom_edges)}.")
+                        f"got {list(custom_edges)}."
+                    )
             elif len(values) == 0:
                 inner = np.array([])
             elif mode == QUANTILES:
@@ -76,9 +87,13 @@ class Binner:
                 inner = low + (high - low) * np.arange(1, bins) / bins
                 inner = np.unique(inner) if high > low else np.array([])
             edges.append(tuple(float(e) for e in inner))
-        return cls(tuple(columns), tuple(edges),
-                   normalization if mode == QUANTILES else QUANTILE_INDEX,
-                   output_mode, categorical)
+        return cls(
+            tuple(columns),
+            tuple(edges),
+            normalization if mode == QUANTILES else QUANTILE_INDEX,
+            output_mode,
+            categorical,
+        )
 
     def bin_numbers(self, values: np.ndarray, index: int) -> np.ndarray:
         """The 1-based bin of each value (NaN stays NaN)."""

@@ -71,9 +71,19 @@ class MissingValueCleaner:
     imputer: Any = None
 
     @classmethod
-    def fit(cls, df: pd.DataFrame, columns: Sequence[str], *, mode: str, min_ratio: float = 0.0,
-            max_ratio: float = 1.0, replacement_value: str = "0", indicators: bool = False,
-            remove_all_missing: bool = True, iterations: int = 5) -> MissingValueCleaner:
+    def fit(
+        cls,
+        df: pd.DataFrame,
+        columns: Sequence[str],
+        *,
+        mode: str,
+        min_ratio: float = 0.0,
+        max_ratio: float = 1.0,
+        replacement_value: str = "0",
+        indicators: bool = False,
+        remove_all_missing: bool = True,
+        iterations: int = 5,
+    ) -> MissingValueCleaner:
         """Decide, from `df`, which columns to clean and with which values.
 
         A column is cleaned when its ratio of missing values is within [min_ratio, max_ratio].
@@ -92,8 +102,7 @@ class MissingValueCleaner:
             return cls(mode.value, (), dropped=tuple(c for c in targets if ratios[c] > 0))
         all_missing = [c for c in targets if len(df) and ratios[c] == 1.0]
         dropped: list[str] = []
-        if mode in (*STATISTIC_MODES, *MODEL_MODES, CleaningMode.REMOVE_ROW) \
-                and remove_all_missing:
+        if mode in (*STATISTIC_MODES, *MODEL_MODES, CleaningMode.REMOVE_ROW) and remove_all_missing:
             dropped = all_missing
         if mode in MODEL_MODES:
             targets = [c for c in targets if c not in all_missing]
@@ -106,8 +115,10 @@ class MissingValueCleaner:
             _check_types(df, targets, mode)
             values = tuple(_statistic(df[c], mode) for c in targets)
         elif mode is CleaningMode.CUSTOM:
-            fitting = {c: _replacement(df[c], c, replacement_value, required=ratios[c] > 0)
-                       for c in targets}
+            fitting = {
+                c: _replacement(df[c], c, replacement_value, required=ratios[c] > 0)
+                for c in targets
+            }
             # A complete column the value does not suit (a date for "0") needs no cleaning.
             targets = [c for c in targets if fitting[c] is not _UNSUITED]
             values = tuple(fitting[c] for c in targets)
@@ -140,8 +151,7 @@ class MissingValueCleaner:
         return metadata.keep_metadata(df, out)
 
 
-def _fit_model(df: pd.DataFrame, columns: list[str], mode: CleaningMode,
-               iterations: int) -> Any:
+def _fit_model(df: pd.DataFrame, columns: list[str], mode: CleaningMode, iterations: int) -> Any:
     values = np.column_stack([conversions.to_double(df[c], c).to_numpy() for c in columns])
     if mode is CleaningMode.MICE:
         return fit_mice(values, iterations)
@@ -159,11 +169,13 @@ def _impute(out: pd.DataFrame, columns: Sequence[str], imputer: Any) -> pd.DataF
             continue
         series = out[column]
         if metadata.column_type(series) == "Boolean":
-            out[column] = series.astype("boolean").where(~gaps, pd.Series(
-                filled[:, index] >= 0.5, index=series.index))
+            out[column] = series.astype("boolean").where(
+                ~gaps, pd.Series(filled[:, index] >= 0.5, index=series.index)
+            )
         elif metadata.column_type(series) == "Integer":
-            out[column] = series.astype("Float64").where(~gaps, pd.Series(
-                filled[:, index], index=series.index))
+            out[column] = series.astype("Float64").where(
+                ~gaps, pd.Series(filled[:, index], index=series.index)
+            )
         else:
             out[column] = series.where(~gaps, pd.Series(filled[:, index], index=series.index))
     return out
@@ -173,12 +185,16 @@ def _check_types(df: pd.DataFrame, columns: list[str], mode: CleaningMode) -> No
     allowed = _ALLOWED_TYPES.get(mode)
     if allowed is None:
         return
-    wrong = [f"'{c}' ({_type_name(df[c])})" for c in columns
-             if metadata.is_categorical(df[c]) or metadata.column_type(df[c]) not in allowed]
+    wrong = [
+        f"'{c}' ({_type_name(df[c])})"
+        for c in columns
+        if metadata.is_categorical(df[c]) or metadata.column_type(df[c]) not in allowed
+    ]
     if wrong:
         raise ComponentInputError(
             f"'{mode.value}' applies to {', '.join(allowed)} columns; got {', '.join(wrong)}. "
-            "Exclude them from 'Columns to be cleaned' or use another cleaning mode.")
+            "Exclude them from 'Columns to be cleaned' or use another cleaning mode."
+        )
 
 
 def _type_name(series: pd.Series) -> str:
@@ -204,7 +220,8 @@ def _replacement(series: pd.Series, column: str, text: str, required: bool) -> A
             return _UNSUITED
         raise ComponentInputError(
             f"Replacement value {text!r} does not suit column '{column}' "
-            f"({_type_name(series)}): {exc}") from exc
+            f"({_type_name(series)}): {exc}"
+        ) from exc
 
 
 def _fill(series: pd.Series, value: Any) -> pd.Series:
@@ -222,5 +239,4 @@ def _fill(series: pd.Series, value: Any) -> pd.Series:
 
 def _python(value: Any) -> Any:
     # Plain Python scalars keep the transformation easy to serialise safely (skops, JSON).
-    return value.item() if hasattr(value, "item") and not isinstance(value, pd.Timestamp) \
-        else value
+    return value.item() if hasattr(value, "item") and not isinstance(value, pd.Timestamp) else value

@@ -50,8 +50,9 @@ class PpcaImputer:
         model = cls(tuple(mean), tuple(map(tuple, np.eye(d))))
         for _ in range(iterations):
             mean = completed.mean(axis=0)
-            eigenvalues, vectors = np.linalg.eigh(np.cov(completed, rowvar=False, bias=True)
-                                                  .reshape(d, d))
+            eigenvalues, vectors = np.linalg.eigh(
+                np.cov(completed, rowvar=False, bias=True).reshape(d, d)
+            )
             eigenvalues, vectors = eigenvalues[::-1], vectors[:, ::-1]
             noise = float(eigenvalues[q:].mean()) if q < d else 0.0
             noise = max(noise, 1e-9 * max(float(eigenvalues.max()), 1.0))
@@ -76,7 +77,8 @@ class PpcaImputer:
                 out[np.ix_(rows, pattern)] = mean[pattern]
                 continue
             gain = covariance[np.ix_(pattern, present)] @ np.linalg.pinv(
-                covariance[np.ix_(present, present)])
+                covariance[np.ix_(present, present)]
+            )
             centred = values[np.ix_(rows, present)] - mean[present]
             out[np.ix_(rows, pattern)] = mean[pattern] + centred @ gain.T
         return out

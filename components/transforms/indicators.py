@@ -41,26 +41,35 @@ class IndicatorEncoder:
     overwrite: bool = False
 
     @classmethod
-    def fit(cls, df: pd.DataFrame, columns: Sequence[str], *,
-            overwrite: bool = False) -> IndicatorEncoder:
+    def fit(
+        cls, df: pd.DataFrame, columns: Sequence[str], *, overwrite: bool = False
+    ) -> IndicatorEncoder:
         """Learn the categories of `columns`.
 
         Raises:
             ComponentInputError: a column is not categorical (the designer's Error 0056).
         """
-        wrong = [f"'{c}' ({metadata.column_type(df[c])})" for c in columns
-                 if not metadata.is_categorical(df[c])]
+        wrong = [
+            f"'{c}' ({metadata.column_type(df[c])})"
+            for c in columns
+            if not metadata.is_categorical(df[c])
+        ]
         if wrong:
             raise ComponentInputError(
                 f"Convert to Indicator Values needs categorical columns; not categorical: "
-                f"{', '.join(wrong)}. Make them categorical with Edit Metadata first.")
+                f"{', '.join(wrong)}. Make them categorical with Edit Metadata first."
+            )
         categories = []
         for column in columns:
             series = df[column]
             # Categories in their declared order, present or not, as the designer lists them.
             categories.append(tuple(dict.fromkeys(value_text(v) for v in series.cat.categories)))
-        return cls(tuple(columns), tuple(categories),
-                   tuple(bool(df[c].isna().any()) for c in columns), overwrite)
+        return cls(
+            tuple(columns),
+            tuple(categories),
+            tuple(bool(df[c].isna().any()) for c in columns),
+            overwrite,
+        )
 
     def output_names(self, index: int) -> list[str]:
         """The indicator column names of the `index`-th column."""
@@ -79,8 +88,10 @@ class IndicatorEncoder:
         for index, column in enumerate(self.columns):
             values = df[column].astype(object)
             text = values.map(value_text, na_action="ignore")
-            block = {f"{column}-{value}": (text == value).to_numpy(dtype=np.int64)
-                     for value in self.categories[index]}
+            block = {
+                f"{column}-{value}": (text == value).to_numpy(dtype=np.int64)
+                for value in self.categories[index]
+            }
             if self.with_missing[index]:
                 block[f"{column}-{MISSING}"] = values.isna().to_numpy(dtype=np.int64)
             parts[column] = pd.DataFrame(block, index=df.index)
@@ -97,5 +108,6 @@ class IndicatorEncoder:
         if clashes:
             raise ComponentInputError(
                 f"Indicator column(s) {', '.join(map(repr, clashes))} clash with existing "
-                "columns; rename those columns first.")
+                "columns; rename those columns first."
+            )
         return metadata.keep_metadata(df, out)

@@ -53,8 +53,14 @@ class Normalizer:
     constant_columns_zero: bool = True
 
     @classmethod
-    def fit(cls, df: pd.DataFrame, columns: Sequence[str], *, method: str,
-            constant_columns_zero: bool = True) -> Normalizer:
+    def fit(
+        cls,
+        df: pd.DataFrame,
+        columns: Sequence[str],
+        *,
+        method: str,
+        constant_columns_zero: bool = True,
+    ) -> Normalizer:
         """Measure the statistics `method` needs on the `columns` of `df`.
 
         Raises:
@@ -71,7 +77,8 @@ class Normalizer:
                 if (values <= 0).any():
                     raise ComponentInputError(
                         f"LogNormal needs positive values; column '{column}' has values <= 0 "
-                        f"(minimum {values.min():g}). Use another method for this column.")
+                        f"(minimum {values.min():g}). Use another method for this column."
+                    )
                 values = np.log(values)
             if len(values) == 0:
                 centers.append(0.0)
@@ -84,8 +91,9 @@ class Normalizer:
                 # they are the maximum-likelihood estimates.
                 centers.append(float(values.mean()))
                 scales.append(float(values.std(ddof=0)))
-        return cls(method.value, tuple(columns), tuple(centers), tuple(scales),
-                   constant_columns_zero)
+        return cls(
+            method.value, tuple(columns), tuple(centers), tuple(scales), constant_columns_zero
+        )
 
     def apply(self, df: pd.DataFrame) -> pd.DataFrame:
         """`df` with each column replaced by its normalized value (missing stays missing).
@@ -119,10 +127,14 @@ class Normalizer:
 
 
 def _require_numeric(df: pd.DataFrame, columns: Sequence[str]) -> None:
-    wrong = [f"'{c}' ({metadata.column_type(df[c])}"
-             f"{', categorical' if metadata.is_categorical(df[c]) else ''})"
-             for c in columns if not metadata.is_numeric(df[c])]
+    wrong = [
+        f"'{c}' ({metadata.column_type(df[c])}"
+        f"{', categorical' if metadata.is_categorical(df[c]) else ''})"
+        for c in columns
+        if not metadata.is_numeric(df[c])
+    ]
     if wrong:
         raise ComponentInputError(
             f"Normalize Data transforms numeric columns only; got {', '.join(wrong)}. "
-            "Exclude them from 'Columns to transform'.")
+            "Exclude them from 'Columns to transform'."
+        )

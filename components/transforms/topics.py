@@ -69,7 +69,8 @@ class TopicModel:
         if self.normalize:
             weights = weights / weights.sum(axis=1, keepdims=True)
         if hasattr(self.vectorizer, "get_feature_names_out") and hasattr(
-                self.vectorizer, "vocabulary_"):
+            self.vectorizer, "vocabulary_"
+        ):
             terms = [t.replace(" ", "_") for t in self.vectorizer.get_feature_names_out()]
         else:
             terms = [f"hash_{i}" for i in range(weights.shape[1])]

@@ -68,9 +68,14 @@ class BundleInfo:
     manifest: dict[str, Any] = field(repr=False)
 
 
-def write_bundle(store: Any, run_spec: dict[str, Any], outputs: dict[str, dict[str, str]], *,
-                 lineage: dict[str, Any] | None = None,
-                 dest_dir: str | Path | None = None) -> BundleInfo:
+def write_bundle(
+    store: Any,
+    run_spec: dict[str, Any],
+    outputs: dict[str, dict[str, str]],
+    *,
+    lineage: dict[str, Any] | None = None,
+    dest_dir: str | Path | None = None,
+) -> BundleInfo:
     """Write the bundle of a completed real-time inference run.
 
     Args:
@@ -101,8 +106,10 @@ def write_bundle(store: Any, run_spec: dict[str, Any], outputs: dict[str, dict[s
         if node.component == WEB_SERVICE_INPUT:
             table = _output_table(store, outputs, node.id)
             name = str(node.params.get("name", "WebServiceInput0"))
-            columns = tuple(ColumnSchema(c["name"], c["type"], bool(c["categorical"]))
-                            for c in describe_columns(table))
+            columns = tuple(
+                ColumnSchema(c["name"], c["type"], bool(c["categorical"]))
+                for c in describe_columns(table)
+            )
             inputs.append(InputSchema(name, columns))
             samples[name] = table.head(SAMPLE_ROWS).reset_index(drop=True)
             members[f"samples/{name}.parquet"] = _parquet_bytes(samples[name])
@@ -111,28 +118,44 @@ def write_bundle(store: Any, run_spec: dict[str, Any], outputs: dict[str, dict[s
         if node.component == WEB_SERVICE_OUTPUT:
             table = _output_table(store, outputs, node.id)
             answers[str(node.params.get("name", "WebServiceOutput0"))] = [
-                {"name": c["name"], "type": c["type"]} for c in describe_columns(table)]
+                {"name": c["name"], "type": c["type"]} for c in describe_columns(table)
+            ]
     if not inputs or not answers:
-        raise BundleError("This run is not a real-time inference pipeline: it needs a Web "
-                          "Service Input and a Web Service Output (create one from a training "
-                          "run with 'Create real-time inference pipeline').")
+        raise BundleError(
+            "This run is not a real-time inference pipeline: it needs a Web "
+            "Service Input and a Web Service Output (create one from a training "
+            "run with 'Create real-time inference pipeline')."
+        )
     loaded = {uri: joblib.load(io.BytesIO(members[m])) for uri, m in objects.items()}
     replay = Replay(spec, loaded)
     inputs, sample_rows = _probe(replay, inputs, samples)
-    datasets = [{"node": n.id, "dataset": n.dataset, "version": n.dataset_version}
-                for n in spec.nodes if n.is_dataset]
+    datasets = [
+        {"node": n.id, "dataset": n.dataset, "version": n.dataset_version}
+        for n in spec.nodes
+        if n.is_dataset
+    ]
     manifest = {
-        "format": FORMAT, "format_version": FORMAT_VERSION,
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "pipeline": spec.name,
         "inputs": [i.to_dict() for i in inputs],
         "outputs": [{"name": n, "columns": c} for n, c in answers.items()],
         "sample_request": {"Inputs": sample_rows, "GlobalParameters": {}},
-        "lineage": {**(lineage or {}), "datasets": datasets,
-                    "frozen": [{"node": n.id, "component": n.component,
-                                "artifact": n.params.get("artifact"),
-                                "source": n.params.get("source", "")}
-                               for n in spec.nodes if n.component in FROZEN]},
+        "lineage": {
+            **(lineage or {}),
+            "datasets": datasets,
+            "frozen": [
+                {
+                    "node": n.id,
+                    "component": n.component,
+                    "artifact": n.params.get("artifact"),
+                    "source": n.params.get("source", ""),
+                }
+                for n in spec.nodes
+                if n.component in FROZEN
+            ],
+        },
         "objects": objects,
         "files": {name: hashlib.sha256(data).hexdigest() for name, data in members.items()},
     }
@@ -142,15 +165,20 @@ def write_bundle(store: Any, run_spec: dict[str, Any], outputs: dict[str, dict[s
     path = folder / f"{digest}{SUFFIX}"
     if not path.exists():
         _write_atomic(path, data)
-    return BundleInfo(path=path, sha256=digest, format_version=FORMAT_VERSION,
-                      manifest=manifest)
+    return BundleInfo(path=path, sha256=digest, format_version=FORMAT_VERSION, manifest=manifest)
 
 
 class LoadedBundle:
     """A bundle ready to score: schemas, the sample request, and the fastest checked path."""
 
-    def __init__(self, manifest: dict[str, Any], spec: PipelineSpec, objects: dict[str, Any],
-                 samples: dict[str, pd.DataFrame], sha256: str) -> None:
+    def __init__(
+        self,
+        manifest: dict[str, Any],
+        spec: PipelineSpec,
+        objects: dict[str, Any],
+        samples: dict[str, pd.DataFrame],
+        sha256: str,
+    ) -> None:
         self.manifest = manifest
         self.spec = spec
         self.sha256 = sha256
@@ -178,12 +206,21 @@ class LoadedBundle:
                 pipeline refuses the rows (the message names the problem).
         """
         if not isinstance(inputs, dict):
-            raise RequestError([{"problem": "'Inputs' must be an object: "
-                                            "{\"WebServiceInput0\": [rows]}"}])
+            raise RequestError(
+                [{"problem": "'Inputs' must be an object: {\"WebServiceInput0\": [rows]}"}]
+            )
         missing = [i.name for i in self.inputs if i.name not in inputs]
         if missing:
-            raise RequestError([{"input": name, "problem": "missing from 'Inputs'; expected "
-                                 f"{[i.name for i in self.inputs]}"} for name in missing])
+            raise RequestError(
+                [
+                    {
+                        "input": name,
+                        "problem": "missing from 'Inputs'; expected "
+                        f"{[i.name for i in self.inputs]}",
+                    }
+                    for name in missing
+                ]
+            )
         checked = {i.name: i.check(inputs[i.name]) for i in self.inputs}
         if self.compiled is not None:
             rows = checked[self.inputs[0].name]
@@ -217,9 +254,15 @@ class LoadedBundle:
         result = {}
         for name, table in answers.items():
             if len(counts) == 1 and len(table) != next(iter(counts)):
-                raise RequestError([{"problem": f"the pipeline kept {len(table)} of "
-                                     f"{next(iter(counts))} row(s) (a step such as Clean "
-                                     "Missing Data removed rows); check for missing values"}])
+                raise RequestError(
+                    [
+                        {
+                            "problem": f"the pipeline kept {len(table)} of "
+                            f"{next(iter(counts))} row(s) (a step such as Clean "
+                            "Missing Data removed rows); check for missing values"
+                        }
+                    ]
+                )
             result[name] = _records(table)
         return result
 
@@ -270,11 +313,15 @@ def load_bundle(path: str | Path, expected_sha256: str | None = None) -> LoadedB
         raise BundleError(f"Cannot read bundle {path}: {exc}") from exc
     digest = hashlib.sha256(data).hexdigest()
     stem = path.name.removesuffix(SUFFIX)
-    for expected, what in ((expected_sha256, "the expected hash"),
-                           (stem if _HEX64.match(stem) else None, "its name")):
+    for expected, what in (
+        (expected_sha256, "the expected hash"),
+        (stem if _HEX64.match(stem) else None, "its name"),
+    ):
         if expected and expected.lower() != digest:
-            raise BundleError(f"Bundle {path.name} does not match {what} (its SHA-256 is "
-                              f"{digest[:12]}...); refusing to load it.")
+            raise BundleError(
+                f"Bundle {path.name} does not match {what} (its SHA-256 is "
+                f"{digest[:12]}...); refusing to load it."
+            )
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         manifest = json.loads(archive.read("manifest.json"))
@@ -283,13 +330,16 @@ def load_bundle(path: str | Path, expected_sha256: str | None = None) -> LoadedB
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise BundleError(f"{path.name} is not a Flowbench bundle (no '{FORMAT}' manifest).")
     if manifest.get("format_version") != FORMAT_VERSION:
-        raise BundleError(f"Bundle format version {manifest.get('format_version')!r} is not "
-                          f"supported; this Flowbench reads version {FORMAT_VERSION}.")
+        raise BundleError(
+            f"Bundle format version {manifest.get('format_version')!r} is not "
+            f"supported; this Flowbench reads version {FORMAT_VERSION}."
+        )
     files = manifest.get("files", {})
     extra = set(archive.namelist()) - set(files) - {"manifest.json"}
     if extra:
-        raise BundleError(f"Bundle {path.name} holds files its manifest does not list: "
-                          f"{sorted(extra)}.")
+        raise BundleError(
+            f"Bundle {path.name} holds files its manifest does not list: {sorted(extra)}."
+        )
     members = {}
     for name, sha in files.items():
         try:
@@ -297,21 +347,29 @@ def load_bundle(path: str | Path, expected_sha256: str | None = None) -> LoadedB
         except KeyError as exc:
             raise BundleError(f"Bundle {path.name} lacks {name}.") from exc
         if hashlib.sha256(content).hexdigest() != sha:
-            raise BundleError(f"Bundle member {name} does not match its hash in the manifest; "
-                              "refusing to load it.")
+            raise BundleError(
+                f"Bundle member {name} does not match its hash in the manifest; "
+                "refusing to load it."
+            )
         members[name] = content
     objects = {uri: joblib.load(io.BytesIO(members[m])) for uri, m in manifest["objects"].items()}
-    samples = {name.removeprefix("samples/").removesuffix(".parquet"):
-               pq.read_table(io.BytesIO(content)).to_pandas()
-               for name, content in members.items() if name.startswith("samples/")}
+    samples = {
+        name.removeprefix("samples/").removesuffix(".parquet"): pq.read_table(
+            io.BytesIO(content)
+        ).to_pandas()
+        for name, content in members.items()
+        if name.startswith("samples/")
+    }
     spec = PipelineSpec.from_dict(json.loads(members["pipeline.json"]))
     return LoadedBundle(manifest, spec, objects, samples, digest)
 
 
 # -- helpers ----------------------------------------------------------------------------------
 
-def _probe(replay: Replay, inputs: list[InputSchema],
-           samples: dict[str, pd.DataFrame]) -> tuple[list[InputSchema], dict[str, list]]:
+
+def _probe(
+    replay: Replay, inputs: list[InputSchema], samples: dict[str, pd.DataFrame]
+) -> tuple[list[InputSchema], dict[str, list]]:
     """Which columns may be missing, and a sample row per input that scores to one row.
 
     A column is nullable when a sample row with that value missing still scores to exactly
@@ -320,34 +378,48 @@ def _probe(replay: Replay, inputs: list[InputSchema],
     chosen: dict[str, dict[str, Any]] = {}
     for schema in inputs:
         table = samples[schema.name]
-        records = [{k: json_safe(v) for k, v in r.items()}
-                   for r in table.head(100).to_dict(orient="records")]
+        records = [
+            {k: json_safe(v) for k, v in r.items()}
+            for r in table.head(100).to_dict(orient="records")
+        ]
         records.sort(key=lambda r: sum(v is None for v in r.values()))
-        chosen[schema.name] = next((r for r in records
-                                    if _scores_one(replay, inputs, chosen, schema.name, r)),
-                                   None)
+        chosen[schema.name] = next(
+            (r for r in records if _scores_one(replay, inputs, chosen, schema.name, r)), None
+        )
         if chosen[schema.name] is None:
-            raise BundleError(f"No sample row of {schema.name} scores through the pipeline; "
-                              "check the inference run's steps.")
+            raise BundleError(
+                f"No sample row of {schema.name} scores through the pipeline; "
+                "check the inference run's steps."
+            )
     probed = []
     for schema in inputs:
         row = chosen[schema.name]
         columns = []
         for column in schema.columns:
             nullable = row.get(column.name) is None or _scores_one(
-                replay, inputs, chosen, schema.name, {**row, column.name: None})
+                replay, inputs, chosen, schema.name, {**row, column.name: None}
+            )
             columns.append(ColumnSchema(column.name, column.type, column.categorical, nullable))
         probed.append(InputSchema(schema.name, tuple(columns)))
     return probed, {name: [row] for name, row in chosen.items()}
 
 
-def _scores_one(replay: Replay, inputs: list[InputSchema], chosen: dict[str, dict[str, Any]],
-                name: str, row: dict[str, Any]) -> bool:
+def _scores_one(
+    replay: Replay,
+    inputs: list[InputSchema],
+    chosen: dict[str, dict[str, Any]],
+    name: str,
+    row: dict[str, Any],
+) -> bool:
     rows = {**{i.name: chosen.get(i.name) for i in inputs}, name: row}
     if any(r is None for r in rows.values()):
         return True  # another input has no row yet: judged when it has one
-    unlimited = [InputSchema(i.name, tuple(ColumnSchema(c.name, c.type, c.categorical, True)
-                                           for c in i.columns)) for i in inputs]
+    unlimited = [
+        InputSchema(
+            i.name, tuple(ColumnSchema(c.name, c.type, c.categorical, True) for c in i.columns)
+        )
+        for i in inputs
+    ]
     try:
         tables = replay.run({i.name: i.frame([rows[i.name]]) for i in unlimited})
     except Exception:  # a probe that fails just means "not with this value"
@@ -355,8 +427,9 @@ def _scores_one(replay: Replay, inputs: list[InputSchema], chosen: dict[str, dic
     return all(len(t) == 1 for t in tables.values())
 
 
-def _valid_rows(schema: InputSchema, table: pd.DataFrame | None,
-                limit: int) -> list[dict[str, Any]]:
+def _valid_rows(
+    schema: InputSchema, table: pd.DataFrame | None, limit: int
+) -> list[dict[str, Any]]:
     if table is None:
         return []
     rows = []
@@ -380,10 +453,13 @@ def _compare(expected: list[dict[str, Any]], actual: list[dict[str, Any]]) -> st
             return f"columns {list(right)} instead of {list(left)}"
         for column, value in left.items():
             other = right[column]
-            if isinstance(value, (int, float)) and not isinstance(value, bool) \
-                    and isinstance(other, (int, float)) and not isinstance(other, bool):
-                if not np.isclose(float(other), float(value), rtol=RELATIVE_TOLERANCE,
-                                  atol=1e-12):
+            if (
+                isinstance(value, (int, float))
+                and not isinstance(value, bool)
+                and isinstance(other, (int, float))
+                and not isinstance(other, bool)
+            ):
+                if not np.isclose(float(other), float(value), rtol=RELATIVE_TOLERANCE, atol=1e-12):
                     return f"row {index} column {column!r}: {other!r} instead of {value!r}"
             elif value != other:
                 return f"row {index} column {column!r}: {other!r} instead of {value!r}"
@@ -392,8 +468,10 @@ def _compare(expected: list[dict[str, Any]], actual: list[dict[str, Any]]) -> st
 
 def _records(table: pd.DataFrame) -> list[dict[str, Any]]:
     columns = [str(c) for c in table.columns]
-    return [{c: json_safe(v) for c, v in zip(columns, row, strict=True)}
-            for row in table.itertuples(index=False, name=None)]
+    return [
+        {c: json_safe(v) for c, v in zip(columns, row, strict=True)}
+        for row in table.itertuples(index=False, name=None)
+    ]
 
 
 def _read_artifact(store: Any, uri: str) -> bytes:
@@ -410,8 +488,10 @@ def _read_artifact(store: Any, uri: str) -> bytes:
 def _output_table(store: Any, outputs: dict[str, dict[str, str]], node_id: str) -> pd.DataFrame:
     uri = outputs.get(node_id, {}).get("dataset_out")
     if uri is None:
-        raise BundleError(f"Step {node_id!r} has no output: the inference run must complete "
-                          "before its bundle can be written.")
+        raise BundleError(
+            f"Step {node_id!r} has no output: the inference run must complete "
+            "before its bundle can be written."
+        )
     try:
         return store.get_table(uri)
     except ArtifactError as exc:

@@ -52,8 +52,14 @@ class _Block:
 class CompiledPipeline:
     """Scores checked request rows the way the pipeline does, without DataFrames."""
 
-    def __init__(self, model: TrainedModel, schema: InputSchema, echo: list[str],
-                 output_columns: list[str], output_name: str) -> None:
+    def __init__(
+        self,
+        model: TrainedModel,
+        schema: InputSchema,
+        echo: list[str],
+        output_columns: list[str],
+        output_name: str,
+    ) -> None:
         self.model = model
         self.schema = schema
         self.echo = echo
@@ -62,16 +68,24 @@ class CompiledPipeline:
         self.types = {c.name: c.type for c in schema.columns}
         self.kinds = dict(zip(model.features.columns, model.features.kinds, strict=True))
         self.blocks = _blocks(model)
-        self.width = sum(len(b.columns) if b.kind == "numeric" else
-                         sum(t[1].shape[1] for t in b.tables or []) for b in self.blocks)
+        self.width = sum(
+            len(b.columns) if b.kind == "numeric" else sum(t[1].shape[1] for t in b.tables or [])
+            for b in self.blocks
+        )
         estimator = model.estimator
         self.linear = None
         # A linear regressor predicts X @ coef + intercept; doing that here skips scikit-learn's
         # input checks, which cost more than the product on one row.
-        if model.task == Task.REGRESSION and isinstance(estimator, LinearModel) \
-                and isinstance(estimator, RegressorMixin) and np.ndim(estimator.coef_) == 1:
-            self.linear = (np.asarray(estimator.coef_, dtype=float).ravel(),
-                           float(np.ravel(estimator.intercept_)[0]))
+        if (
+            model.task == Task.REGRESSION
+            and isinstance(estimator, LinearModel)
+            and isinstance(estimator, RegressorMixin)
+            and np.ndim(estimator.coef_) == 1
+        ):
+            self.linear = (
+                np.asarray(estimator.coef_, dtype=float).ravel(),
+                float(np.ravel(estimator.intercept_)[0]),
+            )
         self.score_columns = model.score_columns()
         self.classes = np.asarray(model.classes) if model.classes else None
 
@@ -102,8 +116,11 @@ class CompiledPipeline:
             else:
                 for name, (lookup, table) in zip(block.columns, block.tables, strict=True):
                     value = row.get(name)
-                    text = MISSING_CATEGORY if value is None or (
-                        isinstance(value, float) and math.isnan(value)) else value_text(value)
+                    text = (
+                        MISSING_CATEGORY
+                        if value is None or (isinstance(value, float) and math.isnan(value))
+                        else value_text(value)
+                    )
                     values.extend(table[lookup.get(text, len(lookup))])
         return values
 
@@ -133,7 +150,7 @@ class CompiledPipeline:
                 if kind == "numeric":
                     labels += coef[start] * values
                 else:
-                    labels += (table @ coef[start:start + width])[values]
+                    labels += (table @ coef[start : start + width])[values]
                 start += width
             scores = {SCORED_LABELS: labels}
         else:
@@ -166,10 +183,14 @@ class CompiledPipeline:
                 for name, (lookup, table) in zip(block.columns, block.tables, strict=True):
                     # Text per distinct value, not per row: a million rows hold few categories.
                     codes, uniques = pd.factorize(df[name], use_na_sentinel=True)
-                    texts = category_text(pd.Series(np.asarray(uniques, dtype=object),
-                                                    dtype=object))
-                    rows = np.array([lookup.get(t, len(lookup)) for t in texts]
-                                    + [lookup.get(MISSING_CATEGORY, len(lookup))], dtype=np.intp)
+                    texts = category_text(
+                        pd.Series(np.asarray(uniques, dtype=object), dtype=object)
+                    )
+                    rows = np.array(
+                        [lookup.get(t, len(lookup)) for t in texts]
+                        + [lookup.get(MISSING_CATEGORY, len(lookup))],
+                        dtype=np.intp,
+                    )
                     yield "categorical", rows[codes], table  # code -1 (missing): last entry
 
     def _scores(self, matrix: np.ndarray) -> dict[str, np.ndarray]:
@@ -189,8 +210,9 @@ class CompiledPipeline:
         return scores
 
 
-def compile_replay(replay: Replay, schema: Sequence[InputSchema],
-                   sample: pd.DataFrame) -> CompiledPipeline | None:
+def compile_replay(
+    replay: Replay, schema: Sequence[InputSchema], sample: pd.DataFrame
+) -> CompiledPipeline | None:
     """The compiled form of `replay`, or None when its shape is not one this module knows.
 
     `sample` (request rows the schema accepts) shows which columns reach Score Model and which
@@ -212,12 +234,18 @@ def compile_replay(replay: Replay, schema: Sequence[InputSchema],
     for step in steps:
         if step.component == WEB_SERVICE_INPUT:
             continue
-        data = [ref.node for port, ref in step.inputs.items()
-                if ref.node is not None and ref.node not in replay.constant]
+        data = [
+            ref.node
+            for port, ref in step.inputs.items()
+            if ref.node is not None and ref.node not in replay.constant
+        ]
         if data != [previous]:
             return None
-        if step is not scorer and step.component != WEB_SERVICE_OUTPUT \
-                and not _row_preserving(step, replay):
+        if (
+            step is not scorer
+            and step.component != WEB_SERVICE_OUTPUT
+            and not _row_preserving(step, replay)
+        ):
             return None
         previous = step.node_id
     seen: dict[str, list[str]] = {}
@@ -230,13 +258,13 @@ def compile_replay(replay: Replay, schema: Sequence[InputSchema],
     name = schema[0].name
     answer = replay.run({name: sample}, hook=record)
     scorer_in = scorer.inputs["dataset"]
-    echo = [c for c in seen[f"{scorer_in.node}.{scorer_in.port}"]
-            if c not in model.score_columns()]
+    echo = [c for c in seen[f"{scorer_in.node}.{scorer_in.port}"] if c not in model.score_columns()]
     if any(c not in {col.name for col in schema[0].columns} for c in echo):
         return None  # a column the scorer echoes does not come from the request as is
     output_name = next(iter(replay.outputs.values()))
-    return CompiledPipeline(model, schema[0], echo, [str(c) for c in answer[output_name].columns],
-                            output_name)
+    return CompiledPipeline(
+        model, schema[0], echo, [str(c) for c in answer[output_name].columns], output_name
+    )
 
 
 def _supported(model: TrainedModel) -> bool:
@@ -261,8 +289,12 @@ def _row_preserving(step: Any, replay: Replay) -> bool:
     fitted = replay.constant.get(ref.node, {}).get(ref.port) if ref else None
     if isinstance(fitted, WithoutColumn):
         fitted = fitted.inner
-    return isinstance(fitted, MissingValueCleaner) and fitted.mode == CleaningMode.REMOVE_ROW \
-        and not fitted.dropped and not fitted.indicators
+    return (
+        isinstance(fitted, MissingValueCleaner)
+        and fitted.mode == CleaningMode.REMOVE_ROW
+        and not fitted.dropped
+        and not fitted.indicators
+    )
 
 
 def _blocks(model: TrainedModel) -> list[_Block]:
@@ -281,8 +313,9 @@ def _blocks(model: TrainedModel) -> list[_Block]:
     return blocks
 
 
-def _one_hot_tables(encoder: OneHotEncoder,
-                    columns: list[str]) -> list[tuple[dict[str, int], np.ndarray]]:
+def _one_hot_tables(
+    encoder: OneHotEncoder, columns: list[str]
+) -> list[tuple[dict[str, int], np.ndarray]]:
     """Per column: known category -> row of a table of its indicator block (last row: unknown).
 
     The blocks come from the fitted encoder itself, so rare and unseen values fall where it
@@ -295,12 +328,14 @@ def _one_hot_tables(encoder: OneHotEncoder,
     for j, _name in enumerate(columns):
         known = [str(c) for c in encoder.categories_[j]]
         values = known + [_UNKNOWN]
-        frame = pd.DataFrame({columns[k]: [firsts[k]] * len(values) for k in range(len(columns))},
-                             dtype=object)
+        frame = pd.DataFrame(
+            {columns[k]: [firsts[k]] * len(values) for k in range(len(columns))}, dtype=object
+        )
         frame[columns[j]] = pd.Series(values, dtype=object)
         encoded = np.asarray(encoder.transform(frame), dtype=float)
-        tables.append(({v: i for i, v in enumerate(known)},
-                       encoded[:, start:start + widths[j]].copy()))
+        tables.append(
+            ({v: i for i, v in enumerate(known)}, encoded[:, start : start + widths[j]].copy())
+        )
         start += widths[j]
     return tables
 

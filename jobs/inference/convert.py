@@ -40,9 +40,17 @@ SCORERS = ("score_model", "assign_data_to_clusters")
 # Training-only steps that pass (some of) their input rows along: bridged from input to output.
 PASS_THROUGH = ("split_data", "smote", "partition_and_sample", "filter_based_feature_selection")
 # Steps that only make sense while training: an inference path may not run through them.
-TRAINING_ONLY = ("train_model", "tune_model_hyperparameters", "train_clustering_model",
-                 "train_anomaly_detection_model", "evaluate_model", "cross_validate_model",
-                 "permutation_feature_importance", "train_svd_recommender", "evaluate_recommender")
+TRAINING_ONLY = (
+    "train_model",
+    "tune_model_hyperparameters",
+    "train_clustering_model",
+    "train_anomaly_detection_model",
+    "evaluate_model",
+    "cross_validate_model",
+    "permutation_feature_importance",
+    "train_svd_recommender",
+    "evaluate_recommender",
+)
 BATCH_PARAMETER = "input_dataset"
 
 
@@ -65,8 +73,12 @@ class RunFacts:
     first_values: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
-def gather_facts(run_spec: dict[str, Any], outputs: dict[str, dict[str, str]],
-                 dataset_uris: dict[str, str], store: Any) -> RunFacts:
+def gather_facts(
+    run_spec: dict[str, Any],
+    outputs: dict[str, dict[str, str]],
+    dataset_uris: dict[str, str],
+    store: Any,
+) -> RunFacts:
     """Read the facts `inference_pipeline` needs from a run's artifacts.
 
     Args:
@@ -95,21 +107,31 @@ def gather_facts(run_spec: dict[str, Any], outputs: dict[str, dict[str, str]],
             if port.kind is PortKind.TRAINED_MODEL and port.name in outputs[node.id]:
                 model = store.get_object(outputs[node.id][port.name])
                 labels[f"{node.id}.{port.name}"] = str(getattr(model, "label_column", "") or "")
-    return RunFacts(outputs=outputs, dataset_columns=columns, model_labels=labels,
-                    first_values=first)
+    return RunFacts(
+        outputs=outputs, dataset_columns=columns, model_labels=labels, first_values=first
+    )
 
 
 def scorer_nodes(run_spec: dict[str, Any]) -> list[str]:
     """The nodes that can end an inference pipeline (Score Model, Assign Data to Clusters)."""
     spec = PipelineSpec.from_dict(run_spec)
-    return [n for n in _order(spec) if (node := spec.node(n)) is not None
-            and not node.is_dataset and node.component in SCORERS]
+    return [
+        n
+        for n in _order(spec)
+        if (node := spec.node(n)) is not None and not node.is_dataset and node.component in SCORERS
+    ]
 
 
-def inference_pipeline(run_spec: dict[str, Any], facts: RunFacts, *, kind: str = REALTIME,
-                       run_id: str = "", score_node: str | None = None,
-                       output_columns: list[str] | None = None,
-                       name: str | None = None) -> dict[str, Any]:
+def inference_pipeline(
+    run_spec: dict[str, Any],
+    facts: RunFacts,
+    *,
+    kind: str = REALTIME,
+    run_id: str = "",
+    score_node: str | None = None,
+    output_columns: list[str] | None = None,
+    name: str | None = None,
+) -> dict[str, Any]:
     """The draft spec of an inference pipeline made from a finished training run.
 
     Args:
@@ -136,10 +158,12 @@ def inference_pipeline(run_spec: dict[str, Any], facts: RunFacts, *, kind: str =
 class _Converter:
     def __init__(self, spec: PipelineSpec, facts: RunFacts, kind: str, run_id: str) -> None:
         self.spec, self.facts, self.kind, self.run_id = spec, facts, kind, run_id
-        self.feeds = {(e.target_node, e.target_port): (e.source_node, e.source_port)
-                      for e in spec.edges}
-        self.specs = {n.id: _spec_of(n.component, n.version, n.id)
-                      for n in spec.nodes if not n.is_dataset}
+        self.feeds = {
+            (e.target_node, e.target_port): (e.source_node, e.source_port) for e in spec.edges
+        }
+        self.specs = {
+            n.id: _spec_of(n.component, n.version, n.id) for n in spec.nodes if not n.is_dataset
+        }
         self.nodes: dict[str, dict[str, Any]] = {}
         self.edges: list[dict[str, str]] = []
         self.memo: dict[tuple[str, str], tuple[str, str]] = {}
@@ -148,8 +172,9 @@ class _Converter:
 
     # -- the walk -------------------------------------------------------------------------
 
-    def convert(self, score_node: str | None, output_columns: list[str] | None,
-                name: str | None) -> dict[str, Any]:
+    def convert(
+        self, score_node: str | None, output_columns: list[str] | None, name: str | None
+    ) -> dict[str, Any]:
         scorer = self._choose_scorer(score_node)
         model_source = self.feeds.get((scorer, "trained_model"))
         if model_source is None:
@@ -162,27 +187,45 @@ class _Converter:
         if self.kind == REALTIME:
             selection: dict[str, Any] = {"begin": "all", "rules": []}
             if output_columns:
-                selection = {"begin": "none", "rules": [
-                    {"action": "include", "by": "names", "values": list(output_columns)}]}
-            self._add({"id": "web_service_output", "component": "web_service_output",
-                       "version": 1, "params": {"name": "WebServiceOutput0",
-                                                "columns": selection},
-                       "comment": "Where the answer leaves: {\"Results\": {name: rows}}"},
-                      near=scorer, dy=100)
+                selection = {
+                    "begin": "none",
+                    "rules": [{"action": "include", "by": "names", "values": list(output_columns)}],
+                }
+            self._add(
+                {
+                    "id": "web_service_output",
+                    "component": "web_service_output",
+                    "version": 1,
+                    "params": {"name": "WebServiceOutput0", "columns": selection},
+                    "comment": 'Where the answer leaves: {"Results": {name: rows}}',
+                },
+                near=scorer,
+                dy=100,
+            )
             self._edge(last, ("web_service_output", "dataset"))
         kind_text = "real-time" if self.kind == REALTIME else "batch"
-        used = {ref for node in self.nodes.values() for v in node.get("params", {}).values()
-                if (ref := param_ref(v)) is not None}
+        used = {
+            ref
+            for node in self.nodes.values()
+            for v in node.get("params", {}).values()
+            if (ref := param_ref(v)) is not None
+        }
         parameters = [p.to_dict() for p in self.spec.parameters if p.name in used]
         if self.kind == BATCH:
-            default = next((n["dataset"] for n in self.nodes.values()
-                            if n.get("dataset_param") == BATCH_PARAMETER), "")
+            default = next(
+                (
+                    n["dataset"]
+                    for n in self.nodes.values()
+                    if n.get("dataset_param") == BATCH_PARAMETER
+                ),
+                "",
+            )
             parameters.append({"name": BATCH_PARAMETER, "type": "string", "default": default})
         return {
             "schema_version": self.spec.schema_version,
             "name": name or f"{self.spec.name} ({kind_text} inference)",
             "description": f"{kind_text.capitalize()} inference pipeline made from training run "
-                           f"{self.run_id or '(unknown)'}, scoring with step {scorer!r}.",
+            f"{self.run_id or '(unknown)'}, scoring with step {scorer!r}.",
             "parameters": parameters,
             "settings": {"default_compute": self.spec.default_compute},
             "nodes": self._ordered_nodes(),
@@ -199,17 +242,22 @@ class _Converter:
         return [self.nodes[node_id] for node_id in sorter.static_order()]
 
     def _choose_scorer(self, wanted: str | None) -> str:
-        candidates = [n for n in _order(self.spec) if n in self.specs
-                      and self.specs[n].id in SCORERS]
+        candidates = [
+            n for n in _order(self.spec) if n in self.specs and self.specs[n].id in SCORERS
+        ]
         if wanted is not None:
             if wanted not in candidates:
-                raise ConversionError(f"{wanted!r} is not a Score Model step of this run; "
-                                      f"scoring steps: {candidates or 'none'}.")
+                raise ConversionError(
+                    f"{wanted!r} is not a Score Model step of this run; "
+                    f"scoring steps: {candidates or 'none'}."
+                )
             return wanted
         if not candidates:
-            raise ConversionError("The run has no Score Model step: an inference pipeline "
-                                  "scores new rows with a trained model, so add Score Model "
-                                  "after Train Model and run it.")
+            raise ConversionError(
+                "The run has no Score Model step: an inference pipeline "
+                "scores new rows with a trained model, so add Score Model "
+                "after Train Model and run it."
+            )
         for node_id in _order(self.spec):
             if self.specs.get(node_id) and self.specs[node_id].id == "evaluate_model":
                 source = self.feeds.get((node_id, "scored_dataset"))
@@ -226,24 +274,39 @@ class _Converter:
             found = self._dataset(node_id)
         else:
             component_spec = self.specs[node_id]
-            data_in = next((p.name for p in component_spec.inputs
-                            if p.kind is PortKind.DATASET
-                            and (node_id, p.name) in self.feeds), None)
-            fitted = [p.name for p in component_spec.outputs
-                      if p.kind is PortKind.TRANSFORMATION]
+            data_in = next(
+                (
+                    p.name
+                    for p in component_spec.inputs
+                    if p.kind is PortKind.DATASET and (node_id, p.name) in self.feeds
+                ),
+                None,
+            )
+            fitted = [p.name for p in component_spec.outputs if p.kind is PortKind.TRANSFORMATION]
             if component_spec.id in PASS_THROUGH or self._selects_only_label(node_id):
                 found = self._data(*self._source(node_id, data_in))
             elif component_spec.id in TRAINING_ONLY:
                 raise ConversionError(
                     f"The scored rows come through {component_spec.name} ({node_id!r}), a "
-                    "training step; connect Score Model to the data, not to a training output.")
-            elif fitted and component_spec.output(port).kind is PortKind.DATASET \
-                    and data_in is not None:
+                    "training step; connect Score Model to the data, not to a training output."
+                )
+            elif (
+                fitted
+                and component_spec.output(port).kind is PortKind.DATASET
+                and data_in is not None
+            ):
                 frozen = self._freeze(node_id, fitted[0])
                 apply_id = f"apply-{node_id}"
-                self._add({"id": apply_id, "component": "apply_transformation", "version": 1,
-                           "params": {}, "comment": f"Replays {component_spec.name} as fitted "
-                                                    "in training"}, near=node_id)
+                self._add(
+                    {
+                        "id": apply_id,
+                        "component": "apply_transformation",
+                        "version": 1,
+                        "params": {},
+                        "comment": f"Replays {component_spec.name} as fitted in training",
+                    },
+                    near=node_id,
+                )
                 self._edge(frozen, (apply_id, "transformation"))
                 self._edge(self._data(*self._source(node_id, data_in)), (apply_id, "dataset"))
                 found = (apply_id, "transformed_dataset")
@@ -257,8 +320,9 @@ class _Converter:
         node = self.spec.node(node_id)
         component_spec = self.specs[node_id]
         data = node.to_dict()
-        data["params"] = {k: self._without_label(component_spec, k, v)
-                          for k, v in node.params.items()}
+        data["params"] = {
+            k: self._without_label(component_spec, k, v) for k, v in node.params.items()
+        }
         data["regenerate"] = False
         self._add(data)
         for port in component_spec.inputs:
@@ -272,7 +336,8 @@ class _Converter:
             else:
                 raise ConversionError(
                     f"{component_spec.name} ({node_id!r}) takes an untrained model; it cannot "
-                    "be part of an inference pipeline.")
+                    "be part of an inference pipeline."
+                )
 
     def _dataset(self, node_id: str) -> tuple[str, str]:
         node = self.spec.node(node_id)
@@ -281,8 +346,9 @@ class _Converter:
             data["dataset_version"] = None
             if not any(n.get("dataset_param") for n in self.nodes.values()):
                 data["dataset_param"] = BATCH_PARAMETER
-                data["comment"] = (f"Scores the dataset named by pipeline parameter "
-                                   f"'{BATCH_PARAMETER}'")
+                data["comment"] = (
+                    f"Scores the dataset named by pipeline parameter '{BATCH_PARAMETER}'"
+                )
             self._add(data)
             return node_id, DATASET_PORT
         self._add(data)
@@ -291,10 +357,17 @@ class _Converter:
         selection: dict[str, Any] = {"begin": "all", "rules": []}
         if self.label and self.label in columns:
             selection["rules"] = [{"action": "exclude", "by": "names", "values": [self.label]}]
-        self._add({"id": input_id, "component": "web_service_input", "version": 1,
-                   "params": {"name": f"WebServiceInput{self.inputs}", "columns": selection},
-                   "comment": "Where request rows enter (the dataset gives schema and sample)"},
-                  near=node_id, dy=60)
+        self._add(
+            {
+                "id": input_id,
+                "component": "web_service_input",
+                "version": 1,
+                "params": {"name": f"WebServiceInput{self.inputs}", "columns": selection},
+                "comment": "Where request rows enter (the dataset gives schema and sample)",
+            },
+            near=node_id,
+            dy=60,
+        )
         self.inputs += 1
         self._edge((node_id, DATASET_PORT), (input_id, "dataset"))
         return input_id, "dataset_out"
@@ -305,28 +378,40 @@ class _Converter:
         component_spec = self.specs.get(node_id)
         uri = self.facts.outputs.get(node_id, {}).get(port)
         if component_spec is None or uri is None:
-            raise ConversionError(f"Step {node_id!r} has no stored output {port!r}: the "
-                                  "training run must complete before it can be converted.")
+            raise ConversionError(
+                f"Step {node_id!r} has no stored output {port!r}: the "
+                "training run must complete before it can be converted."
+            )
         kind = component_spec.output(port).kind
         single = sum(p.kind is kind for p in component_spec.outputs) == 1
         prefix = "MD" if kind is PortKind.TRAINED_MODEL else "TD"
         frozen_id = f"{prefix}-{node_id}" if single else f"{prefix}-{node_id}-{port}"
         source = f"run {self.run_id}, step {node_id} ({component_spec.name}), output {port}"
         if kind is PortKind.TRAINED_MODEL:
-            data = {"id": frozen_id, "component": "frozen_model", "version": 1,
-                    "params": {"artifact": uri, "source": source}}
+            data = {
+                "id": frozen_id,
+                "component": "frozen_model",
+                "version": 1,
+                "params": {"artifact": uri, "source": source},
+            }
             out = (frozen_id, "trained_model")
         elif kind is PortKind.TRANSFORMATION:
             params = {"artifact": uri, "source": source}
             stand_in = self._label_value()
             if self.label and stand_in is not _MISSING:
                 params.update(absent_column=self.label, absent_value=json.dumps(stand_in))
-            data = {"id": frozen_id, "component": "frozen_transformation", "version": 1,
-                    "params": params}
+            data = {
+                "id": frozen_id,
+                "component": "frozen_transformation",
+                "version": 1,
+                "params": params,
+            }
             out = (frozen_id, "transformation")
         else:
-            raise ConversionError(f"Step {node_id!r} output {port!r} is a {kind.value}; only "
-                                  "trained models and transformations can be frozen.")
+            raise ConversionError(
+                f"Step {node_id!r} output {port!r} is a {kind.value}; only "
+                "trained models and transformations can be frozen."
+            )
         data["comment"] = f"Frozen from {source}"
         self._add(data, near=node_id, dx=-160)
         self.memo[(node_id, port)] = out
@@ -338,16 +423,21 @@ class _Converter:
         for node_id, columns in self.facts.dataset_columns.items():
             if self.label in columns:
                 value = self.facts.first_values.get(node_id, {}).get(self.label, _MISSING)
-                if value is not _MISSING and not (isinstance(value, float)
-                                                  and not math.isfinite(value)):
+                if value is not _MISSING and not (
+                    isinstance(value, float) and not math.isfinite(value)
+                ):
                     return value
         return _MISSING
 
     def _without_label(self, component_spec: ComponentSpec, name: str, value: Any) -> Any:
         """A column selection with the label taken out of its by-name parts."""
         param = component_spec.param(name)
-        if not self.label or param is None or param.type is not ParamType.COLUMNS \
-                or not isinstance(value, dict):
+        if (
+            not self.label
+            or param is None
+            or param.type is not ParamType.COLUMNS
+            or not isinstance(value, dict)
+        ):
             return value
         out = dict(value)
         if isinstance(out.get("names"), list):
@@ -355,8 +445,11 @@ class _Converter:
         if isinstance(out.get("rules"), list):
             rules = []
             for rule in out["rules"]:
-                if isinstance(rule, dict) and rule.get("by") == "names" \
-                        and isinstance(rule.get("values"), list):
+                if (
+                    isinstance(rule, dict)
+                    and rule.get("by") == "names"
+                    and isinstance(rule.get("values"), list)
+                ):
                     rule = {**rule, "values": [v for v in rule["values"] if v != self.label]}
                     if not rule["values"]:
                         continue
@@ -372,18 +465,28 @@ class _Converter:
         component_spec = self.specs[node_id]
         if len(component_spec.inputs) != 1 or len(component_spec.outputs) != 1:
             return False
-        selections = [v for k, v in self.spec.node(node_id).params.items()
-                      if (p := component_spec.param(k)) is not None
-                      and p.type is ParamType.COLUMNS and isinstance(v, dict)]
+        selections = [
+            v
+            for k, v in self.spec.node(node_id).params.items()
+            if (p := component_spec.param(k)) is not None
+            and p.type is ParamType.COLUMNS
+            and isinstance(v, dict)
+        ]
         if not selections:
             return False
         for selection in selections:
             names = selection.get("names")
             rules = selection.get("rules", [])
             only_label = (names == [self.label]) or (
-                selection.get("begin") == "none" and rules and all(
-                    r.get("action") == "include" and r.get("by") == "names"
-                    and r.get("values") == [self.label] for r in rules))
+                selection.get("begin") == "none"
+                and rules
+                and all(
+                    r.get("action") == "include"
+                    and r.get("by") == "names"
+                    and r.get("values") == [self.label]
+                    for r in rules
+                )
+            )
             if not only_label:
                 return False
         return True
@@ -396,8 +499,9 @@ class _Converter:
             raise ConversionError(f"Step {node_id!r} has no data input connected.")
         return source
 
-    def _add(self, data: dict[str, Any], *, near: str | None = None, dx: float = 0,
-             dy: float = 0) -> None:
+    def _add(
+        self, data: dict[str, Any], *, near: str | None = None, dx: float = 0, dy: float = 0
+    ) -> None:
         if data["id"] in self.nodes:
             return
         if near is not None:
@@ -431,5 +535,4 @@ def _order(spec: PipelineSpec) -> list[str]:
     return list(sorter.static_order())
 
 
-__all__ = ["BATCH", "REALTIME", "RunFacts", "gather_facts", "inference_pipeline",
-           "scorer_nodes"]
+__all__ = ["BATCH", "REALTIME", "RunFacts", "gather_facts", "inference_pipeline", "scorer_nodes"]

@@ -50,19 +50,26 @@ class Replay:
         self.runtime = BundleRuntime(objects, Path(self._folder.name))
         plan = plan_run(spec, resolve_dataset=_dataset, queue_for=lambda _: "serve")
         self.steps: list[StepPlan] = list(plan.steps)
-        self.inputs = {s.node_id: str(s.params["name"]) for s in self.steps
-                       if s.component == WEB_SERVICE_INPUT}
-        self.outputs = {s.node_id: str(s.params["name"]) for s in self.steps
-                        if s.component == WEB_SERVICE_OUTPUT}
+        self.inputs = {
+            s.node_id: str(s.params["name"]) for s in self.steps if s.component == WEB_SERVICE_INPUT
+        }
+        self.outputs = {
+            s.node_id: str(s.params["name"])
+            for s in self.steps
+            if s.component == WEB_SERVICE_OUTPUT
+        }
         if not self.inputs or not self.outputs:
-            raise BundleError("A real-time inference pipeline needs at least one Web Service "
-                              "Input and one Web Service Output.")
+            raise BundleError(
+                "A real-time inference pipeline needs at least one Web Service "
+                "Input and one Web Service Output."
+            )
         for step in self.steps:
             for port, ref in step.inputs.items():
                 if ref.uri is not None and step.component != WEB_SERVICE_INPUT:
                     raise BundleError(
                         f"Step {step.node_id!r} reads a dataset directly ({port}); in a real-time "
-                        "pipeline data enters only through Web Service Input.")
+                        "pipeline data enters only through Web Service Input."
+                    )
         # Steps whose inputs do not depend on a request run once, now.
         self.constant: dict[str, dict[str, Any]] = {}
         varying = set(self.inputs)
@@ -73,8 +80,11 @@ class Replay:
                 self.constant[step.node_id] = self._run_step(step, self.constant)
         self.per_request = [s for s in self.steps if s.node_id in varying]
 
-    def run(self, tables: dict[str, pd.DataFrame],
-            hook: Callable[[str, dict[str, Any]], None] | None = None) -> dict[str, pd.DataFrame]:
+    def run(
+        self,
+        tables: dict[str, pd.DataFrame],
+        hook: Callable[[str, dict[str, Any]], None] | None = None,
+    ) -> dict[str, pd.DataFrame]:
         """Web Service Output name -> its table, for request tables keyed by input name.
 
         `hook(node_id, outputs)` sees each step's outputs (the fast path learns columns here).
@@ -91,8 +101,11 @@ class Replay:
         return {name: results[node]["dataset_out"] for node, name in self.outputs.items()}
 
     def _run_step(self, step: StepPlan, results: dict[str, dict[str, Any]]) -> dict[str, Any]:
-        inputs = {port: results[ref.node][ref.port] for port, ref in step.inputs.items()
-                  if ref.node is not None}
+        inputs = {
+            port: results[ref.node][ref.port]
+            for port, ref in step.inputs.items()
+            if ref.node is not None
+        }
         component = components.get(step.component, step.version)
         return component.run(inputs, step.params, self.runtime)
 

@@ -18,8 +18,13 @@ from jobs.inference.errors import RequestError
 
 # A request names at most this many problems (a million bad rows give a short answer).
 MAX_PROBLEMS = 20
-_JSON_TYPES = {"Integer": "integer", "Double": "number", "Boolean": "boolean",
-               "String": "string", "DateTime": "string"}
+_JSON_TYPES = {
+    "Integer": "integer",
+    "Double": "number",
+    "Boolean": "boolean",
+    "String": "string",
+    "DateTime": "string",
+}
 
 
 def json_type(kind: str) -> str:
@@ -70,22 +75,50 @@ class InputSchema:
         listing every problem found (up to MAX_PROBLEMS).
         """
         if not isinstance(rows, list):
-            raise RequestError([{"input": self.name, "row": None, "column": None,
-                                 "problem": "expected a list of rows (JSON objects)"}])
+            raise RequestError(
+                [
+                    {
+                        "input": self.name,
+                        "row": None,
+                        "column": None,
+                        "problem": "expected a list of rows (JSON objects)",
+                    }
+                ]
+            )
         if not rows:
-            raise RequestError([{"input": self.name, "row": None, "column": None,
-                                 "problem": "the list of rows is empty; send at least one row"}])
+            raise RequestError(
+                [
+                    {
+                        "input": self.name,
+                        "row": None,
+                        "column": None,
+                        "problem": "the list of rows is empty; send at least one row",
+                    }
+                ]
+            )
         problems: list[dict[str, Any]] = []
         for index, row in enumerate(rows):
             if not isinstance(row, dict):
-                problems.append({"input": self.name, "row": index, "column": None,
-                                 "problem": f"expected a JSON object; got {_kind(row)}"})
+                problems.append(
+                    {
+                        "input": self.name,
+                        "row": index,
+                        "column": None,
+                        "problem": f"expected a JSON object; got {_kind(row)}",
+                    }
+                )
             else:
                 for column in self.columns:
                     problem = _problem(column, row)
                     if problem:
-                        problems.append({"input": self.name, "row": index,
-                                         "column": column.name, "problem": problem})
+                        problems.append(
+                            {
+                                "input": self.name,
+                                "row": index,
+                                "column": column.name,
+                                "problem": problem,
+                            }
+                        )
             if len(problems) >= MAX_PROBLEMS:
                 break
         if problems:
@@ -94,8 +127,9 @@ class InputSchema:
 
     def frame(self, rows: list[dict[str, Any]]) -> pd.DataFrame:
         """Checked rows as a table with the column types the pipeline was trained on."""
-        return pd.DataFrame({c.name: _series([row.get(c.name) for row in rows], c)
-                             for c in self.columns})
+        return pd.DataFrame(
+            {c.name: _series([row.get(c.name) for row in rows], c) for c in self.columns}
+        )
 
 
 def _problem(column: ColumnSchema, row: dict[str, Any]) -> str | None:
@@ -104,12 +138,14 @@ def _problem(column: ColumnSchema, row: dict[str, Any]) -> str | None:
         return None if column.nullable else "missing column"
     value = row[column.name]
     if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None if column.nullable else (
-            "missing value (null or NaN) where the model needs one")
+        return (
+            None if column.nullable else ("missing value (null or NaN) where the model needs one")
+        )
     kind = column.type
     if kind == "Integer":
         ok = (isinstance(value, int) and not isinstance(value, bool)) or (
-            isinstance(value, float) and math.isfinite(value) and value.is_integer())
+            isinstance(value, float) and math.isfinite(value) and value.is_integer()
+        )
         return None if ok else f"expected a whole number; got {_kind(value)}"
     if kind == "Double":
         if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -148,8 +184,11 @@ def _series(values: list[Any], column: ColumnSchema) -> pd.Series:
     missing = any(v is None or (isinstance(v, float) and math.isnan(v)) for v in values)
     kind = column.type
     if kind == "Integer":
-        series = pd.Series(np.array([np.nan if v is None else v for v in values], dtype=float)
-                           if missing else np.array(values, dtype=np.int64))
+        series = pd.Series(
+            np.array([np.nan if v is None else v for v in values], dtype=float)
+            if missing
+            else np.array(values, dtype=np.int64)
+        )
     elif kind == "Double":
         series = pd.Series(np.array([np.nan if v is None else v for v in values], dtype=float))
     elif kind == "Boolean":

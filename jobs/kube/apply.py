@@ -16,8 +16,13 @@ SCORING_KINDS = ("HorizontalPodAutoscaler", "Service", "Deployment", "Secret")
 WORKER_KINDS = ("ScaledObject", "Deployment", "Secret")
 
 # Waiting reasons that do not fix themselves: the rollout has failed, say why.
-_FATAL_WAITING = {"ErrImagePull", "ImagePullBackOff", "InvalidImageName",
-                  "CreateContainerConfigError", "CreateContainerError"}
+_FATAL_WAITING = {
+    "ErrImagePull",
+    "ImagePullBackOff",
+    "InvalidImageName",
+    "CreateContainerConfigError",
+    "CreateContainerError",
+}
 
 
 def apply(cluster: Cluster, body: dict[str, Any], *, keep_replicas: bool = False) -> str:
@@ -39,7 +44,8 @@ def apply(cluster: Cluster, body: dict[str, Any], *, keep_replicas: bool = False
         if owner != lb.MANAGED_BY:
             raise KubeRejectedError(
                 f"{kind} '{name}' already exists in namespace '{cluster.namespace}' and was not "
-                "made by Flowbench: not replacing it. Choose another name or namespace.")
+                "made by Flowbench: not replacing it. Choose another name or namespace."
+            )
         new = _carry_over(body, live, keep_replicas=keep_replicas)
         try:
             cluster.replace(new)
@@ -93,15 +99,21 @@ class RolloutStatus:
     updated_replicas: int = 0
 
 
-def rollout_status(cluster: Cluster, deployment: dict[str, Any] | None,
-                   pod_selector: str, *, allow_zero: bool = False) -> RolloutStatus:
+def rollout_status(
+    cluster: Cluster,
+    deployment: dict[str, Any] | None,
+    pod_selector: str,
+    *,
+    allow_zero: bool = False,
+) -> RolloutStatus:
     """Read a Deployment's conditions, counts and (when it is not healthy) its pods' troubles.
 
     `allow_zero`: zero wanted replicas is healthy (workers scaled to zero by KEDA).
     """
     if deployment is None:
-        return RolloutStatus("failed", ["The Deployment does not exist (deleted outside "
-                                        "Flowbench?)."])
+        return RolloutStatus(
+            "failed", ["The Deployment does not exist (deleted outside Flowbench?)."]
+        )
     name = deployment["metadata"]["name"]
     spec, status = deployment.get("spec") or {}, deployment.get("status") or {}
     wanted = int(spec.get("replicas", 1))
@@ -111,8 +123,9 @@ def rollout_status(cluster: Cluster, deployment: dict[str, Any] | None,
     available = int(status.get("availableReplicas") or 0)
     conditions = {c.get("type"): c for c in status.get("conditions") or []}
     counts = dict(replicas=wanted, ready_replicas=ready, updated_replicas=updated)
-    messages = [f"Deployment {name}: {ready}/{wanted} ready, {updated} updated, "
-                f"{available} available."]
+    messages = [
+        f"Deployment {name}: {ready}/{wanted} ready, {updated} updated, {available} available."
+    ]
     progressing = conditions.get("Progressing") or {}
     failure = conditions.get("ReplicaFailure") or {}
     if progressing.get("reason") == "ProgressDeadlineExceeded":
@@ -121,8 +134,9 @@ def rollout_status(cluster: Cluster, deployment: dict[str, Any] | None,
     if failure.get("status") == "True":
         messages.append(f"Replica failure: {failure.get('message', '')}")
         return RolloutStatus("failed", messages, **counts)
-    troubles = [] if (ready >= wanted and updated >= wanted) else _pod_troubles(
-        cluster, pod_selector)
+    troubles = (
+        [] if (ready >= wanted and updated >= wanted) else _pod_troubles(cluster, pod_selector)
+    )
     if any(t.startswith("Cannot start") for t in troubles):
         return RolloutStatus("failed", messages + troubles, **counts)
     generation = int(deployment["metadata"].get("generation") or 0)
@@ -131,8 +145,11 @@ def rollout_status(cluster: Cluster, deployment: dict[str, Any] | None,
         messages.append("The Deployment controller has not yet seen the latest change.")
         return RolloutStatus("transitioning", messages, **counts)
     if wanted == 0:
-        return RolloutStatus("healthy" if allow_zero else "unhealthy",
-                             messages + ["Scaled to zero replicas."], **counts)
+        return RolloutStatus(
+            "healthy" if allow_zero else "unhealthy",
+            messages + ["Scaled to zero replicas."],
+            **counts,
+        )
     rolled_out = updated >= wanted and total <= wanted
     if rolled_out and ready >= wanted:
         return RolloutStatus("healthy", messages, **counts)
@@ -160,10 +177,14 @@ def _pod_troubles(cluster: Cluster, selector: str) -> list[str]:
             waiting = (cs.get("state") or {}).get("waiting") or {}
             reason = waiting.get("reason")
             if reason in _FATAL_WAITING:
-                found.append(f"Cannot start pod {pod_name}: {reason}: "
-                             f"{waiting.get('message', '')}".rstrip(": "))
+                found.append(
+                    f"Cannot start pod {pod_name}: {reason}: {waiting.get('message', '')}".rstrip(
+                        ": "
+                    )
+                )
             elif reason:
-                found.append(f"Pod {pod_name} waits: {reason} (restarted "
-                             f"{cs.get('restartCount', 0)} times). {waiting.get('message', '')}"
-                             .rstrip())
+                found.append(
+                    f"Pod {pod_name} waits: {reason} (restarted "
+                    f"{cs.get('restartCount', 0)} times). {waiting.get('message', '')}".rstrip()
+                )
     return found

@@ -72,8 +72,10 @@ def current_context(kubeconfig: str | os.PathLike[str] | None = None) -> str | N
 def _contexts(kubeconfig: str | os.PathLike[str] | None) -> tuple[list[dict], dict | None]:
     path = kubeconfig_path(kubeconfig)
     if not any(Path(p).expanduser().is_file() for p in path.split(os.pathsep) if p):
-        raise KubeConfigError(f"No kubeconfig file at {path}: point KUBECONFIG (or the "
-                              "kubeconfig setting) at one, e.g. from `az aks get-credentials`.")
+        raise KubeConfigError(
+            f"No kubeconfig file at {path}: point KUBECONFIG (or the "
+            "kubeconfig setting) at one, e.g. from `az aks get-credentials`."
+        )
     try:
         contexts, active = k8s_config.list_kube_config_contexts(config_file=path)
     except ConfigException as exc:
@@ -121,8 +123,11 @@ class Cluster:
     def list(self, kind: str, label_selector: str) -> list[dict[str, Any]]:
         """Objects of `kind` in the namespace whose labels match `label_selector`."""
         try:
-            found = self._raw(f"list {kind} ({label_selector})", self._method("list", kind),
-                              label_selector=label_selector)
+            found = self._raw(
+                f"list {kind} ({label_selector})",
+                self._method("list", kind),
+                label_selector=label_selector,
+            )
         except KubeNotFoundError:
             if kind in _CUSTOM:  # the cluster does not know the kind (KEDA not installed)
                 return []
@@ -136,15 +141,19 @@ class Cluster:
     def replace(self, body: dict[str, Any]) -> dict[str, Any]:
         """Replace the whole object (PUT); `body` must carry the live resourceVersion."""
         kind, name = body["kind"], body["metadata"]["name"]
-        return self._raw(f"replace {kind} {name}", self._method("replace", kind), name,
-                         body=body)
+        return self._raw(f"replace {kind} {name}", self._method("replace", kind), name, body=body)
 
     def patch(self, kind: str, name: str, patch: dict[str, Any]) -> dict[str, Any]:
         """A merge patch of part of an object (used for the Secret's data only)."""
         # Said explicitly: the client would otherwise pick a type by its own rules, and custom
         # resources do not take strategic merge patches.
-        return self._raw(f"patch {kind} {name}", self._method("patch", kind), name, body=patch,
-                         _content_type="application/merge-patch+json")
+        return self._raw(
+            f"patch {kind} {name}",
+            self._method("patch", kind),
+            name,
+            body=patch,
+            _content_type="application/merge-patch+json",
+        )
 
     def delete(self, kind: str, name: str) -> bool:
         """Delete an object and, in the background, what it owns; False if it was not there."""
@@ -196,8 +205,14 @@ class Cluster:
         if kind in _CUSTOM:
             group, version, plural = _CUSTOM[kind]
             api = k8s.CustomObjectsApi(self.api)
-            name = {"read": "get", "list": "list", "create": "create", "replace": "replace",
-                    "patch": "patch", "delete": "delete"}[verb]
+            name = {
+                "read": "get",
+                "list": "list",
+                "create": "create",
+                "replace": "replace",
+                "patch": "patch",
+                "delete": "delete",
+            }[verb]
             method = getattr(api, f"{name}_namespaced_custom_object")
 
             def custom(*args, **kwargs):
@@ -208,14 +223,16 @@ class Cluster:
 
     def _raw(self, what: str, method, *args, **kwargs) -> dict[str, Any]:
         try:
-            response = method(*args, _preload_content=False, _request_timeout=REQUEST_TIMEOUT,
-                              **kwargs)
+            response = method(
+                *args, _preload_content=False, _request_timeout=REQUEST_TIMEOUT, **kwargs
+            )
         except ApiException as exc:
             raise self._api_error(what, exc) from exc
         except urllib3.exceptions.HTTPError as exc:
             raise KubeUnreachableError(
                 f"No Kubernetes API server answers at {self.host} (context '{self.context}'): "
-                f"could not {what}: {_reason(exc)}") from exc
+                f"could not {what}: {_reason(exc)}"
+            ) from exc
         data = response.data
         return json.loads(data) if data else {}
 
@@ -226,7 +243,8 @@ class Cluster:
         if exc.status == 401:
             return KubeForbiddenError(
                 f"The cluster of context '{self.context}' did not accept its credentials "
-                f"(401 Unauthorized) trying to {what}: refresh them (e.g. az aks get-credentials).")
+                f"(401 Unauthorized) trying to {what}: refresh them (e.g. az aks get-credentials)."
+            )
         if exc.status == 403:
             return KubeForbiddenError(f"Not allowed to {what} ({where}): {message}")
         if exc.status == 404:
@@ -235,14 +253,18 @@ class Cluster:
                 return KubeNotFoundError(
                     f"Namespace '{self.namespace}' does not exist in context '{self.context}' "
                     f"(could not {what}): create it with `kubectl create namespace "
-                    f"{self.namespace}` or choose another.")
+                    f"{self.namespace}` or choose another."
+                )
             return KubeNotFoundError(f"Could not {what} ({where}): not found. {message}".strip())
         return KubeRejectedError(
-            f"The API server refused to {what} ({where}): {exc.status} {exc.reason}: {message}")
+            f"The API server refused to {what} ({where}): {exc.status} {exc.reason}: {message}"
+        )
 
 
 def connect(
-    *, kubeconfig: str | os.PathLike[str] | None = None, context: str | None = None,
+    *,
+    kubeconfig: str | os.PathLike[str] | None = None,
+    context: str | None = None,
     namespace: str = "default",
 ) -> Cluster:
     """A client for `context` of the kubeconfig (its current context when None).
@@ -255,8 +277,12 @@ def connect(
     path = kubeconfig_path(kubeconfig)
     configuration = k8s.Configuration()
     configuration.retries = 1  # urllib3's default (3) only delays the "unreachable" answer
-    in_cluster = (not kubeconfig and context is None and os.environ.get("KUBERNETES_SERVICE_HOST")
-                  and not Path(path).expanduser().exists())
+    in_cluster = (
+        not kubeconfig
+        and context is None
+        and os.environ.get("KUBERNETES_SERVICE_HOST")
+        and not Path(path).expanduser().exists()
+    )
     if in_cluster:
         try:
             k8s_config.load_incluster_config(client_configuration=configuration)
@@ -266,14 +292,19 @@ def connect(
     names = list_contexts(path)
     chosen = context or current_context(path)
     if chosen is None:
-        raise KubeConfigError(f"The kubeconfig {path} has no current context: choose one of "
-                              f"{', '.join(names) or '(none)'}.")
+        raise KubeConfigError(
+            f"The kubeconfig {path} has no current context: choose one of "
+            f"{', '.join(names) or '(none)'}."
+        )
     if chosen not in names:
-        raise KubeConfigError(f"The kubeconfig {path} has no context '{chosen}'; it has: "
-                              f"{', '.join(names) or '(none)'}.")
+        raise KubeConfigError(
+            f"The kubeconfig {path} has no context '{chosen}'; it has: "
+            f"{', '.join(names) or '(none)'}."
+        )
     try:
-        k8s_config.load_kube_config(config_file=path, context=chosen,
-                                    client_configuration=configuration)
+        k8s_config.load_kube_config(
+            config_file=path, context=chosen, client_configuration=configuration
+        )
     except (ConfigException, OSError, ValueError) as exc:
         raise KubeConfigError(f"Context '{chosen}' of {path} cannot be used: {exc}") from exc
     return Cluster(k8s.ApiClient(configuration), chosen, namespace)

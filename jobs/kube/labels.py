@@ -61,5 +61,7 @@ def recommended_labels(*, app: str, instance: str, version: str, component: str)
 
 def instance_selector(instance: str, component: str) -> str:
     """A label selector for every object made for one instance (what delete removes)."""
-    return (f"app.kubernetes.io/managed-by={MANAGED_BY},app.kubernetes.io/instance={instance},"
-            f"app.kubernetes.io/component={component}")
+    return (
+        f"app.kubernetes.io/managed-by={MANAGED_BY},app.kubernetes.io/instance={instance},"
+        f"app.kubernetes.io/component={component}"
+    )

@@ -18,16 +18,19 @@ def quantity(field: str, value: str | int | float) -> Decimal:
     """`value` as a number after checking it reads as a Kubernetes quantity ("500m", "1Gi")."""
     text = str(value).strip()
     if not _QUANTITY.match(text):
-        raise KubeSpecError(f"{field} = {value!r} is not a Kubernetes quantity "
-                            "(e.g. 250m or 0.5 for CPU, 512Mi or 1Gi for memory).")
+        raise KubeSpecError(
+            f"{field} = {value!r} is not a Kubernetes quantity "
+            "(e.g. 250m or 0.5 for CPU, 512Mi or 1Gi for memory)."
+        )
     amount = parse_quantity(text)
     if amount <= 0:
         raise KubeSpecError(f"{field} must be more than zero, not {value!r}.")
     return amount
 
 
-def check_resources(cpu_request: str, cpu_limit: str | None, memory_request: str,
-                    memory_limit: str | None) -> None:
+def check_resources(
+    cpu_request: str, cpu_limit: str | None, memory_request: str, memory_limit: str | None
+) -> None:
     """Every quantity readable and each request within its limit (else the API says 422)."""
     pairs = (("CPU", cpu_request, cpu_limit), ("memory", memory_request, memory_limit))
     for what, request, limit in pairs:
@@ -41,19 +44,24 @@ def check_replicas(minimum: int, maximum: int, *, lowest: int) -> None:
     if minimum < lowest:
         raise KubeSpecError(f"Minimum replicas must be at least {lowest}, not {minimum}.")
     if maximum < max(minimum, 1):
-        raise KubeSpecError(f"Maximum replicas ({maximum}) must be at least the minimum "
-                            f"({minimum}) and at least 1.")
+        raise KubeSpecError(
+            f"Maximum replicas ({maximum}) must be at least the minimum ({minimum}) and at least 1."
+        )
     if maximum > 1000:
         raise KubeSpecError(f"Maximum replicas ({maximum}) is above 1000.")
 
 
 def check_image(image: str) -> None:
     if not image or not _IMAGE.match(image):
-        raise KubeSpecError(f"Image {image!r} is not a container image reference "
-                            "(e.g. myregistry.azurecr.io/flowbench:0.1.0).")
+        raise KubeSpecError(
+            f"Image {image!r} is not a container image reference "
+            "(e.g. myregistry.azurecr.io/flowbench:0.1.0)."
+        )
 
 
 def check_namespace(namespace: str) -> None:
     if not _DNS_LABEL.match(namespace or ""):
-        raise KubeSpecError(f"Namespace {namespace!r} is not a valid name (lowercase letters, "
-                            "digits and '-', at most 63).")
+        raise KubeSpecError(
+            f"Namespace {namespace!r} is not a valid name (lowercase letters, "
+            "digits and '-', at most 63)."
+        )

@@ -54,8 +54,13 @@ def deploy_endpoint(spec: KubeEndpointSpec) -> list[str]:
     return done
 
 
-def endpoint_status(name: str, *, namespace: str = "default", context: str | None = None,
-                    kubeconfig: str | None = None) -> EndpointStatus:
+def endpoint_status(
+    name: str,
+    *,
+    namespace: str = "default",
+    context: str | None = None,
+    kubeconfig: str | None = None,
+) -> EndpointStatus:
     """The endpoint's rollout state from its Deployment, and its URL from its Service.
 
     Raises:
@@ -64,10 +69,15 @@ def endpoint_status(name: str, *, namespace: str = "default", context: str | Non
     cluster = _cluster(namespace, context, kubeconfig)
     instance = lb.object_name("fb-ep", name)
     deployment = cluster.read("Deployment", instance)
-    pods = (f"app.kubernetes.io/name={m.APP},app.kubernetes.io/instance={instance}")
+    pods = f"app.kubernetes.io/name={m.APP},app.kubernetes.io/instance={instance}"
     rollout = rollout_status(cluster, deployment, pods)
-    return EndpointStatus(rollout.state, rollout.messages, rollout.replicas,
-                          rollout.ready_replicas, _service_url(cluster, instance))
+    return EndpointStatus(
+        rollout.state,
+        rollout.messages,
+        rollout.replicas,
+        rollout.ready_replicas,
+        _service_url(cluster, instance),
+    )
 
 
 def _service_url(cluster: Cluster, instance: str) -> str | None:
@@ -82,36 +92,56 @@ def _service_url(cluster: Cluster, instance: str) -> str | None:
     return None
 
 
-def delete_endpoint(name: str, *, namespace: str = "default", context: str | None = None,
-                    kubeconfig: str | None = None) -> list[str]:
+def delete_endpoint(
+    name: str,
+    *,
+    namespace: str = "default",
+    context: str | None = None,
+    kubeconfig: str | None = None,
+) -> list[str]:
     """Delete every object made for the endpoint (found by its labels); "Kind/name" of each."""
     cluster = _cluster(namespace, context, kubeconfig)
     instance = lb.object_name("fb-ep", name)
     return delete_all(cluster, lb.instance_selector(instance, lb.SCORING), SCORING_KINDS)
 
 
-def update_endpoint_keys(name: str, primary_sha256: str, secondary_sha256: str, *,
-                         namespace: str = "default", context: str | None = None,
-                         kubeconfig: str | None = None) -> None:
+def update_endpoint_keys(
+    name: str,
+    primary_sha256: str,
+    secondary_sha256: str,
+    *,
+    namespace: str = "default",
+    context: str | None = None,
+    kubeconfig: str | None = None,
+) -> None:
     """Put new key hashes in the endpoint's Secret; the mounted keys file follows without a
     restart (the kubelet refreshes it within about a minute)."""
     document = m.keys_document(primary_sha256, secondary_sha256)
     _patch_secret(name, {m.KEYS_FILE: document}, namespace, context, kubeconfig)
 
 
-def update_bundle_token(name: str, token: str, *, namespace: str = "default",
-                        context: str | None = None, kubeconfig: str | None = None) -> None:
+def update_bundle_token(
+    name: str,
+    token: str,
+    *,
+    namespace: str = "default",
+    context: str | None = None,
+    kubeconfig: str | None = None,
+) -> None:
     """Put a fresh bundle token in the Secret: pods started from now on (scale-out, restarts)
     fetch the bundle with it; running pods are not touched."""
     _patch_secret(name, {m.TOKEN_KEY: token}, namespace, context, kubeconfig)
 
 
-def _patch_secret(name: str, values: dict[str, str], namespace: str, context: str | None,
-                  kubeconfig: str | None) -> None:
+def _patch_secret(
+    name: str, values: dict[str, str], namespace: str, context: str | None, kubeconfig: str | None
+) -> None:
     cluster = _cluster(namespace, context, kubeconfig)
     instance = lb.object_name("fb-ep", name)
     if cluster.read("Secret", instance) is None:
-        raise KubeNotFoundError(f"Endpoint '{name}' has no Secret {instance} in namespace "
-                                f"'{namespace}' (context '{cluster.context}'): deploy it first.")
+        raise KubeNotFoundError(
+            f"Endpoint '{name}' has no Secret {instance} in namespace "
+            f"'{namespace}' (context '{cluster.context}'): deploy it first."
+        )
     data = {k: base64.b64encode(v.encode()).decode() for k, v in values.items()}
     cluster.patch("Secret", instance, {"data": data})

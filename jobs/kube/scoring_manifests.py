@@ -66,36 +66,46 @@ class KubeEndpointSpec:
         """
         check_namespace(self.namespace)
         check_image(self.image)
-        check_resources(self.cpu_request, self.cpu_limit, self.memory_request,
-                        self.memory_limit)
+        check_resources(self.cpu_request, self.cpu_limit, self.memory_request, self.memory_limit)
         if self.autoscale:
             check_replicas(self.min_replicas, self.max_replicas, lowest=1)
             if not 1 <= self.target_cpu_percent <= 100:
-                raise KubeSpecError(f"Target CPU utilization must be 1..100 %, not "
-                                    f"{self.target_cpu_percent}.")
+                raise KubeSpecError(
+                    f"Target CPU utilization must be 1..100 %, not {self.target_cpu_percent}."
+                )
         elif self.replicas < 1:
             raise KubeSpecError(f"Replicas must be at least 1, not {self.replicas}.")
         if not self.bundle_url.startswith(("http://", "https://")):
-            raise KubeSpecError(f"The bundle URL must be http(s) (pods fetch it from the control "
-                                f"plane), not {self.bundle_url!r}.")
-        if self.bundle_sha256 is not None and not re.fullmatch(r"[0-9a-f]{64}",
-                                                               self.bundle_sha256):
-            raise KubeSpecError(f"The bundle's SHA-256 must be 64 hex digits, not "
-                                f"{self.bundle_sha256!r}.")
+            raise KubeSpecError(
+                f"The bundle URL must be http(s) (pods fetch it from the control "
+                f"plane), not {self.bundle_url!r}."
+            )
+        if self.bundle_sha256 is not None and not re.fullmatch(r"[0-9a-f]{64}", self.bundle_sha256):
+            raise KubeSpecError(
+                f"The bundle's SHA-256 must be 64 hex digits, not {self.bundle_sha256!r}."
+            )
         if self.service_type not in ("LoadBalancer", "ClusterIP", "NodePort"):
-            raise KubeSpecError(f"Service type {self.service_type!r} is not LoadBalancer, "
-                                "ClusterIP or NodePort.")
+            raise KubeSpecError(
+                f"Service type {self.service_type!r} is not LoadBalancer, ClusterIP or NodePort."
+            )
 
 
 def labels(spec: KubeEndpointSpec) -> dict[str, str]:
-    return lb.recommended_labels(app=APP, instance=spec.object_name, version=spec.version,
-                                 component=lb.SCORING)
+    return lb.recommended_labels(
+        app=APP, instance=spec.object_name, version=spec.version, component=lb.SCORING
+    )
 
 
 def _metadata(spec: KubeEndpointSpec) -> dict[str, Any]:
-    return {"name": spec.object_name, "namespace": spec.namespace, "labels": labels(spec),
-            "annotations": {lb.ANNOTATION_PREFIX + "endpoint": spec.name,
-                            lb.ANNOTATION_PREFIX + "version": spec.version}}
+    return {
+        "name": spec.object_name,
+        "namespace": spec.namespace,
+        "labels": labels(spec),
+        "annotations": {
+            lb.ANNOTATION_PREFIX + "endpoint": spec.name,
+            lb.ANNOTATION_PREFIX + "version": spec.version,
+        },
+    }
 
 
 def _b64(text: str) -> str:
@@ -109,9 +119,14 @@ def keys_document(primary_sha256: str, secondary_sha256: str) -> str:
 
 def secret(spec: KubeEndpointSpec) -> dict[str, Any]:
     return {
-        "apiVersion": "v1", "kind": "Secret", "metadata": _metadata(spec), "type": "Opaque",
-        "data": {KEYS_FILE: _b64(keys_document(spec.primary_sha256, spec.secondary_sha256)),
-                 TOKEN_KEY: _b64(spec.bundle_token)},
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": _metadata(spec),
+        "type": "Opaque",
+        "data": {
+            KEYS_FILE: _b64(keys_document(spec.primary_sha256, spec.secondary_sha256)),
+            TOKEN_KEY: _b64(spec.bundle_token),
+        },
     }
 
 
@@ -122,26 +137,45 @@ def _resources(spec: KubeEndpointSpec) -> dict[str, Any]:
 
 
 def _probe(period: int, failures: int, timeout: int = 2) -> dict[str, Any]:
-    return {"httpGet": {"path": "/health", "port": "http"}, "periodSeconds": period,
-            "timeoutSeconds": timeout, "failureThreshold": failures}
+    return {
+        "httpGet": {"path": "/health", "port": "http"},
+        "periodSeconds": period,
+        "timeoutSeconds": timeout,
+        "failureThreshold": failures,
+    }
 
 
 def pod_security() -> dict[str, Any]:
     """Run as the image's non-root user, nothing more than needed."""
-    return {"runAsNonRoot": True, "runAsUser": 10001, "runAsGroup": 10001, "fsGroup": 10001,
-            "seccompProfile": {"type": "RuntimeDefault"}}
+    return {
+        "runAsNonRoot": True,
+        "runAsUser": 10001,
+        "runAsGroup": 10001,
+        "fsGroup": 10001,
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }
 
 
 def container_security() -> dict[str, Any]:
-    return {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True,
-            "capabilities": {"drop": ["ALL"]}}
+    return {
+        "allowPrivilegeEscalation": False,
+        "readOnlyRootFilesystem": True,
+        "capabilities": {"drop": ["ALL"]},
+    }
 
 
 def deployment(spec: KubeEndpointSpec) -> dict[str, Any]:
     pod_labels = labels(spec)
     # $(VAR) is expanded by the kubelet from the container's env.
-    command = ["flowbench", "serve", "$(FLOWBENCH_BUNDLE_URL)", "--host", "0.0.0.0",
-               "--port", str(PORT)]
+    command = [
+        "flowbench",
+        "serve",
+        "$(FLOWBENCH_BUNDLE_URL)",
+        "--host",
+        "0.0.0.0",
+        "--port",
+        str(PORT),
+    ]
     if spec.bundle_sha256:
         command += ["--sha256", spec.bundle_sha256]
     container = {
@@ -151,8 +185,10 @@ def deployment(spec: KubeEndpointSpec) -> dict[str, Any]:
         "command": command,
         "env": [
             {"name": "FLOWBENCH_BUNDLE_URL", "value": spec.bundle_url},
-            {"name": "FLOWBENCH_BUNDLE_TOKEN", "valueFrom": {"secretKeyRef": {
-                "name": spec.object_name, "key": TOKEN_KEY}}},
+            {
+                "name": "FLOWBENCH_BUNDLE_TOKEN",
+                "valueFrom": {"secretKeyRef": {"name": spec.object_name, "key": TOKEN_KEY}},
+            },
             {"name": "FLOWBENCH_KEYS_FILE", "value": f"{KEYS_DIR}/{KEYS_FILE}"},
             {"name": "FLOWBENCH_HOME", "value": "/tmp/flowbench"},
         ],
@@ -175,27 +211,38 @@ def deployment(spec: KubeEndpointSpec) -> dict[str, Any]:
         "securityContext": pod_security(),
         "containers": [container],
         "volumes": [
-            {"name": "keys", "secret": {"secretName": spec.object_name,
-                                        "items": [{"key": KEYS_FILE, "path": KEYS_FILE}],
-                                        "defaultMode": 0o440}},
+            {
+                "name": "keys",
+                "secret": {
+                    "secretName": spec.object_name,
+                    "items": [{"key": KEYS_FILE, "path": KEYS_FILE}],
+                    "defaultMode": 0o440,
+                },
+            },
             {"name": "tmp", "emptyDir": {}},
         ],
     }
     if spec.image_pull_secret:
         pod_spec["imagePullSecrets"] = [{"name": spec.image_pull_secret}]
     return {
-        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": _metadata(spec),
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": _metadata(spec),
         "spec": {
             "replicas": spec.min_replicas if spec.autoscale else spec.replicas,
             "revisionHistoryLimit": 3,
             "progressDeadlineSeconds": 600,
             "selector": {"matchLabels": lb.selector_labels(APP, spec.object_name)},
             # A new version comes up before an old one goes: no gap in serving.
-            "strategy": {"type": "RollingUpdate",
-                         "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}},
+            "strategy": {
+                "type": "RollingUpdate",
+                "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1},
+            },
             "template": {
-                "metadata": {"labels": pod_labels,
-                             "annotations": {lb.ANNOTATION_PREFIX + "version": spec.version}},
+                "metadata": {
+                    "labels": pod_labels,
+                    "annotations": {lb.ANNOTATION_PREFIX + "version": spec.version},
+                },
                 "spec": pod_spec,
             },
         },
@@ -204,27 +251,42 @@ def deployment(spec: KubeEndpointSpec) -> dict[str, Any]:
 
 def service(spec: KubeEndpointSpec) -> dict[str, Any]:
     return {
-        "apiVersion": "v1", "kind": "Service", "metadata": _metadata(spec),
-        "spec": {"type": spec.service_type,
-                 "selector": lb.selector_labels(APP, spec.object_name),
-                 "ports": [{"name": "http", "port": 80, "targetPort": "http",
-                            "protocol": "TCP"}]},
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": _metadata(spec),
+        "spec": {
+            "type": spec.service_type,
+            "selector": lb.selector_labels(APP, spec.object_name),
+            "ports": [{"name": "http", "port": 80, "targetPort": "http", "protocol": "TCP"}],
+        },
     }
 
 
 def autoscaler(spec: KubeEndpointSpec) -> dict[str, Any]:
     return {
-        "apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
+        "apiVersion": "autoscaling/v2",
+        "kind": "HorizontalPodAutoscaler",
         "metadata": _metadata(spec),
         "spec": {
-            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment",
-                               "name": spec.object_name},
+            "scaleTargetRef": {
+                "apiVersion": "apps/v1",
+                "kind": "Deployment",
+                "name": spec.object_name,
+            },
             "minReplicas": spec.min_replicas,
             "maxReplicas": spec.max_replicas,
-            "metrics": [{"type": "Resource", "resource": {
-                "name": "cpu",
-                "target": {"type": "Utilization", "averageUtilization": spec.target_cpu_percent},
-            }}],
+            "metrics": [
+                {
+                    "type": "Resource",
+                    "resource": {
+                        "name": "cpu",
+                        "target": {
+                            "type": "Utilization",
+                            "averageUtilization": spec.target_cpu_percent,
+                        },
+                    },
+                }
+            ],
         },
     }
 

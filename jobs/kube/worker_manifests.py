@@ -24,8 +24,11 @@ RQ_QUEUE_KEY = "rq:queue:{}"  # the Redis list RQ keeps a queue's waiting job id
 _QUEUE = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # Names of the variables KEDA's Redis scaler reads from the worker container (addressFromEnv...).
-ADDRESS_ENV, USERNAME_ENV, PASSWORD_ENV = ("FLOWBENCH_REDIS_ADDRESS", "FLOWBENCH_REDIS_USERNAME",
-                                           "FLOWBENCH_REDIS_PASSWORD")
+ADDRESS_ENV, USERNAME_ENV, PASSWORD_ENV = (
+    "FLOWBENCH_REDIS_ADDRESS",
+    "FLOWBENCH_REDIS_USERNAME",
+    "FLOWBENCH_REDIS_PASSWORD",
+)
 
 
 @dataclass(frozen=True)
@@ -66,8 +69,7 @@ class KubeWorkerSpec:
         """
         check_namespace(self.namespace)
         check_image(self.image)
-        check_resources(self.cpu_request, self.cpu_limit, self.memory_request,
-                        self.memory_limit)
+        check_resources(self.cpu_request, self.cpu_limit, self.memory_request, self.memory_limit)
         check_replicas(self.min_replicas, self.max_replicas, lowest=0)
         if self.replicas < 0:
             raise KubeSpecError(f"Replicas must be 0 or more, not {self.replicas}.")
@@ -83,8 +85,7 @@ class KubeWorkerSpec:
         redis_parts(self.redis_url)
 
 
-_RESERVED_ENV = {"REDIS_URL", ADDRESS_ENV, USERNAME_ENV, PASSWORD_ENV, "POD_NAME",
-                 "FLOWBENCH_HOME"}
+_RESERVED_ENV = {"REDIS_URL", ADDRESS_ENV, USERNAME_ENV, PASSWORD_ENV, "POD_NAME", "FLOWBENCH_HOME"}
 
 
 @dataclass(frozen=True)
@@ -104,28 +105,39 @@ def redis_parts(url: str) -> RedisParts:
     """
     parts = urlsplit(url or "")
     if parts.scheme not in ("redis", "rediss") or not parts.hostname:
-        raise KubeSpecError("The Redis URL for the workers must look like "
-                            "redis://[:password@]host:port/db (as the pods reach it).")
+        raise KubeSpecError(
+            "The Redis URL for the workers must look like "
+            "redis://[:password@]host:port/db (as the pods reach it)."
+        )
     path = parts.path.strip("/")
     if path and not path.isdigit():
         raise KubeSpecError(f"The Redis URL's database must be a number, not {path!r}.")
     host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
-    return RedisParts(address=f"{host}:{parts.port or 6379}",
-                      username=unquote(parts.username) if parts.username else None,
-                      password=unquote(parts.password) if parts.password else None,
-                      database=int(path or 0), tls=parts.scheme == "rediss")
+    return RedisParts(
+        address=f"{host}:{parts.port or 6379}",
+        username=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password else None,
+        database=int(path or 0),
+        tls=parts.scheme == "rediss",
+    )
 
 
 def labels(spec: KubeWorkerSpec, version: str) -> dict[str, str]:
-    return lb.recommended_labels(app=APP, instance=spec.object_name, version=version,
-                                 component=lb.WORKER)
+    return lb.recommended_labels(
+        app=APP, instance=spec.object_name, version=version, component=lb.WORKER
+    )
 
 
 def _metadata(spec: KubeWorkerSpec, version: str) -> dict[str, Any]:
-    return {"name": spec.object_name, "namespace": spec.namespace,
-            "labels": labels(spec, version),
-            "annotations": {lb.ANNOTATION_PREFIX + "compute-target": spec.name,
-                            lb.ANNOTATION_PREFIX + "queue": spec.queue}}
+    return {
+        "name": spec.object_name,
+        "namespace": spec.namespace,
+        "labels": labels(spec, version),
+        "annotations": {
+            lb.ANNOTATION_PREFIX + "compute-target": spec.name,
+            lb.ANNOTATION_PREFIX + "queue": spec.queue,
+        },
+    }
 
 
 def _image_tag(image: str) -> str:
@@ -143,22 +155,33 @@ def secret(spec: KubeWorkerSpec) -> dict[str, Any]:
         values[USERNAME_ENV] = redis.username
     if redis.password:
         values[PASSWORD_ENV] = redis.password
-    return {"apiVersion": "v1", "kind": "Secret",
-            "metadata": _metadata(spec, _image_tag(spec.image)), "type": "Opaque",
-            "data": {k: base64.b64encode(v.encode()).decode() for k, v in sorted(values.items())}}
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": _metadata(spec, _image_tag(spec.image)),
+        "type": "Opaque",
+        "data": {k: base64.b64encode(v.encode()).decode() for k, v in sorted(values.items())},
+    }
 
 
 def deployment(spec: KubeWorkerSpec, *, keda: bool) -> dict[str, Any]:
     version = _image_tag(spec.image)
     redis = redis_parts(spec.redis_url)
     # KEDA reads addressFromEnv/passwordFromEnv from the container's own `env` entries.
-    scaler_env = [(ADDRESS_ENV, True), (USERNAME_ENV, bool(redis.username)),
-                  (PASSWORD_ENV, bool(redis.password))]
-    env = [{"name": "POD_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}},
-           {"name": "FLOWBENCH_HOME", "value": "/tmp/flowbench"}]
-    env += [{"name": name, "valueFrom": {"secretKeyRef": {"name": spec.object_name,
-                                                           "key": name}}}
-            for name, present in scaler_env if present]
+    scaler_env = [
+        (ADDRESS_ENV, True),
+        (USERNAME_ENV, bool(redis.username)),
+        (PASSWORD_ENV, bool(redis.password)),
+    ]
+    env = [
+        {"name": "POD_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}},
+        {"name": "FLOWBENCH_HOME", "value": "/tmp/flowbench"},
+    ]
+    env += [
+        {"name": name, "valueFrom": {"secretKeyRef": {"name": spec.object_name, "key": name}}}
+        for name, present in scaler_env
+        if present
+    ]
     container = {
         "name": "worker",
         "image": spec.image,
@@ -169,9 +192,17 @@ def deployment(spec: KubeWorkerSpec, *, keda: bool) -> dict[str, Any]:
         "envFrom": [{"secretRef": {"name": spec.object_name}}],
         "resources": {
             "requests": {"cpu": spec.cpu_request, "memory": spec.memory_request},
-            **({"limits": {k: v for k, v in (("cpu", spec.cpu_limit),
-                                             ("memory", spec.memory_limit)) if v}}
-               if spec.cpu_limit or spec.memory_limit else {}),
+            **(
+                {
+                    "limits": {
+                        k: v
+                        for k, v in (("cpu", spec.cpu_limit), ("memory", spec.memory_limit))
+                        if v
+                    }
+                }
+                if spec.cpu_limit or spec.memory_limit
+                else {}
+            ),
         },
         "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],
         "securityContext": container_security(),
@@ -186,16 +217,24 @@ def deployment(spec: KubeWorkerSpec, *, keda: bool) -> dict[str, Any]:
     if spec.image_pull_secret:
         pod_spec["imagePullSecrets"] = [{"name": spec.image_pull_secret}]
     return {
-        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": _metadata(spec, version),
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": _metadata(spec, version),
         "spec": {
             "replicas": spec.min_replicas if keda else spec.replicas,
             "revisionHistoryLimit": 3,
             "selector": {"matchLabels": lb.selector_labels(APP, spec.object_name)},
-            "strategy": {"type": "RollingUpdate",
-                         "rollingUpdate": {"maxUnavailable": 1, "maxSurge": 1}},
-            "template": {"metadata": {"labels": labels(spec, version),
-                                      "annotations": {lb.ANNOTATION_PREFIX + "queue": spec.queue}},
-                         "spec": pod_spec},
+            "strategy": {
+                "type": "RollingUpdate",
+                "rollingUpdate": {"maxUnavailable": 1, "maxSurge": 1},
+            },
+            "template": {
+                "metadata": {
+                    "labels": labels(spec, version),
+                    "annotations": {lb.ANNOTATION_PREFIX + "queue": spec.queue},
+                },
+                "spec": pod_spec,
+            },
         },
     }
 
@@ -216,17 +255,22 @@ def scaled_object(spec: KubeWorkerSpec) -> dict[str, Any]:
     if redis.password:
         trigger_metadata["passwordFromEnv"] = PASSWORD_ENV
     return {
-        "apiVersion": "keda.sh/v1alpha1", "kind": "ScaledObject",
+        "apiVersion": "keda.sh/v1alpha1",
+        "kind": "ScaledObject",
         "metadata": _metadata(spec, _image_tag(spec.image)),
         "spec": {
-            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment",
-                               "name": spec.object_name},
+            "scaleTargetRef": {
+                "apiVersion": "apps/v1",
+                "kind": "Deployment",
+                "name": spec.object_name,
+            },
             "pollingInterval": 15,
             "cooldownPeriod": 300,
             "minReplicaCount": spec.min_replicas,
             "maxReplicaCount": spec.max_replicas,
-            "triggers": [{"type": "redis", "name": "rq-queue-length",
-                          "metadata": trigger_metadata}],
+            "triggers": [
+                {"type": "redis", "name": "rq-queue-length", "metadata": trigger_metadata}
+            ],
         },
     }
 

@@ -47,28 +47,43 @@ def deploy_workers(spec: KubeWorkerSpec, *, keda: bool | None = None) -> tuple[s
     if not use_keda:
         # KEDA was used before (or removed since): a leftover ScaledObject would fight the
         # fixed count.
-        for item in cluster.list("ScaledObject", lb.instance_selector(spec.object_name,
-                                                                        lb.WORKER)):
+        for item in cluster.list("ScaledObject", lb.instance_selector(spec.object_name, lb.WORKER)):
             if cluster.delete("ScaledObject", item["metadata"]["name"]):
                 done.append(f"deleted ScaledObject/{item['metadata']['name']}")
     return ("keda" if use_keda else "replicas"), done
 
 
-def workers_status(name: str, *, namespace: str = "default", context: str | None = None,
-                   kubeconfig: str | None = None) -> WorkersStatus:
+def workers_status(
+    name: str,
+    *,
+    namespace: str = "default",
+    context: str | None = None,
+    kubeconfig: str | None = None,
+) -> WorkersStatus:
     """Where the target's worker Deployment stands (zero replicas is fine under KEDA)."""
     cluster = _cluster(namespace, context, kubeconfig)
     instance = lb.object_name("fb-wk", name)
     scaled = cluster.list("ScaledObject", lb.instance_selector(instance, lb.WORKER))
     pods = f"app.kubernetes.io/name={m.APP},app.kubernetes.io/instance={instance}"
-    rollout = rollout_status(cluster, cluster.read("Deployment", instance), pods,
-                             allow_zero=bool(scaled))
-    return WorkersStatus(rollout.state, "keda" if scaled else "replicas", rollout.messages,
-                         rollout.replicas, rollout.ready_replicas)
+    rollout = rollout_status(
+        cluster, cluster.read("Deployment", instance), pods, allow_zero=bool(scaled)
+    )
+    return WorkersStatus(
+        rollout.state,
+        "keda" if scaled else "replicas",
+        rollout.messages,
+        rollout.replicas,
+        rollout.ready_replicas,
+    )
 
 
-def delete_workers(name: str, *, namespace: str = "default", context: str | None = None,
-                   kubeconfig: str | None = None) -> list[str]:
+def delete_workers(
+    name: str,
+    *,
+    namespace: str = "default",
+    context: str | None = None,
+    kubeconfig: str | None = None,
+) -> list[str]:
     """Delete every object made for the target's workers; "Kind/name" of each removed."""
     cluster = _cluster(namespace, context, kubeconfig)
     instance = lb.object_name("fb-wk", name)

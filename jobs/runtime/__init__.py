@@ -25,8 +25,9 @@ class StepRuntime:
     artifact_store: Any = None  # storage.artifacts.ArtifactStore frozen nodes load from
 
     @classmethod
-    def from_environment(cls, log: TextIO, env: Mapping[str, str] | None = None, *,
-                         artifact_store: Any = None) -> StepRuntime:
+    def from_environment(
+        cls, log: TextIO, env: Mapping[str, str] | None = None, *, artifact_store: Any = None
+    ) -> StepRuntime:
         """The import and export folders of the machine the step runs on: FLOWBENCH_HOME's
         ``imports`` and ``exports`` (the workspace's own on the control plane's machine)."""
         env = os.environ if env is None else env
@@ -38,8 +39,9 @@ class StepRuntime:
 
         return run_sql(query, tables)
 
-    def run_python(self, script: str, function: str, arguments: list[Any],
-                   timeout: float | None = None) -> Any:
+    def run_python(
+        self, script: str, function: str, arguments: list[Any], timeout: float | None = None
+    ) -> Any:
         from jobs.runtime.python import run_python
 
         return run_python(script, function, arguments, timeout=timeout, log=self.log)
@@ -59,8 +61,10 @@ class StepRuntime:
         from storage.errors import ArtifactError
 
         if self.artifact_store is None:
-            raise ComponentInputError("This runner has no artifact store to load frozen "
-                                      f"artifacts from; cannot load {uri!r}.")
+            raise ComponentInputError(
+                "This runner has no artifact store to load frozen "
+                f"artifacts from; cannot load {uri!r}."
+            )
         try:
             return self.artifact_store.get_object(uri)
         except ArtifactError as exc:

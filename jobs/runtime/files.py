@@ -19,8 +19,9 @@ from jobs.defaults import HTTP_TIMEOUT_S
 _CHUNK = 1 << 16
 
 
-def read_source(import_root: Path, location: str, *, max_bytes: int,
-                timeout: float = HTTP_TIMEOUT_S) -> bytes:
+def read_source(
+    import_root: Path, location: str, *, max_bytes: int, timeout: float = HTTP_TIMEOUT_S
+) -> bytes:
     """The bytes at `location`: a path under `import_root`, or an http(s) URL.
 
     Raises:
@@ -33,11 +34,11 @@ def read_source(import_root: Path, location: str, *, max_bytes: int,
     if "://" in location or (scheme and len(scheme) > 1):
         raise ComponentInputError(
             f"Import Data reads http(s) URLs and files under the import folder; got "
-            f"{location!r} (scheme {scheme!r}).")
+            f"{location!r} (scheme {scheme!r})."
+        )
     path = _inside(import_root, location, "import")
     if not path.is_file():
-        raise ComponentInputError(
-            f"No file {location!r} in the import folder ({import_root}).")
+        raise ComponentInputError(f"No file {location!r} in the import folder ({import_root}).")
     with path.open("rb") as handle:
         data = handle.read(max_bytes + 1)
     if len(data) > max_bytes:
@@ -72,12 +73,14 @@ def _inside(root: Path, relative: str, folder: str) -> Path:
     pure = PurePosixPath(relative.replace("\\", "/"))
     if not relative.strip() or pure.is_absolute() or ".." in pure.parts or Path(relative).drive:
         raise ComponentInputError(
-            f"Expected a path relative to the {folder} folder, without '..'; got {relative!r}.")
+            f"Expected a path relative to the {folder} folder, without '..'; got {relative!r}."
+        )
     base = root.resolve()
     resolved = (base / pure).resolve()
     if not resolved.is_relative_to(base):
         raise ComponentInputError(
-            f"{relative!r} leads outside the {folder} folder (through a symbolic link).")
+            f"{relative!r} leads outside the {folder} folder (through a symbolic link)."
+        )
     return resolved
 
 
@@ -86,18 +89,18 @@ def _fetch(url: str, max_bytes: int, timeout: float) -> bytes:
         with httpx.stream("GET", url, timeout=timeout, follow_redirects=True) as response:
             if response.status_code >= 400:
                 raise ComponentInputError(
-                    f"Fetching {url} failed: HTTP {response.status_code} "
-                    f"{response.reason_phrase}.")
+                    f"Fetching {url} failed: HTTP {response.status_code} {response.reason_phrase}."
+                )
             declared = response.headers.get("content-length")
             if declared and declared.isdigit() and int(declared) > max_bytes:
                 raise ComponentInputError(
-                    f"{url} holds {declared} bytes, more than the {max_bytes}-byte limit.")
+                    f"{url} holds {declared} bytes, more than the {max_bytes}-byte limit."
+                )
             chunks, size = [], 0
             for chunk in response.iter_bytes(_CHUNK):
                 size += len(chunk)
                 if size > max_bytes:
-                    raise ComponentInputError(
-                        f"{url} holds more than the {max_bytes}-byte limit.")
+                    raise ComponentInputError(f"{url} holds more than the {max_bytes}-byte limit.")
                 chunks.append(chunk)
     except httpx.HTTPError as exc:
         raise ComponentInputError(f"Fetching {url} failed: {exc}") from exc

@@ -26,8 +26,10 @@ from jobs.runtime.sandbox import RESULT_FD, TEMP_PREFIX, Limits, Outcome, run_co
 
 HERE = Path(__file__).parent
 # Inside the sandbox, the child and the wire format sit side by side in /flowbench.
-FILES = {"/flowbench/python_child.py": HERE / "python_child.py",
-         "/flowbench/wire.py": HERE / "wire.py"}
+FILES = {
+    "/flowbench/python_child.py": HERE / "python_child.py",
+    "/flowbench/wire.py": HERE / "wire.py",
+}
 
 
 def remove_leftovers(root: Path | None = None) -> list[Path]:
@@ -39,7 +41,7 @@ def remove_leftovers(root: Path | None = None) -> list[Path]:
     """
     removed = []
     for folder in Path(root or tempfile.gettempdir()).glob(f"{TEMP_PREFIX}*"):
-        owner = folder.name[len(TEMP_PREFIX):].split("-", 1)[0]
+        owner = folder.name[len(TEMP_PREFIX) :].split("-", 1)[0]
         if not owner.isdigit() or _alive(int(owner)) or not folder.is_dir():
             continue
         shutil.rmtree(folder, ignore_errors=True)
@@ -57,8 +59,15 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def run_python(script: str, function: str, arguments: list[Any], *, timeout: float | None,
-               log: IO[str], memory_bytes: int | None = None) -> Any:
+def run_python(
+    script: str,
+    function: str,
+    arguments: list[Any],
+    *,
+    timeout: float | None,
+    log: IO[str],
+    memory_bytes: int | None = None,
+) -> Any:
     """Call `function` of `script` with `arguments` in the sandbox; return its result.
 
     Arguments and the result may be DataFrames, Series, bytes, numbers, text, lists, tuples and
@@ -77,26 +86,47 @@ def run_python(script: str, function: str, arguments: list[Any], *, timeout: flo
     try:
         call = wire.encode({"script": script, "function": function, "arguments": list(arguments)})
     except wire.WireError as exc:
-        raise ComponentInputError(f"The Python script's inputs cannot be sent to the sandbox: "
-                                  f"{exc}") from exc
-    limits = {"memory": memory, "cpu": math.ceil(timeout) + 1,
-              "processes": defaults.PYTHON_MAX_PROCESSES,
-              "file_size": defaults.PYTHON_TMP_BYTES, "core": 0}
-    command = [sys.executable, "-I", "-u", "/flowbench/python_child.py", RESULT_FD,
-               json.dumps(limits)]
-    outcome = run_confined(command, FILES, call, Limits(
-        seconds=timeout, tmp_bytes=defaults.PYTHON_TMP_BYTES,
-        output_bytes=defaults.PYTHON_MAX_LOG_CHARS, result_bytes=defaults.PYTHON_MAX_RESULT_BYTES))
+        raise ComponentInputError(
+            f"The Python script's inputs cannot be sent to the sandbox: {exc}"
+        ) from exc
+    limits = {
+        "memory": memory,
+        "cpu": math.ceil(timeout) + 1,
+        "processes": defaults.PYTHON_MAX_PROCESSES,
+        "file_size": defaults.PYTHON_TMP_BYTES,
+        "core": 0,
+    }
+    command = [
+        sys.executable,
+        "-I",
+        "-u",
+        "/flowbench/python_child.py",
+        RESULT_FD,
+        json.dumps(limits),
+    ]
+    outcome = run_confined(
+        command,
+        FILES,
+        call,
+        Limits(
+            seconds=timeout,
+            tmp_bytes=defaults.PYTHON_TMP_BYTES,
+            output_bytes=defaults.PYTHON_MAX_LOG_CHARS,
+            result_bytes=defaults.PYTHON_MAX_RESULT_BYTES,
+        ),
+    )
     _copy_output(outcome, log)
     if outcome.timed_out:
         raise ComponentInputError(
             f"The Python script ran longer than {timeout:g} s and was stopped, with every "
-            f"process it started. Make it faster, or work on a sample of the data.")
+            f"process it started. Make it faster, or work on a sample of the data."
+        )
     if outcome.result_too_large:
         raise ComponentInputError(
             f"The Python script returned more than "
             f"{defaults.PYTHON_MAX_RESULT_BYTES // 2**20} MiB and was stopped; return a smaller "
-            f"result.")
+            f"result."
+        )
     return _result(outcome, memory)
 
 
@@ -111,11 +141,15 @@ def _copy_output(outcome: Outcome, log: IO[str]) -> None:
 def _result(outcome: Outcome, memory: int) -> Any:
     if not outcome.result:
         code = outcome.returncode
-        cause = (f"was killed by signal {-code}" if code is not None and code < 0
-                 else f"exited with code {code}")
+        cause = (
+            f"was killed by signal {-code}"
+            if code is not None and code < 0
+            else f"exited with code {code}"
+        )
         raise ComponentInputError(
             f"The Python script {cause} before returning (memory limit {memory // 2**20} MiB, "
-            f"{defaults.PYTHON_MAX_PROCESSES} processes); see the step log.")
+            f"{defaults.PYTHON_MAX_PROCESSES} processes); see the step log."
+        )
     try:
         message = wire.decode(outcome.result)
     except wire.WireError as exc:
@@ -124,12 +158,14 @@ def _result(outcome: Outcome, memory: int) -> Any:
         return message["ok"]
     error = message.get("error") if isinstance(message, dict) else None
     if not (isinstance(error, dict) and isinstance(error.get("message"), str)):
-        raise ComponentInputError("The Python script's result was refused: it is not an "
-                                  "outcome the sandbox writes.")
+        raise ComponentInputError(
+            "The Python script's result was refused: it is not an outcome the sandbox writes."
+        )
     kind, text = error.get("kind"), error["message"]
     if kind == "memory":
         raise ComponentInputError(
-            f"The Python script ran out of memory (limit {memory // 2**20} MiB):\n{text}")
+            f"The Python script ran out of memory (limit {memory // 2**20} MiB):\n{text}"
+        )
     if kind == "definition":
         raise ComponentInputError(text)
     if kind == "result":

@@ -25,9 +25,13 @@ import wire  # noqa: E402  (bound beside this file)
 
 SCRIPT_NAME = "<script>"
 MODULE_NAME = "user_script"
-_LIMITS = {"memory": resource.RLIMIT_AS, "cpu": resource.RLIMIT_CPU,
-           "processes": resource.RLIMIT_NPROC, "file_size": resource.RLIMIT_FSIZE,
-           "core": resource.RLIMIT_CORE}
+_LIMITS = {
+    "memory": resource.RLIMIT_AS,
+    "cpu": resource.RLIMIT_CPU,
+    "processes": resource.RLIMIT_NPROC,
+    "file_size": resource.RLIMIT_FSIZE,
+    "core": resource.RLIMIT_CORE,
+}
 
 
 def main(result_fd: int, limits: dict[str, int]) -> int:
@@ -48,9 +52,16 @@ def main(result_fd: int, limits: dict[str, int]) -> int:
         exec(compile(script, SCRIPT_NAME, "exec"), module.__dict__)
         target = getattr(module, function, None)
         if not callable(target):
-            return _reply(result_fd, me, {"error": {
-                "kind": "definition",
-                "message": f"The script must define a function '{function}'."}})
+            return _reply(
+                result_fd,
+                me,
+                {
+                    "error": {
+                        "kind": "definition",
+                        "message": f"The script must define a function '{function}'.",
+                    }
+                },
+            )
         result = target(*arguments)
     except MemoryError:
         return _reply(result_fd, me, {"error": {"kind": "memory", "message": _user_traceback()}})

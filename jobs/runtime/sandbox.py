@@ -44,9 +44,16 @@ RESULT_FD = "{result_fd}"  # placeholder in a command, replaced by the result pi
 _DRAIN_S = 0.5
 _CHUNK = 1 << 16
 _SYSTEM_DIRS = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
-_ENVIRONMENT = {"PATH": "/usr/bin:/bin", "HOME": "/tmp", "TMPDIR": "/tmp", "LANG": "C.UTF-8",
-                "PYTHONIOENCODING": "utf-8", "OMP_NUM_THREADS": "1",
-                "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+_ENVIRONMENT = {
+    "PATH": "/usr/bin:/bin",
+    "HOME": "/tmp",
+    "TMPDIR": "/tmp",
+    "LANG": "C.UTF-8",
+    "PYTHONIOENCODING": "utf-8",
+    "OMP_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+}
 
 
 @dataclass(frozen=True)
@@ -84,8 +91,12 @@ def sandbox_problem() -> str | None:
     if os.geteuid() == 0 and shutil.which("setpriv") is None:
         return "setpriv (util-linux) is not installed"
     try:
-        done = subprocess.run(_bwrap_prefix({}, 1 << 20) + _drop_privileges() + ["/bin/true"],
-                              capture_output=True, timeout=30, stdin=subprocess.DEVNULL)
+        done = subprocess.run(
+            _bwrap_prefix({}, 1 << 20) + _drop_privileges() + ["/bin/true"],
+            capture_output=True,
+            timeout=30,
+            stdin=subprocess.DEVNULL,
+        )
     except (OSError, subprocess.TimeoutExpired) as exc:
         return f"bwrap could not be started ({exc})"
     if done.returncode != 0:
@@ -111,11 +122,13 @@ def require_sandbox() -> bool:
         "where unprivileged user namespaces are allowed (sysctl "
         "kernel.unprivileged_userns_clone=1; in a container, allow unshare/clone of "
         f"namespaces). Only on a single-user machine you trust: {UNCONFINED_SETTING}=1 runs "
-        "user code unconfined, with the worker's files, network and user.")
+        "user code unconfined, with the worker's files, network and user."
+    )
 
 
-def run_confined(command: list[str], files: dict[str, Path], stdin: bytes,
-                 limits: Limits) -> Outcome:
+def run_confined(
+    command: list[str], files: dict[str, Path], stdin: bytes, limits: Limits
+) -> Outcome:
     """Run `command` in the sandbox (or unconfined when allowed) and collect what it says.
 
     `files` maps paths inside the sandbox to host files bound read-only there. Occurrences of
@@ -133,26 +146,45 @@ def run_confined(command: list[str], files: dict[str, Path], stdin: bytes,
             full = _bwrap_prefix(files, limits.tmp_bytes) + _drop_privileges() + argv
             cwd, env = "/", {}
         else:
-            folder = cleanup.enter_context(tempfile.TemporaryDirectory(
-                prefix=f"{TEMP_PREFIX}{os.getpid()}-"))
+            folder = cleanup.enter_context(
+                tempfile.TemporaryDirectory(prefix=f"{TEMP_PREFIX}{os.getpid()}-")
+            )
             full = [_unconfined_path(part, files) for part in argv]
             cwd, env = folder, {**_ENVIRONMENT, "HOME": folder, "TMPDIR": folder}
         try:
-            process = subprocess.Popen(full, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                       stderr=subprocess.STDOUT, pass_fds=(write_end,), cwd=cwd,
-                                       env=env, start_new_session=True)
+            process = subprocess.Popen(
+                full,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                pass_fds=(write_end,),
+                cwd=cwd,
+                env=env,
+                start_new_session=True,
+            )
         finally:
             os.close(write_end)
         cleanup.callback(_end, process, confined)
-        threading.Thread(target=_feed, args=(process, stdin), daemon=True,
-                         name="flowbench-sandbox-stdin").start()
+        threading.Thread(
+            target=_feed, args=(process, stdin), daemon=True, name="flowbench-sandbox-stdin"
+        ).start()
         return _collect(process, read_end, limits)
 
 
 def _bwrap_prefix(files: dict[str, Path], tmp_bytes: int) -> list[str]:
-    command = ["bwrap", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
-               "--unshare-cgroup-try", "--die-with-parent", "--new-session", "--clearenv",
-               "--hostname", "sandbox"]
+    command = [
+        "bwrap",
+        "--unshare-pid",
+        "--unshare-net",
+        "--unshare-ipc",
+        "--unshare-uts",
+        "--unshare-cgroup-try",
+        "--die-with-parent",
+        "--new-session",
+        "--clearenv",
+        "--hostname",
+        "sandbox",
+    ]
     if os.geteuid() != 0:  # unprivileged bwrap maps the caller to 65534 in a user namespace
         command += ["--unshare-user", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID)]
     for name, value in _ENVIRONMENT.items():
@@ -207,8 +239,15 @@ def _drop_privileges() -> list[str]:
         return []
     # bwrap run by root keeps uid 0 in the sandbox; become nobody for real (outside too, so
     # that RLIMIT_NPROC applies and no file of root's is the sandbox's own).
-    return ["setpriv", f"--reuid={SANDBOX_UID}", f"--regid={SANDBOX_UID}", "--clear-groups",
-            "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs"]
+    return [
+        "setpriv",
+        f"--reuid={SANDBOX_UID}",
+        f"--regid={SANDBOX_UID}",
+        "--clear-groups",
+        "--inh-caps=-all",
+        "--bounding-set=-all",
+        "--no-new-privs",
+    ]
 
 
 def _unconfined_path(part: str, files: dict[str, Path]) -> str:
@@ -244,7 +283,7 @@ def _collect(process: subprocess.Popen, result_fd: int, limits: Limits) -> Outco
                     selector.unregister(key.fileobj)
                 elif key.data == "output":
                     room = limits.output_bytes - len(output)
-                    output += chunk[:max(room, 0)]
+                    output += chunk[: max(room, 0)]
                     output_cut = output_cut or len(chunk) > room
                 else:
                     result += chunk

@@ -29,10 +29,16 @@ _BATCH_ROWS = 100_000
 _ROW_STATEMENTS = frozenset({"SELECT", "EXPLAIN", "MULTI", "PRAGMA", "CALL", "EXECUTE"})
 
 
-def run_sql(query: str, tables: dict[str, pd.DataFrame], *,
-            time_limit: float = SQL_TIME_LIMIT_S, memory_limit: str = SQL_MEMORY_LIMIT,
-            threads: int = SQL_THREADS, max_rows: int = SQL_MAX_ROWS,
-            max_bytes: int = SQL_MAX_RESULT_BYTES) -> pd.DataFrame:
+def run_sql(
+    query: str,
+    tables: dict[str, pd.DataFrame],
+    *,
+    time_limit: float = SQL_TIME_LIMIT_S,
+    memory_limit: str = SQL_MEMORY_LIMIT,
+    threads: int = SQL_THREADS,
+    max_rows: int = SQL_MAX_ROWS,
+    max_bytes: int = SQL_MAX_RESULT_BYTES,
+) -> pd.DataFrame:
     """The result of the last statement of `query` (statements separated by ';').
 
     Raises:
@@ -57,23 +63,28 @@ def run_sql(query: str, tables: dict[str, pd.DataFrame], *,
                 raise ComponentInputError("The SQL script has no statement.")
             if statements[-1].type.name not in _ROW_STATEMENTS:
                 raise ComponentInputError(
-                    "The last statement of the SQL script returns no rows; end it with a SELECT.")
+                    "The last statement of the SQL script returns no rows; end it with a SELECT."
+                )
             for statement in statements[:-1]:
                 connection.execute(statement)
             return _capped_result(connection, statements[-1], max_rows, max_bytes)
         except duckdb.Error as exc:
             if timed_out.is_set():
                 raise ComponentInputError(
-                    f"The SQL script ran longer than the {time_limit:g} s limit and was "
-                    "stopped.") from exc
+                    f"The SQL script ran longer than the {time_limit:g} s limit and was stopped."
+                ) from exc
             raise ComponentInputError(f"The SQL script failed: {exc}") from exc
     finally:
         timer.cancel()
         connection.close()
 
 
-def _capped_result(connection: duckdb.DuckDBPyConnection, statement: duckdb.Statement,
-                   max_rows: int, max_bytes: int) -> pd.DataFrame:
+def _capped_result(
+    connection: duckdb.DuckDBPyConnection,
+    statement: duckdb.Statement,
+    max_rows: int,
+    max_bytes: int,
+) -> pd.DataFrame:
     """The result as a DataFrame, fetched in Arrow batches and refused past the caps.
 
     DuckDB's memory limit covers the query, not the result handed to Python: fetching batch by
@@ -89,22 +100,26 @@ def _capped_result(connection: duckdb.DuckDBPyConnection, statement: duckdb.Stat
         if rows > max_rows or size > max_bytes:
             raise ComponentInputError(
                 f"The SQL script's result is larger than the limit ({max_rows:,} rows, "
-                f"{max_bytes // 2**20:,} MiB); add a LIMIT, filter or aggregate it.")
+                f"{max_bytes // 2**20:,} MiB); add a LIMIT, filter or aggregate it."
+            )
         batches.append(batch)
     table = pa.Table.from_batches(batches, schema=reader.schema)
     return table.to_pandas()
 
 
 def _sandbox(memory_limit: str, threads: int) -> duckdb.DuckDBPyConnection:
-    connection = duckdb.connect(":memory:", config={
-        "enable_external_access": False,
-        "autoinstall_known_extensions": False,
-        "autoload_known_extensions": False,
-        "allow_community_extensions": False,
-        # No scanning of Python variables by name: only the registered t1..t3 are visible.
-        "python_enable_replacements": False,
-        "memory_limit": memory_limit,
-        "threads": threads,
-    })
+    connection = duckdb.connect(
+        ":memory:",
+        config={
+            "enable_external_access": False,
+            "autoinstall_known_extensions": False,
+            "autoload_known_extensions": False,
+            "allow_community_extensions": False,
+            # No scanning of Python variables by name: only the registered t1..t3 are visible.
+            "python_enable_replacements": False,
+            "memory_limit": memory_limit,
+            "threads": threads,
+        },
+    )
     connection.execute("SET lock_configuration = true")
     return connection

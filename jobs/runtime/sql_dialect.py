@@ -30,8 +30,10 @@ _TRANSLATED = (exp.Query, exp.DML, exp.Create, exp.Drop)
 
 def sqlite_to_duckdb(query: str, tables: dict[str, pd.DataFrame]) -> str:
     """`query` in SQLite's dialect as DuckDB SQL over `tables`; unparseable text unchanged."""
-    schema = {name: {str(column): _sql_type(df[column]) for column in df.columns}
-              for name, df in tables.items()}
+    schema = {
+        name: {str(column): _sql_type(df[column]) for column in df.columns}
+        for name, df in tables.items()
+    }
     try:
         statements = [s for s in sqlglot.parse(query, read="sqlite") if s is not None]
         if not all(isinstance(s, _TRANSLATED) for s in statements):
@@ -55,20 +57,22 @@ def _translate(statement: exp.Expression, schema: dict[str, dict[str, str]]) -> 
     typed = annotate_types(copy, schema=schema, dialect="sqlite")
     # Qualifying adds no division, so both trees list their divisions in the same order; the
     # DuckDB generator writes an integer division when both operands are typed as integers.
-    for original, annotated in zip(statement.find_all(exp.Div), typed.find_all(exp.Div),
-                                   strict=True):
+    for original, annotated in zip(
+        statement.find_all(exp.Div), typed.find_all(exp.Div), strict=True
+    ):
         original.this.type = annotated.this.type
         original.expression.type = annotated.expression.type
-        if annotated.this.is_type(*exp.DataType.INTEGER_TYPES) and \
-                annotated.expression.is_type(*exp.DataType.INTEGER_TYPES):
+        if annotated.this.is_type(*exp.DataType.INTEGER_TYPES) and annotated.expression.is_type(
+            *exp.DataType.INTEGER_TYPES
+        ):
             # SQLite: an integer divided by zero is NULL (DuckDB's float division gives inf).
-            divisor = exp.Nullif(this=original.expression.copy(),
-                                 expression=exp.Literal.number(0))
+            divisor = exp.Nullif(this=original.expression.copy(), expression=exp.Literal.number(0))
             divisor.type = annotated.expression.type
             original.set("expression", divisor)
     # SQLite's LIKE ignores case.
-    statement = statement.transform(lambda node: exp.ILike(**node.args)
-                                    if isinstance(node, exp.Like) else node)
+    statement = statement.transform(
+        lambda node: exp.ILike(**node.args) if isinstance(node, exp.Like) else node
+    )
     return statement.sql(dialect="duckdb")
 
 

@@ -34,8 +34,9 @@ def encode(value: Any) -> bytes:
     """
     blobs: list[bytes] = []
     tree = _encode(value, blobs, 0)
-    manifest = json.dumps({"value": tree, "blobs": [len(b) for b in blobs]},
-                          separators=(",", ":")).encode("utf-8")
+    manifest = json.dumps(
+        {"value": tree, "blobs": [len(b) for b in blobs]}, separators=(",", ":")
+    ).encode("utf-8")
     return b"".join([MAGIC, len(manifest).to_bytes(8, "big"), manifest, *blobs])
 
 
@@ -46,26 +47,27 @@ def decode(data: bytes | memoryview) -> Any:
         WireError: the message is malformed (wrong magic, sizes, tags or tables).
     """
     view = memoryview(data)
-    if len(view) < _HEADER or bytes(view[:len(MAGIC)]) != MAGIC:
+    if len(view) < _HEADER or bytes(view[: len(MAGIC)]) != MAGIC:
         raise WireError("not a Flowbench wire message")
-    size = int.from_bytes(view[len(MAGIC):_HEADER], "big")
+    size = int.from_bytes(view[len(MAGIC) : _HEADER], "big")
     if size > len(view) - _HEADER:
         raise WireError("the manifest is longer than the message")
     try:
-        manifest = json.loads(bytes(view[_HEADER:_HEADER + size]).decode("utf-8"))
+        manifest = json.loads(bytes(view[_HEADER : _HEADER + size]).decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise WireError(f"the manifest is not JSON: {exc}") from exc
     if not isinstance(manifest, dict) or set(manifest) != {"value", "blobs"}:
         raise WireError("the manifest must hold exactly 'value' and 'blobs'")
     sizes = manifest["blobs"]
-    if not isinstance(sizes, list) or not all(isinstance(n, int) and not isinstance(n, bool)
-                                              and n >= 0 for n in sizes):
+    if not isinstance(sizes, list) or not all(
+        isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in sizes
+    ):
         raise WireError("blob sizes must be non-negative integers")
     if _HEADER + size + sum(sizes) != len(view):
         raise WireError("the blob sizes do not add up to the message's length")
     blobs, offset = [], _HEADER + size
     for length in sizes:
-        blobs.append(view[offset:offset + length])
+        blobs.append(view[offset : offset + length])
         offset += length
     return _decode(manifest["value"], blobs, 0)
 
@@ -89,8 +91,7 @@ def _encode(value: Any, blobs: list[bytes], depth: int) -> Any:
     if isinstance(value, dict):
         if not all(isinstance(k, str | int) and not isinstance(k, bool) for k in value):
             raise WireError("dictionary keys must be text or integers")
-        return {"$": "dict", "items": [[k, _encode(v, blobs, depth + 1)]
-                                      for k, v in value.items()]}
+        return {"$": "dict", "items": [[k, _encode(v, blobs, depth + 1)] for k, v in value.items()]}
     module = type(value).__module__.split(".")[0]
     if module == "numpy" and hasattr(value, "item") and getattr(value, "ndim", 1) == 0:
         return _encode(value.item(), blobs, depth)
@@ -105,11 +106,16 @@ def _encode(value: Any, blobs: list[bytes], depth: int) -> Any:
             return {"$": "frame", "blob": len(blobs) - 1, "columns": names}
         if isinstance(value, pd.Series):
             blobs.append(_table_bytes(value.to_frame(name="values")))
-            return {"$": "series", "blob": len(blobs) - 1,
-                    "name": _encode(value.name, blobs, depth + 1)}
-    raise WireError(f"a {type(value).__module__}.{type(value).__qualname__} cannot leave the "
-                    "sandbox; return DataFrames, Series, numbers, text, bytes, lists, tuples "
-                    "or dicts")
+            return {
+                "$": "series",
+                "blob": len(blobs) - 1,
+                "name": _encode(value.name, blobs, depth + 1),
+            }
+    raise WireError(
+        f"a {type(value).__module__}.{type(value).__qualname__} cannot leave the "
+        "sandbox; return DataFrames, Series, numbers, text, bytes, lists, tuples "
+        "or dicts"
+    )
 
 
 def _table_bytes(frame: Any) -> bytes:
@@ -140,20 +146,27 @@ def _decode(tree: Any, blobs: list[memoryview], depth: int) -> Any:
     if tag == "dict" and set(tree) == {"$", "items"} and isinstance(tree["items"], list):
         result = {}
         for pair in tree["items"]:
-            if not (isinstance(pair, list) and len(pair) == 2
-                    and isinstance(pair[0], str | int) and not isinstance(pair[0], bool)):
+            if not (
+                isinstance(pair, list)
+                and len(pair) == 2
+                and isinstance(pair[0], str | int)
+                and not isinstance(pair[0], bool)
+            ):
                 raise WireError("a dict item must be [text or integer key, value]")
             result[pair[0]] = _decode(pair[1], blobs, depth + 1)
         return result
     if tag == "bytes" and set(tree) == {"$", "blob"}:
         return bytes(_blob(tree, blobs))
-    if tag == "frame" and set(tree) == {"$", "blob", "columns"} \
-            and isinstance(tree["columns"], list):
+    if (
+        tag == "frame"
+        and set(tree) == {"$", "blob", "columns"}
+        and isinstance(tree["columns"], list)
+    ):
         frame = _table_frame(_blob(tree, blobs))
         names = [_decode(name, blobs, depth + 1) for name in tree["columns"]]
         if len(names) != frame.shape[1] or not all(
-                name is None or isinstance(name, str | int | float | bool | tuple)
-                for name in names):
+            name is None or isinstance(name, str | int | float | bool | tuple) for name in names
+        ):
             raise WireError("a frame's column names must be scalars, one per column")
         return frame.set_axis(names, axis=1)
     if tag == "series" and set(tree) == {"$", "blob", "name"}:

@@ -49,8 +49,9 @@ def write_keys_file(path: str | Path, hashes: dict[str, str]) -> None:
 def create_keys_file(path: str | Path) -> tuple[str, str]:
     """Write a keys file for two new keys; return (primary, secondary) in clear, once."""
     primary, secondary = new_key(), new_key()
-    write_keys_file(path, {"primary_sha256": hash_key(primary),
-                           "secondary_sha256": hash_key(secondary)})
+    write_keys_file(
+        path, {"primary_sha256": hash_key(primary), "secondary_sha256": hash_key(secondary)}
+    )
     return primary, secondary
 
 
@@ -82,8 +83,11 @@ class KeyRing:
             return
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
-            hashes = tuple(bytes.fromhex(data[slot]) for slot in SLOTS
-                           if isinstance(data.get(slot), str) and data[slot])
+            hashes = tuple(
+                bytes.fromhex(data[slot])
+                for slot in SLOTS
+                if isinstance(data.get(slot), str) and data[slot]
+            )
             if not hashes or any(len(h) != 32 for h in hashes):
                 raise ValueError("expected hex SHA-256 values under " + " and ".join(SLOTS))
         except (OSError, ValueError, TypeError, AttributeError) as exc:
@@ -92,8 +96,9 @@ class KeyRing:
             return
         self._set(hashes, stamp, "")
 
-    def _set(self, hashes: tuple[bytes, ...], stamp: tuple[int, int, int] | None,
-             problem: str) -> None:
+    def _set(
+        self, hashes: tuple[bytes, ...], stamp: tuple[int, int, int] | None, problem: str
+    ) -> None:
         with self._lock:
             self._hashes, self._stamp, self.problem = hashes, stamp, problem
 

@@ -34,11 +34,13 @@ def fetch_bundle(location: str, folder: Path) -> Path:
     name = Path(urlparse(location).path).name
     target = folder / (name if name.endswith(SUFFIX) else f"bundle{SUFFIX}")
     try:
-        with httpx.stream("GET", location, headers=headers, timeout=60.0,
-                          follow_redirects=True) as response:
+        with httpx.stream(
+            "GET", location, headers=headers, timeout=60.0, follow_redirects=True
+        ) as response:
             if response.status_code != 200:
-                raise BundleError(f"Downloading the bundle from {location} answered "
-                                  f"{response.status_code}.")
+                raise BundleError(
+                    f"Downloading the bundle from {location} answered {response.status_code}."
+                )
             with target.open("wb") as file:
                 for chunk in response.iter_bytes():
                     file.write(chunk)
@@ -47,8 +49,13 @@ def fetch_bundle(location: str, folder: Path) -> Path:
     return target
 
 
-def prepare(location: str, keys_file: str | None, *, expected_sha256: str | None = None,
-            generate_keys: bool = False) -> tuple[LoadedBundle, KeyRing]:
+def prepare(
+    location: str,
+    keys_file: str | None,
+    *,
+    expected_sha256: str | None = None,
+    generate_keys: bool = False,
+) -> tuple[LoadedBundle, KeyRing]:
     """The loaded bundle and key ring `serve` would use (printing new keys when asked)."""
     keys_path = keys_file or os.environ.get("FLOWBENCH_KEYS_FILE") or None
     if generate_keys:
@@ -56,8 +63,11 @@ def prepare(location: str, keys_file: str | None, *, expected_sha256: str | None
             raise BundleError("--generate-keys needs --keys-file (where to write the hashes).")
         if not Path(keys_path).exists():
             primary, secondary = create_keys_file(keys_path)
-            print(f"New keys (shown once; only their hashes are in {keys_path}):\n"
-                  f"  primary   {primary}\n  secondary {secondary}", file=sys.stderr)
+            print(
+                f"New keys (shown once; only their hashes are in {keys_path}):\n"
+                f"  primary   {primary}\n  secondary {secondary}",
+                file=sys.stderr,
+            )
     expected = expected_sha256 or os.environ.get("FLOWBENCH_BUNDLE_SHA256") or None
     with tempfile.TemporaryDirectory(prefix="flowbench-bundle-") as folder:
         bundle = load_bundle(fetch_bundle(location, Path(folder)), expected)
@@ -67,20 +77,41 @@ def prepare(location: str, keys_file: str | None, *, expected_sha256: str | None
     return bundle, keys
 
 
-def serve(location: str, *, host: str = "127.0.0.1", port: int = 8000,
-          keys_file: str | None = None, expected_sha256: str | None = None,
-          max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, generate_keys: bool = False) -> None:
+def serve(
+    location: str,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    keys_file: str | None = None,
+    expected_sha256: str | None = None,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    generate_keys: bool = False,
+) -> None:
     """Load the bundle at `location` and serve it until interrupted."""
     import uvicorn
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    bundle, keys = prepare(location, keys_file, expected_sha256=expected_sha256,
-                           generate_keys=generate_keys)
-    log.info("serving bundle %s (%s path: %s) on http://%s:%d/score", bundle.sha256[:12],
-             bundle.engine, bundle.fast_path_note, host, port)
+    bundle, keys = prepare(
+        location, keys_file, expected_sha256=expected_sha256, generate_keys=generate_keys
+    )
+    log.info(
+        "serving bundle %s (%s path: %s) on http://%s:%d/score",
+        bundle.sha256[:12],
+        bundle.engine,
+        bundle.fast_path_note,
+        host,
+        port,
+    )
     app = create_app(bundle, keys, max_body_bytes=max_body_bytes)
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False,
-                loop=_best("uvloop", "asyncio"), http=_best("httptools", "h11"))
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+        loop=_best("uvloop", "asyncio"),
+        http=_best("httptools", "h11"),
+    )
 
 
 def _best(module: str, fallback: str) -> str:

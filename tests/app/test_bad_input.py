@@ -13,13 +13,24 @@ import pytest
 
 from app.client import ClientError
 
-SPEC = {"schema_version": 1, "name": "tiny", "parameters": [], "settings": {},
-        "nodes": [{"id": "iris", "dataset": "iris", "dataset_version": None}], "edges": []}
+SPEC = {
+    "schema_version": 1,
+    "name": "tiny",
+    "parameters": [],
+    "settings": {},
+    "nodes": [{"id": "iris", "dataset": "iris", "dataset_version": None}],
+    "edges": [],
+}
 
 
 def call(stack, method: str, path: str, **kwargs) -> httpx.Response:
-    return httpx.request(method, f"{stack.api_url}{path}", timeout=60,
-                         headers={"Authorization": f"Bearer {stack.token}"}, **kwargs)
+    return httpx.request(
+        method,
+        f"{stack.api_url}{path}",
+        timeout=60,
+        headers={"Authorization": f"Bearer {stack.token}"},
+        **kwargs,
+    )
 
 
 def test_a_csv_with_a_50_mib_cell_is_a_400(client):
@@ -40,8 +51,9 @@ def test_a_parquet_time64_ns_column_is_a_400(client):
 
 
 def test_an_unknown_run_source_is_a_422(stack):
-    response = call(stack, "POST", "/runs", json={"spec": SPEC, "experiment": "x",
-                                                  "source": "evil"})
+    response = call(
+        stack, "POST", "/runs", json={"spec": SPEC, "experiment": "x", "source": "evil"}
+    )
     assert response.status_code == 422
     assert "source" in response.text
 
@@ -55,8 +67,9 @@ def test_a_huge_offset_is_a_422(stack, path):
 
 
 def test_the_profile_of_10000_columns_is_bounded_and_says_so(client):
-    frame = pd.DataFrame(np.arange(5 * 10_000).reshape(5, 10_000),
-                         columns=[f"c{i}" for i in range(10_000)])
+    frame = pd.DataFrame(
+        np.arange(5 * 10_000).reshape(5, 10_000), columns=[f"c{i}" for i in range(10_000)]
+    )
     buffer = io.BytesIO()
     frame.to_parquet(buffer)
     version = client.upload_dataset("wide", "wide.parquet", buffer.getvalue())
@@ -74,11 +87,13 @@ def test_run_summaries_show_the_metrics_kept_on_completed_runs(client):
     from tests.conftest import ROOT
 
     spec = json.loads((ROOT / "examples" / "automobile_price.json").read_text())
-    detail = client.wait(client.submit(spec, experiment="summaries", force_rerun=True).id,
-                         timeout=120)
+    detail = client.wait(
+        client.submit(spec, experiment="summaries", force_rerun=True).id, timeout=120
+    )
     assert detail.run.status.value == "completed", detail.run.error
-    listed = client._request("GET", "/run-summaries",
-                             params={"experiment": "summaries"}).json()["runs"]
+    listed = client._request("GET", "/run-summaries", params={"experiment": "summaries"}).json()[
+        "runs"
+    ]
     expected = {}
     for step in detail.steps:
         for key, value in step.metrics.items():

@@ -16,15 +16,26 @@ TUTORIAL = ROOT / "examples" / "automobile_price.json"
 
 
 def cli(stack, *args, timeout=300):
-    return subprocess.run([sys.executable, "-m", "app.cli", *args], env=stack.env, cwd=ROOT,
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "app.cli", *args],
+        env=stack.env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def test_publish_submit_schedule_and_register_from_the_command_line(stack, client, tmp_path):
     spec = json.loads(TUTORIAL.read_text())
-    spec["parameters"] = [{"name": "fraction", "type": "float", "default": 0.7},
-                          {"name": "input", "type": "dataset",
-                           "default": {"name": "automobile-price", "version": None}}]
+    spec["parameters"] = [
+        {"name": "fraction", "type": "float", "default": 0.7},
+        {
+            "name": "input",
+            "type": "dataset",
+            "default": {"name": "automobile-price", "version": None},
+        },
+    ]
     spec["nodes"][3]["params"]["fraction"] = {"$param": "fraction"}
     spec["nodes"][0]["dataset_param"] = "input"
     path = tmp_path / "tutorial.json"
@@ -38,15 +49,25 @@ def test_publish_submit_schedule_and_register_from_the_command_line(stack, clien
     listed = cli(stack, "pipelines", "list")
     assert name in listed.stdout and "fraction: float" in listed.stdout
 
-    submitted = cli(stack, "pipelines", "submit", name, "--param", "fraction=0.75",
-                    "--dataset", "input=automobile-price:1", "--experiment", "cli-pipes",
-                    "--wait", "--json")
+    submitted = cli(
+        stack,
+        "pipelines",
+        "submit",
+        name,
+        "--param",
+        "fraction=0.75",
+        "--dataset",
+        "input=automobile-price:1",
+        "--experiment",
+        "cli-pipes",
+        "--wait",
+        "--json",
+    )
     assert submitted.returncode == 0, submitted.stderr
     answer = json.loads(submitted.stdout)
     assert answer["Status"] == "completed"
     run = client.run(answer["RunId"]).run
-    assert run.parameters == {"fraction": 0.75,
-                              "input": {"name": "automobile-price", "version": 1}}
+    assert run.parameters == {"fraction": 0.75, "input": {"name": "automobile-price", "version": 1}}
     runs = cli(stack, "runs", "--source", "endpoint", "--limit", "100")
     assert answer["RunId"] in runs.stdout and "endpoint" in runs.stdout
     assert answer["RunId"] in cli(stack, "pipelines", "runs", name).stdout
@@ -58,8 +79,18 @@ def test_publish_submit_schedule_and_register_from_the_command_line(stack, clien
     cron = cli(stack, "pipelines", "schedule", "add", name, "--cron", "not a cron")
     assert cron.returncode == 2 and "not a cron" in cron.stderr
 
-    added = cli(stack, "pipelines", "schedule", "add", name, "--cron", "0 6 * * 1-5",
-                "--param", "fraction=0.6", "--json")
+    added = cli(
+        stack,
+        "pipelines",
+        "schedule",
+        "add",
+        name,
+        "--cron",
+        "0 6 * * 1-5",
+        "--param",
+        "fraction=0.6",
+        "--json",
+    )
     assert added.returncode == 0, added.stderr
     schedule = json.loads(added.stdout)
     assert schedule["cron"] == "0 6 * * 1-5" and schedule["parameters"]["fraction"] == 0.6
@@ -72,13 +103,15 @@ def test_publish_submit_schedule_and_register_from_the_command_line(stack, clien
     assert client.schedules(name) == []
 
     dataset = f"cli-scored-{uuid.uuid4().hex[:6]}"
-    registered = cli(stack, "datasets", "--register-output", answer["RunId"], "score",
-                     "scored_dataset", dataset)
+    registered = cli(
+        stack, "datasets", "--register-output", answer["RunId"], "score", "scored_dataset", dataset
+    )
     assert registered.returncode == 0, registered.stderr
     assert f"Registered {dataset} version 1" in registered.stdout
     saved = tmp_path / "scored.parquet"
-    downloaded = cli(stack, "datasets", "--download", answer["RunId"], "score",
-                     "scored_dataset", str(saved))
+    downloaded = cli(
+        stack, "datasets", "--download", answer["RunId"], "score", "scored_dataset", str(saved)
+    )
     assert downloaded.returncode == 0, downloaded.stderr
     table = pd.read_parquet(saved)
     preview = client.preview_dataset(dataset, 1, limit=10_000)

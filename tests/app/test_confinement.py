@@ -24,31 +24,43 @@ from jobs.runtime.sandbox import sandbox_problem
 from tests.conftest import ROOT
 from tests.jobs.runtime.test_sandbox_escapes import processes_with
 
-pytestmark = pytest.mark.skipif(sandbox_problem() is not None,
-                                reason=f"the sandbox cannot run here: {sandbox_problem()}")
+pytestmark = pytest.mark.skipif(
+    sandbox_problem() is not None, reason=f"the sandbox cannot run here: {sandbox_problem()}"
+)
 
 
-def python_spec(dataset: str, script: str, timeout: int | None = None,
-                compute: str = "default") -> dict:
+def python_spec(
+    dataset: str, script: str, timeout: int | None = None, compute: str = "default"
+) -> dict:
     """A pipeline: one dataset into Execute Python Script."""
-    node = {"id": "py", "component": "execute_python_script", "version": 1,
-            "params": {"python_script": script}}
+    node = {
+        "id": "py",
+        "component": "execute_python_script",
+        "version": 1,
+        "params": {"python_script": script},
+    }
     if timeout is not None:
         node["timeout"] = timeout
-    return {"schema_version": 1, "name": "confinement", "parameters": [],
-            "settings": {"default_compute": compute},
-            "nodes": [{"id": "data", "dataset": dataset, "dataset_version": None}, node],
-            "edges": [{"source": "data.dataset", "target": "py.dataset1"}]}
+    return {
+        "schema_version": 1,
+        "name": "confinement",
+        "parameters": [],
+        "settings": {"default_compute": compute},
+        "nodes": [{"id": "data", "dataset": dataset, "dataset_version": None}, node],
+        "edges": [{"source": "data.dataset", "target": "py.dataset1"}],
+    }
 
 
 def busy_script(marker: str) -> str:
     """A script that leaves a detached `sleep <marker>` behind and then spins."""
-    return ("import subprocess, sys\n"
-            "def azureml_main(dataframe1=None, dataframe2=None):\n"
-            f"    subprocess.Popen(['sleep', '{marker}'], start_new_session=True,\n"
-            "                     stdout=sys.stdout)\n"
-            "    while True:\n"
-            "        pass\n")
+    return (
+        "import subprocess, sys\n"
+        "def azureml_main(dataframe1=None, dataframe2=None):\n"
+        f"    subprocess.Popen(['sleep', '{marker}'], start_new_session=True,\n"
+        "                     stdout=sys.stdout)\n"
+        "    while True:\n"
+        "        pass\n"
+    )
 
 
 def wait_until(condition, timeout: float, what: str) -> None:
@@ -61,8 +73,11 @@ def wait_until(condition, timeout: float, what: str) -> None:
 def test_cancel_ends_every_process_of_a_running_script(client):
     """Canceling a run whose script spins (with a detached grandchild) leaves no process."""
     marker = str(5_000_000 + uuid.uuid4().int % 1_000_000)
-    run = client.submit(python_spec("pima-diabetes", busy_script(marker)),
-                        experiment="confinement", force_rerun=True)
+    run = client.submit(
+        python_spec("pima-diabetes", busy_script(marker)),
+        experiment="confinement",
+        force_rerun=True,
+    )
     wait_until(lambda: processes_with(marker), 120, "the script never started")
     assert client.cancel(run.id).status.value == "canceled"
     wait_until(lambda: not processes_with(marker), 10, "the sandbox outlived the cancel")
@@ -71,10 +86,14 @@ def test_cancel_ends_every_process_of_a_running_script(client):
 def test_a_step_timeout_ends_every_process_with_a_message(client):
     """A node timeout stops the script and what it started; the step says it timed out."""
     marker = str(6_000_000 + uuid.uuid4().int % 1_000_000)
-    detail = client.wait(client.submit(python_spec("pima-diabetes", busy_script(marker),
-                                                   timeout=4),
-                                       experiment="confinement", force_rerun=True).id,
-                         timeout=180)
+    detail = client.wait(
+        client.submit(
+            python_spec("pima-diabetes", busy_script(marker), timeout=4),
+            experiment="confinement",
+            force_rerun=True,
+        ).id,
+        timeout=180,
+    )
     step = next(s for s in detail.steps if s.node_id == "py")
     assert step.status.value == "failed"
     assert "ran longer than its timeout (4 s) and was stopped" in step.error
@@ -96,19 +115,40 @@ def test_a_forged_pickle_in_redis_runs_nothing(stack, client, redis_url, tmp_pat
     a worker read them as JSON, so the code never runs."""
     queue = f"forged-{uuid.uuid4().hex[:6]}"
     client.put_compute_target(queue, queue=queue)
-    run = client.submit(python_spec("pima-diabetes", "def azureml_main(a, b):\n    return a,\n",
-                                    compute=queue), experiment="confinement", force_rerun=True)
+    run = client.submit(
+        python_spec("pima-diabetes", "def azureml_main(a, b):\n    return a,\n", compute=queue),
+        experiment="confinement",
+        force_rerun=True,
+    )
     redis = Redis.from_url(redis_url)
     key = f"rq:job:{defaults.job_id(run.id, 'py')}"
     assert redis.exists(key)
     data_marker, meta_marker = tmp_path / "from-data", tmp_path / "from-meta"
-    redis.hset(key, mapping={"data": pickle.dumps(Plant(str(data_marker))),
-                             "meta": pickle.dumps(Plant(str(meta_marker)))})
+    redis.hset(
+        key,
+        mapping={
+            "data": pickle.dumps(Plant(str(data_marker))),
+            "meta": pickle.dumps(Plant(str(meta_marker))),
+        },
+    )
     time.sleep(3)  # the control plane sweeps active runs every second
     # A plain RQ worker (no preloading: quick to start) takes the forged job.
-    subprocess.run([str(Path(sys.executable).parent / "rq"), "worker", "--burst", "--url",
-                    redis_url, "--serializer", "rq.serializers.JSONSerializer", queue],
-                   env=stack.env, cwd=ROOT, capture_output=True, timeout=120)
+    subprocess.run(
+        [
+            str(Path(sys.executable).parent / "rq"),
+            "worker",
+            "--burst",
+            "--url",
+            redis_url,
+            "--serializer",
+            "rq.serializers.JSONSerializer",
+            queue,
+        ],
+        env=stack.env,
+        cwd=ROOT,
+        capture_output=True,
+        timeout=120,
+    )
     time.sleep(2)
     assert not data_marker.exists() and not meta_marker.exists()
     assert client.run(run.id).steps[-1].status.value != "completed"
@@ -122,15 +162,21 @@ def test_a_tampered_table_fails_the_step_and_is_never_previewed(stack, client):
     assert [r["x"] for r in client.preview_dataset(name, version.version)["rows"]] == [1, 3]
     path = stack.home / "artifacts" / version.uri.removeprefix("artifacts://")
     buffer = io.BytesIO()
-    pq.write_table(pa.Table.from_pandas(pd.DataFrame({"x": [666, 3], "y": [2, 4]}),
-                                        preserve_index=False), buffer)
+    pq.write_table(
+        pa.Table.from_pandas(pd.DataFrame({"x": [666, 3], "y": [2, 4]}), preserve_index=False),
+        buffer,
+    )
     path.write_bytes(buffer.getvalue())
     with pytest.raises(ClientError, match="was modified after it was written"):
         client.preview_dataset(name, version.version)
-    detail = client.wait(client.submit(python_spec(name, "def azureml_main(a, b):\n"
-                                                         "    return a,\n"),
-                                       experiment="confinement", force_rerun=True).id,
-                         timeout=120)
+    detail = client.wait(
+        client.submit(
+            python_spec(name, "def azureml_main(a, b):\n    return a,\n"),
+            experiment="confinement",
+            force_rerun=True,
+        ).id,
+        timeout=120,
+    )
     step = next(s for s in detail.steps if s.node_id == "py")
     assert step.status.value == "failed"
     assert "was modified after it was written" in step.error

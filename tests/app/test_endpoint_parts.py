@@ -19,8 +19,10 @@ def test_keys_files_hold_hashes_for_the_server_and_keys_for_the_owner(tmp_path):
     made = keys.create()
     assert made["primary"] != made["secondary"] and len(made["primary"]) >= 40
     on_disk = json.loads(keys.keys_file.read_text())
-    assert on_disk == {f"{slot}_sha256": hashlib.sha256(made[slot].encode()).hexdigest()
-                       for slot in ("primary", "secondary")}
+    assert on_disk == {
+        f"{slot}_sha256": hashlib.sha256(made[slot].encode()).hexdigest()
+        for slot in ("primary", "secondary")
+    }
     assert made["primary"] not in keys.keys_file.read_text()
     for path in (keys.keys_file, keys.secret_file):
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
@@ -35,8 +37,12 @@ def test_keys_files_hold_hashes_for_the_server_and_keys_for_the_owner(tmp_path):
 def test_figures_come_from_the_prometheus_text():
     registry = CollectorRegistry()
     requests = Counter("flowbench_scoring_requests", "requests", ["status"], registry=registry)
-    latency = Histogram("flowbench_scoring_request_duration_seconds", "latency",
-                        buckets=(0.001, 0.005, 0.01, 0.1), registry=registry)
+    latency = Histogram(
+        "flowbench_scoring_request_duration_seconds",
+        "latency",
+        buckets=(0.001, 0.005, 0.01, 0.1),
+        registry=registry,
+    )
     observed = [0.0005, 0.002, 0.003, 0.004, 0.05]
     for seconds in observed:
         latency.observe(seconds)
@@ -50,12 +56,27 @@ def test_figures_come_from_the_prometheus_text():
     assert scrape_figures("")["mean_ms"] is None
 
 
-SCHEMA = {"inputs": [{"name": "WebServiceInput0", "columns": [
-    {"name": "Horsepower", "type": "Integer"}, {"name": "MPG.city", "type": "Double"},
-    {"name": "Type", "type": "String"}, {"name": "Manual", "type": "Boolean"}]}],
-    "sample_request": {"Inputs": {"WebServiceInput0": [
-        {"Horsepower": 140, "MPG.city": 25.0, "Type": "Small", "Manual": True}]},
-        "GlobalParameters": {}}}
+SCHEMA = {
+    "inputs": [
+        {
+            "name": "WebServiceInput0",
+            "columns": [
+                {"name": "Horsepower", "type": "Integer"},
+                {"name": "MPG.city", "type": "Double"},
+                {"name": "Type", "type": "String"},
+                {"name": "Manual", "type": "Boolean"},
+            ],
+        }
+    ],
+    "sample_request": {
+        "Inputs": {
+            "WebServiceInput0": [
+                {"Horsepower": 140, "MPG.city": 25.0, "Type": "Small", "Manual": True}
+            ]
+        },
+        "GlobalParameters": {},
+    },
+}
 
 
 def test_the_test_form_makes_a_typed_request_and_names_bad_fields():
@@ -63,16 +84,19 @@ def test_the_test_form_makes_a_typed_request_and_names_bad_fields():
     assert texts == {"Horsepower": "140", "MPG.city": "25.0", "Type": "Small", "Manual": "true"}
     request, problems = endpoint_ops.request_from_form(SCHEMA, texts)
     assert problems == [] and request == SCHEMA["sample_request"]
-    _, problems = endpoint_ops.request_from_form(SCHEMA, {**texts, "Horsepower": "lots",
-                                                          "Manual": "maybe"})
+    _, problems = endpoint_ops.request_from_form(
+        SCHEMA, {**texts, "Horsepower": "lots", "Manual": "maybe"}
+    )
     assert [p.split(":")[0] for p in problems] == ["Horsepower", "Manual"]
     request, _ = endpoint_ops.request_from_form(SCHEMA, {**texts, "MPG.city": ""})
     assert request["Inputs"]["WebServiceInput0"][0]["MPG.city"] is None
 
 
 def test_sample_code_quotes_what_a_shell_would_break_on():
-    request = {"Inputs": {"WebServiceInput0": [{"Model": "it's \"quoted\"", "x": None}]},
-               "GlobalParameters": {}}
+    request = {
+        "Inputs": {"WebServiceInput0": [{"Model": 'it\'s "quoted"', "x": None}]},
+        "GlobalParameters": {},
+    }
     code = endpoint_ops.sample_code("http://127.0.0.1:9/score", "k-e_y", request)
     namespace: dict = {}
     exec(code["python"].split("request = urllib")[0], namespace)  # the literals, no call

@@ -74,8 +74,10 @@ def cars(stack, trained):
     client = stack.client()
     client.deploy_endpoint("cars", trained.run.id)
     endpoint = client.wait_endpoint("cars", timeout=300)
-    assert endpoint.status.value == "healthy", (endpoint.error,
-                                                [m.message for m in client.endpoint_logs("cars")])
+    assert endpoint.status.value == "healthy", (
+        endpoint.error,
+        [m.message for m in client.endpoint_logs("cars")],
+    )
     return endpoint
 
 
@@ -90,13 +92,14 @@ def _score_model_rows(stack, trained, schema, count: int = 8):
     client = stack.client()
     preview = client.output_preview(trained.run.id, "score", "scored_dataset", limit=count)
     columns = [c["name"] if isinstance(c, dict) else c for c in preview["columns"]]
-    records = [dict(zip(columns, row, strict=True)) if isinstance(row, list) else row
-               for row in preview["rows"]]
+    records = [
+        dict(zip(columns, row, strict=True)) if isinstance(row, list) else row
+        for row in preview["rows"]
+    ]
     wanted = schema["inputs"][0]["columns"]
     sample = schema["sample_request"]["Inputs"][schema["inputs"][0]["name"]][0]
     # Columns the pipeline dropped before scoring do not change the answer: the sample's.
-    rows = [{c["name"]: r.get(c["name"], sample.get(c["name"])) for c in wanted}
-            for r in records]
+    rows = [{c["name"]: r.get(c["name"], sample.get(c["name"])) for c in wanted} for r in records]
     return rows, [r["Scored Labels"] for r in records]
 
 
@@ -139,14 +142,18 @@ def test_keys_are_required_and_bad_rows_are_named(stack, cars, schema):
     del row[first]
     missing = _post(cars.url, {"Inputs": {name: [row]}, "GlobalParameters": {}}, key)
     assert missing.status_code in (400, 422) and first in missing.text
-    numeric = next(c["name"] for c in schema["inputs"][0]["columns"]
-                   if c["type"] in ("Double", "Integer"))
+    numeric = next(
+        c["name"] for c in schema["inputs"][0]["columns"] if c["type"] in ("Double", "Integer")
+    )
     wrong = dict(request["Inputs"][name][0], **{numeric: "many"})
     typed = _post(cars.url, {"Inputs": {name: [wrong]}, "GlobalParameters": {}}, key)
     assert typed.status_code in (400, 422) and numeric in typed.text
-    garbage = httpx.post(cars.url, content=b"{not json", timeout=10,
-                         headers={"Authorization": f"Bearer {key}",
-                                  "Content-Type": "application/json"})
+    garbage = httpx.post(
+        cars.url,
+        content=b"{not json",
+        timeout=10,
+        headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
+    )
     assert garbage.status_code in (400, 422)
     assert _post(cars.url, request, key).status_code == 200  # still serving
 
@@ -162,8 +169,11 @@ def test_a_key_rotates_while_a_client_keeps_calling(stack, cars, schema):
     def keep_calling() -> None:
         with httpx.Client(timeout=30) as http:
             while not stop.is_set():
-                statuses.append(http.post(cars.url, json=request, headers={
-                    "Authorization": f"Bearer {secondary}"}).status_code)
+                statuses.append(
+                    http.post(
+                        cars.url, json=request, headers={"Authorization": f"Bearer {secondary}"}
+                    ).status_code
+                )
 
     caller = threading.Thread(target=keep_calling)
     caller.start()
@@ -202,8 +212,12 @@ def test_the_endpoint_serves_while_the_control_plane_restarts(stack, cars, schem
     assert _post(cars.url, schema["sample_request"], key).status_code == 200
     stack.start_api()
     client = stack.client()
-    _until(lambda: any("Watching the running scoring server" in line.message
-                       for line in client.endpoint_logs("cars")))
+    _until(
+        lambda: any(
+            "Watching the running scoring server" in line.message
+            for line in client.endpoint_logs("cars")
+        )
+    )
     assert _server(stack.home, "cars")["pid"] == pid  # adopted, not restarted
     assert client.endpoint("cars").status.value == "healthy"
 
@@ -220,15 +234,22 @@ def test_the_bundle_download_needs_the_bundle_token(stack, cars):
     assert httpx.get(url, timeout=10).status_code == 401
     assert httpx.get(url, params={"token": "guess"}, timeout=10).status_code == 403
     # The workspace token is not a bundle token either.
-    assert httpx.get(url, headers={"Authorization": f"Bearer {stack.token}"},
-                     timeout=10).status_code == 403
+    assert (
+        httpx.get(url, headers={"Authorization": f"Bearer {stack.token}"}, timeout=10).status_code
+        == 403
+    )
 
 
 def test_the_cli_deploys_tests_rotates_and_deletes(stack, trained):
     def cli(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "app.cli", "endpoints", *args],
-                              env=stack.env, cwd=ROOT, capture_output=True, text=True,
-                              timeout=600)
+        return subprocess.run(
+            [sys.executable, "-m", "app.cli", "endpoints", *args],
+            env=stack.env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
 
     deployed = cli("deploy", "--run", trained.run.id, "--name", "cars-cli", "--json")
     assert deployed.returncode == 0, deployed.stdout + deployed.stderr
@@ -249,8 +270,12 @@ def test_the_cli_deploys_tests_rotates_and_deletes(stack, trained):
     assert not _pid_running(pid)
     assert cli("show", "cars-cli").returncode == 2  # 404: no such endpoint
     with pytest.raises(httpx.TransportError):
-        httpx.post(info["url"], json=sample, timeout=5,
-                   headers={"Authorization": f"Bearer {info['primary_key']}"})
+        httpx.post(
+            info["url"],
+            json=sample,
+            timeout=5,
+            headers={"Authorization": f"Bearer {info['primary_key']}"},
+        )
     assert not (stack.home / "endpoints" / "cars-cli").exists()
 
 
@@ -274,13 +299,15 @@ def test_the_consume_tab_sample_code_runs_when_pasted(stack, cars, schema):
 
     key = stack.client().endpoint_keys("cars")["primary"]
     code = sample_code(cars.url, key, schema["sample_request"])
-    curl = subprocess.run(["bash", "-c", code["curl"]], capture_output=True, text=True,
-                          timeout=60)
+    curl = subprocess.run(["bash", "-c", code["curl"]], capture_output=True, text=True, timeout=60)
     assert curl.returncode == 0, curl.stderr
-    assert "Scored Labels" in json.loads(curl.stdout)["Results"][
-        next(iter(json.loads(curl.stdout)["Results"]))][0]
-    python = subprocess.run([sys.executable, "-c", code["python"]], capture_output=True,
-                            text=True, timeout=60)
+    assert (
+        "Scored Labels"
+        in json.loads(curl.stdout)["Results"][next(iter(json.loads(curl.stdout)["Results"]))][0]
+    )
+    python = subprocess.run(
+        [sys.executable, "-c", code["python"]], capture_output=True, text=True, timeout=60
+    )
     assert python.returncode == 0 and "Scored Labels" in python.stdout, python.stderr
 
 
@@ -294,8 +321,9 @@ def kube_api():
     api.stop()
 
 
-def test_a_kubernetes_endpoint_is_applied_watched_rotated_and_removed(stack, cars, kube_api,
-                                                                      tmp_path):
+def test_a_kubernetes_endpoint_is_applied_watched_rotated_and_removed(
+    stack, cars, kube_api, tmp_path
+):
     import base64
     import hashlib
 
@@ -305,25 +333,38 @@ def test_a_kubernetes_endpoint_is_applied_watched_rotated_and_removed(stack, car
     kubeconfig = str(kube_api.write_kubeconfig(tmp_path / "kubeconfig"))
     place = {"kubeconfig": kubeconfig, "context": "fake", "namespace": "ml"}
     with pytest.raises(ClientError) as bad:
-        client.deploy_endpoint("cars-bad", cars.inference_run_id, target="kubernetes",
-                               resources={**place, "cpu_request": "lots"})
+        client.deploy_endpoint(
+            "cars-bad",
+            cars.inference_run_id,
+            target="kubernetes",
+            resources={**place, "cpu_request": "lots"},
+        )
     assert bad.value.status == 422 and "lots" in bad.value.detail
     assert "cars-bad" not in {e.name for e in client.endpoints()}
 
-    client.deploy_endpoint("cars-k8s", cars.inference_run_id, target="kubernetes",
-                           resources={**place, "cpu_request": "250m", "min_replicas": 2})
+    client.deploy_endpoint(
+        "cars-k8s",
+        cars.inference_run_id,
+        target="kubernetes",
+        resources={**place, "cpu_request": "250m", "min_replicas": 2},
+    )
     deployment = _until(lambda: kube_api.get("deployments", "fb-ep-cars-k8s", "ml"))
     container = deployment["spec"]["template"]["spec"]["containers"][0]
     assert container["resources"]["requests"]["cpu"] == "250m"
     secret = kube_api.get("secrets", "fb-ep-cars-k8s", "ml")
     data = {k: base64.b64decode(v).decode() for k, v in secret["data"].items()}
     keys = client.endpoint_keys("cars-k8s")
-    assert json.loads(data["keys.json"])["primary_sha256"] == hashlib.sha256(
-        keys["primary"].encode()).hexdigest()
+    assert (
+        json.loads(data["keys.json"])["primary_sha256"]
+        == hashlib.sha256(keys["primary"].encode()).hexdigest()
+    )
 
     # What a pod does at start: fetch the bundle from the control plane with the Secret's token.
-    bundle = httpx.get(f"{stack.api_url}/endpoints/cars-k8s/bundle", timeout=30,
-                       headers={"Authorization": f"Bearer {data['bundle-token']}"})
+    bundle = httpx.get(
+        f"{stack.api_url}/endpoints/cars-k8s/bundle",
+        timeout=30,
+        headers={"Authorization": f"Bearer {data['bundle-token']}"},
+    )
     assert bundle.status_code == 200
     uri = client.endpoint("cars-k8s").bundle_uri
     assert hashlib.sha256(bundle.content).hexdigest() == uri.rsplit("/", 1)[1].split(".")[0]
@@ -335,14 +376,19 @@ def test_a_kubernetes_endpoint_is_applied_watched_rotated_and_removed(stack, car
     rotated = client.regenerate_endpoint_key("cars-k8s", "secondary")
     secret = kube_api.get("secrets", "fb-ep-cars-k8s", "ml")
     hashes = json.loads(base64.b64decode(secret["data"]["keys.json"]))
-    assert hashes["secondary_sha256"] == hashlib.sha256(
-        rotated["secondary"].encode()).hexdigest()
+    assert hashes["secondary_sha256"] == hashlib.sha256(rotated["secondary"].encode()).hexdigest()
 
     client.delete_endpoint("cars-k8s")
     for plural in ("deployments", "services", "secrets", "horizontalpodautoscalers"):
         assert "fb-ep-cars-k8s" not in kube_api.names(plural, "ml"), plural
-    assert httpx.get(f"{stack.api_url}/endpoints/cars-k8s/bundle", timeout=10, headers={
-        "Authorization": f"Bearer {data['bundle-token']}"}).status_code == 404
+    assert (
+        httpx.get(
+            f"{stack.api_url}/endpoints/cars-k8s/bundle",
+            timeout=10,
+            headers={"Authorization": f"Bearer {data['bundle-token']}"},
+        ).status_code
+        == 404
+    )
 
 
 def test_a_deployment_cut_short_by_a_restart_is_resumed(stack, trained, cars):
@@ -356,6 +402,10 @@ def test_a_deployment_cut_short_by_a_restart_is_resumed(stack, trained, cars):
     endpoint = client.wait_endpoint("cars-resumed", timeout=300)
     assert endpoint.status.value == "healthy", endpoint.error
     key = client.endpoint_keys("cars-resumed")["primary"]
-    assert _post(endpoint.url, client.endpoint_schema("cars-resumed")["sample_request"],
-                 key).status_code == 200
+    assert (
+        _post(
+            endpoint.url, client.endpoint_schema("cars-resumed")["sample_request"], key
+        ).status_code
+        == 200
+    )
     client.delete_endpoint("cars-resumed")

@@ -30,17 +30,35 @@ TUTORIAL = json.loads((ROOT / "examples" / "automobile_price.json").read_text())
 
 def sleepy_spec(seconds: float, queue: str = "default") -> dict:
     """iris -> a Python step that sleeps -> a second Python step."""
-    script = ("import time\n\ndef azureml_main(dataframe1=None, dataframe2=None):\n"
-              f"    time.sleep({seconds})\n    return dataframe1,\n")
-    return {"schema_version": 1, "name": "sleepy", "parameters": [],
-            "settings": {"default_compute": queue},
-            "nodes": [{"id": "iris", "dataset": "iris", "dataset_version": None},
-                      {"id": "nap", "component": "execute_python_script", "version": 1,
-                       "params": {"python_script": script}},
-                      {"id": "after", "component": "execute_python_script", "version": 1,
-                       "params": {"python_script": script.replace(f"({seconds})", "(0)")}}],
-            "edges": [{"source": "iris.dataset", "target": "nap.dataset1"},
-                      {"source": "nap.result_dataset", "target": "after.dataset1"}]}
+    script = (
+        "import time\n\ndef azureml_main(dataframe1=None, dataframe2=None):\n"
+        f"    time.sleep({seconds})\n    return dataframe1,\n"
+    )
+    return {
+        "schema_version": 1,
+        "name": "sleepy",
+        "parameters": [],
+        "settings": {"default_compute": queue},
+        "nodes": [
+            {"id": "iris", "dataset": "iris", "dataset_version": None},
+            {
+                "id": "nap",
+                "component": "execute_python_script",
+                "version": 1,
+                "params": {"python_script": script},
+            },
+            {
+                "id": "after",
+                "component": "execute_python_script",
+                "version": 1,
+                "params": {"python_script": script.replace(f"({seconds})", "(0)")},
+            },
+        ],
+        "edges": [
+            {"source": "iris.dataset", "target": "nap.dataset1"},
+            {"source": "nap.result_dataset", "target": "after.dataset1"},
+        ],
+    }
 
 
 def wait_for(predicate, timeout: float, what: str):
@@ -62,8 +80,12 @@ def command_line(pid: int) -> str:
 
 def worker_pids(root_pid: int) -> list[int]:
     """The `flowbench worker` processes below `root_pid` (not their forked work horses)."""
-    return [pid for pid in descendants(root_pid) if "app.cli worker" in command_line(pid)
-            and "app.cli worker" not in command_line(_parent(pid))]
+    return [
+        pid
+        for pid in descendants(root_pid)
+        if "app.cli worker" in command_line(pid)
+        and "app.cli worker" not in command_line(_parent(pid))
+    ]
 
 
 def _parent(pid: int) -> int:
@@ -75,20 +97,31 @@ def _parent(pid: int) -> int:
 
 # -- `flowbench up`: restarts, and one per workspace --------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def up(tmp_path_factory, redis_url):
     """`flowbench up --no-ui --workers 1` on a workspace of its own; yields (process, env, home)."""
     home = tmp_path_factory.mktemp("up")
     port = free_port()
-    env = {**os.environ, "FLOWBENCH_HOME": str(home), "REDIS_URL": redis_url,
-           "FLOWBENCH_API_PORT": str(port), "FLOWBENCH_API_URL": f"http://127.0.0.1:{port}",
-           "XDG_CONFIG_HOME": str(home / "config"), "PYTHONUNBUFFERED": "1"}
+    env = {
+        **os.environ,
+        "FLOWBENCH_HOME": str(home),
+        "REDIS_URL": redis_url,
+        "FLOWBENCH_API_PORT": str(port),
+        "FLOWBENCH_API_URL": f"http://127.0.0.1:{port}",
+        "XDG_CONFIG_HOME": str(home / "config"),
+        "PYTHONUNBUFFERED": "1",
+    }
     env.pop("FLOWBENCH_TOKEN", None)
     stderr = open(home / "up.err", "wb")  # noqa: SIM115 - the child writes to it
-    process = subprocess.Popen([sys.executable, "-m", "app.cli", "up", "--no-ui",
-                                "--workers", "1"], env=env, cwd=ROOT,
-                               stdout=subprocess.DEVNULL, stderr=stderr,
-                               start_new_session=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "up", "--no-ui", "--workers", "1"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=stderr,
+        start_new_session=True,
+    )
     wait_for(lambda: _healthy(port), 90, "flowbench up")
     wait_for(lambda: worker_pids(process.pid), 60, "its worker")
     yield process, env, home
@@ -109,8 +142,14 @@ def test_a_second_up_on_the_same_workspace_refuses_at_once(up):
     process, env, _ = up
     before = set(descendants(process.pid))
     started = time.monotonic()
-    second = subprocess.run([sys.executable, "-m", "app.cli", "up", "--no-ui"], env=env,
-                            cwd=ROOT, capture_output=True, text=True, timeout=60)
+    second = subprocess.run(
+        [sys.executable, "-m", "app.cli", "up", "--no-ui"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert second.returncode == 3
     assert f"process {process.pid}" in second.stderr
     assert "Flowbench is up" not in second.stdout
@@ -124,14 +163,16 @@ def test_a_killed_worker_is_restarted_and_runs_go_on(up):
     process, env, home = up
     [old] = worker_pids(process.pid)
     os.kill(old, signal.SIGKILL)
-    new = wait_for(lambda: [p for p in worker_pids(process.pid) if p != old], 60,
-                   "a restarted worker")
+    new = wait_for(
+        lambda: [p for p in worker_pids(process.pid) if p != old], 60, "a restarted worker"
+    )
     assert process.poll() is None  # the stack did not stop
     log = (home / "up.err").read_text()
     assert "worker 1 exited (killed by SIGKILL); restarting it in 1 s" in log
     client = FlowbenchClient(env["FLOWBENCH_API_URL"], (home / "token").read_text().strip())
-    detail = client.wait(client.submit(TUTORIAL, experiment="after-kill",
-                                       force_rerun=True).id, timeout=240)
+    detail = client.wait(
+        client.submit(TUTORIAL, experiment="after-kill", force_rerun=True).id, timeout=240
+    )
     assert detail.run.status.value == "completed", detail.run.error
     assert new and (home / "logs" / "worker-1.log").exists()
     client.close()
@@ -146,6 +187,7 @@ def test_up_writes_the_user_config_for_clients_elsewhere(up):
 
 # -- Redis restarted mid-run ---------------------------------------------------------------------
 
+
 @pytest.fixture
 def own_redis(tmp_path):
     """A redis-server of this test's own (append-only, like `flowbench up`'s), restartable."""
@@ -158,10 +200,24 @@ def own_redis(tmp_path):
     folder.mkdir()
 
     def start() -> subprocess.Popen:
-        server = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1",
-                                   "--dir", str(folder), "--appendonly", "yes", "--save", "",
-                                   "--logfile", str(folder / "redis.log")],
-                                  start_new_session=True)
+        server = subprocess.Popen(
+            [
+                binary,
+                "--port",
+                str(port),
+                "--bind",
+                "127.0.0.1",
+                "--dir",
+                str(folder),
+                "--appendonly",
+                "yes",
+                "--save",
+                "",
+                "--logfile",
+                str(folder / "redis.log"),
+            ],
+            start_new_session=True,
+        )
         client = Redis(port=port)
         wait_for(lambda: _pings(client), 20, "redis-server")
         return server
@@ -187,9 +243,13 @@ def test_workers_and_control_plane_ride_out_a_redis_restart(tmp_path, own_redis)
     try:
         client = stack.client()
         run = client.submit(sleepy_spec(6), experiment="redis-restart")
-        wait_for(lambda: {s.node_id: s.status.value for s in client.run(run.id).steps}["nap"]
-                 == "running", 120,
-                 "the sleeping step")
+        wait_for(
+            lambda: (
+                {s.node_id: s.status.value for s in client.run(run.id).steps}["nap"] == "running"
+            ),
+            120,
+            "the sleeping step",
+        )
         own_redis["server"].terminate()  # SIGTERM: Redis writes its append-only file and exits
         own_redis["server"].wait(timeout=20)
         time.sleep(2)
@@ -199,8 +259,10 @@ def test_workers_and_control_plane_ride_out_a_redis_restart(tmp_path, own_redis)
         own_redis["server"] = own_redis["start"]()
         detail = client.wait(run.id, timeout=120)
         assert detail.run.status.value == "completed", detail.run.error
-        again = client.wait(client.submit(sleepy_spec(0.1), experiment="redis-restart",
-                                          force_rerun=True).id, timeout=120)
+        again = client.wait(
+            client.submit(sleepy_spec(0.1), experiment="redis-restart", force_rerun=True).id,
+            timeout=120,
+        )
         assert again.run.status.value == "completed", again.run.error
         assert stack.processes["w1"].poll() is None  # the same worker process reconnected
         client.close()
@@ -210,9 +272,11 @@ def test_workers_and_control_plane_ride_out_a_redis_restart(tmp_path, own_redis)
 
 # -- a queue that no worker serves -----------------------------------------------------------------
 
+
 def test_submit_and_run_page_warn_when_no_worker_serves_a_queue(client, redis_url):
-    wait_for(lambda: "default" in served_queues(Redis.from_url(redis_url)), 120,
-             "the session's workers")
+    wait_for(
+        lambda: "default" in served_queues(Redis.from_url(redis_url)), 120, "the session's workers"
+    )
     time.sleep(2.1)  # the control plane's 2-second cache of served queues
     queue = f"nobody-{uuid.uuid4().hex[:6]}"
     client.put_compute_target(queue, queue=queue)
@@ -228,8 +292,9 @@ def test_submit_and_run_page_warn_when_no_worker_serves_a_queue(client, redis_ur
 
 
 def test_the_default_target_cannot_point_at_a_queue_no_worker_serves(client, redis_url):
-    wait_for(lambda: "default" in served_queues(Redis.from_url(redis_url)), 120,
-             "the session's workers")
+    wait_for(
+        lambda: "default" in served_queues(Redis.from_url(redis_url)), 120, "the session's workers"
+    )
     with pytest.raises(ClientError) as refused:
         client.put_compute_target("default", queue=f"nobody-{uuid.uuid4().hex[:6]}")
     assert refused.value.status == 409
@@ -238,11 +303,13 @@ def test_the_default_target_cannot_point_at_a_queue_no_worker_serves(client, red
     assert targets["default"]["queue"] == "default"
     # Another target may wait for its workers; the default may be re-saved as it is.
     client.put_compute_target(f"later-{uuid.uuid4().hex[:4]}", queue="later")
-    assert client.put_compute_target("default", queue="default", is_default=True)["queue"] == \
-        "default"
+    assert (
+        client.put_compute_target("default", queue="default", is_default=True)["queue"] == "default"
+    )
 
 
 # -- a control plane killed while submitting ---------------------------------------------
+
 
 def test_a_run_left_queued_by_a_dead_control_plane_is_marked_interrupted(tmp_path, redis_url):
     """A run recorded (queued) whose jobs never reached Redis fails with the interrupted message
@@ -253,11 +320,27 @@ def test_a_run_left_queued_by_a_dead_control_plane_is_marked_interrupted(tmp_pat
     home.mkdir()
     store = DuckDBWorkspaceStore(home / "workspace.duckdb")
     run_id = f"run_{uuid.uuid4().hex[:12]}"
-    steps = [StepRun(run_id=run_id, node_id="nap", component_id="execute_python_script",
-                     component_version=1, job_id=f"fb-{run_id}-nap", queue="default")]
-    store.create_run(experiment="cut", name="cut", spec=sleepy_spec(0), parameters={},
-                     source="api", force_rerun=False, steps=steps, run_id=run_id,
-                     status=RunStatus.QUEUED)
+    steps = [
+        StepRun(
+            run_id=run_id,
+            node_id="nap",
+            component_id="execute_python_script",
+            component_version=1,
+            job_id=f"fb-{run_id}-nap",
+            queue="default",
+        )
+    ]
+    store.create_run(
+        experiment="cut",
+        name="cut",
+        spec=sleepy_spec(0),
+        parameters={},
+        source="api",
+        force_rerun=False,
+        steps=steps,
+        run_id=run_id,
+        status=RunStatus.QUEUED,
+    )
     store.close()
     stack = make_stack(home, redis_url)
     stack.start_api()
@@ -284,8 +367,12 @@ def test_control_plane_killed_during_concurrent_submits(tmp_path, redis_url):
 
         def submit(_: int) -> str | None:
             try:
-                response = httpx.post(f"{stack.api_url}/runs", json=body, timeout=30,
-                                      headers={"Authorization": f"Bearer {token}"})
+                response = httpx.post(
+                    f"{stack.api_url}/runs",
+                    json=body,
+                    timeout=30,
+                    headers={"Authorization": f"Bearer {token}"},
+                )
             except httpx.TransportError:
                 return None
             return response.json()["id"] if response.status_code == 201 else None
@@ -304,14 +391,17 @@ def test_control_plane_killed_during_concurrent_submits(tmp_path, redis_url):
             if run.id in acknowledged:
                 assert detail.run.status.value == "completed", detail.run.error
             else:
-                assert detail.run.status.value == "completed" or \
-                    detail.run.error == INTERRUPTED_AT_SUBMIT, detail.run.error
+                assert (
+                    detail.run.status.value == "completed"
+                    or detail.run.error == INTERRUPTED_AT_SUBMIT
+                ), detail.run.error
         client.close()
     finally:
         stack.stop_all()
 
 
 # -- clean-up ------------------------------------------------------------------------------------
+
 
 def test_leftover_sandbox_folders_of_dead_processes_are_removed(tmp_path):
     dead = subprocess.Popen(["true"])
@@ -326,8 +416,9 @@ def test_leftover_sandbox_folders_of_dead_processes_are_removed(tmp_path):
 
 
 def test_an_ended_runs_jobs_expire_from_redis_within_the_hour(client, redis_url):
-    detail = client.wait(client.submit(sleepy_spec(0), experiment="ttl",
-                                       force_rerun=True).id, timeout=120)
+    detail = client.wait(
+        client.submit(sleepy_spec(0), experiment="ttl", force_rerun=True).id, timeout=120
+    )
     assert detail.run.status.value == "completed"
     connection = Redis.from_url(redis_url)
     for step in detail.steps:
@@ -338,28 +429,39 @@ def test_an_ended_runs_jobs_expire_from_redis_within_the_hour(client, redis_url)
 
 # -- the newcomer's path -----------------------------------------------------------------------
 
+
 def _client_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("FLOWBENCH_") and k != "REDIS_URL"}
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith("FLOWBENCH_") and k != "REDIS_URL"
+    }
     return {**env, **extra}
 
 
 def test_the_cli_finds_the_workspace_of_up_from_any_folder(up, tmp_path):
     """No FLOWBENCH_* variables, another folder: the per-user config written by up leads there."""
     _, env, home = up
-    done = subprocess.run([sys.executable, "-m", "app.cli", "runs", "--json"], cwd=tmp_path,
-                          env=_client_env(XDG_CONFIG_HOME=env["XDG_CONFIG_HOME"],
-                                          PYTHONPATH=str(ROOT)),
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "app.cli", "runs", "--json"],
+        cwd=tmp_path,
+        env=_client_env(XDG_CONFIG_HOME=env["XDG_CONFIG_HOME"], PYTHONPATH=str(ROOT)),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     assert "total" in json.loads(done.stdout)
 
 
 def test_without_a_token_the_cli_says_where_it_looked(tmp_path):
     config = tmp_path / "config"
-    done = subprocess.run([sys.executable, "-m", "app.cli", "runs"], cwd=tmp_path,
-                          env=_client_env(XDG_CONFIG_HOME=str(config), PYTHONPATH=str(ROOT)),
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "app.cli", "runs"],
+        cwd=tmp_path,
+        env=_client_env(XDG_CONFIG_HOME=str(config), PYTHONPATH=str(ROOT)),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 3
     assert "No Flowbench token found" in done.stderr
     assert str(tmp_path / "workspace" / "token") in done.stderr
@@ -372,10 +474,14 @@ def test_the_readme_python_snippet_runs_as_written(stack):
     import re
 
     snippet = re.search(r"```python\n(.*?)```", (ROOT / "README.md").read_text(), re.DOTALL)[1]
-    done = subprocess.run([sys.executable, "-c", snippet], cwd=ROOT, capture_output=True,
-                          text=True, timeout=300,
-                          env=_client_env(FLOWBENCH_HOME=str(stack.home),
-                                          FLOWBENCH_API_URL=stack.api_url))
+    done = subprocess.run(
+        [sys.executable, "-c", snippet],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=_client_env(FLOWBENCH_HOME=str(stack.home), FLOWBENCH_API_URL=stack.api_url),
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("completed ")
 
@@ -389,5 +495,11 @@ def test_stopping_up_stops_every_child(up):
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=60) == 0
     for pid in children:
-        wait_for(lambda pid=pid: not Path(f"/proc/{pid}").exists()
-                 or "(Z)" in Path(f"/proc/{pid}/stat").read_text()[:80], 20, f"pid {pid}")
+        wait_for(
+            lambda pid=pid: (
+                not Path(f"/proc/{pid}").exists()
+                or "(Z)" in Path(f"/proc/{pid}/stat").read_text()[:80]
+            ),
+            20,
+            f"pid {pid}",
+        )

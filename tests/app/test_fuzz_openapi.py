@@ -20,7 +20,8 @@ from tests.conftest import make_stack
 EXAMPLES_PER_OPERATION = 4
 # Building the app only describes the routes; nothing starts and no workspace is opened.
 SCHEMA = schemathesis.openapi.from_dict(
-    create_app(Settings(home=Path("/nonexistent"), redis_url=None)).openapi())
+    create_app(Settings(home=Path("/nonexistent"), redis_url=None)).openapi()
+)
 
 
 @pytest.fixture(scope="module")
@@ -33,12 +34,19 @@ def fuzz_stack(tmp_path_factory, redis_url):
 
 
 @SCHEMA.parametrize()
-@settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, derandomize=True,
-          phases=[Phase.explicit, Phase.generate],
-          suppress_health_check=list(HealthCheck))
+@settings(
+    max_examples=EXAMPLES_PER_OPERATION,
+    deadline=None,
+    derandomize=True,
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=list(HealthCheck),
+)
 def test_no_request_gets_a_server_error(case, fuzz_stack):
-    response = case.call(base_url=fuzz_stack.api_url, timeout=60,
-                         headers={"Authorization": f"Bearer {fuzz_stack.token}"})
+    response = case.call(
+        base_url=fuzz_stack.api_url,
+        timeout=60,
+        headers={"Authorization": f"Bearer {fuzz_stack.token}"},
+    )
     assert response.status_code < 500, (
-        f"{case.method} {case.formatted_path} -> {response.status_code}: "
-        f"{response.text[:500]}")
+        f"{case.method} {case.formatted_path} -> {response.status_code}: {response.text[:500]}"
+    )

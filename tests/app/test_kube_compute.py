@@ -34,9 +34,13 @@ def kube_stack(tmp_path_factory, redis_url, kube_api):
     artifact store's settings in its environment (to be forwarded to the workers' Secret)."""
     home = tmp_path_factory.mktemp("kube-workspace")
     config = kube_api.write_kubeconfig(home.parent / "kubeconfig", extra_contexts=("far",))
-    stack = make_stack(home, redis_url, KUBECONFIG=str(config),
-                       FLOWBENCH_ARTIFACTS=f"file://{home}/artifacts",
-                       AZURE_STORAGE_CONNECTION_STRING="AccountName=test;AccountKey=c2VjcmV0")
+    stack = make_stack(
+        home,
+        redis_url,
+        KUBECONFIG=str(config),
+        FLOWBENCH_ARTIFACTS=f"file://{home}/artifacts",
+        AZURE_STORAGE_CONNECTION_STRING="AccountName=test;AccountKey=c2VjcmV0",
+    )
     stack.start_api()
     yield stack
     stack.stop_all()
@@ -47,8 +51,15 @@ def kube_client(kube_stack):
     return kube_stack.client()
 
 
-SETTINGS = dict(namespace="ml", redis_address="redis.flowbench.svc:6379", min_replicas=0,
-                max_replicas=6, replicas=2, cpu_request="250m", memory_request="512Mi")
+SETTINGS = dict(
+    namespace="ml",
+    redis_address="redis.flowbench.svc:6379",
+    min_replicas=0,
+    max_replicas=6,
+    replicas=2,
+    cpu_request="250m",
+    memory_request="512Mi",
+)
 
 
 def test_contexts_for_the_forms(kube_client):
@@ -57,17 +68,20 @@ def test_contexts_for_the_forms(kube_client):
     assert found["error"] is None
 
 
-def test_create_a_kubernetes_target_and_see_it_on_the_cluster(kube_client, kube_api,
-                                                              redis_url):
-    done = kube_client.put_kube_compute_target("k8s-pool", description="cluster workers",
-                                               **SETTINGS)
+def test_create_a_kubernetes_target_and_see_it_on_the_cluster(kube_client, kube_api, redis_url):
+    done = kube_client.put_kube_compute_target(
+        "k8s-pool", description="cluster workers", **SETTINGS
+    )
     assert done["scaler"] == "keda" and done["queue"] == "k8s-pool"
-    assert done["applied"] == [f"created {k}/{OBJECT}" for k in
-                               ("Secret", "Deployment", "ScaledObject")]
+    assert done["applied"] == [
+        f"created {k}/{OBJECT}" for k in ("Secret", "Deployment", "ScaledObject")
+    ]
     assert any("object store" in w for w in done["warnings"])  # file:// is not shared
     # The Secret got the Redis URL as the pods reach it and the forwarded storage settings.
-    secret = {k: base64.b64decode(v).decode()
-              for k, v in kube_api.get("secrets", OBJECT, "ml")["data"].items()}
+    secret = {
+        k: base64.b64decode(v).decode()
+        for k, v in kube_api.get("secrets", OBJECT, "ml")["data"].items()
+    }
     db = redis_url.rsplit("/", 1)[1]
     assert secret["REDIS_URL"] == f"redis://redis.flowbench.svc:6379/{db}"
     assert secret["AZURE_STORAGE_CONNECTION_STRING"] == "AccountName=test;AccountKey=c2VjcmV0"
@@ -127,8 +141,9 @@ def test_the_compute_page_shows_the_cluster_and_heartbeats(kube_stack, monkeypat
         assert "k8s-pool" in text and "Kubernetes" in text and "healthy" in text
         assert "scaled by KEDA" in text and OBJECT in text
         # (the default target shows whatever workers other tests left on this Redis database)
-        workers = {w for f in at.dataframe if "worker" in f.value.columns
-                   for w in f.value["worker"]}
+        workers = {
+            w for f in at.dataframe if "worker" in f.value.columns for w in f.value["worker"]
+        }
         assert "fb-wk-k8s-pool-5d9c7-abcde" in workers
         assert at.selectbox(key="kube.context").options == ["fake", "far"]
     finally:
@@ -137,13 +152,16 @@ def test_the_compute_page_shows_the_cluster_and_heartbeats(kube_stack, monkeypat
         st.cache_resource.clear()
 
 
-@pytest.mark.parametrize(("changes", "status", "words"), [
-    ({"cpu_request": "lots"}, 422, "CPU request"),
-    ({"context": "prod"}, 422, "no context 'prod'"),
-    ({"namespace": "nowhere"}, 422, "Namespace 'nowhere' does not exist"),
-    ({"context": "far"}, 502, "No Kubernetes API server answers"),
-    ({"min_replicas": 5, "max_replicas": 2}, 422, "Maximum replicas"),
-])
+@pytest.mark.parametrize(
+    ("changes", "status", "words"),
+    [
+        ({"cpu_request": "lots"}, 422, "CPU request"),
+        ({"context": "prod"}, 422, "no context 'prod'"),
+        ({"namespace": "nowhere"}, 422, "Namespace 'nowhere' does not exist"),
+        ({"context": "far"}, 502, "No Kubernetes API server answers"),
+        ({"min_replicas": 5, "max_replicas": 2}, 422, "Maximum replicas"),
+    ],
+)
 def test_bad_settings_and_cluster_errors_are_clear(kube_client, changes, status, words):
     with pytest.raises(ClientError) as caught:
         kube_client.put_kube_compute_target("k8s-bad", **{**SETTINGS, **changes})
@@ -159,10 +177,10 @@ def test_a_plain_target_is_not_turned_into_a_kubernetes_one(kube_client):
 
 def test_delete_removes_the_workers_and_the_target(kube_client, kube_api):
     removed = kube_client.delete_kube_compute_target("k8s-pool")["removed"]
-    assert sorted(removed) == sorted(f"{k}/{OBJECT}" for k in
-                                     ("ScaledObject", "Deployment", "Secret"))
-    assert all(kube_api.names(p, "ml") == [] for p in
-               ("scaledobjects", "deployments", "secrets"))
+    assert sorted(removed) == sorted(
+        f"{k}/{OBJECT}" for k in ("ScaledObject", "Deployment", "Secret")
+    )
+    assert all(kube_api.names(p, "ml") == [] for p in ("scaledobjects", "deployments", "secrets"))
     assert "k8s-pool" not in {t["name"] for t in kube_client.compute_targets()}
     with pytest.raises(ClientError) as caught:
         kube_client.kube_compute_status("k8s-pool")

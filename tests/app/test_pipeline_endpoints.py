@@ -32,8 +32,12 @@ def parameterized_tutorial() -> dict:
     spec = json.loads(TUTORIAL.read_text())
     spec["parameters"] = [
         {"name": "fraction", "type": "float", "default": 0.7},
-        {"name": "input", "type": "dataset",
-         "default": {"name": "automobile-price", "version": None}}]
+        {
+            "name": "input",
+            "type": "dataset",
+            "default": {"name": "automobile-price", "version": None},
+        },
+    ]
     for node in spec["nodes"]:
         if node["id"] == "split":
             node["params"]["fraction"] = {"$param": "fraction"}
@@ -89,23 +93,39 @@ def test_publish_then_submit_twice_over_http_with_other_values(stack, client, pu
     smaller = cars.iloc[: len(cars) * 2 // 3]
     assert client.upload_dataset(dataset, "cars.csv", csv_bytes(smaller)).version == 2
 
-    first = post(stack, f"/pipelines/{name}/runs", {
-        "ExperimentName": "retrain", "ParameterAssignments": {"fraction": 0.8},
-        "DataSetDefinitionValueAssignments": {"input": {"name": dataset, "version": 2}},
-        "Description": "new cars", "Tags": {"team": "pricing"}}, key)
+    first = post(
+        stack,
+        f"/pipelines/{name}/runs",
+        {
+            "ExperimentName": "retrain",
+            "ParameterAssignments": {"fraction": 0.8},
+            "DataSetDefinitionValueAssignments": {"input": {"name": dataset, "version": 2}},
+            "Description": "new cars",
+            "Tags": {"team": "pricing"},
+        },
+        key,
+    )
     assert first.status_code == 201, first.text
-    second = post(stack, f"/pipelines/{name}/versions/1/runs", {
-        "ExperimentName": "retrain", "ParameterAssignments": {"fraction": 0.6}}, stack.token)
+    second = post(
+        stack,
+        f"/pipelines/{name}/versions/1/runs",
+        {"ExperimentName": "retrain", "ParameterAssignments": {"fraction": 0.6}},
+        stack.token,
+    )
     assert second.status_code == 201, second.text
     for answer in (first.json(), second.json()):
         assert answer["Url"] == f"{stack.api_url}/runs/{answer['RunId']}"
         assert answer["Endpoint"] == name and answer["Version"] == 1
-        assert httpx.get(answer["Url"], headers={"Authorization": f"Bearer {stack.token}"}
-                         ).status_code == 200
+        assert (
+            httpx.get(answer["Url"], headers={"Authorization": f"Bearer {stack.token}"}).status_code
+            == 200
+        )
 
     version_id = endpoint["versions"][0]["id"]
-    expected = {first.json()["RunId"]: (0.8, {"name": dataset, "version": 2}, smaller),
-                second.json()["RunId"]: (0.6, {"name": "automobile-price", "version": 1}, cars)}
+    expected = {
+        first.json()["RunId"]: (0.8, {"name": dataset, "version": 2}, smaller),
+        second.json()["RunId"]: (0.6, {"name": "automobile-price", "version": 1}, cars),
+    }
     for run_id, (fraction, data, frame) in expected.items():
         detail = client.wait(run_id, timeout=300)
         assert detail.run.status.value == "completed", detail.run.error
@@ -113,8 +133,10 @@ def test_publish_then_submit_twice_over_http_with_other_values(stack, client, pu
         assert detail.run.source.value == "endpoint"
         assert detail.run.published_pipeline_id == version_id
         cars_node = next(n for n in detail.run.spec["nodes"] if n["id"] == "cars")
-        assert (cars_node["dataset"], cars_node["dataset_version"]) == (data["name"],
-                                                                        data["version"])
+        assert (cars_node["dataset"], cars_node["dataset_version"]) == (
+            data["name"],
+            data["version"],
+        )
         # The split used the fraction sent: round(rows * fraction) training rows, counted here
         # from the uploaded table with pandas.
         train = client.output_preview(run_id, "split", "results_dataset1", limit=1)
@@ -142,8 +164,10 @@ def test_endpoint_key_opens_only_its_own_endpoint(stack, client, published):
     assert post(stack, f"/pipelines/{name}/runs", body, other_key).status_code == 401
     assert post(stack, f"/pipelines/{name}/runs", body, None).status_code == 401
     # The key opens nothing else of the workspace.
-    assert httpx.get(f"{stack.api_url}/runs", headers={"Authorization": f"Bearer {key}"}
-                     ).status_code == 401
+    assert (
+        httpx.get(f"{stack.api_url}/runs", headers={"Authorization": f"Bearer {key}"}).status_code
+        == 401
+    )
     # Regenerating replaces it: the old key stops working, the new one works.
     new_key = client.regenerate_pipeline_key(other)
     assert post(stack, f"/pipelines/{other}/runs", body, other_key).status_code == 401
@@ -174,23 +198,55 @@ def _queued_jobs(redis_url: str) -> int:
     return sum(redis.llen(key) for key in redis.scan_iter("rq:queue:*"))
 
 
-@pytest.mark.parametrize(("body", "status", "code", "named"), [
-    ({"ParameterAssignments": {"fractoin": 0.5}}, 422, "unknown_pipeline_parameter", "fractoin"),
-    ({"ParameterAssignments": {"fraction": "lots"}}, 422, "pipeline_parameter_type",
-     "fraction"),
-    ({"ParameterAssignments": {"fraction": 1.5}}, 422, "invalid_parameter", "fraction"),
-    ({"DataSetDefinitionValueAssignments": {"input": {"name": "no-such-data"}}}, 422,
-     "unknown_dataset", "no-such-data"),
-    ({"DataSetDefinitionValueAssignments": {"input": {"name": "automobile-price",
-                                                      "version": 99}}}, 422,
-     "unknown_dataset", "version 99"),
-    ({"DataSetDefinitionValueAssignments": {"input": {"name": 3}}}, 422,
-     "pipeline_parameter_type", "input"),
-    ({"DataSetDefinitionValueAssignments": {"fraction": {"name": "automobile-price"}}}, 422,
-     "pipeline_parameter_type", "fraction"),
-])
+@pytest.mark.parametrize(
+    ("body", "status", "code", "named"),
+    [
+        (
+            {"ParameterAssignments": {"fractoin": 0.5}},
+            422,
+            "unknown_pipeline_parameter",
+            "fractoin",
+        ),
+        (
+            {"ParameterAssignments": {"fraction": "lots"}},
+            422,
+            "pipeline_parameter_type",
+            "fraction",
+        ),
+        ({"ParameterAssignments": {"fraction": 1.5}}, 422, "invalid_parameter", "fraction"),
+        (
+            {"DataSetDefinitionValueAssignments": {"input": {"name": "no-such-data"}}},
+            422,
+            "unknown_dataset",
+            "no-such-data",
+        ),
+        (
+            {
+                "DataSetDefinitionValueAssignments": {
+                    "input": {"name": "automobile-price", "version": 99}
+                }
+            },
+            422,
+            "unknown_dataset",
+            "version 99",
+        ),
+        (
+            {"DataSetDefinitionValueAssignments": {"input": {"name": 3}}},
+            422,
+            "pipeline_parameter_type",
+            "input",
+        ),
+        (
+            {"DataSetDefinitionValueAssignments": {"fraction": {"name": "automobile-price"}}},
+            422,
+            "pipeline_parameter_type",
+            "fraction",
+        ),
+    ],
+)
 def test_bad_values_are_refused_naming_them_and_nothing_is_queued(
-        stack, client, published, redis_url, body, status, code, named):
+    stack, client, published, redis_url, body, status, code, named
+):
     name, key = published
     runs_before, jobs_before = client.runs(limit=1).total, _queued_jobs(redis_url)
     answer = post(stack, f"/pipelines/{name}/runs", {"ExperimentName": "bad", **body}, key)
@@ -202,25 +258,37 @@ def test_bad_values_are_refused_naming_them_and_nothing_is_queued(
     assert _queued_jobs(redis_url) == jobs_before
 
 
-def test_unknown_endpoint_version_and_bad_schedules_are_refused(stack, client, published,
-                                                                redis_url):
+def test_unknown_endpoint_version_and_bad_schedules_are_refused(
+    stack, client, published, redis_url
+):
     name, key = published
     runs_before = client.runs(limit=1).total
-    missing = post(stack, "/pipelines/no-such-endpoint/runs", {"ExperimentName": "x"},
-                   stack.token)
+    missing = post(stack, "/pipelines/no-such-endpoint/runs", {"ExperimentName": "x"}, stack.token)
     assert missing.status_code == 404 and "no-such-endpoint" in missing.json()["detail"]
     version = post(stack, f"/pipelines/{name}/versions/42/runs", {"ExperimentName": "x"}, key)
     assert version.status_code == 404 and "version 42" in version.json()["detail"]
     cron = post(stack, f"/pipelines/{name}/schedules", {"cron": "every monday"}, stack.token)
     assert cron.status_code == 400 and "every monday" in cron.json()["detail"]
-    both = post(stack, f"/pipelines/{name}/schedules", {"cron": "* * * * *",
-                                                        "interval_seconds": 5}, stack.token)
+    both = post(
+        stack,
+        f"/pipelines/{name}/schedules",
+        {"cron": "* * * * *", "interval_seconds": 5},
+        stack.token,
+    )
     assert both.status_code == 400
-    values = post(stack, f"/pipelines/{name}/schedules", {
-        "interval_seconds": 60, "ParameterAssignments": {"fraction": -1}}, stack.token)
+    values = post(
+        stack,
+        f"/pipelines/{name}/schedules",
+        {"interval_seconds": 60, "ParameterAssignments": {"fraction": -1}},
+        stack.token,
+    )
     assert values.status_code == 422 and "fraction" in values.text
-    assert post(stack, "/pipelines/validate/versions", {"spec": parameterized_tutorial()},
-                stack.token).status_code == 400
+    assert (
+        post(
+            stack, "/pipelines/validate/versions", {"spec": parameterized_tutorial()}, stack.token
+        ).status_code
+        == 400
+    )
     assert client.schedules(name) == []
     assert client.runs(limit=1).total == runs_before
 
@@ -230,18 +298,29 @@ def test_batch_scoring_of_a_new_dataset_then_register_and_download(stack, client
     produced; the scored rows equal the training run's own scores of the same rows."""
     batch = json.loads(TUTORIAL.read_text())
     batch["name"] = "Automobile price batch scoring"
-    batch["parameters"] = [{"name": "input", "type": "dataset",
-                            "default": {"name": "automobile-price", "version": 1}}]
+    batch["parameters"] = [
+        {"name": "input", "type": "dataset", "default": {"name": "automobile-price", "version": 1}}
+    ]
     batch["nodes"] = [n for n in batch["nodes"] if n["id"] != "evaluate"] + [
-        {"id": "new_cars", "dataset": "automobile-price", "dataset_version": 1,
-         "dataset_param": "input"},
-        {"id": "select_new", "component": "select_columns_in_dataset", "version": 1,
-         "params": copy.deepcopy(batch["nodes"][1]["params"])},
-        {"id": "score_new", "component": "score_model", "version": 1, "params": {}}]
+        {
+            "id": "new_cars",
+            "dataset": "automobile-price",
+            "dataset_version": 1,
+            "dataset_param": "input",
+        },
+        {
+            "id": "select_new",
+            "component": "select_columns_in_dataset",
+            "version": 1,
+            "params": copy.deepcopy(batch["nodes"][1]["params"]),
+        },
+        {"id": "score_new", "component": "score_model", "version": 1, "params": {}},
+    ]
     batch["edges"] = [e for e in batch["edges"] if not e["target"].startswith("evaluate.")] + [
         {"source": "new_cars.dataset", "target": "select_new.dataset"},
         {"source": "train.trained_model", "target": "score_new.trained_model"},
-        {"source": "select_new.results_dataset", "target": "score_new.dataset"}]
+        {"source": "select_new.results_dataset", "target": "score_new.dataset"},
+    ]
     name = unique("car-price-batch")
     key = client.publish(name, spec=batch)["key"]
     first = post(stack, f"/pipelines/{name}/runs", {"ExperimentName": "batch"}, key).json()
@@ -252,12 +331,18 @@ def test_batch_scoring_of_a_new_dataset_then_register_and_download(stack, client
 
     # New data: the test rows, without their scores and label, uploaded as a new dataset.
     new = scored_by_training.drop(columns=["Scored Labels", "Price"])
-    new = new.assign(**{c: cars.loc[:len(new) - 1, c].to_numpy() for c in DROPPED})
+    new = new.assign(**{c: cars.loc[: len(new) - 1, c].to_numpy() for c in DROPPED})
     dataset = unique("cars-to-score")
     client.upload_dataset(dataset, "new.csv", csv_bytes(new))
-    answer = post(stack, f"/pipelines/{name}/runs", {
-        "ExperimentName": "batch",
-        "DataSetDefinitionValueAssignments": {"input": {"name": dataset}}}, key)
+    answer = post(
+        stack,
+        f"/pipelines/{name}/runs",
+        {
+            "ExperimentName": "batch",
+            "DataSetDefinitionValueAssignments": {"input": {"name": dataset}},
+        },
+        key,
+    )
     assert answer.status_code == 201, answer.text
     run_id = answer.json()["RunId"]
     detail = client.wait(run_id, timeout=300)
@@ -265,15 +350,19 @@ def test_batch_scoring_of_a_new_dataset_then_register_and_download(stack, client
     steps = {s.node_id: s for s in detail.steps}
     assert steps["train"].reused  # the model training produced, not a new one
 
-    downloaded = pd.read_csv(io.BytesIO(client.download_output(run_id, "score_new",
-                                                               "scored_dataset")))
+    downloaded = pd.read_csv(
+        io.BytesIO(client.download_output(run_id, "score_new", "scored_dataset"))
+    )
     assert len(downloaded) == len(new)
     assert downloaded["Scored Labels"].to_numpy() == pytest.approx(
-        scored_by_training["Scored Labels"].to_numpy())
-    parquet = pd.read_parquet(io.BytesIO(client.download_output(
-        run_id, "score_new", "scored_dataset", format="parquet")))
+        scored_by_training["Scored Labels"].to_numpy()
+    )
+    parquet = pd.read_parquet(
+        io.BytesIO(client.download_output(run_id, "score_new", "scored_dataset", format="parquet"))
+    )
     assert parquet["Scored Labels"].to_numpy() == pytest.approx(
-        downloaded["Scored Labels"].to_numpy())
+        downloaded["Scored Labels"].to_numpy()
+    )
 
     target = unique("scored-cars")
     registered = client.register_output(run_id, "score_new", "scored_dataset", target)
@@ -282,10 +371,14 @@ def test_batch_scoring_of_a_new_dataset_then_register_and_download(stack, client
     assert registered["dataset"]["row_count"] == len(new)
     lineage = client.dataset_lineage(target, 1)
     assert (lineage["run_id"], lineage["node_id"], lineage["port"]) == (
-        run_id, "score_new", "scored_dataset")
+        run_id,
+        "score_new",
+        "scored_dataset",
+    )
     preview = client.preview_dataset(target, 1, limit=10_000)
     assert [r["Scored Labels"] for r in preview["rows"]] == pytest.approx(
-        downloaded["Scored Labels"].tolist())
+        downloaded["Scored Labels"].tolist()
+    )
     # A model output is not a table; an unknown port is named.
     with pytest.raises(Exception, match="not a table"):
         client.register_output(run_id, "train", "trained_model", unique("model"))
@@ -306,31 +399,42 @@ def test_batch_inference_pipeline_from_a_finished_training_run(stack, client, ca
     version = published["endpoint"]["versions"][0]
     assert version["source_kind"] == "draft" and version["source_id"] == draft.id
 
-    scored_by_training = pd.DataFrame(client.output_preview(
-        training.id, "score", "scored_dataset", limit=10_000)["rows"])
+    scored_by_training = pd.DataFrame(
+        client.output_preview(training.id, "score", "scored_dataset", limit=10_000)["rows"]
+    )
     # New data: the rows the training run scored (its test split), without label and scores,
     # with the columns the pipeline's Select Columns drops.
     test_rows = scored_by_training.drop(columns=["Scored Labels", "Price"])
-    test_rows = test_rows.assign(**{c: cars.loc[:len(test_rows) - 1, c].to_numpy()
-                                    for c in DROPPED})
+    test_rows = test_rows.assign(
+        **{c: cars.loc[: len(test_rows) - 1, c].to_numpy() for c in DROPPED}
+    )
     dataset = unique("cars-to-score")
     client.upload_dataset(dataset, "new.csv", csv_bytes(test_rows))
-    answer = post(stack, f"/pipelines/{name}/runs", {
-        "ExperimentName": "batch-inference",
-        "DataSetDefinitionValueAssignments": {"input_dataset": {"name": dataset}}}, key)
+    answer = post(
+        stack,
+        f"/pipelines/{name}/runs",
+        {
+            "ExperimentName": "batch-inference",
+            "DataSetDefinitionValueAssignments": {"input_dataset": {"name": dataset}},
+        },
+        key,
+    )
     assert answer.status_code == 201, answer.text
     run_id = answer.json()["RunId"]
     detail = client.wait(run_id, timeout=300)
     assert detail.run.status.value == "completed", detail.run.error
     assert detail.run.parameters["input_dataset"] == {"name": dataset, "version": 1}
     scorer = next(s for s in detail.steps if "scored_dataset" in s.outputs)
-    scored = pd.read_csv(io.BytesIO(client.download_output(run_id, scorer.node_id,
-                                                           "scored_dataset")))
+    scored = pd.read_csv(
+        io.BytesIO(client.download_output(run_id, scorer.node_id, "scored_dataset"))
+    )
     # The frozen model gives these rows the scores training gave them.
     assert len(scored) == len(test_rows)
     assert scored["Scored Labels"].to_numpy() == pytest.approx(
-        scored_by_training["Scored Labels"].to_numpy())
-    registered = client.register_output(run_id, scorer.node_id, "scored_dataset",
-                                        unique("scored-by-batch"))
+        scored_by_training["Scored Labels"].to_numpy()
+    )
+    registered = client.register_output(
+        run_id, scorer.node_id, "scored_dataset", unique("scored-by-batch")
+    )
     assert registered["dataset"]["row_count"] == len(test_rows)
     assert registered["lineage"]["run_id"] == run_id

@@ -19,13 +19,28 @@ from storage import ArtifactStore, DuckDBWorkspaceStore
 from storage.publishing import PublishingStore, Schedule
 from tests.conftest import make_stack
 
-SELECT = {"schema_version": 1, "name": "Select two columns", "parameters": [
-    {"name": "input", "type": "dataset", "default": {"name": "tiny", "version": None}}],
-    "nodes": [{"id": "data", "dataset": "tiny", "dataset_param": "input"},
-              {"id": "select", "component": "select_columns_in_dataset", "version": 1,
-               "params": {"columns": {"begin": "none", "rules": [
-                   {"action": "include", "by": "names", "values": ["a", "b"]}]}}}],
-    "edges": [{"source": "data.dataset", "target": "select.dataset"}]}
+SELECT = {
+    "schema_version": 1,
+    "name": "Select two columns",
+    "parameters": [
+        {"name": "input", "type": "dataset", "default": {"name": "tiny", "version": None}}
+    ],
+    "nodes": [
+        {"id": "data", "dataset": "tiny", "dataset_param": "input"},
+        {
+            "id": "select",
+            "component": "select_columns_in_dataset",
+            "version": 1,
+            "params": {
+                "columns": {
+                    "begin": "none",
+                    "rules": [{"action": "include", "by": "names", "values": ["a", "b"]}],
+                }
+            },
+        },
+    ],
+    "edges": [{"source": "data.dataset", "target": "select.dataset"}],
+}
 
 
 class Clock:
@@ -46,11 +61,14 @@ def services(tmp_path, redis_url):
     DatasetService(store, artifacts).register_upload("tiny", "tiny.csv", b"a,b,c\n1,2,3\n4,5,6\n")
     publishing = PublishingService(PublishingStore(store), runs)
     # A pipeline of one dataset node: its runs need no worker, so only scheduling is tested.
-    publishing.publish("nightly", spec={"name": "just data", "nodes": [
-        {"id": "data", "dataset": "tiny"}]})
+    publishing.publish(
+        "nightly", spec={"name": "just data", "nodes": [{"id": "data", "dataset": "tiny"}]}
+    )
     clock = Clock(datetime(2026, 1, 1, tzinfo=UTC))
-    make = lambda: ScheduleService(publishing, redis, workspace=str(tmp_path),  # noqa: E731
-                                   clock=clock)
+
+    def make() -> ScheduleService:
+        return ScheduleService(publishing, redis, workspace=str(tmp_path), clock=clock)
+
     yield make, clock, publishing, redis
     store.close()
 
@@ -93,8 +111,10 @@ def test_a_restart_after_the_claim_never_fires_the_tick_again(services):
     clock.now += timedelta(minutes=12)  # two ticks missed: they coalesce into the newest
     assert len(make().fire_due()) == 1
     ticks = [origin.tick for _, origin in publishing.store.list_runs(schedule_id=schedule.id)]
-    assert sorted(ticks) == [datetime(2026, 1, 1, 0, 5, tzinfo=UTC),
-                             datetime(2026, 1, 1, 0, 15, tzinfo=UTC)]
+    assert sorted(ticks) == [
+        datetime(2026, 1, 1, 0, 5, tzinfo=UTC),
+        datetime(2026, 1, 1, 0, 15, tzinfo=UTC),
+    ]
 
 
 def test_paused_schedules_do_not_fire_and_resume_skips_what_fell_meanwhile(services):
@@ -117,18 +137,36 @@ def test_paused_schedules_do_not_fire_and_resume_skips_what_fell_meanwhile(servi
 def test_cron_ticks_come_from_croniter_and_bad_schedules_are_refused(services):
     make, _, _, _ = services
     start = datetime(2026, 1, 1, 6, 30, tzinfo=UTC)
-    schedule = Schedule(id="s", endpoint="nightly", version=None, cron="0 6 * * 1-5",
-                        interval_s=None, parameters={}, experiment="e", description="",
-                        paused=False, start_at=start, last_tick=None, created_at=start)
+    schedule = Schedule(
+        id="s",
+        endpoint="nightly",
+        version=None,
+        cron="0 6 * * 1-5",
+        interval_s=None,
+        parameters={},
+        experiment="e",
+        description="",
+        paused=False,
+        start_at=start,
+        last_tick=None,
+        created_at=start,
+    )
     # 2026-01-01 is a Thursday: the next weekday 06:00 is Friday the 2nd, then Monday the 5th.
     assert due_tick(schedule, datetime(2026, 1, 2, 5, 59, tzinfo=UTC)) is None
     assert due_tick(schedule, datetime(2026, 1, 4, 12, 0, tzinfo=UTC)) == datetime(
-        2026, 1, 2, 6, 0, tzinfo=UTC)
+        2026, 1, 2, 6, 0, tzinfo=UTC
+    )
     assert due_tick(schedule, datetime(2026, 1, 5, 6, 0, tzinfo=UTC)) == datetime(
-        2026, 1, 5, 6, 0, tzinfo=UTC)
+        2026, 1, 5, 6, 0, tzinfo=UTC
+    )
     scheduler = make()
-    for bad in ({"cron": "61 * * * *"}, {"cron": "every day"}, {"interval_s": 0},
-                {}, {"cron": "* * * * *", "interval_s": 60}):
+    for bad in (
+        {"cron": "61 * * * *"},
+        {"cron": "every day"},
+        {"interval_s": 0},
+        {},
+        {"cron": "* * * * *", "interval_s": 60},
+    ):
         with pytest.raises(ScheduleError):
             scheduler.create("nightly", **bad)
 
@@ -143,8 +181,7 @@ def wait_for(predicate, timeout: float = 90.0, poll: float = 0.25):
     raise AssertionError("timed out waiting")
 
 
-def test_schedule_fires_once_per_tick_across_a_control_plane_restart(stack, tmp_path,
-                                                                     redis_url):
+def test_schedule_fires_once_per_tick_across_a_control_plane_restart(stack, tmp_path, redis_url):
     """A real control plane on its own workspace (the session's workers run its steps)."""
     own = make_stack(tmp_path / "home", redis_url)
     own.start_api()
@@ -152,8 +189,9 @@ def test_schedule_fires_once_per_tick_across_a_control_plane_restart(stack, tmp_
         client = own.client()
         client.upload_dataset("tiny", "tiny.csv", b"a,b,c\n1,2,3\n4,5,6\n")
         client.publish("every-two-seconds", spec=SELECT)
-        schedule = client.add_schedule("every-two-seconds", interval_seconds=2,
-                                       datasets={"input": {"name": "tiny"}})
+        schedule = client.add_schedule(
+            "every-two-seconds", interval_seconds=2, datasets={"input": {"name": "tiny"}}
+        )
         wait_for(lambda: len(client.schedule_runs(schedule["id"])) >= 2)
         client.close()
         own.stop("api")  # ticks pass while the control plane is down
@@ -170,8 +208,9 @@ def test_schedule_fires_once_per_tick_across_a_control_plane_restart(stack, tmp_
         assert len(ticks) == len(set(ticks))  # no tick fired twice
         start = datetime.fromisoformat(schedule["start_at"])
         assert all((tick - start).total_seconds() % 2 == 0 for tick in ticks)
-        assert all(row["run"]["parameters"] == {"input": {"name": "tiny", "version": 1}}
-                   for row in rows)
+        assert all(
+            row["run"]["parameters"] == {"input": {"name": "tiny", "version": 1}} for row in rows
+        )
         listed = client.schedules("every-two-seconds")
         assert [s["paused"] for s in listed] == [True]
         client.delete_schedule(schedule["id"])

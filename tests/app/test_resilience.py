@@ -55,8 +55,10 @@ def start_slow_training(stack, worker: str):
     client = stack.client()
     client.put_compute_target(queue, queue=queue)
     spec = on_queue(TUTORIAL, queue)
-    spec["nodes"][4].update(component="boosted_decision_tree_regression",
-                            params={"num_trees": 500000, "min_leaf_instances": 1})
+    spec["nodes"][4].update(
+        component="boosted_decision_tree_regression",
+        params={"num_trees": 500000, "min_leaf_instances": 1},
+    )
     run = client.submit(spec, experiment="slow", force_rerun=True)
     stack.start_worker(worker, queue)
     deadline = time.monotonic() + 120
@@ -83,15 +85,28 @@ def test_a_plain_rq_worker_runs_steps_too(own_stack, redis_url):
     client = own_stack.client()
     client.put_compute_target(queue, queue=queue)
     run = client.submit(on_queue(TUTORIAL, queue), experiment="plain", force_rerun=True)
-    done = subprocess.run([str(Path(sys.executable).parent / "rq"), "worker", "--burst", "--url",
-                           redis_url, "--serializer", "rq.serializers.JSONSerializer",
-                           "--job-monitoring-interval", "2", queue],
-                          env=own_stack.env, cwd=ROOT, capture_output=True,
-                          text=True, timeout=300)
+    done = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "rq"),
+            "worker",
+            "--burst",
+            "--url",
+            redis_url,
+            "--serializer",
+            "rq.serializers.JSONSerializer",
+            "--job-monitoring-interval",
+            "2",
+            queue,
+        ],
+        env=own_stack.env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     detail = client.wait(run.id, timeout=30)
     assert detail.run.status.value == "completed", [s.error for s in detail.steps]
-
 
 
 def test_a_no_fork_worker_runs_steps(own_stack):
@@ -100,8 +115,10 @@ def test_a_no_fork_worker_runs_steps(own_stack):
     client = own_stack.client()
     client.put_compute_target(queue, queue=queue)
     own_stack.start_worker("inline", queue, fork=False)
-    detail = client.wait(client.submit(on_queue(TUTORIAL, queue), experiment="inline",
-                                       force_rerun=True).id, timeout=120)
+    detail = client.wait(
+        client.submit(on_queue(TUTORIAL, queue), experiment="inline", force_rerun=True).id,
+        timeout=120,
+    )
     assert detail.run.status.value == "completed"
     assert "Coefficient_of_Determination" in detail.steps[-1].metrics
 

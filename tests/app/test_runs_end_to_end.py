@@ -14,8 +14,13 @@ from app.client import ClientError
 from tests.conftest import ROOT
 
 TUTORIAL = ROOT / "examples" / "automobile_price.json"
-REGRESSION_METRICS = ["Mean_Absolute_Error", "Root_Mean_Squared_Error", "Relative_Squared_Error",
-                      "Relative_Absolute_Error", "Coefficient_of_Determination"]
+REGRESSION_METRICS = [
+    "Mean_Absolute_Error",
+    "Root_Mean_Squared_Error",
+    "Relative_Squared_Error",
+    "Relative_Absolute_Error",
+    "Coefficient_of_Determination",
+]
 
 
 def tutorial():
@@ -27,8 +32,14 @@ def experiment():
 
 
 def cli(stack, *args, timeout=300):
-    return subprocess.run([sys.executable, "-m", "app.cli", *args], env=stack.env, cwd=ROOT,
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "app.cli", *args],
+        env=stack.env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def test_tutorial_runs_and_reports_metrics_that_match_the_scores(stack, client):
@@ -48,15 +59,20 @@ def test_tutorial_runs_and_reports_metrics_that_match_the_scores(stack, client):
     predicted = np.array([row["Scored Labels"] for row in scored["rows"]], dtype=float)
     reported = next(s.metrics for s in detail.steps if s.node_id == "evaluate")
     assert reported["Mean_Absolute_Error"] == pytest.approx(
-        skm.mean_absolute_error(actual, predicted))
+        skm.mean_absolute_error(actual, predicted)
+    )
     assert reported["Root_Mean_Squared_Error"] == pytest.approx(
-        np.sqrt(skm.mean_squared_error(actual, predicted)))
+        np.sqrt(skm.mean_squared_error(actual, predicted))
+    )
     assert reported["Coefficient_of_Determination"] == pytest.approx(
-        skm.r2_score(actual, predicted))
+        skm.r2_score(actual, predicted)
+    )
     assert reported["Relative_Absolute_Error"] == pytest.approx(
-        np.abs(actual - predicted).sum() / np.abs(actual - actual.mean()).sum())
+        np.abs(actual - predicted).sum() / np.abs(actual - actual.mean()).sum()
+    )
     assert reported["Relative_Squared_Error"] == pytest.approx(
-        ((actual - predicted) ** 2).sum() / ((actual - actual.mean()) ** 2).sum())
+        ((actual - predicted) ** 2).sum() / ((actual - actual.mean()) ** 2).sum()
+    )
     clean = next(s for s in detail.steps if s.node_id == "clean")
     assert "Remove entire row" in client.step_log(run.id, "clean")
     assert clean.log_uri
@@ -100,7 +116,9 @@ def test_invalid_pipeline_is_refused_with_every_issue(stack, client, tmp_path):
         client.submit(spec, experiment=experiment())
     assert caught.value.status == 422
     assert {(i["code"], i["node"]) for i in caught.value.issues} == {
-        ("invalid_parameter", "split"), ("unconnected_input", "evaluate")}
+        ("invalid_parameter", "split"),
+        ("unconnected_input", "evaluate"),
+    }
     assert client.runs().total == before
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps(spec))
@@ -120,11 +138,13 @@ def test_a_failing_step_fails_the_run_cancels_downstream_and_keeps_its_log(clien
     with pytest.raises(ClientError) as caught:
         client.submit(spec, experiment=experiment())
     assert [(i["code"], i["node"]) for i in caught.value.issues] == [("unknown_column", "train")]
-    spec["nodes"].append({"id": "script", "component": "execute_python_script", "version": 1,
-                          "params": {}})
+    spec["nodes"].append(
+        {"id": "script", "component": "execute_python_script", "version": 1, "params": {}}
+    )
     spec["edges"] = [e for e in spec["edges"] if e["target"] != "split.dataset"] + [
         {"source": "clean.cleaned_dataset", "target": "script.dataset1"},
-        {"source": "script.result_dataset", "target": "split.dataset"}]
+        {"source": "script.result_dataset", "target": "split.dataset"},
+    ]
     failing = client.submit(spec, experiment=experiment(), force_rerun=True)
     healthy = client.submit(tutorial(), experiment=experiment(), force_rerun=True)
     failed = client.wait(failing.id)
@@ -166,13 +186,16 @@ def test_errors_for_unknown_things_and_tokens(stack, client):
     assert httpx.get(f"{stack.api_url}/health").status_code == 200
 
 
-@pytest.mark.parametrize(("filename", "data", "message"), [
-    ("empty.csv", b"", "empty"),
-    ("latin.csv", "name,town\nJosé,Málaga\n".encode("latin-1"), "UTF-8"),
-    ("ragged.csv", b"a,b\n1,2\n3,4,5,6\n", "Line 3 has 4 values"),
-    ("table.xlsx", b"PK\x03\x04", r"reads \.csv, \.tsv, \.txt and \.parquet"),
-    ("broken.parquet", b"PAR1 not really", "Parquet"),
-])
+@pytest.mark.parametrize(
+    ("filename", "data", "message"),
+    [
+        ("empty.csv", b"", "empty"),
+        ("latin.csv", "name,town\nJosé,Málaga\n".encode("latin-1"), "UTF-8"),
+        ("ragged.csv", b"a,b\n1,2\n3,4,5,6\n", "Line 3 has 4 values"),
+        ("table.xlsx", b"PK\x03\x04", r"reads \.csv, \.tsv, \.txt and \.parquet"),
+        ("broken.parquet", b"PAR1 not really", "Parquet"),
+    ],
+)
 def test_bad_uploads_are_refused_and_store_nothing(client, filename, data, message):
     """A malformed upload gets a 400 that says what is wrong; no dataset is created."""
     before = [d.name for d in client.datasets()]
@@ -193,11 +216,18 @@ def test_upload_creates_immutable_versions_usable_in_a_run(client):
     assert [c["type"] for c in first.columns] == ["Integer", "String", "Integer"]
     preview = client.preview_dataset(name, 1)
     assert preview["rows"][0] == {"size": 1, "colour": "red", "price": 10}
-    spec = {"name": "tiny", "nodes": [
-        {"id": "data", "dataset": name, "dataset_version": 1},
-        {"id": "pick", "component": "select_columns_in_dataset",
-         "params": {"columns": {"names": ["price", "size"]}}}],
-        "edges": [{"source": "data.dataset", "target": "pick.dataset"}]}
+    spec = {
+        "name": "tiny",
+        "nodes": [
+            {"id": "data", "dataset": name, "dataset_version": 1},
+            {
+                "id": "pick",
+                "component": "select_columns_in_dataset",
+                "params": {"columns": {"names": ["price", "size"]}},
+            },
+        ],
+        "edges": [{"source": "data.dataset", "target": "pick.dataset"}],
+    }
     detail = client.wait(client.submit(spec, experiment=experiment()).id)
     assert detail.run.status.value == "completed"
     out = client.output_preview(detail.run.id, "pick", "results_dataset")
@@ -222,11 +252,15 @@ def test_step_timeout_fails_the_step(client):
     """A step that runs past its node's timeout is stopped and the run fails."""
     spec = tutorial()
     learner = spec["nodes"][4]
-    learner.update(component="boosted_decision_tree_regression",
-                   params={"num_trees": 200000, "min_leaf_instances": 1}, timeout=None)
+    learner.update(
+        component="boosted_decision_tree_regression",
+        params={"num_trees": 200000, "min_leaf_instances": 1},
+        timeout=None,
+    )
     spec["nodes"][5]["timeout"] = 2  # train
-    detail = client.wait(client.submit(spec, experiment=experiment(), force_rerun=True).id,
-                         timeout=120)
+    detail = client.wait(
+        client.submit(spec, experiment=experiment(), force_rerun=True).id, timeout=120
+    )
     train = next(s for s in detail.steps if s.node_id == "train")
     assert train.status.value == "failed"
     assert "timeout" in train.error
@@ -256,6 +290,7 @@ def test_components_and_datasets_listed_by_the_cli(stack):
 def test_examples_run_to_completion(client):
     """Every shipped example pipeline runs."""
     for path in sorted(Path(ROOT / "examples").glob("*.json")):
-        detail = client.wait(client.submit(json.loads(path.read_text()),
-                                           experiment=experiment()).id, timeout=300)
+        detail = client.wait(
+            client.submit(json.loads(path.read_text()), experiment=experiment()).id, timeout=300
+        )
         assert detail.run.status.value == "completed", (path.name, detail.run.error)

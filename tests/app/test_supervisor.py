@@ -25,8 +25,9 @@ def test_starts_the_bundled_redis_when_none_answers(tmp_path, monkeypatch):
         assert Redis.from_url(url).connection_pool.connection_kwargs["password"] == password
         assert (tmp_path / "redis" / "password").stat().st_mode & 0o777 == 0o600
         assert (tmp_path / "redis" / "redis.conf").stat().st_mode & 0o777 == 0o600
-        anonymous = Redis(host="127.0.0.1", port=Redis.from_url(url).connection_pool
-                          .connection_kwargs["port"])
+        anonymous = Redis(
+            host="127.0.0.1", port=Redis.from_url(url).connection_pool.connection_kwargs["port"]
+        )
         with pytest.raises(AuthenticationError):
             anonymous.ping()
         assert password not in supervisor.shown_url(url)
@@ -45,6 +46,7 @@ def test_uses_the_redis_that_answers(tmp_path, monkeypatch, redis_url):
 
 def test_redis_url_wins(tmp_path):
     """A configured REDIS_URL is used as it is."""
-    up = supervisor.Supervisor(Settings(home=tmp_path, redis_url="redis://example:1/2"),
-                               workers=0, ui=False)
+    up = supervisor.Supervisor(
+        Settings(home=tmp_path, redis_url="redis://example:1/2"), workers=0, ui=False
+    )
     assert up._redis() == "redis://example:1/2"

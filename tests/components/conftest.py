@@ -34,16 +34,18 @@ def table() -> pd.DataFrame:
     horsepower = rng.normal(120, 30, ROWS).round()
     turbo = np.arange(ROWS) % 3 == 0
     price = 90 * horsepower + 3000 * turbo + rng.normal(0, 400, ROWS)
-    df = pd.DataFrame({
-        "make": pd.Series(rng.choice(["audi", "bmw", "volvo"], ROWS), dtype="str"),
-        "body": pd.Categorical(rng.choice(["sedan", "wagon", "hatchback"], ROWS)),
-        "turbo": turbo,
-        "horsepower": horsepower,
-        "doors": rng.choice([2, 4], ROWS),
-        "sold": pd.date_range("2020-01-01", periods=ROWS, freq="W"),
-        "price": price.round(2),
-        "expensive": np.where(price > np.median(price), "yes", "no"),
-    })
+    df = pd.DataFrame(
+        {
+            "make": pd.Series(rng.choice(["audi", "bmw", "volvo"], ROWS), dtype="str"),
+            "body": pd.Categorical(rng.choice(["sedan", "wagon", "hatchback"], ROWS)),
+            "turbo": turbo,
+            "horsepower": horsepower,
+            "doors": rng.choice([2, 4], ROWS),
+            "sold": pd.date_range("2020-01-01", periods=ROWS, freq="W"),
+            "price": price.round(2),
+            "expensive": np.where(price > np.median(price), "yes", "no"),
+        }
+    )
     df.loc[[2, 9], "make"] = None
     df.loc[[4, 11, 17], "horsepower"] = np.nan
     return metadata.with_roles(df, {"price": metadata.LABEL})
@@ -63,8 +65,10 @@ def run(step_runtime: StepRuntime) -> Callable[..., dict[str, Any]]:
 
     Components that declare needs (SQL, import, export) get `step_runtime`.
     """
-    def run_component(component_id: str, inputs: dict[str, Any] | None = None,
-                      **params: Any) -> dict[str, Any]:
+
+    def run_component(
+        component_id: str, inputs: dict[str, Any] | None = None, **params: Any
+    ) -> dict[str, Any]:
         return get(component_id).run(inputs or {}, params, step_runtime)
 
     return run_component
@@ -73,8 +77,10 @@ def run(step_runtime: StepRuntime) -> Callable[..., dict[str, Any]]:
 @pytest.fixture
 def train(run: Callable[..., dict[str, Any]]) -> Callable[..., Any]:
     """Fit a learner component on a dataset: train(learner_id, dataset, label, **params)."""
-    def train_learner(learner_id: str, dataset: pd.DataFrame, label: str | None = None,
-                      **params: Any) -> Any:
+
+    def train_learner(
+        learner_id: str, dataset: pd.DataFrame, label: str | None = None, **params: Any
+    ) -> Any:
         learner = run(learner_id, **params)["untrained_model"]
         inputs = {"untrained_model": learner, "dataset": dataset}
         return run("train_model", inputs, label_column=label)["trained_model"]

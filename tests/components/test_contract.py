@@ -51,24 +51,27 @@ REQUIRED_PARAMS: dict[str, dict[str, Any]] = {
     "smote": {"label_column": "expensive"},
     "filter_based_feature_selection": {"target_column": "price", "desired_features": 2},
     "preprocess_text": {"text_column": "make"},
-    "extract_n_gram_features_from_text": {"text_column": "make",
-                                          "min_document_frequency": 1},
+    "extract_n_gram_features_from_text": {"text_column": "make", "min_document_frequency": 1},
     "feature_hashing": {"columns": by_names("make"), "bits": 4},
     "latent_dirichlet_allocation": {"columns": by_names("make", "expensive"), "passes": 3},
 }
 # Frozen nodes load a stored model or transformation; the contract's runtime stores the upstream
 # object of that kind in its artifact store, and `params_for` points "artifact" at it.
-FROZEN = {"frozen_model": PortKind.TRAINED_MODEL,
-          "frozen_transformation": PortKind.TRANSFORMATION}
-REQUIRED_PARAMS.update({cid: {"artifact": "artifacts://objects/" + "0" * 64 + ".joblib"}
-                        for cid in FROZEN})
+FROZEN = {"frozen_model": PortKind.TRAINED_MODEL, "frozen_transformation": PortKind.TRANSFORMATION}
+REQUIRED_PARAMS.update(
+    {cid: {"artifact": "artifacts://objects/" + "0" * 64 + ".joblib"} for cid in FROZEN}
+)
 # Components that refuse missing values get the fixture table without its incomplete rows.
 COMPLETE_INPUTS = {"smote"}
 # Components whose dataset input must be the output of Score Model.
 SCORED_INPUTS = {"evaluate_model"}
 # The fixture column each kind of learner is trained to predict.
-LABELS = {Task.REGRESSION: "price", Task.BINARY: "expensive", Task.MULTICLASS: "make",
-          Task.QUANTILE_REGRESSION: "price"}
+LABELS = {
+    Task.REGRESSION: "price",
+    Task.BINARY: "expensive",
+    Task.MULTICLASS: "make",
+    Task.QUANTILE_REGRESSION: "price",
+}
 # Learners trained without a label (Train Clustering / Anomaly Detection Model).
 UNSUPERVISED = (Task.CLUSTERING, Task.ANOMALY_DETECTION)
 # The fixture column a Python model (Create Python Model's default template: a two-class
@@ -112,8 +115,7 @@ DATA_AND_TEXT = {
     "filter_based_feature_selection": ("Filter Based Feature Selection", "Feature Selection"),
     "summarize_data": ("Summarize Data", "Statistical Functions"),
     "preprocess_text": ("Preprocess Text", "Text Analytics"),
-    "extract_n_gram_features_from_text": ("Extract N-Gram Features from Text",
-                                          "Text Analytics"),
+    "extract_n_gram_features_from_text": ("Extract N-Gram Features from Text", "Text Analytics"),
     "feature_hashing": ("Feature Hashing", "Text Analytics"),
     "latent_dirichlet_allocation": ("Latent Dirichlet Allocation", "Text Analytics"),
 }
@@ -155,52 +157,73 @@ MODELS_AND_PYTHON = {
 def ratings() -> pd.DataFrame:
     """User-item-rating triples for the recommendation components."""
     rng = np.random.default_rng(3)
-    return pd.DataFrame({"user": rng.choice(["ann", "bob", "cy", "di"], 40),
-                         "item": rng.choice(["i1", "i2", "i3", "i4", "i5"], 40),
-                         "rating": rng.integers(1, 6, 40)})
+    return pd.DataFrame(
+        {
+            "user": rng.choice(["ann", "bob", "cy", "di"], 40),
+            "item": rng.choice(["i1", "i2", "i3", "i4", "i5"], 40),
+            "rating": rng.integers(1, 6, 40),
+        }
+    )
 
 
-def _trained(run: Callable[..., dict[str, Any]], trainer: str, learner: str,
-             table: pd.DataFrame, **params: Any) -> Any:
+def _trained(
+    run: Callable[..., dict[str, Any]],
+    trainer: str,
+    learner: str,
+    table: pd.DataFrame,
+    **params: Any,
+) -> Any:
     model = run(learner)["untrained_model"]
     return run(trainer, {"untrained_model": model, "dataset": table}, **params)["trained_model"]
 
 
 def _recommender_inputs(run: Callable[..., dict[str, Any]]) -> dict[str, Any]:
-    model = run("train_svd_recommender", {"training_dataset": ratings()},
-                factors=4, iterations=3)["trained_model"]
+    model = run("train_svd_recommender", {"training_dataset": ratings()}, factors=4, iterations=3)[
+        "trained_model"
+    ]
     return {"trained_model": model, "dataset_to_score": ratings()}
 
 
 # Components whose inputs must come from particular upstream components: id -> builder.
-SPECIAL_INPUTS: dict[str, Callable[[pd.DataFrame, Callable[..., dict[str, Any]]],
-                                   dict[str, Any]]] = {
+SPECIAL_INPUTS: dict[
+    str, Callable[[pd.DataFrame, Callable[..., dict[str, Any]]], dict[str, Any]]
+] = {
     "train_clustering_model": lambda table, run: {
-        "untrained_model": run("k_means_clustering")["untrained_model"], "dataset": table},
+        "untrained_model": run("k_means_clustering")["untrained_model"],
+        "dataset": table,
+    },
     "assign_data_to_clusters": lambda table, run: {
         "trained_model": _trained(run, "train_clustering_model", "k_means_clustering", table),
-        "dataset": table},
+        "dataset": table,
+    },
     "train_anomaly_detection_model": lambda table, run: {
         "untrained_model": run("pca_based_anomaly_detection")["untrained_model"],
-        "dataset": table},
+        "dataset": table,
+    },
     "one_vs_all_multiclass": lambda table, run: {
-        "untrained_model": run("two_class_logistic_regression")["untrained_model"]},
+        "untrained_model": run("two_class_logistic_regression")["untrained_model"]
+    },
     "one_vs_one_multiclass": lambda table, run: {
-        "untrained_model": run("two_class_logistic_regression")["untrained_model"]},
+        "untrained_model": run("two_class_logistic_regression")["untrained_model"]
+    },
     "permutation_feature_importance": lambda table, run: {
-        "trained_model": _trained(run, "train_model", "two_class_logistic_regression",
-                                  table, label_column="expensive"), "test_data": table},
+        "trained_model": _trained(
+            run, "train_model", "two_class_logistic_regression", table, label_column="expensive"
+        ),
+        "test_data": table,
+    },
     "train_svd_recommender": lambda table, run: {"training_dataset": ratings()},
     "score_svd_recommender": lambda table, run: _recommender_inputs(run),
     "evaluate_recommender": lambda table, run: {
         "test_dataset": ratings(),
-        "scored_dataset": run("score_svd_recommender", _recommender_inputs(run))[
-            "scored_dataset"]},
+        "scored_dataset": run("score_svd_recommender", _recommender_inputs(run))["scored_dataset"],
+    },
 }
 
 
-def fit_learner(learner: Learner | PythonLearner,
-                table: pd.DataFrame) -> TrainedModel | TrainedPythonModel:
+def fit_learner(
+    learner: Learner | PythonLearner, table: pd.DataFrame
+) -> TrainedModel | TrainedPythonModel:
     """Train an untrained model the way its trainer component does.
 
     A Python model needs a runtime (`using_runtime`) around the call, as Train Model has one.
@@ -226,21 +249,36 @@ def upstream(table: pd.DataFrame, run: Callable[..., dict[str, Any]]) -> dict[Po
     """One object of each port kind, made by the components themselves."""
     learner = run("linear_regression")["untrained_model"]
     model = run("train_model", {"untrained_model": learner, "dataset": table})["trained_model"]
-    transformation = run("normalize_data", {"dataset": table},
-                         columns=by_names("horsepower"))["transformation_function"]
-    return {PortKind.DATASET: table, PortKind.UNTRAINED_MODEL: learner,
-            PortKind.TRAINED_MODEL: model, PortKind.TRANSFORMATION: transformation}
+    transformation = run("normalize_data", {"dataset": table}, columns=by_names("horsepower"))[
+        "transformation_function"
+    ]
+    return {
+        PortKind.DATASET: table,
+        PortKind.UNTRAINED_MODEL: learner,
+        PortKind.TRAINED_MODEL: model,
+        PortKind.TRANSFORMATION: transformation,
+    }
 
 
-def inputs_for(component: Component, upstream: dict[PortKind, Any],
-               run: Callable[..., dict[str, Any]]) -> dict[str, Any]:
+def inputs_for(
+    component: Component, upstream: dict[PortKind, Any], run: Callable[..., dict[str, Any]]
+) -> dict[str, Any]:
     inputs = {port.name: upstream[port.kind] for port in component.spec.inputs}
     if component.spec.id in COMPLETE_INPUTS:
-        inputs = {name: value.dropna().reset_index(drop=True)
-                  if isinstance(value, pd.DataFrame) else value for name, value in inputs.items()}
+        inputs = {
+            name: value.dropna().reset_index(drop=True)
+            if isinstance(value, pd.DataFrame)
+            else value
+            for name, value in inputs.items()
+        }
     if component.spec.id in SCORED_INPUTS:
-        scored = run("score_model", {"trained_model": upstream[PortKind.TRAINED_MODEL],
-                                     "dataset": upstream[PortKind.DATASET]})["scored_dataset"]
+        scored = run(
+            "score_model",
+            {
+                "trained_model": upstream[PortKind.TRAINED_MODEL],
+                "dataset": upstream[PortKind.DATASET],
+            },
+        )["scored_dataset"]
         inputs = {port.name: scored for port in component.spec.inputs}
     if component.spec.id in SPECIAL_INPUTS:
         inputs = SPECIAL_INPUTS[component.spec.id](upstream[PortKind.DATASET], run)
@@ -266,15 +304,18 @@ def test_data_and_text_components_are_registered() -> None:
 
 
 @pytest.fixture
-def runtime(step_runtime: StepRuntime, table: pd.DataFrame,
-            upstream: dict[PortKind, Any]) -> StepRuntime:
+def runtime(
+    step_runtime: StepRuntime, table: pd.DataFrame, upstream: dict[PortKind, Any]
+) -> StepRuntime:
     """The runner's runtime, with the fixture table as fixture.csv in its import folder and
     the upstream model and transformation in its artifact store."""
     table.to_csv(step_runtime.import_root / "fixture.csv", index=False)
     store = ArtifactStore(step_runtime.import_root.parent / "artifacts")
     step_runtime.artifact_store = store
-    step_runtime.frozen_uris = {cid: store.put_object(upstream[kind])  # type: ignore[attr-defined]
-                                for cid, kind in FROZEN.items()}
+    step_runtime.frozen_uris = {
+        cid: store.put_object(upstream[kind])  # type: ignore[attr-defined]
+        for cid, kind in FROZEN.items()
+    }
     return step_runtime
 
 
@@ -306,17 +347,22 @@ def test_defaults_satisfy_their_constraints(component: Component) -> None:
 
 
 @pytest.mark.parametrize("component", COMPONENTS, ids=IDS)
-def test_run_returns_declared_outputs(component: Component, upstream: dict[PortKind, Any],
-                                      run: Callable[..., dict[str, Any]],
-                                      runtime: StepRuntime) -> None:
+def test_run_returns_declared_outputs(
+    component: Component,
+    upstream: dict[PortKind, Any],
+    run: Callable[..., dict[str, Any]],
+    runtime: StepRuntime,
+) -> None:
     """A run on the fixture table returns each declared output, of its declared kind."""
     inputs = inputs_for(component, upstream, run)
     outputs = component.run(inputs, params_for(component, runtime), runtime)
     assert set(outputs) == {port.name for port in component.spec.outputs}
-    expected_types = {PortKind.DATASET: pd.DataFrame,
-                      PortKind.UNTRAINED_MODEL: (Learner, PythonLearner),
-                      PortKind.TRAINED_MODEL: (TrainedModel, TrainedPythonModel, SvdRecommender),
-                      PortKind.TRANSFORMATION: Transformation}
+    expected_types = {
+        PortKind.DATASET: pd.DataFrame,
+        PortKind.UNTRAINED_MODEL: (Learner, PythonLearner),
+        PortKind.TRAINED_MODEL: (TrainedModel, TrainedPythonModel, SvdRecommender),
+        PortKind.TRANSFORMATION: Transformation,
+    }
     for port in component.spec.outputs:
         assert isinstance(outputs[port.name], expected_types[port.kind]), port.name
     if component.spec.metrics_output:
@@ -325,10 +371,13 @@ def test_run_returns_declared_outputs(component: Component, upstream: dict[PortK
 
 
 @pytest.mark.parametrize("component", COMPONENTS, ids=IDS)
-def test_model_outputs_survive_pickling(component: Component, table: pd.DataFrame,
-                                        upstream: dict[PortKind, Any],
-                                        run: Callable[..., dict[str, Any]],
-                                        runtime: StepRuntime) -> None:
+def test_model_outputs_survive_pickling(
+    component: Component,
+    table: pd.DataFrame,
+    upstream: dict[PortKind, Any],
+    run: Callable[..., dict[str, Any]],
+    runtime: StepRuntime,
+) -> None:
     """Models and transformations reload with joblib and then behave identically."""
     params = params_for(component, runtime)
     if component.spec.param("seed") is not None:
@@ -340,26 +389,33 @@ def test_model_outputs_survive_pickling(component: Component, table: pd.DataFram
             continue
         restored = round_trip(original)
         if port.kind is PortKind.TRAINED_MODEL:
-            pd.testing.assert_frame_equal(restored.predict_frame(table),
-                                          original.predict_frame(table))
+            pd.testing.assert_frame_equal(
+                restored.predict_frame(table), original.predict_frame(table)
+            )
         elif port.kind is PortKind.TRANSFORMATION:
             pd.testing.assert_frame_equal(restored.apply(table), original.apply(table))
         else:
             # A Python model trains and predicts in the sandbox, as inside Train Model.
             with using_runtime(runtime):
-                pd.testing.assert_frame_equal(fit_learner(restored, table).predict_frame(table),
-                                              fit_learner(original, table).predict_frame(table))
+                pd.testing.assert_frame_equal(
+                    fit_learner(restored, table).predict_frame(table),
+                    fit_learner(original, table).predict_frame(table),
+                )
 
 
 @pytest.mark.parametrize("component", COMPONENTS, ids=IDS)
-def test_model_outputs_load_safely_with_skops(component: Component, table: pd.DataFrame,
-                                              upstream: dict[PortKind, Any],
-                                              run: Callable[..., dict[str, Any]],
-                                              runtime: StepRuntime) -> None:
+def test_model_outputs_load_safely_with_skops(
+    component: Component,
+    table: pd.DataFrame,
+    upstream: dict[PortKind, Any],
+    run: Callable[..., dict[str, Any]],
+    runtime: StepRuntime,
+) -> None:
     """Models and transformations also survive skops, the safe format, with few trusted types."""
     sio = pytest.importorskip("skops.io")
-    outputs = component.run(inputs_for(component, upstream, run),
-                            params_for(component, runtime), runtime)
+    outputs = component.run(
+        inputs_for(component, upstream, run), params_for(component, runtime), runtime
+    )
     for port in component.spec.outputs:
         if port.kind in (PortKind.TRAINED_MODEL, PortKind.TRANSFORMATION):
             data = sio.dumps(outputs[port.name])
@@ -367,21 +423,28 @@ def test_model_outputs_load_safely_with_skops(component: Component, table: pd.Da
             assert all(t.startswith(("components.", "numpy.", "sklearn.")) for t in untrusted)
             restored = sio.loads(data, trusted=untrusted)
             if port.kind is PortKind.TRAINED_MODEL:
-                pd.testing.assert_frame_equal(restored.predict_frame(table),
-                                              outputs[port.name].predict_frame(table))
+                pd.testing.assert_frame_equal(
+                    restored.predict_frame(table), outputs[port.name].predict_frame(table)
+                )
             else:
-                pd.testing.assert_frame_equal(restored.apply(table),
-                                              outputs[port.name].apply(table))
+                pd.testing.assert_frame_equal(
+                    restored.apply(table), outputs[port.name].apply(table)
+                )
 
 
 @pytest.mark.parametrize("component", COMPONENTS, ids=IDS)
 def test_an_empty_table_gives_an_empty_output_or_a_message(
-        component: Component, upstream: dict[PortKind, Any],
-        run: Callable[..., dict[str, Any]], runtime: StepRuntime) -> None:
+    component: Component,
+    upstream: dict[PortKind, Any],
+    run: Callable[..., dict[str, Any]],
+    runtime: StepRuntime,
+) -> None:
     """Every table input emptied (0 rows, same columns): the declared outputs, or a
     ComponentInputError naming the component and the empty input; never a raw error."""
-    inputs = {name: value.iloc[:0] if isinstance(value, pd.DataFrame) else value
-              for name, value in inputs_for(component, upstream, run).items()}
+    inputs = {
+        name: value.iloc[:0] if isinstance(value, pd.DataFrame) else value
+        for name, value in inputs_for(component, upstream, run).items()
+    }
     if not any(isinstance(v, pd.DataFrame) for v in inputs.values()):
         pytest.skip("no table input")
     try:

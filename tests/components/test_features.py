@@ -20,22 +20,35 @@ def test_category_text_unifies_number_spellings() -> None:
     assert category_text(values).tolist() == ["3", "3", "3", MISSING_CATEGORY, "x"]
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    (True, True), ("yes", True), ("F", False), (0, False), ("1", True), (np.nan, None),
-    (2, None), ("maybe", None),
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (True, True),
+        ("yes", True),
+        ("F", False),
+        (0, False),
+        ("1", True),
+        (np.nan, None),
+        (2, None),
+        ("maybe", None),
+    ],
+)
 def test_parse_bool(value: Any, expected: bool | None) -> None:
     """Booleans, 0/1 and yes/no/true/false text are read; anything else is not boolean."""
     assert conversions.parse_bool(value) is expected
 
 
-@pytest.mark.parametrize(("convert", "values", "expected"), [
-    (conversions.to_double, ["1,234.5", " 7 ", None, ""], [1234.5, 7.0, None, None]),
-    (conversions.to_integer, [1.0, None, 3.0], [1, None, 3]),
-    (conversions.to_boolean, ["yes", "no"], [True, False]),
-])
-def test_conversions(convert: Callable[..., pd.Series], values: list[Any],
-                     expected: list[Any]) -> None:
+@pytest.mark.parametrize(
+    ("convert", "values", "expected"),
+    [
+        (conversions.to_double, ["1,234.5", " 7 ", None, ""], [1234.5, 7.0, None, None]),
+        (conversions.to_integer, [1.0, None, 3.0], [1, None, 3]),
+        (conversions.to_boolean, ["yes", "no"], [True, False]),
+    ],
+)
+def test_conversions(
+    convert: Callable[..., pd.Series], values: list[Any], expected: list[Any]
+) -> None:
     """Conversions read the designer's spellings and keep missing values missing."""
     result = convert(pd.Series(values, dtype=object), "c")
     assert [None if pd.isna(v) else v for v in result] == expected

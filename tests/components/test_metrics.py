@@ -9,12 +9,31 @@ import numpy as np
 from components.metrics import binary_metrics, multiclass_metrics, regression_metrics
 
 # REFERENCE.md 1.5: the names Evaluate Model reports, in the designer's order.
-REGRESSION = ("Mean_Absolute_Error", "Root_Mean_Squared_Error", "Relative_Squared_Error",
-              "Relative_Absolute_Error", "Coefficient_of_Determination")
-BINARY = ("AUC", "Accuracy", "Precision", "Recall", "F1", "True Negative", "False Positive",
-          "False Negative", "True Positive")
-MULTICLASS = ("Overall_Accuracy", "Micro_Precision", "Macro_Precision", "Micro_Recall",
-              "Macro_Recall")
+REGRESSION = (
+    "Mean_Absolute_Error",
+    "Root_Mean_Squared_Error",
+    "Relative_Squared_Error",
+    "Relative_Absolute_Error",
+    "Coefficient_of_Determination",
+)
+BINARY = (
+    "AUC",
+    "Accuracy",
+    "Precision",
+    "Recall",
+    "F1",
+    "True Negative",
+    "False Positive",
+    "False Negative",
+    "True Positive",
+)
+MULTICLASS = (
+    "Overall_Accuracy",
+    "Micro_Precision",
+    "Macro_Precision",
+    "Micro_Recall",
+    "Macro_Recall",
+)
 
 
 def test_constant_label_gives_finite_relative_errors() -> None:
@@ -35,6 +54,7 @@ def test_no_predicted_positives_gives_zero_precision() -> None:
 def test_metric_names_match_the_designer() -> None:
     """Each function reports exactly the designer's metric names, in its order."""
     assert tuple(regression_metrics(np.array([1.0, 2.0]), np.array([1.0, 3.0]))) == REGRESSION
-    assert tuple(binary_metrics(np.array([0, 1]), np.array([0, 1]), np.array([0.2, 0.9]),
-                                1)) == BINARY
+    assert (
+        tuple(binary_metrics(np.array([0, 1]), np.array([0, 1]), np.array([0.2, 0.9]), 1)) == BINARY
+    )
     assert tuple(multiclass_metrics(np.array(["a", "b"]), np.array(["a", "a"]))) == MULTICLASS

@@ -28,10 +28,14 @@ def isolated_registry(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def declare(func: Any, **overrides: Any) -> Any:
-    options: dict[str, Any] = {"id": "test.demo", "name": "Demo",
-                               "category": "Data Transformation", "inputs": DATASET_IN,
-                               "outputs": DATASET_OUT,
-                               "params": [Param("n", ParamType.INT, default=1, min=0)]}
+    options: dict[str, Any] = {
+        "id": "test.demo",
+        "name": "Demo",
+        "category": "Data Transformation",
+        "inputs": DATASET_IN,
+        "outputs": DATASET_OUT,
+        "params": [Param("n", ParamType.INT, default=1, min=0)],
+    }
     options.update(overrides)
     return component(**options)(func)
 
@@ -52,16 +56,21 @@ def test_declared_component_runs_with_defaults() -> None:
 
 def test_rejects_positional_names_that_are_not_the_ports() -> None:
     """Positional parameters must be the input ports, in order."""
+
     def wrong(data: pd.DataFrame, *, n: int) -> dict[str, Any]:
         return {}
 
-    with pytest.raises(ComponentDefinitionError, match=r"positional parameters \['data'\] must "
-                                                       r"be the input ports \['dataset'\]"):
+    with pytest.raises(
+        ComponentDefinitionError,
+        match=r"positional parameters \['data'\] must "
+        r"be the input ports \['dataset'\]",
+    ):
         declare(wrong)
 
 
 def test_rejects_var_args() -> None:
     """*args and **kwargs hide the signature, so they are refused."""
+
     def star(dataset: pd.DataFrame, *args: Any, n: int) -> dict[str, Any]:
         return {}
 
@@ -71,6 +80,7 @@ def test_rejects_var_args() -> None:
 
 def test_rejects_keyword_params_that_are_not_declared() -> None:
     """Keyword-only parameters must match the declared params."""
+
     def extra(dataset: pd.DataFrame, *, n: int, m: int) -> dict[str, Any]:
         return {}
 
@@ -78,13 +88,18 @@ def test_rejects_keyword_params_that_are_not_declared() -> None:
         declare(extra)
 
 
-@pytest.mark.parametrize(("param", "message"), [
-    (Param("n", ParamType.INT, default=-1, min=0), r"default of 'n'.*range \[0, inf\]"),
-    (Param("n", ParamType.INT, default="x"), r"default of 'n'.*whole number"),
-    (Param("n", ParamType.CHOICE, default="a"), r"choice param 'n' has no choices"),
-    (Param("n", ParamType.INT, default=1, visible_if={"mode": ("x",)}),
-     r"visible_if of 'n' names unknown params \['mode'\]"),
-])
+@pytest.mark.parametrize(
+    ("param", "message"),
+    [
+        (Param("n", ParamType.INT, default=-1, min=0), r"default of 'n'.*range \[0, inf\]"),
+        (Param("n", ParamType.INT, default="x"), r"default of 'n'.*whole number"),
+        (Param("n", ParamType.CHOICE, default="a"), r"choice param 'n' has no choices"),
+        (
+            Param("n", ParamType.INT, default=1, visible_if={"mode": ("x",)}),
+            r"visible_if of 'n' names unknown params \['mode'\]",
+        ),
+    ],
+)
 def test_rejects_bad_params(param: Param, message: str) -> None:
     """Defaults must pass their own checks and visible_if must name known params."""
     with pytest.raises(ComponentDefinitionError, match=message):
@@ -97,12 +112,17 @@ def test_allows_blank_default_for_required_param() -> None:
     assert registry.get("test.demo").spec.param("n").required
 
 
-@pytest.mark.parametrize(("overrides", "message"), [
-    ({"category": "Misc"}, r"unknown category 'Misc'"),
-    ({"metrics_output": "nope"}, r"metrics_output 'nope' must name a dataset output"),
-    ({"outputs": [Port("out", PortKind.DATASET), Port("out", PortKind.DATASET)]},
-     r"duplicate output names"),
-])
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"category": "Misc"}, r"unknown category 'Misc'"),
+        ({"metrics_output": "nope"}, r"metrics_output 'nope' must name a dataset output"),
+        (
+            {"outputs": [Port("out", PortKind.DATASET), Port("out", PortKind.DATASET)]},
+            r"duplicate output names",
+        ),
+    ],
+)
 def test_rejects_bad_declarations(overrides: dict[str, Any], message: str) -> None:
     """Unknown categories, bad metrics outputs and duplicate names are programmer errors."""
     with pytest.raises(ComponentDefinitionError, match=message):
@@ -128,6 +148,7 @@ def test_run_reports_bad_params_and_missing_inputs() -> None:
 
 def test_run_checks_declared_outputs() -> None:
     """Returning other keys than the declared outputs is a definition error."""
+
     def sloppy(dataset: pd.DataFrame, *, n: int) -> dict[str, Any]:
         return {"result": dataset}
 

@@ -10,25 +10,44 @@ import pytest
 from components.spec import ComponentSpec, Param, ParamType, Port, PortKind
 
 
-@pytest.mark.parametrize(("param", "value", "message"), [
-    (Param("n", ParamType.INT, "Trees", required=True), None, r"^'Trees' is required\.$"),
-    (Param("n", ParamType.INT, "Trees"), 2.5, r"'Trees' parameter must be a whole number\. "
-                                              r"Got 2\.5 instead\."),
-    (Param("n", ParamType.INT, "Trees"), True, r"must be a whole number"),
-    (Param("f", ParamType.FLOAT, "Fraction", min=0, max=1), 1.5,
-     r"'Fraction' parameter must be in the range \[0, 1\]\. Got 1\.5"),
-    (Param("f", ParamType.FLOAT, "Rate", min=0, max=1, min_exclusive=True), 0,
-     r"must be in the range \(0, 1\]"),
-    (Param("f", ParamType.FLOAT, "Rate", min=0), float("nan"), r"must be a finite number"),
-    (Param("f", ParamType.FLOAT, "Rate", max=2, max_exclusive=True), 2.0,
-     r"range \[-inf, 2\)"),
-    (Param("b", ParamType.BOOL, "Flag"), "yes", r"'Flag' parameter must be true or false"),
-    (Param("c", ParamType.CHOICE, "Mode", choices=("A", "B")), "C",
-     r"must be one of 'A', 'B'\. Got 'C'"),
-    (Param("s", ParamType.COLUMNS, "Columns"), ["a"], r"must be a column selection"),
-    (Param("s", ParamType.COLUMNS, "Columns"), {"begin": "some"}, r"'begin' is 'all' or 'none'"),
-    (Param("t", ParamType.STR, "Name", required=True), "", r"'Name' is required"),
-])
+@pytest.mark.parametrize(
+    ("param", "value", "message"),
+    [
+        (Param("n", ParamType.INT, "Trees", required=True), None, r"^'Trees' is required\.$"),
+        (
+            Param("n", ParamType.INT, "Trees"),
+            2.5,
+            r"'Trees' parameter must be a whole number\. "
+            r"Got 2\.5 instead\.",
+        ),
+        (Param("n", ParamType.INT, "Trees"), True, r"must be a whole number"),
+        (
+            Param("f", ParamType.FLOAT, "Fraction", min=0, max=1),
+            1.5,
+            r"'Fraction' parameter must be in the range \[0, 1\]\. Got 1\.5",
+        ),
+        (
+            Param("f", ParamType.FLOAT, "Rate", min=0, max=1, min_exclusive=True),
+            0,
+            r"must be in the range \(0, 1\]",
+        ),
+        (Param("f", ParamType.FLOAT, "Rate", min=0), float("nan"), r"must be a finite number"),
+        (Param("f", ParamType.FLOAT, "Rate", max=2, max_exclusive=True), 2.0, r"range \[-inf, 2\)"),
+        (Param("b", ParamType.BOOL, "Flag"), "yes", r"'Flag' parameter must be true or false"),
+        (
+            Param("c", ParamType.CHOICE, "Mode", choices=("A", "B")),
+            "C",
+            r"must be one of 'A', 'B'\. Got 'C'",
+        ),
+        (Param("s", ParamType.COLUMNS, "Columns"), ["a"], r"must be a column selection"),
+        (
+            Param("s", ParamType.COLUMNS, "Columns"),
+            {"begin": "some"},
+            r"'begin' is 'all' or 'none'",
+        ),
+        (Param("t", ParamType.STR, "Name", required=True), "", r"'Name' is required"),
+    ],
+)
 def test_check_explains_what_is_wrong(param: Param, value: object, message: str) -> None:
     """Param.check names the parameter, what it expects and what it got."""
     problem = param.check(value)
@@ -36,14 +55,17 @@ def test_check_explains_what_is_wrong(param: Param, value: object, message: str)
     assert re.search(message, problem), problem
 
 
-@pytest.mark.parametrize(("param", "value"), [
-    (Param("n", ParamType.INT, min=1), 3),
-    (Param("n", ParamType.INT, min=1), 3.0),
-    (Param("f", ParamType.FLOAT, min=0, max=1), 1),
-    (Param("t", ParamType.TEXT, required=True), ""),
-    (Param("n", ParamType.INT), None),
-    (Param("s", ParamType.COLUMNS), {"names": ["a"]}),
-])
+@pytest.mark.parametrize(
+    ("param", "value"),
+    [
+        (Param("n", ParamType.INT, min=1), 3),
+        (Param("n", ParamType.INT, min=1), 3.0),
+        (Param("f", ParamType.FLOAT, min=0, max=1), 1),
+        (Param("t", ParamType.TEXT, required=True), ""),
+        (Param("n", ParamType.INT), None),
+        (Param("s", ParamType.COLUMNS), {"names": ["a"]}),
+    ],
+)
 def test_check_accepts_valid_values(param: Param, value: object) -> None:
     """Values within type and range pass; an optional blank passes; TEXT may be empty."""
     assert param.check(value) is None
@@ -67,13 +89,20 @@ def test_coerce_gives_implementation_types() -> None:
 
 def _spec() -> ComponentSpec:
     return ComponentSpec(
-        id="demo", version=2, name="Demo", category="Data Transformation", description="d",
+        id="demo",
+        version=2,
+        name="Demo",
+        category="Data Transformation",
+        description="d",
         inputs=(Port("dataset", PortKind.DATASET, "Dataset"),),
         outputs=(Port("out", PortKind.DATASET), Port("t", PortKind.TRANSFORMATION)),
-        params=(Param("mode", ParamType.CHOICE, "Mode", default="A", choices=("A", "B")),
-                Param("value", ParamType.FLOAT, "Value", required=True, min=0,
-                      visible_if={"mode": ("B",)}),
-                Param("cols", ParamType.COLUMNS, default={"begin": "all", "rules": []})),
+        params=(
+            Param("mode", ParamType.CHOICE, "Mode", default="A", choices=("A", "B")),
+            Param(
+                "value", ParamType.FLOAT, "Value", required=True, min=0, visible_if={"mode": ("B",)}
+            ),
+            Param("cols", ParamType.COLUMNS, default={"begin": "all", "rules": []}),
+        ),
         metrics_output="out",
     )
 

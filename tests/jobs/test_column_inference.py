@@ -53,8 +53,9 @@ def check_against_run(document: dict, cars: pd.DataFrame) -> dict:
         for port, known in ports.items():
             if isinstance(known, list) and node_id in outputs:
                 actual = describe_columns(outputs[node_id][port])
-                assert [(c["name"], c["role"]) for c in known] == \
-                    [(c["name"], c["role"]) for c in actual], (node_id, port)
+                assert [(c["name"], c["role"]) for c in known] == [
+                    (c["name"], c["role"]) for c in actual
+                ], (node_id, port)
                 compared[f"{node_id}.{port}"] = [c["name"] for c in known]
     return compared
 
@@ -63,16 +64,19 @@ def test_tutorial_columns_match_what_the_steps_output(cars):
     """Select Columns drops the four columns, Clean and Split pass through, Score Model adds
     Scored Labels beside the label Price: as inferred, so the run outputs."""
     compared = check_against_run(tutorial(), cars)
-    assert {"select.results_dataset", "clean.cleaned_dataset", "split.results_dataset1",
-            "split.results_dataset2", "score.scored_dataset"} <= set(compared)
-    assert not {"Min.Price", "Max.Price", "Make", "Model"} & set(
-        compared["select.results_dataset"])
+    assert {
+        "select.results_dataset",
+        "clean.cleaned_dataset",
+        "split.results_dataset1",
+        "split.results_dataset2",
+        "score.scored_dataset",
+    } <= set(compared)
+    assert not {"Min.Price", "Max.Price", "Make", "Model"} & set(compared["select.results_dataset"])
     assert compared["score.scored_dataset"][-1] == "Scored Labels"
 
 
 def two_tables(*steps: dict, edges: list[dict]) -> dict:
-    nodes = [{"id": "people", "dataset": "people"}, {"id": "cities", "dataset": "cities"},
-             *steps]
+    nodes = [{"id": "people", "dataset": "people"}, {"id": "cities", "dataset": "cities"}, *steps]
     return {"name": "t", "nodes": nodes, "edges": edges}
 
 
@@ -81,11 +85,21 @@ def test_join_and_add_columns_rules_match_their_outputs(cars):
     without the right keys; Add Columns the same."""
     for keep in (True, False):
         document = two_tables(
-            {"id": "join", "component": "join_data", "params": {
-                "left_keys": {"names": ["id"]}, "right_keys": {"names": ["person"]},
-                "join_type": "Left Outer Join", "keep_right_keys": keep}},
-            edges=[{"source": "people.dataset", "target": "join.left_dataset"},
-                   {"source": "cities.dataset", "target": "join.right_dataset"}])
+            {
+                "id": "join",
+                "component": "join_data",
+                "params": {
+                    "left_keys": {"names": ["id"]},
+                    "right_keys": {"names": ["person"]},
+                    "join_type": "Left Outer Join",
+                    "keep_right_keys": keep,
+                },
+            },
+            edges=[
+                {"source": "people.dataset", "target": "join.left_dataset"},
+                {"source": "cities.dataset", "target": "join.right_dataset"},
+            ],
+        )
         compared = check_against_run(document, cars)
         assert ("person" in compared["join.results_dataset"]) is keep
         assert "age (right)" in compared["join.results_dataset"]
@@ -95,16 +109,24 @@ def test_edit_metadata_and_score_rules_match_their_outputs(cars):
     """Edit Metadata renames and marks the label; a two-class model's scores add a
     probability."""
     document = two_tables(
-        {"id": "edit", "component": "edit_metadata", "params": {
-            "columns": {"names": ["name", "age"]}, "new_column_names": "who, years"}},
-        edges=[{"source": "people.dataset", "target": "edit.dataset"}])
+        {
+            "id": "edit",
+            "component": "edit_metadata",
+            "params": {"columns": {"names": ["name", "age"]}, "new_column_names": "who, years"},
+        },
+        edges=[{"source": "people.dataset", "target": "edit.dataset"}],
+    )
     assert check_against_run(document, cars)["edit.results_dataset"] == ["id", "who", "years"]
 
     spec = tutorial()
-    spec["nodes"] = [dict(n, component="two_class_logistic_regression")
-                     if n["id"] == "learner" else n for n in spec["nodes"]]
-    spec["nodes"] = [dict(n, params={"label_column": "Man.trans.avail"}) if n["id"] == "train"
-                     else n for n in spec["nodes"]]
+    spec["nodes"] = [
+        dict(n, component="two_class_logistic_regression") if n["id"] == "learner" else n
+        for n in spec["nodes"]
+    ]
+    spec["nodes"] = [
+        dict(n, params={"label_column": "Man.trans.avail"}) if n["id"] == "train" else n
+        for n in spec["nodes"]
+    ]
     inferred = infer_columns(PipelineSpec.from_dict(spec), described(cars))
     names = [c["name"] for c in inferred["score"]["scored_dataset"]]
     assert names[-2:] == ["Scored Labels", "Scored Probabilities"]
@@ -114,30 +136,51 @@ def test_every_declared_rule_is_exercised():
     """The components that declare columns (a guard that this file covers the rules it
     should: a new rule needs a test here)."""
     declared = {c.spec.id for c in components.all_components() if c.spec.columns}
-    assert declared == {"select_columns_in_dataset", "split_data", "clean_missing_data",
-                        "remove_duplicate_rows", "clip_values", "partition_and_sample",
-                        "smote", "normalize_data", "score_model", "edit_metadata",
-                        "add_rows", "add_columns", "join_data", "train_model"}
+    assert declared == {
+        "select_columns_in_dataset",
+        "split_data",
+        "clean_missing_data",
+        "remove_duplicate_rows",
+        "clip_values",
+        "partition_and_sample",
+        "smote",
+        "normalize_data",
+        "score_model",
+        "edit_metadata",
+        "add_rows",
+        "add_columns",
+        "join_data",
+        "train_model",
+    }
 
 
-@pytest.mark.parametrize("component,params,port", [
-    ("remove_duplicate_rows", {"key_columns": {"names": ["name"]}}, "dataset"),
-    ("clip_values", {"columns": {"names": ["age"]}}, "dataset"),
-    ("normalize_data", {"columns": {"names": ["age"]}}, "dataset"),
-    ("partition_and_sample", {}, "dataset"),
-    ("clean_missing_data", {}, "dataset"),
-])
+@pytest.mark.parametrize(
+    "component,params,port",
+    [
+        ("remove_duplicate_rows", {"key_columns": {"names": ["name"]}}, "dataset"),
+        ("clip_values", {"columns": {"names": ["age"]}}, "dataset"),
+        ("normalize_data", {"columns": {"names": ["age"]}}, "dataset"),
+        ("partition_and_sample", {}, "dataset"),
+        ("clean_missing_data", {}, "dataset"),
+    ],
+)
 def test_pass_through_rules_match_their_outputs(cars, component, params, port):
-    document = two_tables({"id": "step", "component": component, "params": params},
-                          edges=[{"source": "people.dataset", "target": f"step.{port}"}])
+    document = two_tables(
+        {"id": "step", "component": component, "params": params},
+        edges=[{"source": "people.dataset", "target": f"step.{port}"}],
+    )
     compared = check_against_run(document, cars)
     assert any(v == ["id", "name", "age"] for v in compared.values()), compared
 
 
 def validate(document, cars, warnings=None):
     spec = PipelineSpec.from_dict(document)
-    return validate_pipeline(spec, dataset_exists=lambda n, v: True,
-                             columns=infer_columns(spec, described(cars)), warnings=warnings)
+    return validate_pipeline(
+        spec,
+        dataset_exists=lambda n, v: True,
+        columns=infer_columns(spec, described(cars)),
+        warnings=warnings,
+    )
 
 
 def test_lowercase_label_is_caught_before_running(cars):
@@ -167,25 +210,32 @@ def test_column_removed_upstream_does_not_reach(cars):
 def test_unknown_columns_are_a_warning_not_an_issue(cars):
     """After a Python script (no rule, never run), the label cannot be checked: a warning."""
     document = tutorial()
-    document["nodes"].append({"id": "script", "component": "execute_python_script",
-                              "params": {}})
+    document["nodes"].append({"id": "script", "component": "execute_python_script", "params": {}})
     document["edges"] = [e for e in document["edges"] if e["target"] != "clean.dataset"] + [
         {"source": "select.results_dataset", "target": "script.dataset1"},
-        {"source": "script.result_dataset", "target": "clean.dataset"}]
+        {"source": "script.result_dataset", "target": "clean.dataset"},
+    ]
     warnings = []
     issues = validate(document, cars, warnings)
     assert not [i for i in issues if i.code == "unknown_column"]
     assert [(w.code, w.node, w.field) for w in warnings] == [
-        ("columns_unknown", "train", "label_column")]
+        ("columns_unknown", "train", "label_column")
+    ]
 
 
 def test_join_keys_checked_against_their_own_side(cars):
     """Join's right keys are checked against the right dataset's columns."""
     document = two_tables(
-        {"id": "join", "component": "join_data", "params": {
-            "left_keys": {"names": ["id"]}, "right_keys": {"names": ["id"]}}},
-        edges=[{"source": "people.dataset", "target": "join.left_dataset"},
-               {"source": "cities.dataset", "target": "join.right_dataset"}])
+        {
+            "id": "join",
+            "component": "join_data",
+            "params": {"left_keys": {"names": ["id"]}, "right_keys": {"names": ["id"]}},
+        },
+        edges=[
+            {"source": "people.dataset", "target": "join.left_dataset"},
+            {"source": "cities.dataset", "target": "join.right_dataset"},
+        ],
+    )
     found = [(i.code, i.field) for i in validate(document, cars)]
     assert found == [("unknown_column", "right_keys")]
     fixed = copy.deepcopy(document)

@@ -20,15 +20,38 @@ from storage.samples import load_sample
 EXAMPLES_DIR = Path(__file__).parents[2] / "examples"
 EXAMPLES = sorted(EXAMPLES_DIR.glob("*.json"))
 
-REGRESSION = ["Mean_Absolute_Error", "Root_Mean_Squared_Error", "Relative_Squared_Error",
-              "Relative_Absolute_Error", "Coefficient_of_Determination"]
-BINARY = ["AUC", "Accuracy", "Precision", "Recall", "F1", "True Negative", "False Positive",
-          "False Negative", "True Positive"]
-MULTICLASS = ["Overall_Accuracy", "Micro_Precision", "Macro_Precision", "Micro_Recall",
-              "Macro_Recall"]
-CLUSTERING = ["Result Description", "Average Distance to Other Center",
-              "Average Distance to Cluster Center", "Number of Points",
-              "Maximal Distance to Cluster Center"]
+REGRESSION = [
+    "Mean_Absolute_Error",
+    "Root_Mean_Squared_Error",
+    "Relative_Squared_Error",
+    "Relative_Absolute_Error",
+    "Coefficient_of_Determination",
+]
+BINARY = [
+    "AUC",
+    "Accuracy",
+    "Precision",
+    "Recall",
+    "F1",
+    "True Negative",
+    "False Positive",
+    "False Negative",
+    "True Positive",
+]
+MULTICLASS = [
+    "Overall_Accuracy",
+    "Micro_Precision",
+    "Macro_Precision",
+    "Micro_Recall",
+    "Macro_Recall",
+]
+CLUSTERING = [
+    "Result Description",
+    "Average Distance to Other Center",
+    "Average Distance to Cluster Center",
+    "Number of Points",
+    "Maximal Distance to Cluster Center",
+]
 
 Results = dict[str, dict[str, Any]]
 
@@ -47,7 +70,12 @@ def _compare(results: Results, columns: list[str]) -> None:
 
 def _feature_selection(results: Results) -> None:
     assert list(results["select_features"]["filtered_dataset"].columns) == [
-        "type", "glu", "age", "bmi", "skin"]
+        "type",
+        "glu",
+        "age",
+        "bmi",
+        "skin",
+    ]
     metrics(results, "evaluate", BINARY, 1)
 
 
@@ -92,7 +120,8 @@ def _tuning(results: Results) -> None:
 def _one_vs_all(results: Results) -> None:
     scored = results["score"]["scored_dataset"]
     assert {f"Scored Probabilities_{s}" for s in ("Adelie", "Chinstrap", "Gentoo")} <= set(
-        scored.columns)
+        scored.columns
+    )
     metrics(results, "evaluate", MULTICLASS, 1)
 
 

@@ -27,19 +27,29 @@ def test_param_ref_recognises_only_the_reference_shape():
     assert param_ref("fraction") is None
 
 
-@pytest.mark.parametrize(("document", "message"), [
-    ([], r"pipeline: expected an object"),
-    ({"nodes": "x"}, r"nodes: expected a list"),
-    ({"nodes": [{"id": "a"}]}, r"nodes\[0\]: a node has either 'component' or 'dataset'"),
-    ({"nodes": [{"id": "a b", "dataset": "d"}]}, r"nodes\[0\]\.id: expected letters"),
-    ({"nodes": [{"id": "a", "component": 5}]}, r"nodes\[0\]\.component: expected text; got int"),
-    ({"nodes": [{"id": "a", "component": "c", "version": "1"}]}, r"nodes\[0\]\.version"),
-    ({"nodes": [], "edges": [{"source": "a", "target": "b.x"}]},
-     r"edges\[0\]\.source: expected 'node\.port'"),
-    ({"nodes": [], "parameters": [{"name": "p", "type": "list"}]},
-     r"parameters\[0\]\.type: expected one of"),
-    ({"schema_version": 9, "nodes": []}, r"schema_version: this Flowbench reads version 1"),
-])
+@pytest.mark.parametrize(
+    ("document", "message"),
+    [
+        ([], r"pipeline: expected an object"),
+        ({"nodes": "x"}, r"nodes: expected a list"),
+        ({"nodes": [{"id": "a"}]}, r"nodes\[0\]: a node has either 'component' or 'dataset'"),
+        ({"nodes": [{"id": "a b", "dataset": "d"}]}, r"nodes\[0\]\.id: expected letters"),
+        (
+            {"nodes": [{"id": "a", "component": 5}]},
+            r"nodes\[0\]\.component: expected text; got int",
+        ),
+        ({"nodes": [{"id": "a", "component": "c", "version": "1"}]}, r"nodes\[0\]\.version"),
+        (
+            {"nodes": [], "edges": [{"source": "a", "target": "b.x"}]},
+            r"edges\[0\]\.source: expected 'node\.port'",
+        ),
+        (
+            {"nodes": [], "parameters": [{"name": "p", "type": "list"}]},
+            r"parameters\[0\]\.type: expected one of",
+        ),
+        ({"schema_version": 9, "nodes": []}, r"schema_version: this Flowbench reads version 1"),
+    ],
+)
 def test_shape_errors_name_the_path(document, message):
     """A malformed document is refused with the path of what is wrong."""
     with pytest.raises(SpecFormatError, match=message):

@@ -12,9 +12,12 @@ EXAMPLE = Path(__file__).parents[2] / "examples" / "automobile_price.json"
 
 def plan(document=None, dataset_hash="abc", **kwargs):
     spec = PipelineSpec.from_dict(document or json.loads(EXAMPLE.read_text()))
-    return plan_run(spec, resolve_dataset=lambda n, v: ResolvedDataset(n, 3, f"uri-{n}",
-                                                                       dataset_hash),
-                    queue_for=lambda target: f"q-{target}", **kwargs)
+    return plan_run(
+        spec,
+        resolve_dataset=lambda n, v: ResolvedDataset(n, 3, f"uri-{n}", dataset_hash),
+        queue_for=lambda target: f"q-{target}",
+        **kwargs,
+    )
 
 
 def keys(run_plan):
@@ -65,15 +68,18 @@ def test_reuse_rules():
     """Force rerun, regenerate and a re-executed upstream step each prevent reuse."""
     run_plan = plan()
     everything = {s.cache_key: f"found-{s.node_id}" for s in run_plan.steps}
-    assert set(choose_reuse(run_plan, force_rerun=False, find_outputs=everything.get)) == \
-        {s.node_id for s in run_plan.steps}
+    assert set(choose_reuse(run_plan, force_rerun=False, find_outputs=everything.get)) == {
+        s.node_id for s in run_plan.steps
+    }
     assert choose_reuse(run_plan, force_rerun=True, find_outputs=everything.get) == {}
     split_key = next(s.cache_key for s in run_plan.steps if s.node_id == "split")
     partial = {k: v for k, v in everything.items() if k != split_key}
     reused = choose_reuse(run_plan, force_rerun=False, find_outputs=partial.get)
     assert set(reused) == {"select", "clean", "learner"}
-    steps = tuple(replace(s, regenerate=True) if s.node_id == "clean" else s
-                  for s in run_plan.steps)
-    reused = choose_reuse(replace(run_plan, steps=steps), force_rerun=False,
-                          find_outputs=everything.get)
+    steps = tuple(
+        replace(s, regenerate=True) if s.node_id == "clean" else s for s in run_plan.steps
+    )
+    reused = choose_reuse(
+        replace(run_plan, steps=steps), force_rerun=False, find_outputs=everything.get
+    )
     assert set(reused) == {"select", "learner"}

@@ -30,6 +30,8 @@ def test_an_error_at_the_deadline_is_reported_as_a_timeout():
 
 def test_user_errors_keep_their_message_and_others_their_type():
     """Component input errors read as written; other errors name their type."""
-    assert _user_message(ComponentInputError("Column 'x' not found"), PAYLOAD, 1.0) == \
-        "Column 'x' not found"
+    assert (
+        _user_message(ComponentInputError("Column 'x' not found"), PAYLOAD, 1.0)
+        == "Column 'x' not found"
+    )
     assert _user_message(KeyError("k"), PAYLOAD, 1.0) == "KeyError: 'k'"

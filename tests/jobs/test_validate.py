@@ -26,8 +26,9 @@ def codes(issues):
 @pytest.mark.parametrize("name", ["automobile_price.json", "breast_cancer.json"])
 def test_examples_are_valid(name):
     """The shipped examples have no issues."""
-    assert issues_of(load(name), dataset_exists=lambda n, v: True,
-                     compute_targets={"default"}) == []
+    assert (
+        issues_of(load(name), dataset_exists=lambda n, v: True, compute_targets={"default"}) == []
+    )
 
 
 def test_every_issue_is_reported_at_once():
@@ -58,9 +59,11 @@ def test_dataset_rules_and_unknown_ports():
     """Datasets take no inputs; unknown ports and nodes on edges are named."""
     doc = load()
     doc["nodes"].append({"id": "more", "dataset": "iris"})
-    doc["edges"] += [{"source": "cars.dataset", "target": "more.dataset"},
-                     {"source": "select.nothing", "target": "clean.dataset"},
-                     {"source": "nowhere.x", "target": "clean.dataset"}]
+    doc["edges"] += [
+        {"source": "cars.dataset", "target": "more.dataset"},
+        {"source": "select.nothing", "target": "clean.dataset"},
+        {"source": "nowhere.x", "target": "clean.dataset"},
+    ]
     found = codes(issues_of(doc))
     assert ("dataset_to_dataset", "more", "dataset") in found
     assert ("unknown_port", "select", "nothing") in found
@@ -70,11 +73,18 @@ def test_dataset_rules_and_unknown_ports():
 def test_cycle_is_found():
     """A loop between components is reported as a cycle."""
     doc = load()
-    doc["nodes"].append({"id": "select2", "component": "select_columns_in_dataset",
-                         "params": {"columns": {"names": ["Price"]}}})
+    doc["nodes"].append(
+        {
+            "id": "select2",
+            "component": "select_columns_in_dataset",
+            "params": {"columns": {"names": ["Price"]}},
+        }
+    )
     doc["edges"] = [e for e in doc["edges"] if e["target"] != "select.dataset"]
-    doc["edges"] += [{"source": "clean.cleaned_dataset", "target": "select2.dataset"},
-                     {"source": "select2.results_dataset", "target": "select.dataset"}]
+    doc["edges"] += [
+        {"source": "clean.cleaned_dataset", "target": "select2.dataset"},
+        {"source": "select2.results_dataset", "target": "select.dataset"},
+    ]
     issues = issues_of(doc)
     assert [i.code for i in issues] == ["cycle"]
     assert "select" in issues[0].message
@@ -85,8 +95,11 @@ def test_missing_required_parameter_and_unknown_dataset_and_compute():
     doc = load()
     doc["nodes"][1]["params"] = {}
     doc["nodes"][2]["compute"] = "gpu-cluster"
-    found = codes(issues_of(doc, dataset_exists=lambda n, v: n != "automobile-price",
-                            compute_targets={"default"}))
+    found = codes(
+        issues_of(
+            doc, dataset_exists=lambda n, v: n != "automobile-price", compute_targets={"default"}
+        )
+    )
     assert ("missing_parameter", "select", "columns") in found
     assert ("unknown_dataset", "cars", "dataset") in found
     assert ("unknown_compute_target", "clean", "compute") in found

@@ -12,12 +12,15 @@ from storage.artifacts import ArtifactStore, location_from_environment
 from storage.errors import ArtifactError
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("az://flowbench/ws1", Location("az", "flowbench/ws1")),
-    ("abfs://flowbench", Location("az", "flowbench")),
-    ("s3://my.bucket/team/ws-1/", Location("s3", "my.bucket/team/ws-1")),
-    ("file:///srv/artifacts", Location("file", "/srv/artifacts")),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("az://flowbench/ws1", Location("az", "flowbench/ws1")),
+        ("abfs://flowbench", Location("az", "flowbench")),
+        ("s3://my.bucket/team/ws-1/", Location("s3", "my.bucket/team/ws-1")),
+        ("file:///srv/artifacts", Location("file", "/srv/artifacts")),
+    ],
+)
 def test_locations_parse_to_a_scheme_and_root(text, expected):
     """Each scheme gives its backend's root; trailing slashes do not matter."""
     assert parse_location(text) == expected
@@ -29,15 +32,18 @@ def test_a_plain_folder_is_a_local_store(tmp_path):
     assert parse_location(tmp_path / "a" / ".." / "b") == Location("file", str(tmp_path / "b"))
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("gs://bucket/x", "unknown scheme"),
-    ("az://Upper/x", "not a valid container"),
-    ("az://a--b/x", "not a valid container"),
-    ("s3://b/x", "not a valid bucket"),
-    ("az://flowbench/../x", "prefix segment"),
-    ("file://host/x", "local folder"),
-    ("", "empty"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("gs://bucket/x", "unknown scheme"),
+        ("az://Upper/x", "not a valid container"),
+        ("az://a--b/x", "not a valid container"),
+        ("s3://b/x", "not a valid bucket"),
+        ("az://flowbench/../x", "prefix segment"),
+        ("file://host/x", "local folder"),
+        ("", "empty"),
+    ],
+)
 def test_bad_locations_are_refused(text, message):
     """Unknown schemes, bad container or bucket names and odd prefixes are refused."""
     with pytest.raises(ArtifactError, match=message):
@@ -46,20 +52,31 @@ def test_bad_locations_are_refused(text, message):
 
 def test_the_default_location_is_the_workspace_folder(tmp_path):
     """Without FLOWBENCH_ARTIFACTS the store is FLOWBENCH_HOME/artifacts."""
-    assert location_from_environment({"FLOWBENCH_HOME": str(tmp_path)}) == \
-        str(tmp_path / "artifacts")
-    assert location_from_environment({"FLOWBENCH_HOME": str(tmp_path),
-                                      "FLOWBENCH_ARTIFACTS": "s3://b-1/x"}) == "s3://b-1/x"
+    assert location_from_environment({"FLOWBENCH_HOME": str(tmp_path)}) == str(
+        tmp_path / "artifacts"
+    )
+    assert (
+        location_from_environment(
+            {"FLOWBENCH_HOME": str(tmp_path), "FLOWBENCH_ARTIFACTS": "s3://b-1/x"}
+        )
+        == "s3://b-1/x"
+    )
     store = ArtifactStore.from_environment({"FLOWBENCH_HOME": str(tmp_path)})
-    assert store.root == tmp_path / "artifacts" and store.location == \
-        f"file://{tmp_path / 'artifacts'}"
+    assert (
+        store.root == tmp_path / "artifacts"
+        and store.location == f"file://{tmp_path / 'artifacts'}"
+    )
 
 
 def test_s3_takes_keys_endpoint_and_region_from_the_environment():
     """AWS_* variables configure s3fs; the location shown carries none of them."""
-    env = {"AWS_ACCESS_KEY_ID": "AKIAEXAMPLE", "AWS_SECRET_ACCESS_KEY": "s3cr3t/value+x",
-           "AWS_SESSION_TOKEN": "tok-123456", "AWS_ENDPOINT_URL_S3": "http://127.0.0.1:9",
-           "AWS_REGION": "eu-west-1"}
+    env = {
+        "AWS_ACCESS_KEY_ID": "AKIAEXAMPLE",
+        "AWS_SECRET_ACCESS_KEY": "s3cr3t/value+x",
+        "AWS_SESSION_TOKEN": "tok-123456",
+        "AWS_ENDPOINT_URL_S3": "http://127.0.0.1:9",
+        "AWS_REGION": "eu-west-1",
+    }
     backend = open_backend("s3://flowbench/ws1", env)
     assert isinstance(backend, FsspecBackend)
     fs = backend.fs
@@ -76,12 +93,19 @@ def test_s3_without_keys_uses_botocores_chain():
     assert fs.key is None and fs.secret is None
 
 
-@pytest.mark.parametrize(("env", "expected"), [
-    ({"AZURE_STORAGE_ACCOUNT_NAME": "acct", "AZURE_STORAGE_ACCOUNT_KEY": "a2V5a2V5a2V5"},
-     {"account_name": "acct"}),
-    ({"AZURE_STORAGE_ACCOUNT_NAME": "acct", "AZURE_STORAGE_SAS_TOKEN": "sv=2024&sig=abcdef"},
-     {"account_name": "acct"}),
-])
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        (
+            {"AZURE_STORAGE_ACCOUNT_NAME": "acct", "AZURE_STORAGE_ACCOUNT_KEY": "a2V5a2V5a2V5"},
+            {"account_name": "acct"},
+        ),
+        (
+            {"AZURE_STORAGE_ACCOUNT_NAME": "acct", "AZURE_STORAGE_SAS_TOKEN": "sv=2024&sig=abcdef"},
+            {"account_name": "acct"},
+        ),
+    ],
+)
 def test_azure_account_name_with_key_or_sas(env, expected):
     """An account name with a key or a SAS token configures adlfs; errors hide both."""
     backend = open_backend("az://flowbench/ws", env)

@@ -85,8 +85,11 @@ class Raw:
         from azure.storage.blob import ContainerClient
 
         client = ContainerClient.from_connection_string(self.connection_string, self.container)
-        return [b.name for b in client.list_blobs(include=["uncommittedblobs"])
-                if b.name not in {c.name for c in client.list_blobs()}]
+        return [
+            b.name
+            for b in client.list_blobs(include=["uncommittedblobs"])
+            if b.name not in {c.name for c in client.list_blobs()}
+        ]
 
 
 def _open(kind: str, tmp_path: Path, request, spool_limit: int | None = None):
@@ -131,14 +134,16 @@ def streaming(kind, tmp_path, request):
 
 @pytest.fixture
 def table() -> pd.DataFrame:
-    df = pd.DataFrame({
-        "price": [1.5, np.nan, 3.0],
-        "kind": pd.Categorical(["a", None, "b"], categories=["a", "b", "c"]),
-        "name": pd.Series(["x", None, "z"], dtype="str"),
-        "when": pd.to_datetime(["2024-01-01", None, "2024-03-01"]),
-        "count": [1, 2, 3],
-        "flag": [True, False, True],
-    })
+    df = pd.DataFrame(
+        {
+            "price": [1.5, np.nan, 3.0],
+            "kind": pd.Categorical(["a", None, "b"], categories=["a", "b", "c"]),
+            "name": pd.Series(["x", None, "z"], dtype="str"),
+            "when": pd.to_datetime(["2024-01-01", None, "2024-03-01"]),
+            "count": [1, 2, 3],
+            "flag": [True, False, True],
+        }
+    )
     return with_roles(df, {"price": LABEL})
 
 
@@ -183,8 +188,10 @@ class TestTables:
     def test_the_index_is_not_stored(self, artifacts, table):
         """A filtered table equals its reset copy: the row index is not content."""
         filtered = table.iloc[[0, 2]]
-        assert artifacts.put_table(filtered).uri == \
-            artifacts.put_table(filtered.reset_index(drop=True)).uri
+        assert (
+            artifacts.put_table(filtered).uri
+            == artifacts.put_table(filtered.reset_index(drop=True)).uri
+        )
 
     @pytest.mark.parametrize("columns", [["a", "a"], [0, 1]])
     def test_column_names_must_be_unique_strings(self, artifacts, columns):
@@ -235,22 +242,27 @@ class TestTables:
         """Integers of every width, nullable types, decimals, times with zones and durations
         come back equal, with their dtypes."""
         n = 5
-        df = pd.DataFrame({
-            "i8": np.arange(n, dtype="int8"), "u16": np.arange(n, dtype="uint16"),
-            "i64": np.arange(n, dtype="int64") * 10**12, "f32": np.linspace(0, 1, n,
-                                                                           dtype="float32"),
-            "nullable_int": pd.array([1, None, 3, 4, None], dtype="Int64"),
-            "nullable_bool": pd.array([True, None, False, True, None], dtype="boolean"),
-            "text": pd.Series(["a", "é", None, "", "z"], dtype="str"),
-            "ordered": pd.Categorical(["lo", "hi", "lo", None, "mid"],
-                                      categories=["lo", "mid", "hi"], ordered=True),
-            "utc": pd.date_range("2024-01-01", periods=n, freq="h", tz="UTC"),
-            "local_time": pd.date_range("2024-03-30", periods=n, freq="D",
-                                        tz="Europe/Amsterdam"),
-            "duration": pd.to_timedelta([1, 2, None, 4, 5], unit="s"),
-            "decimal": [Decimal("1.10"), Decimal("2.25"), None, Decimal("0"), Decimal("-3.5")],
-            "raw_bytes": [b"\x00", b"ab", None, b"", b"\xff"],
-        })
+        df = pd.DataFrame(
+            {
+                "i8": np.arange(n, dtype="int8"),
+                "u16": np.arange(n, dtype="uint16"),
+                "i64": np.arange(n, dtype="int64") * 10**12,
+                "f32": np.linspace(0, 1, n, dtype="float32"),
+                "nullable_int": pd.array([1, None, 3, 4, None], dtype="Int64"),
+                "nullable_bool": pd.array([True, None, False, True, None], dtype="boolean"),
+                "text": pd.Series(["a", "é", None, "", "z"], dtype="str"),
+                "ordered": pd.Categorical(
+                    ["lo", "hi", "lo", None, "mid"], categories=["lo", "mid", "hi"], ordered=True
+                ),
+                "utc": pd.date_range("2024-01-01", periods=n, freq="h", tz="UTC"),
+                "local_time": pd.date_range(
+                    "2024-03-30", periods=n, freq="D", tz="Europe/Amsterdam"
+                ),
+                "duration": pd.to_timedelta([1, 2, None, 4, 5], unit="s"),
+                "decimal": [Decimal("1.10"), Decimal("2.25"), None, Decimal("0"), Decimal("-3.5")],
+                "raw_bytes": [b"\x00", b"ab", None, b"", b"\xff"],
+            }
+        )
         back = artifacts.get_table(artifacts.put_table(df).uri)
         pd.testing.assert_frame_equal(back, df)
 
@@ -260,15 +272,23 @@ class TestTables:
         object behind."""
         store, raw = streaming
         rng = np.random.default_rng(1)
-        df = pd.DataFrame({"x": rng.normal(size=60_000), "k": rng.integers(0, 9, 60_000),
-                           "s": rng.choice(["u", "v", "w"], 60_000)})
+        df = pd.DataFrame(
+            {
+                "x": rng.normal(size=60_000),
+                "k": rng.integers(0, 9, 60_000),
+                "s": rng.choice(["u", "v", "w"], 60_000),
+            }
+        )
         streamed = store.put_table(df)
         assert streamed == artifacts.put_table(df)  # same bytes, whichever way written
         pd.testing.assert_frame_equal(store.get_table(streamed.uri), df)
         objects = [k for k in raw.keys() if k.startswith("objects/")]
-        assert sorted(objects) == sorted([streamed.uri.removeprefix(SCHEME),
-                                          streamed.uri.removeprefix(SCHEME)
-                                          .replace(".parquet", ".columns.json")])
+        assert sorted(objects) == sorted(
+            [
+                streamed.uri.removeprefix(SCHEME),
+                streamed.uri.removeprefix(SCHEME).replace(".parquet", ".columns.json"),
+            ]
+        )
         assert [k for k in raw.keys() if not k.startswith("objects/")] == []
 
     def test_tampered_table_is_refused(self, artifacts, raw, table):
@@ -358,8 +378,13 @@ class TestConcurrencyAndFailures:
 
         def write() -> None:
             try:
-                results.append((store.put_table(table).uri, store.put_table(big).uri,
-                                 store.put_object({"w": [1, 2, 3]})))
+                results.append(
+                    (
+                        store.put_table(table).uri,
+                        store.put_table(big).uri,
+                        store.put_object({"w": [1, 2, 3]}),
+                    )
+                )
             except BaseException as exc:  # noqa: BLE001 - reported below
                 errors.append(exc)
 
@@ -414,8 +439,9 @@ class TestConcurrencyAndFailures:
                 return any(p.stat().st_size for p in store.root.glob(".staging-*"))
             return bool(raw.uncommitted())
 
-        child = subprocess.Popen([sys.executable, "-c", script], env=env, cwd=ROOT,
-                                 stdout=subprocess.PIPE, text=True)
+        child = subprocess.Popen(
+            [sys.executable, "-c", script], env=env, cwd=ROOT, stdout=subprocess.PIPE, text=True
+        )
         try:
             assert child.stdout.readline().strip() == "in flight"
             deadline = time.monotonic() + 30
@@ -436,14 +462,17 @@ class TestConcurrencyAndFailures:
 
 
 class TestUrisAndLogs:
-    @pytest.mark.parametrize("uri", [
-        "artifacts://../outside.txt",
-        "artifacts://objects/../../outside.txt",
-        "artifacts:///etc/passwd",
-        "artifacts://objects/..\\..\\outside.txt",
-        "artifacts://objects/.hidden",
-        "artifacts://",
-    ])
+    @pytest.mark.parametrize(
+        "uri",
+        [
+            "artifacts://../outside.txt",
+            "artifacts://objects/../../outside.txt",
+            "artifacts:///etc/passwd",
+            "artifacts://objects/..\\..\\outside.txt",
+            "artifacts://objects/.hidden",
+            "artifacts://",
+        ],
+    )
     def test_traversal_is_refused(self, artifacts, uri):
         """URIs that could leave the root are refused."""
         with pytest.raises(ArtifactError, match="invalid segment"):
@@ -480,6 +509,7 @@ class TestUrisAndLogs:
         """Local folder: a write that fails before the rename leaves neither the target nor a
         temporary file."""
         artifacts = ArtifactStore(tmp_path / "artifacts")
+
         def broken_replace(src, dst):
             raise OSError("disk full")
 
@@ -495,11 +525,15 @@ class TestCredentials:
         message nor the traceback shows the key or the connection string."""
         wrong = AZURITE_KEY[:-8] + "AAAAAAA="
         connection = azurite.connection_string.replace(AZURITE_KEY, wrong)
-        store = ArtifactStore("az://flowbench/ws", env={
-            "AZURE_STORAGE_CONNECTION_STRING": connection})
+        store = ArtifactStore(
+            "az://flowbench/ws", env={"AZURE_STORAGE_CONNECTION_STRING": connection}
+        )
         assert "AccountKey" not in store.location and wrong not in repr(vars(store))
-        for action in (store.check, lambda: store.put_object({"a": 1}),
-                       lambda: store.exists(f"{SCHEME}objects/{'0' * 64}.joblib")):
+        for action in (
+            store.check,
+            lambda: store.put_object({"a": 1}),
+            lambda: store.exists(f"{SCHEME}objects/{'0' * 64}.joblib"),
+        ):
             with pytest.raises(ArtifactError) as caught:
                 action()
             shown = "".join(traceback.format_exception(caught.value))

@@ -47,20 +47,36 @@ def store(db_path: Path):
 
 
 def steps(*node_ids: str, cache_key: str = "") -> list[dict]:
-    return [{"node_id": n, "component_id": f"comp.{n}", "component_version": 1,
-             "cache_key": cache_key or f"key-{n}", "queue": "default"} for n in node_ids]
+    return [
+        {
+            "node_id": n,
+            "component_id": f"comp.{n}",
+            "component_version": 1,
+            "cache_key": cache_key or f"key-{n}",
+            "queue": "default",
+        }
+        for n in node_ids
+    ]
 
 
 def make_run(store: DuckDBWorkspaceStore, experiment: str = "exp", *node_ids: str, **kw):
-    args = {"experiment": experiment, "name": "run", "spec": SPEC, "parameters": {"p": 1},
-            "source": "ui", "force_rerun": False, "steps": steps(*(node_ids or ("a",)))}
+    args = {
+        "experiment": experiment,
+        "name": "run",
+        "spec": SPEC,
+        "parameters": {"p": 1},
+        "source": "ui",
+        "force_rerun": False,
+        "steps": steps(*(node_ids or ("a",))),
+    }
     return store.create_run(**{**args, **kw})
 
 
 def finish(store, run_id: str, node_id: str, outputs: dict, **fields):
     store.update_step(run_id, node_id, status=StepStatus.RUNNING)
-    return store.update_step(run_id, node_id, status=StepStatus.COMPLETED, outputs=outputs,
-                             **fields)
+    return store.update_step(
+        run_id, node_id, status=StepStatus.COMPLETED, outputs=outputs, **fields
+    )
 
 
 class TestExperiments:
@@ -85,7 +101,9 @@ class TestExperiments:
         store.update_run(newest.id, status=RunStatus.FAILED)
         listed = store.list_experiments()
         assert [(e.name, e.run_count, e.last_status) for e in listed] == [
-            ("a-busy", 2, RunStatus.FAILED), ("b-empty", 0, None)]
+            ("a-busy", 2, RunStatus.FAILED),
+            ("b-empty", 0, None),
+        ]
 
     def test_blank_name_is_refused(self, store):
         """An experiment needs a non-blank name."""
@@ -108,9 +126,16 @@ class TestRuns:
 
     def test_create_run_accepts_step_entities(self, store):
         """StepRun objects are accepted and re-attached to the new run."""
-        given = StepRun(run_id="", node_id="n", component_id="c", component_version=2,
-                        status=StepStatus.COMPLETED, reused=True, reused_from="run_prev",
-                        outputs={"out": "artifacts://objects/x.parquet"})
+        given = StepRun(
+            run_id="",
+            node_id="n",
+            component_id="c",
+            component_version=2,
+            status=StepStatus.COMPLETED,
+            reused=True,
+            reused_from="run_prev",
+            outputs={"out": "artifacts://objects/x.parquet"},
+        )
         run = make_run(store, steps=[given])
         stored = store.get_step(run.id, "n")
         assert stored.run_id == run.id and stored.reused and stored.reused_from == "run_prev"
@@ -154,7 +179,10 @@ class TestRuns:
         assert [r.id for r in store.list_runs()] == newest_first
         assert [r.id for r in store.list_runs(limit=2, offset=1)] == newest_first[1:3]
         assert [r.id for r in store.list_runs(experiment="even")] == [
-            created[4].id, created[2].id, created[0].id]
+            created[4].id,
+            created[2].id,
+            created[0].id,
+        ]
         assert [r.id for r in store.list_runs(status="running")] == [created[2].id]
         assert store.count_runs() == 5
         assert store.count_runs(experiment="even", status=RunStatus.QUEUED) == 2
@@ -176,19 +204,23 @@ class TestRuns:
         assert failed.finished_at >= failed.started_at and failed.error == "Step 'a' failed"
         assert store.get_run(run.id) == failed
 
-    @pytest.mark.parametrize(("path", "refused"), [
-        ([RunStatus.COMPLETED], RunStatus.RUNNING),
-        ([RunStatus.RUNNING, RunStatus.FAILED], RunStatus.QUEUED),
-        ([RunStatus.RUNNING], RunStatus.QUEUED),
-        ([RunStatus.CANCELED], RunStatus.COMPLETED),
-    ])
+    @pytest.mark.parametrize(
+        ("path", "refused"),
+        [
+            ([RunStatus.COMPLETED], RunStatus.RUNNING),
+            ([RunStatus.RUNNING, RunStatus.FAILED], RunStatus.QUEUED),
+            ([RunStatus.RUNNING], RunStatus.QUEUED),
+            ([RunStatus.CANCELED], RunStatus.COMPLETED),
+        ],
+    )
     def test_refused_run_transitions(self, store, path, refused):
         """A run cannot go back, nor leave a final status, and a refusal changes nothing."""
         run = make_run(store)
         for status in path:
             store.update_run(run.id, status=status)
-        with pytest.raises(ConflictError, match=f"is {path[-1].value}.* cannot become "
-                                                f"{refused.value}"):
+        with pytest.raises(
+            ConflictError, match=f"is {path[-1].value}.* cannot become {refused.value}"
+        ):
             store.update_run(run.id, status=refused)
         assert store.get_run(run.id).status is path[-1]
 
@@ -204,8 +236,14 @@ class TestSteps:
         """A step's job, outputs, metrics, log and duration are stored."""
         run = make_run(store, "exp", "train")
         store.update_step(run.id, "train", status=StepStatus.QUEUED, job_id="job-1")
-        done = finish(store, run.id, "train", {"model": "artifacts://objects/m.joblib"},
-                      metrics={"auc": 0.91}, log_uri="artifacts://logs/r/train.log")
+        done = finish(
+            store,
+            run.id,
+            "train",
+            {"model": "artifacts://objects/m.joblib"},
+            metrics={"auc": 0.91},
+            log_uri="artifacts://logs/r/train.log",
+        )
         assert done == store.get_step(run.id, "train")
         assert done.job_id == "job-1" and done.metrics == {"auc": 0.91}
         assert done.duration_s is not None and done.duration_s >= 0
@@ -216,15 +254,20 @@ class TestSteps:
         run = make_run(store)
         start = datetime(2024, 5, 1, 12, 0, 0)
         store.update_step(run.id, "a", status="running", started_at=start)
-        done = store.update_step(run.id, "a", status="completed",
-                                 finished_at=datetime(2024, 5, 1, 12, 0, 3, tzinfo=UTC))
+        done = store.update_step(
+            run.id, "a", status="completed", finished_at=datetime(2024, 5, 1, 12, 0, 3, tzinfo=UTC)
+        )
         assert done.started_at == start.replace(tzinfo=UTC) and done.duration_s == 3.0
 
     def test_steps_may_skip_forward(self, store):
         """A step seen only once finished (after a restart, say) may jump to its final status."""
         run = make_run(store, "exp", "a", "b")
-        skipped = store.update_step(run.id, "a", status=StepStatus.COMPLETED,
-                                    outputs={"out": "artifacts://objects/o.parquet"})
+        skipped = store.update_step(
+            run.id,
+            "a",
+            status=StepStatus.COMPLETED,
+            outputs={"out": "artifacts://objects/o.parquet"},
+        )
         assert skipped.finished_at is not None and skipped.duration_s is None
         assert store.update_step(run.id, "b", status="canceled").status is StepStatus.CANCELED
 
@@ -251,9 +294,15 @@ class TestSteps:
         failed = make_run(store, steps=steps("a", cache_key=key))
         store.update_step(failed.id, "a", status=StepStatus.FAILED, error="boom")
         reused = make_run(store, steps=steps("a", cache_key=key))
-        store.update_step(reused.id, "a", status=StepStatus.COMPLETED, reused=True,
-                          reused_from=first.id, outputs={"out": "artifacts://objects/1.parquet"},
-                          finished_at=datetime.now(UTC) + timedelta(seconds=1))
+        store.update_step(
+            reused.id,
+            "a",
+            status=StepStatus.COMPLETED,
+            reused=True,
+            reused_from=first.id,
+            outputs={"out": "artifacts://objects/1.parquet"},
+            finished_at=datetime.now(UTC) + timedelta(seconds=1),
+        )
         found = store.find_reusable_step(key)
         assert (found.run_id, found.reused, found.reused_from) == (reused.id, True, first.id)
         assert store.find_reusable_step("other-key") is None
@@ -263,12 +312,23 @@ class TestSteps:
 class TestDatasets:
     def test_versions_increment_and_latest_is_default(self, store):
         """Each registration adds version latest + 1; None fetches the latest."""
-        v1 = store.register_dataset_version(name="cars", uri="artifacts://objects/1.parquet",
-                                            content_hash="1", row_count=93, columns=COLUMNS,
-                                            source="sample", description="Cars93")
-        v2 = store.register_dataset_version(name="cars", uri="artifacts://objects/2.parquet",
-                                            content_hash="2", row_count=90, columns=COLUMNS,
-                                            source=DatasetSource.RUN)
+        v1 = store.register_dataset_version(
+            name="cars",
+            uri="artifacts://objects/1.parquet",
+            content_hash="1",
+            row_count=93,
+            columns=COLUMNS,
+            source="sample",
+            description="Cars93",
+        )
+        v2 = store.register_dataset_version(
+            name="cars",
+            uri="artifacts://objects/2.parquet",
+            content_hash="2",
+            row_count=90,
+            columns=COLUMNS,
+            source=DatasetSource.RUN,
+        )
         assert (v1.version, v2.version) == (1, 2)
         assert store.get_dataset_version("cars") == v2
         assert store.get_dataset_version("cars", 1) == v1
@@ -283,9 +343,14 @@ class TestDatasets:
             store.get_dataset_version("ghost")
         with pytest.raises(NotFoundError, match="No dataset 'ghost' exists"):
             store.list_dataset_versions("ghost")
-        store.register_dataset_version(name="d", uri="artifacts://objects/d.parquet",
-                                       content_hash="d", row_count=1, columns=COLUMNS,
-                                       source="upload")
+        store.register_dataset_version(
+            name="d",
+            uri="artifacts://objects/d.parquet",
+            content_hash="d",
+            row_count=1,
+            columns=COLUMNS,
+            source="upload",
+        )
         with pytest.raises(NotFoundError, match=r"'d' has no version 5 \(the latest is 1\)"):
             store.get_dataset_version("d", 5)
 
@@ -347,12 +412,19 @@ class TestDrafts:
 class TestModelsAndCompute:
     def test_model_versions(self, store):
         """Model versions count per name and list by name then version."""
-        a1 = store.register_model_version(name="rf", uri="artifacts://objects/1.joblib",
-                                          run_id="run_1", node_id="train")
-        b1 = store.register_model_version(name="gb", uri="artifacts://objects/2.joblib",
-                                          run_id="run_1", node_id="train2")
-        a2 = store.register_model_version(name="rf", uri="artifacts://objects/3.joblib",
-                                          run_id="run_2", node_id="train", description="v2")
+        a1 = store.register_model_version(
+            name="rf", uri="artifacts://objects/1.joblib", run_id="run_1", node_id="train"
+        )
+        b1 = store.register_model_version(
+            name="gb", uri="artifacts://objects/2.joblib", run_id="run_1", node_id="train2"
+        )
+        a2 = store.register_model_version(
+            name="rf",
+            uri="artifacts://objects/3.joblib",
+            run_id="run_2",
+            node_id="train",
+            description="v2",
+        )
         assert (a1.version, a2.version, b1.version) == (1, 2, 1)
         assert store.list_model_versions() == [b1, a1, a2]
         assert store.list_model_versions("rf") == [a1, a2]
@@ -368,8 +440,7 @@ class TestModelsAndCompute:
     def test_upsert_moves_the_default(self, store):
         """Making a target the default clears the flag on the previous one."""
         gpu = store.upsert_compute_target(name="gpu", queue="gpu-q", is_default=True)
-        store.upsert_compute_target(name="gpu", queue="gpu-q2", description="A100",
-                                    is_default=True)
+        store.upsert_compute_target(name="gpu", queue="gpu-q2", description="A100", is_default=True)
         assert store.default_compute_target() == store.list_compute_targets()[1]
         assert store.default_compute_target().queue == "gpu-q2" and gpu.is_default
         assert [t.is_default for t in store.list_compute_targets()] == [False, True]
@@ -394,8 +465,10 @@ class TestLifecycle:
             assert second.get_run(run.id) == run
             assert len(second.list_compute_targets()) == 1
         with duckdb.connect(str(db_path)) as conn:
-            tables = {r[0] for r in conn.execute("SELECT table_name FROM information_schema."
-                                                 "tables").fetchall()}
+            tables = {
+                r[0]
+                for r in conn.execute("SELECT table_name FROM information_schema.tables").fetchall()
+            }
             recorded = conn.execute("SELECT version FROM schema_migrations").fetchall()
         assert {"published_pipelines", "realtime_endpoints", "draft_history"} <= tables
         assert sorted(recorded) == [(m.version,) for m in available_migrations()]
@@ -409,8 +482,10 @@ class TestLifecycle:
         with duckdb.connect(str(tmp_path / "m.duckdb")) as conn:
             with pytest.raises(duckdb.Error, match="nope"):
                 apply_migrations(conn, folder)
-            tables = {r[0] for r in conn.execute("SELECT table_name FROM information_schema."
-                                                 "tables").fetchall()}
+            tables = {
+                r[0]
+                for r in conn.execute("SELECT table_name FROM information_schema.tables").fetchall()
+            }
             assert conn.execute("SELECT version FROM schema_migrations").fetchall() == [(1,)]
         assert "good" in tables and "half" not in tables
 
@@ -424,15 +499,23 @@ class TestLifecycle:
 
     def test_second_process_is_refused_with_a_clear_error(self, store, db_path):
         """While one process holds the file, another gets WorkspaceLockedError, not duckdb's."""
-        code = ("from storage.duckdb_store import DuckDBWorkspaceStore\n"
-                "from storage.errors import StorageError\n"
-                "try:\n"
-                f"    DuckDBWorkspaceStore({str(db_path)!r})\n"
-                "except StorageError as exc:\n"
-                "    print(type(exc).__name__)\n"
-                "    print(exc)\n")
-        result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                                cwd=PROJECT_ROOT, timeout=60, check=True)
+        code = (
+            "from storage.duckdb_store import DuckDBWorkspaceStore\n"
+            "from storage.errors import StorageError\n"
+            "try:\n"
+            f"    DuckDBWorkspaceStore({str(db_path)!r})\n"
+            "except StorageError as exc:\n"
+            "    print(type(exc).__name__)\n"
+            "    print(exc)\n"
+        )
+        result = subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            cwd=PROJECT_ROOT,
+            timeout=60,
+            check=True,
+        )
         kind, message = result.stdout.split("\n", 1)
         assert kind == WorkspaceLockedError.__name__
         assert "is already open in another process" in message
@@ -462,11 +545,20 @@ class TestConcurrency:
                 for i in range(10):
                     store.update_step(run.id, node, metrics={"i": i})
                     store.list_steps(run.id)
-                store.update_step(run.id, node, status=StepStatus.COMPLETED,
-                                  outputs={"out": f"artifacts://objects/{node}.parquet"})
-                store.register_dataset_version(name="shared", uri=f"artifacts://o/{node}",
-                                               content_hash=node, row_count=1, columns=[],
-                                               source="run")
+                store.update_step(
+                    run.id,
+                    node,
+                    status=StepStatus.COMPLETED,
+                    outputs={"out": f"artifacts://objects/{node}.parquet"},
+                )
+                store.register_dataset_version(
+                    name="shared",
+                    uri=f"artifacts://o/{node}",
+                    content_hash=node,
+                    row_count=1,
+                    columns=[],
+                    source="run",
+                )
             except BaseException as exc:  # surfaced below, in the test's thread
                 errors.append(exc)
 

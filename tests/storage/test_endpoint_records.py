@@ -15,11 +15,17 @@ def store(tmp_path):
 
 
 def _endpoint(name: str = "cars") -> RealtimeEndpoint:
-    return RealtimeEndpoint(name=name, status=EndpointStatus.TRANSITIONING,
-                            target=EndpointTarget.LOCAL, created_at=utc_now(),
-                            inference_run_id="run_1", training_run_id="run_0",
-                            resources={"cpu": 0.1, "memory_gb": 0.5},
-                            primary_key_hash="a" * 64, secondary_key_hash="b" * 64)
+    return RealtimeEndpoint(
+        name=name,
+        status=EndpointStatus.TRANSITIONING,
+        target=EndpointTarget.LOCAL,
+        created_at=utc_now(),
+        inference_run_id="run_1",
+        training_run_id="run_0",
+        resources={"cpu": 0.1, "memory_gb": 0.5},
+        primary_key_hash="a" * 64,
+        secondary_key_hash="b" * 64,
+    )
 
 
 def test_endpoint_round_trip_update_and_delete(store):
@@ -29,8 +35,9 @@ def test_endpoint_round_trip_update_and_delete(store):
     assert got.resources == {"cpu": 0.1, "memory_gb": 0.5}
     assert got.primary_key_hash == "a" * 64 and got.target is EndpointTarget.LOCAL
 
-    updated = store.endpoints.update("cars", status=EndpointStatus.HEALTHY,
-                                     url="http://127.0.0.1:9/score")
+    updated = store.endpoints.update(
+        "cars", status=EndpointStatus.HEALTHY, url="http://127.0.0.1:9/score"
+    )
     assert updated.status is EndpointStatus.HEALTHY and updated.updated_at is not None
     assert [e.name for e in store.endpoints.list()] == ["cars"]
 
@@ -54,7 +61,8 @@ def test_logs_keep_their_order_and_go_with_the_endpoint(store):
     for i in range(5):
         store.endpoints.add_log("cars", f"line {i}")
     assert [line.message for line in store.endpoints.logs("cars")] == [
-        f"line {i}" for i in range(5)]
+        f"line {i}" for i in range(5)
+    ]
     store.endpoints.delete("cars")
     assert store.endpoints.logs("cars") == []
 

@@ -24,7 +24,8 @@ print("ok")
 
 def test_exports_resolve_and_workers_need_no_duckdb():
     """Every name in storage.__all__ resolves, and the artifact side never imports duckdb."""
-    result = subprocess.run([sys.executable, "-c", _PROBE], capture_output=True, text=True,
-                            cwd=PROJECT_ROOT, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", _PROBE], capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=60
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"

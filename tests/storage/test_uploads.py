@@ -17,28 +17,43 @@ def parquet_bytes(df: pd.DataFrame) -> bytes:
     return buffer.getvalue()
 
 
-@pytest.mark.parametrize(("filename", "data", "match"), [
-    ("data.xlsx", b"a,b\n1,2\n", r"reads \.csv, \.tsv, \.txt and \.parquet files; 'data.xlsx'"),
-    ("data", b"a,b\n1,2\n", "is none of these"),
-    ("empty.csv", b"", r"'empty.csv' is empty \(0 bytes\)"),
-    ("latin1.csv", b"name,city\nJos\xe9,Paris\n",
-     r"not UTF-8 text: byte 0xe9 at position 13 \(line 2\)\. Save it as UTF-8 CSV"),
-    ("bom.csv", b"\xef\xbb\xbfa\n\xff\n", r"byte 0xff at position 5 \(line 2\)"),
-    ("blank.csv", b"\n  \n\n", "no columns: it contains only blank lines"),
-    ("header.csv", b"a,b,c\n", "has a header but no data rows"),
-    ("dup.csv", b"price,size,price\n1,2,3\n",
-     r"'price' appears more than once \(columns 1 and 3\)"),
-    ("unnamed.csv", b"a,,c\n1,2,3\n", "Column 2 of the header has no name"),
-    ("short.csv", b"a,b,c\n1,2,3\n4,5\n",
-     r"Line 3 has 2 values, but the header has 3 columns \(comma-separated\)"),
-    ("long.tsv", b"a\tb\n1\t2\t3\n", r"Line 2 has 3 values.*\(tab-separated\)"),
-    ("quote.csv", b'a,b\n1,"open\n2,3\n', "could not be read as CSV .*unclosed or stray quote"),
-    ("stray.csv", b'a,b\n1,"x"y\n', "Line 2 could not be read as CSV"),
-    ("broken.parquet", b"PAR1 this is not parquet", "not a readable Parquet file"),
-    ("empty.parquet", parquet_bytes(pd.DataFrame({"a": pd.Series([], dtype="int64")})),
-     "has a header but no data rows"),
-    ("nocols.parquet", parquet_bytes(pd.DataFrame(index=range(3))), "has no columns"),
-])
+@pytest.mark.parametrize(
+    ("filename", "data", "match"),
+    [
+        ("data.xlsx", b"a,b\n1,2\n", r"reads \.csv, \.tsv, \.txt and \.parquet files; 'data.xlsx'"),
+        ("data", b"a,b\n1,2\n", "is none of these"),
+        ("empty.csv", b"", r"'empty.csv' is empty \(0 bytes\)"),
+        (
+            "latin1.csv",
+            b"name,city\nJos\xe9,Paris\n",
+            r"not UTF-8 text: byte 0xe9 at position 13 \(line 2\)\. Save it as UTF-8 CSV",
+        ),
+        ("bom.csv", b"\xef\xbb\xbfa\n\xff\n", r"byte 0xff at position 5 \(line 2\)"),
+        ("blank.csv", b"\n  \n\n", "no columns: it contains only blank lines"),
+        ("header.csv", b"a,b,c\n", "has a header but no data rows"),
+        (
+            "dup.csv",
+            b"price,size,price\n1,2,3\n",
+            r"'price' appears more than once \(columns 1 and 3\)",
+        ),
+        ("unnamed.csv", b"a,,c\n1,2,3\n", "Column 2 of the header has no name"),
+        (
+            "short.csv",
+            b"a,b,c\n1,2,3\n4,5\n",
+            r"Line 3 has 2 values, but the header has 3 columns \(comma-separated\)",
+        ),
+        ("long.tsv", b"a\tb\n1\t2\t3\n", r"Line 2 has 3 values.*\(tab-separated\)"),
+        ("quote.csv", b'a,b\n1,"open\n2,3\n', "could not be read as CSV .*unclosed or stray quote"),
+        ("stray.csv", b'a,b\n1,"x"y\n', "Line 2 could not be read as CSV"),
+        ("broken.parquet", b"PAR1 this is not parquet", "not a readable Parquet file"),
+        (
+            "empty.parquet",
+            parquet_bytes(pd.DataFrame({"a": pd.Series([], dtype="int64")})),
+            "has a header but no data rows",
+        ),
+        ("nocols.parquet", parquet_bytes(pd.DataFrame(index=range(3))), "has no columns"),
+    ],
+)
 def test_bad_uploads_explain_themselves(filename, data, match):
     """Each malformed upload raises UploadError with a sentence saying what is wrong."""
     with pytest.raises(UploadError, match=match):
@@ -47,10 +62,12 @@ def test_bad_uploads_explain_themselves(filename, data, match):
 
 def test_csv_types_are_inferred():
     """Integers, decimals, booleans, ISO dates and text are told apart; NA marks missing."""
-    data = ("\ufeffid, price ,in_stock,added,label,when\n"
-            "1,9.5,true,2024-01-31,None,2024-01-31T10:00:00Z\n"
-            "2,NA,False,2024-02-01,a,2024-02-01T08:30:00+02:00\n"
-            '3,,TRUE,,"b, quoted",\n').encode()
+    data = (
+        "\ufeffid, price ,in_stock,added,label,when\n"
+        "1,9.5,true,2024-01-31,None,2024-01-31T10:00:00Z\n"
+        "2,NA,False,2024-02-01,a,2024-02-01T08:30:00+02:00\n"
+        '3,,TRUE,,"b, quoted",\n'
+    ).encode()
     df = read_upload("shop.csv", data)
     assert list(df.columns) == ["id", "price", "in_stock", "added", "label", "when"]
     assert str(df["id"].dtype) == "int64" and str(df["price"].dtype) == "float64"
@@ -94,9 +111,10 @@ def test_single_column_csv():
 
 def test_parquet_keeps_its_types():
     """A Parquet upload keeps category and datetime dtypes and a named index as a column."""
-    df = pd.DataFrame({"kind": pd.Categorical(["a", "b"]), "t": pd.to_datetime(["2024-01-01",
-                                                                                "2024-01-02"])},
-                      index=pd.Index([10, 20], name="id"))
+    df = pd.DataFrame(
+        {"kind": pd.Categorical(["a", "b"]), "t": pd.to_datetime(["2024-01-01", "2024-01-02"])},
+        index=pd.Index([10, 20], name="id"),
+    )
     buffer = io.BytesIO()
     df.to_parquet(buffer)
     back = read_upload("x.PARQUET", buffer.getvalue())
@@ -125,8 +143,11 @@ def test_a_parquet_bomb_is_refused_from_its_metadata(monkeypatch: pytest.MonkeyP
     monkeypatch.setattr("storage.uploads.MAX_PARQUET_CELLS", 1_000_000)
     data = zeros_parquet(2_000_000, columns=2)
     assert len(data) < 2**16
-    with pytest.raises(UploadError, match=r"2,000,000 rows x 2 columns, more than the "
-                                          r"1,000,000 values"):
+    with pytest.raises(
+        UploadError,
+        match=r"2,000,000 rows x 2 columns, more than the "
+        r"1,000,000 values",
+    ):
         read_upload("zeros.parquet", data)
 
 

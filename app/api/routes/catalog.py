@@ -49,13 +49,17 @@ def put_compute(name: str, body: ComputeTargetIn, svc: ServicesDep) -> ComputeTa
     live worker listens on: otherwise every pipeline would wait in silence (409).
     """
     current = {t.name: t for t in svc.store.list_compute_targets()}
-    protected = name == DEFAULT_QUEUE or body.is_default or (
-        name in current and current[name].is_default)
+    protected = (
+        name == DEFAULT_QUEUE or body.is_default or (name in current and current[name].is_default)
+    )
     moved = name not in current or current[name].queue != body.queue
     if protected and moved and svc.runs.unserved_queues([body.queue], fresh=True):
-        raise HTTPException(409, f"No live worker listens on queue '{body.queue}', and "
-                                 f"'{name}' is the default compute target: start one first "
-                                 f"(flowbench worker --queues {body.queue}).")
-    return svc.store.upsert_compute_target(name=name, queue=body.queue,
-                                           description=body.description,
-                                           is_default=body.is_default)
+        raise HTTPException(
+            409,
+            f"No live worker listens on queue '{body.queue}', and "
+            f"'{name}' is the default compute target: start one first "
+            f"(flowbench worker --queues {body.queue}).",
+        )
+    return svc.store.upsert_compute_target(
+        name=name, queue=body.queue, description=body.description, is_default=body.is_default
+    )

@@ -43,8 +43,12 @@ def preview(name: str, version: int, svc: ServicesDep, limit: int = 100) -> Prev
 
 
 @router.post("/{name}/versions", status_code=201)
-async def upload(name: str, svc: ServicesDep, file: Annotated[UploadFile, File()],
-                 description: Annotated[str, Form()] = "") -> DatasetVersion:
+async def upload(
+    name: str,
+    svc: ServicesDep,
+    file: Annotated[UploadFile, File()],
+    description: Annotated[str, Form()] = "",
+) -> DatasetVersion:
     """Register an uploaded CSV or Parquet file as the dataset's next version."""
     from storage import UploadError
 
@@ -52,5 +56,6 @@ async def upload(name: str, svc: ServicesDep, file: Annotated[UploadFile, File()
     if len(data) > MAX_UPLOAD_BYTES:
         raise UploadError(f"The file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MiB.")
     # Parsed in a thread: a large file must not hold up /health and every other request.
-    return await run_in_threadpool(svc.datasets.register_upload, name, file.filename or "",
-                                   data, description)
+    return await run_in_threadpool(
+        svc.datasets.register_upload, name, file.filename or "", data, description
+    )

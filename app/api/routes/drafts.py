@@ -29,8 +29,9 @@ def get_draft(draft_id: str, svc: ServicesDep) -> Draft:
 @router.put("/{draft_id}")
 def save_draft(draft_id: str, body: DraftSave, svc: ServicesDep) -> Draft:
     """Autosave: store the new spec and keep the previous one for undo."""
-    return svc.store.save_draft(draft_id, spec=body.spec, name=body.name,
-                                expected_revision=body.expected_revision)
+    return svc.store.save_draft(
+        draft_id, spec=body.spec, name=body.name, expected_revision=body.expected_revision
+    )
 
 
 @router.post("/{draft_id}/undo")

@@ -56,16 +56,18 @@ def _user_errors() -> Iterator[None]:
 
 
 @router.post("/runs/{run_id}/inference-pipeline", status_code=201)
-def create_inference_pipeline(run_id: str, svc: ServicesDep,
-                              body: InferenceDraftBody | None = None) -> Draft:
+def create_inference_pipeline(
+    run_id: str, svc: ServicesDep, body: InferenceDraftBody | None = None
+) -> Draft:
     """A new draft: the real-time or batch inference pipeline of a completed training run."""
     body = body or InferenceDraftBody()
     with _user_errors():
         spec = inference_spec(svc.store, svc.artifacts, run_id, body.kind)
     label = "real-time" if body.kind == "realtime" else "batch"
     run = svc.store.get_run(run_id)
-    return svc.store.create_draft(name=body.name or f"{run.name} ({label} inference)",
-                                  spec=spec, source_run_id=run_id)
+    return svc.store.create_draft(
+        name=body.name or f"{run.name} ({label} inference)", spec=spec, source_run_id=run_id
+    )
 
 
 @router.get("/endpoints")
@@ -101,8 +103,7 @@ def endpoint_keys(name: str, svc: ServicesDep) -> KeysOut:
 
 
 @router.post("/endpoints/{name}/keys/{slot}/regenerate")
-def regenerate_key(name: str, slot: Literal["primary", "secondary"],
-                   svc: ServicesDep) -> KeysOut:
+def regenerate_key(name: str, slot: Literal["primary", "secondary"], svc: ServicesDep) -> KeysOut:
     """Replace one key; clients using the other one are not interrupted."""
     with _user_errors():
         return KeysOut(**svc.endpoints.regenerate_key(name, slot))
@@ -129,9 +130,12 @@ def test_endpoint(name: str, body: dict[str, Any], svc: ServicesDep) -> dict[str
 
 
 @bundle_router.get("/endpoints/{name}/bundle", response_class=FileResponse)
-def download_bundle(name: str, svc: ServicesDep,
-                    token: Annotated[str | None, Query()] = None,
-                    authorization: Annotated[str | None, Header()] = None) -> FileResponse:
+def download_bundle(
+    name: str,
+    svc: ServicesDep,
+    token: Annotated[str | None, Query()] = None,
+    authorization: Annotated[str | None, Header()] = None,
+) -> FileResponse:
     """The endpoint's bundle file, for a pod starting its scoring server (bundle token)."""
     if authorization and authorization.lower().startswith("bearer "):
         token = authorization[7:].strip()

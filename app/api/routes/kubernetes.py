@@ -46,8 +46,12 @@ def contexts(kubeconfig: str | None = None) -> dict[str, Any]:
     """The kubeconfig's contexts and its current one; `error` says why there are none."""
     path = kubeconfig_path(kubeconfig)
     try:
-        return {"kubeconfig": path, "contexts": list_contexts(path),
-                "current": current_context(path), "error": None}
+        return {
+            "kubeconfig": path,
+            "contexts": list_contexts(path),
+            "current": current_context(path),
+            "error": None,
+        }
     except KubeConfigError as exc:
         return {"kubeconfig": path, "contexts": [], "current": None, "error": str(exc)}
 
@@ -56,8 +60,11 @@ class KubeComputeIn(BaseModel):
     """A worker fleet on a cluster. Secrets are not part of it: the Redis password and the
     artifact store's credentials come from the control plane's environment."""
 
-    queue: str | None = Field(None, pattern=r"^[A-Za-z0-9_\-]{1,64}$",
-                              description="RQ queue the workers serve (default: the name)")
+    queue: str | None = Field(
+        None,
+        pattern=r"^[A-Za-z0-9_\-]{1,64}$",
+        description="RQ queue the workers serve (default: the name)",
+    )
     description: str = ""
     is_default: bool = False
     context: str | None = Field(None, description="kubeconfig context (default: current)")
@@ -74,8 +81,11 @@ class KubeComputeIn(BaseModel):
     cpu_limit: str | None = "2"
     memory_limit: str | None = "4Gi"
     grace_seconds: int = Field(600, ge=0, le=86400)
-    redis_address: str | None = Field(None, pattern=r"^[^\s/@]+:[0-9]{1,5}$",
-                                      description="host:port of Redis as the pods reach it")
+    redis_address: str | None = Field(
+        None,
+        pattern=r"^[^\s/@]+:[0-9]{1,5}$",
+        description="host:port of Redis as the pods reach it",
+    )
     keda: Literal["auto", "on", "off"] = "auto"
 
 
@@ -85,13 +95,15 @@ def list_targets(request: Request, svc: ServicesDep) -> list[dict[str, Any]]:
 
 
 @router.put("/compute/{name}")
-def put_target(request: Request, svc: ServicesDep, body: KubeComputeIn,
-               name: str = TargetName) -> dict[str, Any]:
+def put_target(
+    request: Request, svc: ServicesDep, body: KubeComputeIn, name: str = TargetName
+) -> dict[str, Any]:
     """Deploy (or update) a compute target's workers on a cluster, then record the target."""
     settings = body.model_dump(exclude={"description", "is_default"})
     try:
-        return _service(request, svc).put(name, settings, description=body.description,
-                                          is_default=body.is_default)
+        return _service(request, svc).put(
+            name, settings, description=body.description, is_default=body.is_default
+        )
     except KubeError as exc:
         raise _http_error(exc) from exc
 

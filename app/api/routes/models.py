@@ -39,18 +39,32 @@ def register(body: ModelRegister, svc: ServicesDep) -> ModelVersion:
     step = svc.store.get_step(body.run_id, body.node_id)
     uri = step.outputs.get(MODEL_PORT)
     if uri is None:
-        raise HTTPException(400, f"Step '{body.node_id}' of run '{body.run_id}' has no "
-                                 f"'{MODEL_PORT}' output; register a Train Model step.")
+        raise HTTPException(
+            400,
+            f"Step '{body.node_id}' of run '{body.run_id}' has no "
+            f"'{MODEL_PORT}' output; register a Train Model step.",
+        )
     if step.status is not StepStatus.COMPLETED:
-        raise HTTPException(409, f"Step '{body.node_id}' is {step.status.value}; only a "
-                                 "completed step's model can be registered.")
-    version = svc.store.register_model_version(name=body.name, uri=uri, run_id=body.run_id,
-                                               node_id=body.node_id,
-                                               description=body.description)
+        raise HTTPException(
+            409,
+            f"Step '{body.node_id}' is {step.status.value}; only a "
+            "completed step's model can be registered.",
+        )
+    version = svc.store.register_model_version(
+        name=body.name,
+        uri=uri,
+        run_id=body.run_id,
+        node_id=body.node_id,
+        description=body.description,
+    )
     # The model's metrics: what the run's evaluation steps measured (run records never change).
-    metrics = {f"{s.node_id}.{k}": v for s in svc.store.list_steps(body.run_id)
-               if s.node_id != body.node_id for k, v in s.metrics.items()
-               if isinstance(v, int | float)}
+    metrics = {
+        f"{s.node_id}.{k}": v
+        for s in svc.store.list_steps(body.run_id)
+        if s.node_id != body.node_id
+        for k, v in s.metrics.items()
+        if isinstance(v, int | float)
+    }
     svc.store.model_metrics.set(version.name, version.version, metrics)
     return version
 
@@ -58,5 +72,7 @@ def register(body: ModelRegister, svc: ServicesDep) -> ModelVersion:
 @router.get("/metrics/all")
 def model_metrics(svc: ServicesDep) -> list[dict[str, Any]]:
     """[{"name", "version", "metrics"}] for every registered version that has metrics."""
-    return [{"name": n, "version": v, "metrics": m}
-            for (n, v), m in sorted(svc.store.model_metrics.all().items())]
+    return [
+        {"name": n, "version": v, "metrics": m}
+        for (n, v), m in sorted(svc.store.model_metrics.all().items())
+    ]

@@ -39,26 +39,32 @@ SchedulesDep = Annotated[ScheduleService, Depends(_schedules)]
 
 
 def require_token_or_key(
-    name: str, request: Request,
+    name: str,
+    request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> None:
     """Let in the workspace token, or the key of endpoint `name` (and of no other endpoint)."""
     if credentials is None or credentials.scheme.lower() != "bearer":
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED,
-                            "Missing key: send 'Authorization: Bearer <endpoint key or "
-                            "workspace token>'.", headers={"WWW-Authenticate": "Bearer"})
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "Missing key: send 'Authorization: Bearer <endpoint key or workspace token>'.",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     given = credentials.credentials
     token = request.app.state.services.token
     if secrets.compare_digest(given.encode(), token.encode()):
         return
     if _publishing(request).key_matches(name, given):
         return
-    raise HTTPException(status.HTTP_401_UNAUTHORIZED,
-                        f"Wrong key for pipeline endpoint '{name}': send its key or the "
-                        "workspace token.", headers={"WWW-Authenticate": "Bearer"})
+    raise HTTPException(
+        status.HTTP_401_UNAUTHORIZED,
+        f"Wrong key for pipeline endpoint '{name}': send its key or the workspace token.",
+        headers={"WWW-Authenticate": "Bearer"},
+    )
 
 
 # -- bodies -----------------------------------------------------------------------------------
+
 
 class PublishBody(BaseModel):
     spec: dict[str, Any] | None = None
@@ -108,20 +114,36 @@ class EndpointOut(BaseModel):
 
 # -- endpoints and versions -------------------------------------------------------------------
 
+
 def _endpoint_out(request: Request, endpoint: PipelineEndpoint) -> EndpointOut:
     base = str(request.base_url).rstrip("/")
     default = next((v for v in endpoint.versions if v.is_default), None)
     rest_url = f"{base}/pipelines/{endpoint.name}/runs"
-    versions = [{"id": v.id, "version": v.version, "name": v.name, "is_default": v.is_default,
-                 "enabled": v.enabled, "description": v.description,
-                 "source_kind": v.source_kind, "source_id": v.source_id,
-                 "created_at": v.created_at.isoformat(),
-                 "parameters": v.spec.get("parameters", []), "spec": v.spec}
-                for v in endpoint.versions]
+    versions = [
+        {
+            "id": v.id,
+            "version": v.version,
+            "name": v.name,
+            "is_default": v.is_default,
+            "enabled": v.enabled,
+            "description": v.description,
+            "source_kind": v.source_kind,
+            "source_id": v.source_id,
+            "created_at": v.created_at.isoformat(),
+            "parameters": v.spec.get("parameters", []),
+            "spec": v.spec,
+        }
+        for v in endpoint.versions
+    ]
     samples = sample_requests(rest_url, endpoint.name, default.spec if default else {})
-    return EndpointOut(name=endpoint.name, description=endpoint.description,
-                       default_version=endpoint.default_version, versions=versions,
-                       rest_url=rest_url, samples=samples)
+    return EndpointOut(
+        name=endpoint.name,
+        description=endpoint.description,
+        default_version=endpoint.default_version,
+        versions=versions,
+        rest_url=rest_url,
+        samples=samples,
+    )
 
 
 @router.get("/pipelines")
@@ -135,19 +157,26 @@ def get_endpoint(name: str, request: Request, pub: PublishingDep) -> EndpointOut
 
 
 @router.post("/pipelines/{name}/versions", status_code=201)
-def publish(name: str, body: PublishBody, request: Request, pub: PublishingDep
-            ) -> dict[str, Any]:
+def publish(name: str, body: PublishBody, request: Request, pub: PublishingDep) -> dict[str, Any]:
     """Publish a spec, a draft or a run's pipeline as the endpoint's next version. The answer
     carries the endpoint's key once, when this publish created the endpoint."""
-    published = pub.publish(name, spec=body.spec, draft_id=body.draft_id, run_id=body.run_id,
-                            description=body.description, make_default=body.make_default)
-    return {"endpoint": _endpoint_out(request, pub.endpoint(name)).model_dump(),
-            "version": published.version.version, "key": published.key}
+    published = pub.publish(
+        name,
+        spec=body.spec,
+        draft_id=body.draft_id,
+        run_id=body.run_id,
+        description=body.description,
+        make_default=body.make_default,
+    )
+    return {
+        "endpoint": _endpoint_out(request, pub.endpoint(name)).model_dump(),
+        "version": published.version.version,
+        "key": published.key,
+    }
 
 
 @router.post("/pipelines/{name}/default")
-def set_default(name: str, body: DefaultBody, request: Request, pub: PublishingDep
-                ) -> EndpointOut:
+def set_default(name: str, body: DefaultBody, request: Request, pub: PublishingDep) -> EndpointOut:
     pub.store.set_default(name, body.version)
     return _endpoint_out(request, pub.endpoint(name))
 
@@ -172,44 +201,71 @@ def regenerate_key(name: str, pub: PublishingDep) -> dict[str, str]:
 
 
 def _run_row(request: Request, run: Run, origin: RunOrigin) -> dict[str, Any]:
-    return {"run": run, "origin": origin,
-            "url": f"{str(request.base_url).rstrip('/')}/runs/{run.id}"}
+    return {
+        "run": run,
+        "origin": origin,
+        "url": f"{str(request.base_url).rstrip('/')}/runs/{run.id}",
+    }
 
 
 @router.get("/pipelines/{name}/runs")
-def endpoint_runs(name: str, request: Request, pub: PublishingDep, limit: int = 100
-                  ) -> list[dict[str, Any]]:
+def endpoint_runs(
+    name: str, request: Request, pub: PublishingDep, limit: int = 100
+) -> list[dict[str, Any]]:
     """Runs the endpoint started (by REST calls and schedules), newest first."""
-    return [_run_row(request, run, origin)
-            for run, origin in pub.runs_of(name, limit=max(1, min(limit, 1000)))]
+    return [
+        _run_row(request, run, origin)
+        for run, origin in pub.runs_of(name, limit=max(1, min(limit, 1000)))
+    ]
 
 
-def _submit(name: str, version: int | None, body: EndpointRunBody, request: Request,
-            pub: PublishingService) -> dict[str, Any]:
-    run, origin = pub.submit(name, EndpointRunRequest(
-        experiment=body.ExperimentName or name, parameters=body.ParameterAssignments,
-        datasets=body.DataSetDefinitionValueAssignments, description=body.Description,
-        tags=body.Tags), version=version)
+def _submit(
+    name: str, version: int | None, body: EndpointRunBody, request: Request, pub: PublishingService
+) -> dict[str, Any]:
+    run, origin = pub.submit(
+        name,
+        EndpointRunRequest(
+            experiment=body.ExperimentName or name,
+            parameters=body.ParameterAssignments,
+            datasets=body.DataSetDefinitionValueAssignments,
+            description=body.Description,
+            tags=body.Tags,
+        ),
+        version=version,
+    )
     base = str(request.base_url).rstrip("/")
     settings = request.app.state.settings
-    return {"Id": run.id, "RunId": run.id, "Status": run.status.value, "Endpoint": name,
-            "Version": origin.version, "ExperimentName": run.experiment,
-            "ParameterAssignments": run.parameters, "Url": f"{base}/runs/{run.id}",
-            "RunUrl": f"http://{settings.api_host}:{settings.ui_port}/run?run={run.id}"}
+    return {
+        "Id": run.id,
+        "RunId": run.id,
+        "Status": run.status.value,
+        "Endpoint": name,
+        "Version": origin.version,
+        "ExperimentName": run.experiment,
+        "ParameterAssignments": run.parameters,
+        "Url": f"{base}/runs/{run.id}",
+        "RunUrl": f"http://{settings.api_host}:{settings.ui_port}/run?run={run.id}",
+    }
 
 
-@submit_router.post("/pipelines/{name}/runs", status_code=201,
-                    dependencies=[Depends(require_token_or_key)])
-def submit_default(name: str, body: EndpointRunBody, request: Request, pub: PublishingDep
-                   ) -> dict[str, Any]:
+@submit_router.post(
+    "/pipelines/{name}/runs", status_code=201, dependencies=[Depends(require_token_or_key)]
+)
+def submit_default(
+    name: str, body: EndpointRunBody, request: Request, pub: PublishingDep
+) -> dict[str, Any]:
     """Start a run of the endpoint's default version (workspace token or endpoint key)."""
     return _submit(name, None, body, request, pub)
 
 
-@submit_router.post("/pipelines/{name}/versions/{version}/runs", status_code=201,
-                    dependencies=[Depends(require_token_or_key)])
-def submit_version(name: str, version: int, body: EndpointRunBody, request: Request,
-                   pub: PublishingDep) -> dict[str, Any]:
+@submit_router.post(
+    "/pipelines/{name}/versions/{version}/runs",
+    status_code=201,
+    dependencies=[Depends(require_token_or_key)],
+)
+def submit_version(
+    name: str, version: int, body: EndpointRunBody, request: Request, pub: PublishingDep
+) -> dict[str, Any]:
     """Start a run of one version of the endpoint (workspace token or endpoint key)."""
     return _submit(name, version, body, request, pub)
 
@@ -226,6 +282,7 @@ def run_origin(run_id: str, pub: PublishingDep) -> RunOrigin:
 
 # -- schedules --------------------------------------------------------------------------------
 
+
 def _schedule_out(schedule: Schedule) -> dict[str, Any]:
     upcoming = [] if schedule.paused else [t.isoformat() for t in next_ticks(schedule)]
     return {**schedule.__dict__, "next_ticks": upcoming}
@@ -240,10 +297,18 @@ def list_schedules(name: str, pub: PublishingDep, sched: SchedulesDep) -> list[d
 @router.post("/pipelines/{name}/schedules", status_code=201)
 def create_schedule(name: str, body: ScheduleBody, sched: SchedulesDep) -> dict[str, Any]:
     """Run the endpoint on a cron expression or every `interval_seconds`, with these values."""
-    return _schedule_out(sched.create(
-        name, cron=body.cron, interval_s=body.interval_seconds, version=body.version,
-        parameters=body.ParameterAssignments, datasets=body.DataSetDefinitionValueAssignments,
-        experiment=body.ExperimentName, description=body.description))
+    return _schedule_out(
+        sched.create(
+            name,
+            cron=body.cron,
+            interval_s=body.interval_seconds,
+            version=body.version,
+            parameters=body.ParameterAssignments,
+            datasets=body.DataSetDefinitionValueAssignments,
+            experiment=body.ExperimentName,
+            description=body.description,
+        )
+    )
 
 
 @router.get("/schedules/{schedule_id}")
@@ -269,57 +334,82 @@ def delete_schedule(schedule_id: str, sched: SchedulesDep) -> Response:
 
 
 @router.get("/schedules/{schedule_id}/runs")
-def schedule_runs(schedule_id: str, request: Request, sched: SchedulesDep
-                  ) -> list[dict[str, Any]]:
+def schedule_runs(schedule_id: str, request: Request, sched: SchedulesDep) -> list[dict[str, Any]]:
     schedule = sched.store.get_schedule(schedule_id)
-    return [_run_row(request, run, origin) for run, origin in
-            sched.store.list_runs(endpoint=schedule.endpoint, schedule_id=schedule_id)]
+    return [
+        _run_row(request, run, origin)
+        for run, origin in sched.store.list_runs(
+            endpoint=schedule.endpoint, schedule_id=schedule_id
+        )
+    ]
 
 
 # -- step outputs as datasets -----------------------------------------------------------------
+
 
 def _table_output(svc: Any, run_id: str, node_id: str, port: str) -> str:
     step = svc.store.get_step(run_id, node_id)
     uri = step.outputs.get(port)
     if uri is None:
-        raise NotFoundError(f"Step '{node_id}' of run '{run_id}' has no output '{port}' "
-                            f"(outputs: {sorted(step.outputs) or 'none yet'}).")
+        raise NotFoundError(
+            f"Step '{node_id}' of run '{run_id}' has no output '{port}' "
+            f"(outputs: {sorted(step.outputs) or 'none yet'})."
+        )
     if step.status is not StepStatus.COMPLETED:
-        raise HTTPException(409, f"Step '{node_id}' is {step.status.value}; only a completed "
-                                 "step's output can be used.")
+        raise HTTPException(
+            409,
+            f"Step '{node_id}' is {step.status.value}; only a completed step's output can be used.",
+        )
     if not uri.endswith(".parquet"):
-        raise HTTPException(400, f"Output '{port}' of '{node_id}' is a model or "
-                                 "transformation, not a table.")
+        raise HTTPException(
+            400, f"Output '{port}' of '{node_id}' is a model or transformation, not a table."
+        )
     return uri
 
 
 @router.post("/runs/{run_id}/steps/{node_id}/outputs/{port}/register", status_code=201)
-def register_output(run_id: str, node_id: str, port: str, body: RegisterOutputBody,
-                    svc: ServicesDep, pub: PublishingDep) -> dict[str, Any]:
+def register_output(
+    run_id: str,
+    node_id: str,
+    port: str,
+    body: RegisterOutputBody,
+    svc: ServicesDep,
+    pub: PublishingDep,
+) -> dict[str, Any]:
     """Register a step's output table as the dataset's next version, with its lineage."""
     uri = _table_output(svc, run_id, node_id, port)
-    version = svc.datasets.register_output(body.name, uri, description=body.description or
-                                           f"Output '{port}' of step '{node_id}' of run "
-                                           f"{run_id}")
+    version = svc.datasets.register_output(
+        body.name,
+        uri,
+        description=body.description or f"Output '{port}' of step '{node_id}' of run {run_id}",
+    )
     lineage = DatasetLineage(version.name, version.version, run_id, node_id, port)
     pub.store.record_lineage(lineage)
     return {"dataset": version, "lineage": lineage}
 
 
 @router.get("/datasets/{name}/versions/{version}/lineage")
-def dataset_lineage(name: str, version: int, svc: ServicesDep, pub: PublishingDep
-                    ) -> DatasetLineage:
+def dataset_lineage(
+    name: str, version: int, svc: ServicesDep, pub: PublishingDep
+) -> DatasetLineage:
     found: DatasetVersion = svc.store.get_dataset_version(name, version)
     lineage = pub.store.lineage(found.name, found.version)
     if lineage is None:
-        raise NotFoundError(f"Dataset '{name}' version {version} was not registered from a run "
-                            f"({found.source.value}).")
+        raise NotFoundError(
+            f"Dataset '{name}' version {version} was not registered from a run "
+            f"({found.source.value})."
+        )
     return lineage
 
 
 @router.get("/runs/{run_id}/steps/{node_id}/outputs/{port}/download")
-def download_output(run_id: str, node_id: str, port: str, svc: ServicesDep,
-                    format: Literal["csv", "parquet"] = "csv") -> Response:
+def download_output(
+    run_id: str,
+    node_id: str,
+    port: str,
+    svc: ServicesDep,
+    format: Literal["csv", "parquet"] = "csv",
+) -> Response:
     """A step's output table as CSV or Parquet."""
     uri = _table_output(svc, run_id, node_id, port)
     frame = svc.artifacts.get_table(uri)
@@ -331,5 +421,8 @@ def download_output(run_id: str, node_id: str, port: str, svc: ServicesDep,
         frame.to_parquet(buffer, index=False)
         media = "application/vnd.apache.parquet"
     filename = f"{run_id}-{node_id}-{port}.{format}"
-    return Response(buffer.getvalue(), media_type=media,
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(
+        buffer.getvalue(),
+        media_type=media,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

@@ -21,22 +21,30 @@ KEY_METRICS = 4
 
 
 @router.get("/run-summaries")
-def run_summaries(svc: ServicesDep, experiment: str | None = None,
-                  status: RunStatus | None = None, limit: int = 50,
-                  offset: int = Query(0, ge=0, le=MAX_OFFSET),
-                  source: RunSource | None = None) -> dict[str, Any]:
+def run_summaries(
+    svc: ServicesDep,
+    experiment: str | None = None,
+    status: RunStatus | None = None,
+    limit: int = 50,
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
+    source: RunSource | None = None,
+) -> dict[str, Any]:
     """A page of runs, newest first, each with its duration and first metrics."""
     limit = max(1, min(limit, 500))
     # One query for the page with its metrics (kept on each run when it completed); runs
     # completed before that was kept read their steps, in one more query for the lot.
-    page = svc.store.run_summaries(experiment=experiment, status=status, limit=limit,
-                                   offset=offset, source=source)
+    page = svc.store.run_summaries(
+        experiment=experiment, status=status, limit=limit, offset=offset, source=source
+    )
     missing = [run.id for run, kept in page if kept is None and run.status is RunStatus.COMPLETED]
     from_steps = svc.store.step_metrics(missing) if missing else {}
-    return {"total": svc.store.count_runs(experiment=experiment, status=status, source=source),
-            "runs": [_summary(run, kept if kept is not None
-                              else key_metrics(from_steps.get(run.id, [])))
-                     for run, kept in page]}
+    return {
+        "total": svc.store.count_runs(experiment=experiment, status=status, source=source),
+        "runs": [
+            _summary(run, kept if kept is not None else key_metrics(from_steps.get(run.id, [])))
+            for run, kept in page
+        ],
+    }
 
 
 def key_metrics(step_metrics: list[dict[str, float]]) -> dict[str, float]:
@@ -52,10 +60,16 @@ def key_metrics(step_metrics: list[dict[str, float]]) -> dict[str, float]:
 def _summary(run: Run, metrics: dict[str, float]) -> dict[str, Any]:
     end = run.finished_at
     duration = (end - run.started_at).total_seconds() if end and run.started_at else None
-    return {"id": run.id, "name": run.name, "experiment": run.experiment,
-            "status": run.status.value, "source": run.source.value,
-            "created_at": run.created_at.isoformat(), "duration_s": duration,
-            "metrics": metrics}
+    return {
+        "id": run.id,
+        "name": run.name,
+        "experiment": run.experiment,
+        "status": run.status.value,
+        "source": run.source.value,
+        "created_at": run.created_at.isoformat(),
+        "duration_s": duration,
+        "metrics": metrics,
+    }
 
 
 @router.get("/runs/{run_id}/steps/{node_id}/evaluation")
@@ -65,8 +79,14 @@ def evaluation(run_id: str, node_id: str, svc: ServicesDep) -> dict[str, Any]:
     step = svc.store.get_step(run_id, node_id)
     if step.component_id != EVALUATE:
         raise HTTPException(400, f"Step '{node_id}' is {step.component_id}, not Evaluate Model.")
-    source = next((e["source"] for e in run.spec.get("edges", [])
-                   if e["target"] == f"{node_id}.scored_dataset"), None)
+    source = next(
+        (
+            e["source"]
+            for e in run.spec.get("edges", [])
+            if e["target"] == f"{node_id}.scored_dataset"
+        ),
+        None,
+    )
     if source is None:
         raise HTTPException(404, f"Nothing feeds '{node_id}.scored_dataset'.")
     upstream, _, port = source.partition(".")
@@ -76,8 +96,9 @@ def evaluation(run_id: str, node_id: str, svc: ServicesDep) -> dict[str, Any]:
     else:
         uri = svc.store.get_step(run_id, upstream).outputs.get(port)
     if uri is None:
-        raise HTTPException(409, f"The scored dataset '{source}' is not there yet "
-                                 f"(step {step.status.value}).")
+        raise HTTPException(
+            409, f"The scored dataset '{source}' is not there yet (step {step.status.value})."
+        )
     try:
         return evaluation_charts(svc.artifacts.get_table(uri))
     except ComponentInputError as exc:

@@ -27,10 +27,12 @@ router = APIRouter(tags=["runs"])
 def validate(body: ValidateRequest, svc: ServicesDep) -> ValidateResponse:
     """Every issue of a pipeline at once (200 either way; `valid` tells)."""
     checked = svc.runs.validate(body.spec, body.parameters)
-    return ValidateResponse(valid=not checked.issues,
-                            issues=[IssueOut(**i.to_dict()) for i in checked.issues],
-                            warnings=[IssueOut(**i.to_dict()) for i in checked.warnings],
-                            columns=checked.columns)
+    return ValidateResponse(
+        valid=not checked.issues,
+        issues=[IssueOut(**i.to_dict()) for i in checked.issues],
+        warnings=[IssueOut(**i.to_dict()) for i in checked.warnings],
+        columns=checked.columns,
+    )
 
 
 @router.post("/runs", status_code=201)
@@ -39,21 +41,34 @@ def submit(body: SubmitRequest, svc: ServicesDep) -> SubmittedRun:
 
     `warnings` names each queue a step waits on that no live worker listens on.
     """
-    run = svc.runs.submit(body.spec, experiment=body.experiment, parameters=body.parameters,
-                          source=body.source, force_rerun=body.force_rerun, name=body.name)
+    run = svc.runs.submit(
+        body.spec,
+        experiment=body.experiment,
+        parameters=body.parameters,
+        source=body.source,
+        force_rerun=body.force_rerun,
+        name=body.name,
+    )
     warnings = svc.runs.queue_warnings(run.id) if not run.status.is_terminal else []
     return SubmittedRun.of(run, warnings)
 
 
 @router.get("/runs")
-def list_runs(svc: ServicesDep, experiment: str | None = None, status: RunStatus | None = None,
-              limit: int = 50, offset: int = Query(0, ge=0, le=MAX_OFFSET),
-              source: RunSource | None = None) -> RunList:
+def list_runs(
+    svc: ServicesDep,
+    experiment: str | None = None,
+    status: RunStatus | None = None,
+    limit: int = 50,
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
+    source: RunSource | None = None,
+) -> RunList:
     limit = max(1, min(limit, 1000))
-    return RunList(runs=svc.store.list_runs(experiment=experiment, status=status, limit=limit,
-                                            offset=offset, source=source),
-                   total=svc.store.count_runs(experiment=experiment, status=status,
-                                              source=source))
+    return RunList(
+        runs=svc.store.list_runs(
+            experiment=experiment, status=status, limit=limit, offset=offset, source=source
+        ),
+        total=svc.store.count_runs(experiment=experiment, status=status, source=source),
+    )
 
 
 @router.get("/runs/{run_id}")
@@ -64,13 +79,17 @@ def get_run(run_id: str, svc: ServicesDep) -> RunDetail:
 
 
 @router.get("/runs/{run_id}/steps/{node_id}/outputs/{port}/preview")
-def preview_output(run_id: str, node_id: str, port: str, svc: ServicesDep,
-                   limit: int = 100) -> Preview:
+def preview_output(
+    run_id: str, node_id: str, port: str, svc: ServicesDep, limit: int = 100
+) -> Preview:
     step = svc.store.get_step(run_id, node_id)
     uri = step.outputs.get(port)
     if uri is None:
-        raise HTTPException(404, f"Step '{node_id}' of run '{run_id}' has no output '{port}' "
-                                 f"(outputs: {sorted(step.outputs)}).")
+        raise HTTPException(
+            404,
+            f"Step '{node_id}' of run '{run_id}' has no output '{port}' "
+            f"(outputs: {sorted(step.outputs)}).",
+        )
     if not uri.endswith(".parquet"):
         raise HTTPException(400, f"Output '{port}' is a model or transformation, not a table.")
     return Preview(**svc.artifacts.preview(uri, limit=max(1, min(limit, 10_000))))

@@ -30,8 +30,14 @@ def load_templates(folder: Path = EXAMPLES) -> list[Template]:
         except (OSError, ValueError):
             continue
         if isinstance(spec, dict) and isinstance(spec.get("nodes"), list):
-            found.append(Template(id=path.stem, name=str(spec.get("name") or path.stem),
-                                  description=str(spec.get("description") or ""), spec=spec))
+            found.append(
+                Template(
+                    id=path.stem,
+                    name=str(spec.get("name") or path.stem),
+                    description=str(spec.get("description") or ""),
+                    spec=spec,
+                )
+            )
     return found
 
 
@@ -45,5 +51,7 @@ def get_template(template_id: str) -> Template:
     for template in load_templates():
         if template.id == template_id:
             return template
-    raise HTTPException(404, f"No sample pipeline '{template_id}'; known: "
-                             f"{', '.join(t.id for t in load_templates())}.")
+    raise HTTPException(
+        404,
+        f"No sample pipeline '{template_id}'; known: {', '.join(t.id for t in load_templates())}.",
+    )

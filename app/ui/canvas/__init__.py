@@ -24,10 +24,18 @@ _component = components.declare_component("flowbench_canvas", path=str(DIST))
 __all__ = ["DIST", "canvas_edges", "canvas_nodes", "draw", "palette_groups"]
 
 
-def draw(*, nodes: list[dict[str, Any]], edges: list[dict[str, str]], key: str,
-         mode: str = "edit", selected: str | None = None,
-         palette: list[dict[str, Any]] | None = None, fit: Any = 0, height: int = 640,
-         on_change: Callable[[], None] | None = None) -> dict[str, Any] | None:
+def draw(
+    *,
+    nodes: list[dict[str, Any]],
+    edges: list[dict[str, str]],
+    key: str,
+    mode: str = "edit",
+    selected: str | None = None,
+    palette: list[dict[str, Any]] | None = None,
+    fit: Any = 0,
+    height: int = 640,
+    on_change: Callable[[], None] | None = None,
+) -> dict[str, Any] | None:
     """Draw the canvas; its last event ({"seq", "type", ...}) or None.
 
     Args:
@@ -41,6 +49,16 @@ def draw(*, nodes: list[dict[str, Any]], edges: list[dict[str, str]], key: str,
     """
     body = json.dumps([nodes, edges, selected], sort_keys=True, default=str)
     revision = hashlib.sha1(body.encode()).hexdigest()[:16]
-    return _component(mode=mode, nodes=nodes, edges=edges, selected=selected, palette=palette,
-                      fit=fit, height=height, revision=revision, key=key, default=None,
-                      on_change=on_change)
+    return _component(
+        mode=mode,
+        nodes=nodes,
+        edges=edges,
+        selected=selected,
+        palette=palette,
+        fit=fit,
+        height=height,
+        revision=revision,
+        key=key,
+        default=None,
+        on_change=on_change,
+    )

@@ -10,15 +10,18 @@ from typing import Any
 
 from app.ui.draft_ops import DATASET_PORT
 
-DATASET_OUTPUT = {"name": DATASET_PORT, "label": "Dataset", "kind": "dataset",
-                  "optional": False}
+DATASET_OUTPUT = {"name": DATASET_PORT, "label": "Dataset", "kind": "dataset", "optional": False}
 DATASETS = "Datasets"
 
 
-def canvas_nodes(spec: dict[str, Any], catalogue: dict[str, dict[str, Any]], *,
-                 states: dict[str, str] | None = None,
-                 issues: dict[str | None, list[dict[str, Any]]] | None = None,
-                 details: dict[str, str] | None = None) -> list[dict[str, Any]]:
+def canvas_nodes(
+    spec: dict[str, Any],
+    catalogue: dict[str, dict[str, Any]],
+    *,
+    states: dict[str, str] | None = None,
+    issues: dict[str | None, list[dict[str, Any]]] | None = None,
+    details: dict[str, str] | None = None,
+) -> list[dict[str, Any]]:
     """One entry per node: title, ports (name, label, kind), position, state and issues.
 
     Args:
@@ -45,14 +48,21 @@ def canvas_nodes(spec: dict[str, Any], catalogue: dict[str, dict[str, Any]], *,
         node_issues = [_issue_text(i) for i in issues.get(node_id, [])]
         state = states.get(node_id) or ("issue" if node_issues else "ok")
         position = item.get("position")
-        found.append({
-            "id": node_id, "title": title, "description": description,
-            "dataset": "dataset" in item, "inputs": inputs, "outputs": outputs,
-            "position": [float(position[0]), float(position[1])] if position else None,
-            "state": state, "issues": node_issues,
-            "comment": (item.get("comment") or "").strip()[:80],
-            "detail": details.get(node_id, ""),
-        })
+        found.append(
+            {
+                "id": node_id,
+                "title": title,
+                "description": description,
+                "dataset": "dataset" in item,
+                "inputs": inputs,
+                "outputs": outputs,
+                "position": [float(position[0]), float(position[1])] if position else None,
+                "state": state,
+                "issues": node_issues,
+                "comment": (item.get("comment") or "").strip()[:80],
+                "detail": details.get(node_id, ""),
+            }
+        )
     return found
 
 
@@ -60,23 +70,51 @@ def canvas_edges(spec: dict[str, Any]) -> list[dict[str, str]]:
     return [{"source": e["source"], "target": e["target"]} for e in spec.get("edges", [])]
 
 
-def palette_groups(grouped: dict[str, list[dict[str, Any]]],
-                   datasets: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def palette_groups(
+    grouped: dict[str, list[dict[str, Any]]], datasets: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
     """The palette: datasets first (open), then components by category (closed)."""
-    groups = [{"category": DATASETS, "open": True, "items": [
-        {"key": f"dataset:{d['name']}", "name": d["name"],
-         "description": d.get("description") or "", "add": {"dataset": d["name"]}}
-        for d in datasets]}]
+    groups = [
+        {
+            "category": DATASETS,
+            "open": True,
+            "items": [
+                {
+                    "key": f"dataset:{d['name']}",
+                    "name": d["name"],
+                    "description": d.get("description") or "",
+                    "add": {"dataset": d["name"]},
+                }
+                for d in datasets
+            ],
+        }
+    ]
     for category, members in grouped.items():
-        groups.append({"category": category, "open": False, "items": [
-            {"key": c["id"], "name": c["name"], "description": c.get("description") or "",
-             "add": {"component": c["id"]}} for c in members]})
+        groups.append(
+            {
+                "category": category,
+                "open": False,
+                "items": [
+                    {
+                        "key": c["id"],
+                        "name": c["name"],
+                        "description": c.get("description") or "",
+                        "add": {"component": c["id"]},
+                    }
+                    for c in members
+                ],
+            }
+        )
     return groups
 
 
 def _port(port: dict[str, Any]) -> dict[str, Any]:
-    return {"name": port["name"], "label": port.get("label") or port["name"],
-            "kind": port["kind"], "optional": bool(port.get("optional"))}
+    return {
+        "name": port["name"],
+        "label": port.get("label") or port["name"],
+        "kind": port["kind"],
+        "optional": bool(port.get("optional")),
+    }
 
 
 def _issue_text(issue: dict[str, Any]) -> str:

@@ -23,25 +23,41 @@ def label(run_id: str) -> str:
 
 
 left, right = st.columns(2)
-a = left.selectbox("Run A", ids, index=ids.index(first) if first in ids else None,
-                   format_func=label, key="compare.a")
-b = right.selectbox("Run B", ids, index=ids.index(second) if second in ids else None,
-                    format_func=label, key="compare.b")
+a = left.selectbox(
+    "Run A",
+    ids,
+    index=ids.index(first) if first in ids else None,
+    format_func=label,
+    key="compare.a",
+)
+b = right.selectbox(
+    "Run B",
+    ids,
+    index=ids.index(second) if second in ids else None,
+    format_func=label,
+    key="compare.b",
+)
 st.session_state[state.COMPARE] = (a, b)
 if not a or not b:
     st.info("Choose two runs.", icon=":material/compare_arrows:")
     st.stop()
 
 details = {key: call(client.run, run_id) for key, run_id in (("A", a), ("B", b))}
-sides = {key: {"spec": d.run.spec, "parameters": d.run.parameters,
-               "metrics": {s.node_id: s.metrics for s in d.steps if s.metrics}}
-         for key, d in details.items()}
+sides = {
+    key: {
+        "spec": d.run.spec,
+        "parameters": d.run.parameters,
+        "metrics": {s.node_id: s.metrics for s in d.steps if s.metrics},
+    }
+    for key, d in details.items()
+}
 diff = run_ops.compare(sides["A"], sides["B"])
 summary = st.columns(4)
 for column, (key, d) in zip(summary[:2], details.items(), strict=True):
     took = run_ops.duration(d.run)
-    column.metric(f"Run {key}: {d.run.status.value}", f"{took:.1f} s" if took else "—",
-                  help=d.run.id)
+    column.metric(
+        f"Run {key}: {d.run.status.value}", f"{took:.1f} s" if took else "—", help=d.run.id
+    )
 summary[2].metric("Nodes that differ", len(diff["changed"]))
 summary[3].metric("Nodes in one run only", len(diff["only_a"]) + len(diff["only_b"]))
 
@@ -65,8 +81,14 @@ st.caption("Orange: changed · red: only in this run · green: the same in both.
 catalogue = {c["id"]: c["name"] for c in call(ui.components)}
 for column, key, only in zip(st.columns(2), ("A", "B"), ("only_a", "only_b"), strict=True):
     spec = sides[key]["spec"]
-    states = {n["id"]: "issue" if n["id"] in diff[only] else "queued"
-              if n["id"] in diff["changed"] else "completed" for n in spec["nodes"]}
+    states = {
+        n["id"]: "issue"
+        if n["id"] in diff[only]
+        else "queued"
+        if n["id"] in diff["changed"]
+        else "completed"
+        for n in spec["nodes"]
+    }
     with column:
         st.markdown(f"**Run {key}**")
         nodes, edges = graph.build(spec, catalogue, states=states, icons=False)

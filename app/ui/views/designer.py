@@ -26,8 +26,10 @@ if draft is None:
     st.stop()
 
 # The canvas gets the page's width: narrower side margins than Streamlit's wide layout.
-st.html("<style>[data-testid='stMainBlockContainer']{padding-left:2rem;padding-right:2rem;"
-        "padding-top:2.5rem}</style>")
+st.html(
+    "<style>[data-testid='stMainBlockContainer']{padding-left:2rem;padding-right:2rem;"
+    "padding-top:2.5rem}</style>"
+)
 catalogue = {c["id"]: c for c in call(ui.components)}
 names = {c: d["name"] for c, d in catalogue.items()}
 spec = draft["spec"]
@@ -42,26 +44,40 @@ with title_col:
     st.caption(f"Draft · revision {draft['revision']} · saved automatically{origin}")
 with actions_col:
     validate_col, undo_col, close_col, publish_col, submit_col = st.columns(5)
-    if validate_col.button("Validate", key="designer.validate", icon=":material/rule:",
-                           width="stretch"):
+    if validate_col.button(
+        "Validate", key="designer.validate", icon=":material/rule:", width="stretch"
+    ):
         designer.refresh_issues()
         st.session_state[state.SHOW_ISSUES] = True
         st.rerun()
-    undo_col.button("Undo", key="designer.undo", icon=":material/undo:", on_click=designer.undo,
-                    width="stretch")
-    close_col.button("Drafts", key="designer.close", icon=":material/folder_open:",
-                     on_click=designer.close_draft, width="stretch",
-                     help="Close this draft (it is saved) and open or start another")
+    undo_col.button(
+        "Undo", key="designer.undo", icon=":material/undo:", on_click=designer.undo, width="stretch"
+    )
+    close_col.button(
+        "Drafts",
+        key="designer.close",
+        icon=":material/folder_open:",
+        on_click=designer.close_draft,
+        width="stretch",
+        help="Close this draft (it is saved) and open or start another",
+    )
     with publish_col.popover("Publish", icon=":material/publish:", width="stretch"):
         if issue_count:
             st.warning(f"The pipeline has {issue_count} issue(s); fix them before publishing.")
         else:
-            publish.publish_form("designer.publish", draft_id=draft["id"],
-                                 suggested=publish.endpoint_name(draft["name"]))
-    with submit_col.popover("Submit", icon=":material/play_arrow:", type="primary",
-                            width="stretch", disabled=rejected,
-                            help="Fix or clear the rejected value in the properties pane first."
-                            if rejected else None):
+            publish.publish_form(
+                "designer.publish",
+                draft_id=draft["id"],
+                suggested=publish.endpoint_name(draft["name"]),
+            )
+    with submit_col.popover(
+        "Submit",
+        icon=":material/play_arrow:",
+        type="primary",
+        width="stretch",
+        disabled=rejected,
+        help="Fix or clear the rejected value in the properties pane first." if rejected else None,
+    ):
         run_id = pipeline_panel.submit_form(spec, issue_count)
         if run_id:
             st.session_state[state.RUN_ID] = run_id
@@ -73,10 +89,12 @@ if st.session_state.pop(state.GUIDE, False):
 graph_col, pane_col = st.columns([4, 1.35], gap="small")
 with graph_col:
     canvas_editor.render(spec, catalogue, call(ui.datasets), issues, height=700)
-    st.caption(f"{len(spec['nodes'])} nodes · {len(spec['edges'])} wires · "
-               + (f":red[{issue_count} issue(s)]" if issue_count else ":green[no issues]")
-               + " · drag from an output port to an input port · click a node to "
-                 "edit it · Delete removes the selection")
+    st.caption(
+        f"{len(spec['nodes'])} nodes · {len(spec['edges'])} wires · "
+        + (f":red[{issue_count} issue(s)]" if issue_count else ":green[no issues]")
+        + " · drag from an output port to an input port · click a node to "
+        "edit it · Delete removes the selection"
+    )
     labels = [f"Issues ({issue_count})", "Connections", "Pipeline parameters", "Settings"]
     issues_tab, edges_tab, params_tab, settings_tab = st.tabs(labels)
     with issues_tab:

@@ -7,8 +7,9 @@ from app.ui import state
 from app.ui.client import call, get_client
 
 st.title("Flowbench")
-st.caption("Build machine-learning pipelines from components, run them on workers, "
-           "review every run.")
+st.caption(
+    "Build machine-learning pipelines from components, run them on workers, review every run."
+)
 client = get_client()
 health = call(client.health)
 runs = call(client.runs, limit=10)
@@ -21,11 +22,23 @@ right.metric("Runs", runs.total)
 st.page_link("views/designer.py", label="Open the designer", icon=":material/account_tree:")
 st.subheader("Latest runs")
 if runs.runs:
-    picked = st.dataframe([{"run": r.id, "name": r.name, "experiment": r.experiment,
-                            "status": r.status.value, "created": r.created_at}
-                           for r in runs.runs],
-                          hide_index=True, width="stretch", on_select="rerun",
-                          selection_mode="single-row", key="home.runs")
+    picked = st.dataframe(
+        [
+            {
+                "run": r.id,
+                "name": r.name,
+                "experiment": r.experiment,
+                "status": r.status.value,
+                "created": r.created_at,
+            }
+            for r in runs.runs
+        ],
+        hide_index=True,
+        width="stretch",
+        on_select="rerun",
+        selection_mode="single-row",
+        key="home.runs",
+    )
     st.caption("Select a row to open the run.")
     if picked and picked.selection.rows:
         run_id = runs.runs[picked.selection.rows[0]].id

@@ -19,9 +19,15 @@ if not run_id:
         st.info("No runs yet: submit a pipeline from the Designer.", icon=":material/info:")
         st.stop()
     by_id = {r.id: r for r in recent}
-    picked = st.selectbox("Run", list(by_id), index=None, key="run.pick",
-                          format_func=lambda i: f"{by_id[i].name} · {by_id[i].experiment} · "
-                                                f"{by_id[i].status.value} · {i}")
+    picked = st.selectbox(
+        "Run",
+        list(by_id),
+        index=None,
+        key="run.pick",
+        format_func=lambda i: (
+            f"{by_id[i].name} · {by_id[i].experiment} · {by_id[i].status.value} · {i}"
+        ),
+    )
     if picked:
         st.session_state[state.RUN_ID] = picked
         st.query_params["run"] = picked
@@ -40,7 +46,8 @@ def _on_canvas() -> None:
     """A click on a node of the run's canvas opens that step."""
     event = st.session_state.get(f"{state.RUN_CANVAS}.{run_id}")
     if not isinstance(event, dict) or event.get("seq") == st.session_state.get(
-            state.RUN_CANVAS_SEQ):
+        state.RUN_CANVAS_SEQ
+    ):
         return
     st.session_state[state.RUN_CANVAS_SEQ] = event.get("seq")
     if event.get("type") == "select" and event.get("node"):
@@ -60,27 +67,41 @@ def live() -> None:
     st.markdown(f"### :material/play_circle: {run.name}")
     for warning in current.warnings:  # a step waits on a queue no live worker listens on
         st.warning(warning, icon=":material/warning:")
-    st.caption(f"{run.id} · experiment **{run.experiment}** · {run.source.value} · "
-               f"submitted {run.created_at:%Y-%m-%d %H:%M:%S}"
-               + (f" · {took:.1f} s" if took is not None else "")
-               + (f" · cloned from {run.cloned_from}" if run.cloned_from else "")
-               + run_ops.origin_text(origin))
+    st.caption(
+        f"{run.id} · experiment **{run.experiment}** · {run.source.value} · "
+        f"submitted {run.created_at:%Y-%m-%d %H:%M:%S}"
+        + (f" · {took:.1f} s" if took is not None else "")
+        + (f" · cloned from {run.cloned_from}" if run.cloned_from else "")
+        + run_ops.origin_text(origin)
+    )
     colour = {"completed": "green", "failed": "red", "canceled": "gray"}.get(
-        run.status.value, "blue")
+        run.status.value, "blue"
+    )
     st.markdown(f":{colour}[**{run.status.value}**] · {done} of {total} steps ended")
     # A bar in the run's own colour (st.progress takes only the theme's colour).
-    st.html(f'<div style="background:#e5e7eb;border-radius:4px;height:8px">'
-            f'<div data-testid="run-progress" style="width:{100 * done / (total or 1):.0f}%;'
-            f'height:8px;border-radius:4px;background:{BAR_COLOURS[colour]}"></div></div>')
+    st.html(
+        f'<div style="background:#e5e7eb;border-radius:4px;height:8px">'
+        f'<div data-testid="run-progress" style="width:{100 * done / (total or 1):.0f}%;'
+        f'height:8px;border-radius:4px;background:{BAR_COLOURS[colour]}"></div></div>'
+    )
     if run.error:
         st.error(run.error, icon=":material/error:")
     states = run_ops.step_states(current.steps)
-    details = {st_.node_id: f"{st_.duration_s:.1f} s" for st_ in current.steps
-               if st_.duration_s is not None}
-    canvas.draw(nodes=canvas.canvas_nodes(run.spec, catalogue, states=states, details=details),
-                edges=canvas.canvas_edges(run.spec), key=f"{state.RUN_CANVAS}.{run_id}",
-                mode="view", selected=st.session_state.get(state.RUN_STEP), height=480, fit=run_id,
-                on_change=_on_canvas)
+    details = {
+        st_.node_id: f"{st_.duration_s:.1f} s"
+        for st_ in current.steps
+        if st_.duration_s is not None
+    }
+    canvas.draw(
+        nodes=canvas.canvas_nodes(run.spec, catalogue, states=states, details=details),
+        edges=canvas.canvas_edges(run.spec),
+        key=f"{state.RUN_CANVAS}.{run_id}",
+        mode="view",
+        selected=st.session_state.get(state.RUN_STEP),
+        height=480,
+        fit=run_id,
+        on_change=_on_canvas,
+    )
     if st.session_state.pop(state.RUN_CANVAS_SEQ + ".changed", False):
         st.rerun(scope="app")  # the step details beside the graph follow the click
 
@@ -93,18 +114,33 @@ with side_col:
     inference_actions.render(detail.run)
     steps = {s.node_id: s for s in detail.steps}
     # Four narrow columns, so that the table fits beside the graph; a reused step says so.
-    st.dataframe([{"step": s.node_id, "component": names.get(s.component_id, s.component_id),
-                   "status": "reused" if s.reused else s.status.value,
-                   "seconds": None if s.duration_s is None else round(s.duration_s, 2)}
-                  for s in detail.steps], hide_index=True, width="stretch",
-                 height=min(420, 38 + 35 * len(detail.steps)))
+    st.dataframe(
+        [
+            {
+                "step": s.node_id,
+                "component": names.get(s.component_id, s.component_id),
+                "status": "reused" if s.reused else s.status.value,
+                "seconds": None if s.duration_s is None else round(s.duration_s, 2),
+            }
+            for s in detail.steps
+        ],
+        hide_index=True,
+        width="stretch",
+        height=min(420, 38 + 35 * len(detail.steps)),
+    )
     ids = list(steps)
     chosen = st.session_state.get(state.RUN_STEP)
     st.session_state["run.step_pick"] = chosen if chosen in ids else None
-    picked = st.selectbox("Step", ids, key="run.step_pick", placeholder="Click a step",
-                          format_func=lambda i: f"{i} — {names.get(steps[i].component_id, '')}",
-                          on_change=lambda: st.session_state.update(
-                              {state.RUN_STEP: st.session_state["run.step_pick"]}))
+    picked = st.selectbox(
+        "Step",
+        ids,
+        key="run.step_pick",
+        placeholder="Click a step",
+        format_func=lambda i: f"{i} — {names.get(steps[i].component_id, '')}",
+        on_change=lambda: st.session_state.update(
+            {state.RUN_STEP: st.session_state["run.step_pick"]}
+        ),
+    )
 if picked:
     with st.container(border=True):
         step_details.render(detail.run, steps[picked], catalogue.get(steps[picked].component_id))

@@ -51,13 +51,22 @@ def _apply(event: dict[str, Any]) -> None:
         st.session_state[state.SELECTED] = None
 
 
-def render(spec: dict[str, Any], catalogue: dict[str, dict[str, Any]],
-           datasets: list[dict[str, Any]], issues: dict[str | None, list[dict[str, Any]]],
-           height: int = 640) -> None:
+def render(
+    spec: dict[str, Any],
+    catalogue: dict[str, dict[str, Any]],
+    datasets: list[dict[str, Any]],
+    issues: dict[str | None, list[dict[str, Any]]],
+    height: int = 640,
+) -> None:
     nodes = canvas.canvas_nodes(spec, catalogue, issues=issues)
-    canvas.draw(nodes=nodes, edges=canvas.canvas_edges(spec), key=state.CANVAS, mode="edit",
-                selected=st.session_state.get(state.SELECTED),
-                palette=canvas.palette_groups(grouped(list(catalogue.values()), ""), datasets),
-                fit=f"{st.session_state.get(state.DRAFT_ID)}.{st.session_state.get(state.CANVAS_FIT)}",
-                height=height,
-                on_change=on_event)
+    canvas.draw(
+        nodes=nodes,
+        edges=canvas.canvas_edges(spec),
+        key=state.CANVAS,
+        mode="edit",
+        selected=st.session_state.get(state.SELECTED),
+        palette=canvas.palette_groups(grouped(list(catalogue.values()), ""), datasets),
+        fit=f"{st.session_state.get(state.DRAFT_ID)}.{st.session_state.get(state.CANVAS_FIT)}",
+        height=height,
+        on_change=on_event,
+    )

@@ -17,8 +17,9 @@ DEPLOYABLE = ("train_model", "web_service_input")
 def deployable_runs() -> list[Any]:
     """Completed runs that train a model or take rows from a Web Service Input."""
     runs = call(get_client().runs, status="completed", limit=200).runs
-    return [r for r in runs
-            if any(n.get("component") in DEPLOYABLE for n in r.spec.get("nodes", []))]
+    return [
+        r for r in runs if any(n.get("component") in DEPLOYABLE for n in r.spec.get("nodes", []))
+    ]
 
 
 def _kind(run: Any) -> str:
@@ -26,8 +27,9 @@ def _kind(run: Any) -> str:
     return "real-time inference" if "web_service_input" in components else "training"
 
 
-def render(preselected: str | None = None, model: str | None = None,
-           key: str = "deploy") -> str | None:
+def render(
+    preselected: str | None = None, model: str | None = None, key: str = "deploy"
+) -> str | None:
     """Draw the form; returns the new endpoint's name once deployed, else None."""
     client = get_client()
     runs = deployable_runs()
@@ -36,16 +38,26 @@ def render(preselected: str | None = None, model: str | None = None,
         return None
     by_id = {r.id: r for r in runs}
     ids = list(by_id)
-    run_id = st.selectbox("Run", ids, key=f"{key}.run",
-                          index=ids.index(preselected) if preselected in by_id else 0,
-                          format_func=lambda i: f"{by_id[i].name} · {_kind(by_id[i])} · {i}")
-    target = st.radio("Target", ["local", "kubernetes"], horizontal=True, key=f"{key}.target",
-                      help="local: a scoring server process on this machine (the default). "
-                           "kubernetes: a Deployment, Service, Secret and autoscaler in a "
-                           "cluster from your kubeconfig.")
+    run_id = st.selectbox(
+        "Run",
+        ids,
+        key=f"{key}.run",
+        index=ids.index(preselected) if preselected in by_id else 0,
+        format_func=lambda i: f"{by_id[i].name} · {_kind(by_id[i])} · {i}",
+    )
+    target = st.radio(
+        "Target",
+        ["local", "kubernetes"],
+        horizontal=True,
+        key=f"{key}.target",
+        help="local: a scoring server process on this machine (the default). "
+        "kubernetes: a Deployment, Service, Secret and autoscaler in a "
+        "cluster from your kubeconfig.",
+    )
     with st.form(f"{key}.form"):
-        name = st.text_input("Endpoint name", key=f"{key}.name",
-                             help="lower-case letters, digits and '-'")
+        name = st.text_input(
+            "Endpoint name", key=f"{key}.name", help="lower-case letters, digits and '-'"
+        )
         description = st.text_input("Description", key=f"{key}.description")
         resources: dict[str, Any] = {}
         if target == "kubernetes":
@@ -56,34 +68,51 @@ def render(preselected: str | None = None, model: str | None = None,
             if names:
                 current = found.get("current")
                 resources["context"] = context_col.selectbox(
-                    "Context", names, index=names.index(current) if current in names else 0,
-                    key=f"{key}.context", help=f"from {found.get('kubeconfig')}")
+                    "Context",
+                    names,
+                    index=names.index(current) if current in names else 0,
+                    key=f"{key}.context",
+                    help=f"from {found.get('kubeconfig')}",
+                )
             else:
-                context_col.caption(error or found.get("error") or "No kubeconfig context "
-                                    "found.")
-            resources["namespace"] = namespace_col.text_input("Namespace", "default",
-                                                              key=f"{key}.namespace")
+                context_col.caption(error or found.get("error") or "No kubeconfig context found.")
+            resources["namespace"] = namespace_col.text_input(
+                "Namespace", "default", key=f"{key}.namespace"
+            )
             resources["image"] = st.text_input("Image", "flowbench:0.1.0", key=f"{key}.image")
         cpu_col, memory_col, min_col, max_col = st.columns(4)
-        resources["cpu_request"] = cpu_col.text_input("CPU", "100m", key=f"{key}.cpu",
-                                                      help="the designer's 0.1 cores")
-        resources["memory_request"] = memory_col.text_input("Memory", "512Mi",
-                                                            key=f"{key}.memory")
-        resources["min_replicas"] = min_col.number_input("Min replicas", 1, 100, 1,
-                                                         key=f"{key}.min")
-        resources["max_replicas"] = max_col.number_input("Max replicas", 1, 100, 10,
-                                                         key=f"{key}.max")
+        resources["cpu_request"] = cpu_col.text_input(
+            "CPU", "100m", key=f"{key}.cpu", help="the designer's 0.1 cores"
+        )
+        resources["memory_request"] = memory_col.text_input("Memory", "512Mi", key=f"{key}.memory")
+        resources["min_replicas"] = min_col.number_input(
+            "Min replicas", 1, 100, 1, key=f"{key}.min"
+        )
+        resources["max_replicas"] = max_col.number_input(
+            "Max replicas", 1, 100, 10, key=f"{key}.max"
+        )
         if target == "local":
-            st.caption("A local endpoint is one process on this machine; the resources apply "
-                       "on Kubernetes.")
+            st.caption(
+                "A local endpoint is one process on this machine; the resources apply "
+                "on Kubernetes."
+            )
         if not st.form_submit_button("Deploy", type="primary", icon=":material/rocket_launch:"):
             return None
     if not NAME.match(name):
-        st.error("Endpoint name: use lower-case letters, digits and '-' (up to 40), starting "
-                 "and ending with a letter or digit.")
+        st.error(
+            "Endpoint name: use lower-case letters, digits and '-' (up to 40), starting "
+            "and ending with a letter or digit."
+        )
         return None
-    endpoint, error = attempt(client.deploy_endpoint, name, run_id, target=target,
-                              description=description, model=model, resources=resources)
+    endpoint, error = attempt(
+        client.deploy_endpoint,
+        name,
+        run_id,
+        target=target,
+        description=description,
+        model=model,
+        resources=resources,
+    )
     if error:
         st.error(error)
         return None

@@ -23,15 +23,17 @@ def render() -> None:
             if not name.strip():
                 st.error("Name: give the pipeline a name.")
             else:
-                designer.open_draft(call(client.create_draft, name.strip(),
-                                         ops.empty_spec(name.strip())))
+                designer.open_draft(
+                    call(client.create_draft, name.strip(), ops.empty_spec(name.strip()))
+                )
                 st.rerun()
     with sample_col.container(border=True, height="stretch"):
         st.markdown("##### :material/school: Sample pipelines")
         ids = [s["id"] for s in samples]
         by_id = {s["id"]: s for s in samples}
-        chosen = st.selectbox("Sample", ids, format_func=lambda i: by_id[i]["name"],
-                              key="start.sample")
+        chosen = st.selectbox(
+            "Sample", ids, format_func=lambda i: by_id[i]["name"], key="start.sample"
+        )
         if chosen:
             st.caption(by_id[chosen]["description"])
         if st.button("Open as new draft", key="start.open_sample", disabled=not chosen):
@@ -40,20 +42,28 @@ def render() -> None:
     with draft_col.container(border=True, height="stretch"):
         st.markdown("##### :material/edit_document: Your drafts")
         by_draft = {d.id: d for d in drafts}
-        picked = st.selectbox("Draft", list(by_draft), key="start.draft",
-                              format_func=lambda i: f"{by_draft[i].name} · "
-                                                    f"{by_draft[i].updated_at:%Y-%m-%d %H:%M}",
-                              placeholder="No drafts yet")
+        picked = st.selectbox(
+            "Draft",
+            list(by_draft),
+            key="start.draft",
+            format_func=lambda i: f"{by_draft[i].name} · {by_draft[i].updated_at:%Y-%m-%d %H:%M}",
+            placeholder="No drafts yet",
+        )
         if st.button("Open draft", key="start.open_draft", disabled=not picked):
             designer.open_draft(call(client.get_draft, picked))
             st.rerun()
     with run_col.container(border=True, height="stretch"):
         st.markdown("##### :material/content_copy: Clone a run")
         by_run = {r.id: r for r in runs}
-        run_id = st.selectbox("Run", list(by_run), key="start.run",
-                              format_func=lambda i: f"{by_run[i].name} · {by_run[i].experiment} "
-                                                    f"· {by_run[i].status.value}",
-                              placeholder="No runs yet")
+        run_id = st.selectbox(
+            "Run",
+            list(by_run),
+            key="start.run",
+            format_func=lambda i: (
+                f"{by_run[i].name} · {by_run[i].experiment} · {by_run[i].status.value}"
+            ),
+            placeholder="No runs yet",
+        )
         if st.button("Clone into draft", key="start.clone", disabled=not run_id):
             designer.open_draft(call(client.clone, run_id))
             st.rerun()

@@ -23,10 +23,11 @@ def render(run: Any) -> None:
     cols = st.columns(2 if training else 1)
     if training:
         # The designer's "Create inference pipeline" menu: real-time or batch.
-        with cols[0].popover("Create inference pipeline", icon=":material/bolt:",
-                             width="stretch"):
-            for kind, label in (("realtime", "Create real-time inference pipeline"),
-                                ("batch", "Create batch inference pipeline")):
+        with cols[0].popover("Create inference pipeline", icon=":material/bolt:", width="stretch"):
+            for kind, label in (
+                ("realtime", "Create real-time inference pipeline"),
+                ("batch", "Create batch inference pipeline"),
+            ):
                 if st.button(label, key=f"run.inference.{kind}", width="stretch"):
                     draft, error = attempt(client.inference_pipeline, run.id, kind)
                     if error:
@@ -34,10 +35,14 @@ def render(run: Any) -> None:
                     else:
                         designer.open_draft(draft)
                         st.switch_page("views/designer.py")
-    if cols[-1].button("Deploy", key="run.deploy", icon=":material/rocket_launch:",
-                       type="primary", width="stretch",
-                       help="Deploy as a real-time endpoint" + (
-                           " (its real-time inference pipeline is made and run first)"
-                           if training else "")):
+    if cols[-1].button(
+        "Deploy",
+        key="run.deploy",
+        icon=":material/rocket_launch:",
+        type="primary",
+        width="stretch",
+        help="Deploy as a real-time endpoint"
+        + (" (its real-time inference pipeline is made and run first)" if training else ""),
+    ):
         st.session_state[state.DEPLOY_RUN] = run.id
         st.switch_page("views/endpoints.py")

@@ -27,7 +27,8 @@ def visible_params(component: dict[str, Any], values: dict[str, Any]) -> list[Pa
     """The parameters that apply given the node's values (defaults fill gaps)."""
     params = [Param.from_dict(p) for p in component.get("params", [])]
     merged = {p.name: p.default for p in params} | {
-        k: v for k, v in values.items() if param_ref(v) is None}
+        k: v for k, v in values.items() if param_ref(v) is None
+    }
     return [p for p in params if p.is_visible(merged)]
 
 
@@ -37,8 +38,10 @@ def describe(param: Param) -> str:
     if param.min is not None or param.max is not None:
         low = "-∞" if param.min is None else f"{param.min:g}"
         high = "∞" if param.max is None else f"{param.max:g}"
-        parts.append(f"Range: {'(' if param.min_exclusive else '['}{low}, {high}"
-                     f"{')' if param.max_exclusive else ']'}")
+        parts.append(
+            f"Range: {'(' if param.min_exclusive else '['}{low}, {high}"
+            f"{')' if param.max_exclusive else ']'}"
+        )
     if param.default not in (None, "", {}) and param.type.value != "columns":
         parts.append(f"Default: {shown_value(param.default)}")
     if param.required:
@@ -83,8 +86,14 @@ def _on_widget(node_id: str, param: Param, key: str, on_value: OnValue) -> None:
     commit(node_id, param, st.session_state[key], on_value)
 
 
-def render(component: dict[str, Any], node: dict[str, Any], *,
-           columns: list[str] | dict[str, list[str]], on_value: OnValue, key: str) -> None:
+def render(
+    component: dict[str, Any],
+    node: dict[str, Any],
+    *,
+    columns: list[str] | dict[str, list[str]],
+    on_value: OnValue,
+    key: str,
+) -> None:
     """Draw one widget per visible parameter of `node`; changes go to `on_value` when valid.
 
     `columns` offers column names to column parameters: one list for all, or one per
@@ -98,8 +107,13 @@ def render(component: dict[str, Any], node: dict[str, Any], *,
         field_key = f"{key}.{param.name}"
         ref = param_ref(value)
         if ref is not None:
-            st.text_input(param.label, value=f"← pipeline parameter '{ref}'", disabled=True,
-                          key=field_key + ".ref", help=describe(param))
+            st.text_input(
+                param.label,
+                value=f"← pipeline parameter '{ref}'",
+                disabled=True,
+                key=field_key + ".ref",
+                help=describe(param),
+            )
             continue
         offered = columns.get(param.name, []) if isinstance(columns, dict) else columns
         if param.type.value == "columns":
@@ -112,28 +126,45 @@ def render(component: dict[str, Any], node: dict[str, Any], *,
             st.error(f"{message} Not saved: the draft keeps {kept}.", icon=":material/error:")
 
 
-def _widget(node_id: str, param: Param, value: Any, columns: list[str], key: str,
-            on_value: OnValue) -> None:
-    common = {"key": key, "help": describe(param), "on_change": _on_widget,
-              "args": (node_id, param, key, on_value)}
+def _widget(
+    node_id: str, param: Param, value: Any, columns: list[str], key: str, on_value: OnValue
+) -> None:
+    common = {
+        "key": key,
+        "help": describe(param),
+        "on_change": _on_widget,
+        "args": (node_id, param, key, on_value),
+    }
     label = param.label + (" *" if param.required else "")
     kind = param.type.value
     if kind == "bool":
         st.toggle(label, value=bool(value), **common)
     elif kind == "choice":
         options = list(param.choices)
-        st.selectbox(label, options, index=options.index(value) if value in options else None,
-                     **common)
+        st.selectbox(
+            label, options, index=options.index(value) if value in options else None, **common
+        )
     elif kind == "int":
-        st.number_input(label, value=_int_or_none(value), step=1, placeholder="(empty)",
-                        **common)
+        st.number_input(label, value=_int_or_none(value), step=1, placeholder="(empty)", **common)
     elif kind == "float":
-        st.number_input(label, value=None if value is None else float(value), step=0.01,
-                        format="%g", placeholder="(empty)", **common)
+        st.number_input(
+            label,
+            value=None if value is None else float(value),
+            step=0.01,
+            format="%g",
+            placeholder="(empty)",
+            **common,
+        )
     elif kind == "column":
         options = list(dict.fromkeys([*columns, *([value] if value else [])]))
-        st.selectbox(label, options, index=options.index(value) if value in options else None,
-                     accept_new_options=True, placeholder="Choose or type a column", **common)
+        st.selectbox(
+            label,
+            options,
+            index=options.index(value) if value in options else None,
+            accept_new_options=True,
+            placeholder="Choose or type a column",
+            **common,
+        )
     elif kind == "text":
         st.text_area(label, value="" if value is None else str(value), **common)
     else:
@@ -151,62 +182,103 @@ def _int_or_none(value: Any) -> int | None:
 
 # -- the column selector -------------------------------------------------------------------
 
-def _columns_widget(node_id: str, param: Param, value: Any, columns: list[str], key: str,
-                    on_value: OnValue) -> None:
+
+def _columns_widget(
+    node_id: str, param: Param, value: Any, columns: list[str], key: str, on_value: OnValue
+) -> None:
     selection = value if isinstance(value, dict) else {"names": []}
     with st.container(border=True):
-        st.markdown(f"**{param.label}**" + (" \\*" if param.required else ""),
-                    help=describe(param))
-        st.caption(summarize_selection(selection) if isinstance(value, dict)
-                   else "No columns chosen yet.")
+        st.markdown(f"**{param.label}**" + (" \\*" if param.required else ""), help=describe(param))
+        st.caption(
+            summarize_selection(selection) if isinstance(value, dict) else "No columns chosen yet."
+        )
         mode = BY_NAME if "names" in selection else WITH_RULES
-        st.radio("Select columns", [BY_NAME, WITH_RULES], index=[BY_NAME, WITH_RULES].index(mode),
-                 key=key + ".mode", horizontal=True, label_visibility="collapsed",
-                 on_change=_on_mode, args=(node_id, param, key, on_value))
+        st.radio(
+            "Select columns",
+            [BY_NAME, WITH_RULES],
+            index=[BY_NAME, WITH_RULES].index(mode),
+            key=key + ".mode",
+            horizontal=True,
+            label_visibility="collapsed",
+            on_change=_on_mode,
+            args=(node_id, param, key, on_value),
+        )
         if mode == BY_NAME:
             names = selection.get("names", [])
-            st.multiselect("Columns", list(dict.fromkeys([*columns, *names])), default=names,
-                           key=key + ".names", accept_new_options=True,
-                           on_change=_on_names, args=(node_id, param, key, on_value))
+            st.multiselect(
+                "Columns",
+                list(dict.fromkeys([*columns, *names])),
+                default=names,
+                key=key + ".names",
+                accept_new_options=True,
+                on_change=_on_names,
+                args=(node_id, param, key, on_value),
+            )
         else:
             _rules_editor(node_id, param, selection, columns, key, on_value)
 
 
 def _on_mode(node_id: str, param: Param, key: str, on_value: OnValue) -> None:
     chosen = st.session_state[key + ".mode"]
-    commit(node_id, param, {"names": []} if chosen == BY_NAME else {"begin": "all", "rules": []},
-           on_value)
+    commit(
+        node_id,
+        param,
+        {"names": []} if chosen == BY_NAME else {"begin": "all", "rules": []},
+        on_value,
+    )
 
 
 def _on_names(node_id: str, param: Param, key: str, on_value: OnValue) -> None:
     commit(node_id, param, {"names": list(st.session_state[key + ".names"])}, on_value)
 
 
-def _rules_editor(node_id: str, param: Param, selection: dict[str, Any], columns: list[str],
-                  key: str, on_value: OnValue) -> None:
+def _rules_editor(
+    node_id: str,
+    param: Param,
+    selection: dict[str, Any],
+    columns: list[str],
+    key: str,
+    on_value: OnValue,
+) -> None:
     begin = selection.get("begin", "all")
-    st.radio("Begin with", ["all", "none"], index=0 if begin == "all" else 1, horizontal=True,
-             format_func=lambda b: "All columns" if b == "all" else "No columns",
-             key=key + ".begin", on_change=_on_begin,
-             args=(node_id, param, selection, key, on_value))
+    st.radio(
+        "Begin with",
+        ["all", "none"],
+        index=0 if begin == "all" else 1,
+        horizontal=True,
+        format_func=lambda b: "All columns" if b == "all" else "No columns",
+        key=key + ".begin",
+        on_change=_on_begin,
+        args=(node_id, param, selection, key, on_value),
+    )
     for number, rule in enumerate(selection.get("rules", [])):
         left, right = st.columns([5, 1], vertical_alignment="center")
         values = rule.get("values")
         shown = values if isinstance(values, str) else ", ".join(map(str, values or []))
         left.markdown(f"{number + 1}. **{rule.get('action')}** {rule.get('by')}: `{shown}`")
-        right.button(":material/close:", key=f"{key}.rule{number}.del", help="Remove this rule",
-                     on_click=_remove_rule, args=(node_id, param, selection, number, on_value))
+        right.button(
+            ":material/close:",
+            key=f"{key}.rule{number}.del",
+            help="Remove this rule",
+            on_click=_remove_rule,
+            args=(node_id, param, selection, number, on_value),
+        )
     with st.form(key + ".add", border=False, clear_on_submit=True):
         action_col, by_col = st.columns(2)
         # Starting from all columns, the rule one usually adds takes some away.
-        action = action_col.selectbox("Action", ["include", "exclude"], key=key + ".action",
-                                      index=1 if begin == "all" else 0)
+        action = action_col.selectbox(
+            "Action", ["include", "exclude"], key=key + ".action", index=1 if begin == "all" else 0
+        )
         by = by_col.selectbox("By", ["names", "types", "kinds", "indices"], key=key + ".by")
-        picked = st.multiselect("Values", list(dict.fromkeys(
-            [*columns, *COLUMN_TYPES, *COLUMN_KINDS])), key=key + ".values",
-            accept_new_options=True, help="Names, types (Numeric, String...), kinds (Feature, "
-                                          "Label, Score, All) or, by indices, one text such as "
-                                          "'1-4,6'.")
+        picked = st.multiselect(
+            "Values",
+            list(dict.fromkeys([*columns, *COLUMN_TYPES, *COLUMN_KINDS])),
+            key=key + ".values",
+            accept_new_options=True,
+            help="Names, types (Numeric, String...), kinds (Feature, "
+            "Label, Score, All) or, by indices, one text such as "
+            "'1-4,6'.",
+        )
         if st.form_submit_button("Add rule", icon=":material/add:"):
             values = ",".join(picked) if by == "indices" else list(picked)
             rules = [*selection.get("rules", []), {"action": action, "by": by, "values": values}]
@@ -214,13 +286,15 @@ def _rules_editor(node_id: str, param: Param, selection: dict[str, Any], columns
             st.rerun()
 
 
-def _on_begin(node_id: str, param: Param, selection: dict[str, Any], key: str,
-              on_value: OnValue) -> None:
+def _on_begin(
+    node_id: str, param: Param, selection: dict[str, Any], key: str, on_value: OnValue
+) -> None:
     commit(node_id, param, {**selection, "begin": st.session_state[key + ".begin"]}, on_value)
 
 
-def _remove_rule(node_id: str, param: Param, selection: dict[str, Any], number: int,
-                 on_value: OnValue) -> None:
+def _remove_rule(
+    node_id: str, param: Param, selection: dict[str, Any], number: int, on_value: OnValue
+) -> None:
     rules = [r for i, r in enumerate(selection.get("rules", [])) if i != number]
     commit(node_id, param, {**selection, "rules": rules}, on_value)
 

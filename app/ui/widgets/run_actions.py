@@ -14,16 +14,26 @@ from app.ui.widgets import pipeline_values, publish
 def render(run: Any) -> None:
     client = get_client()
     clone_col, cancel_col, again_col, compare_col = st.columns(4)
-    if clone_col.button("Clone", key="run.clone", icon=":material/content_copy:",
-                        width="stretch", help="Copy this run's pipeline into a new draft"):
+    if clone_col.button(
+        "Clone",
+        key="run.clone",
+        icon=":material/content_copy:",
+        width="stretch",
+        help="Copy this run's pipeline into a new draft",
+    ):
         draft, error = attempt(client.clone, run.id)
         if error:
             st.error(error)
         else:
             designer.open_draft(draft)
             st.switch_page("views/designer.py")
-    if cancel_col.button("Cancel", key="run.cancel", icon=":material/stop_circle:",
-                         width="stretch", disabled=run.status.is_terminal):
+    if cancel_col.button(
+        "Cancel",
+        key="run.cancel",
+        icon=":material/stop_circle:",
+        width="stretch",
+        disabled=run.status.is_terminal,
+    ):
         _, error = attempt(client.cancel, run.id)
         if error:
             st.error(error)
@@ -31,16 +41,17 @@ def render(run: Any) -> None:
             st.rerun()
     with again_col.popover("Rerun", icon=":material/replay:", width="stretch"):
         _resubmit(run)
-    if compare_col.button("Compare", key="run.compare", icon=":material/compare_arrows:",
-                          width="stretch"):
+    if compare_col.button(
+        "Compare", key="run.compare", icon=":material/compare_arrows:", width="stretch"
+    ):
         st.session_state[state.COMPARE] = (run.id, None)
         st.switch_page("views/compare.py")
     if run.status.value == "completed":
-        with st.popover("Publish as pipeline endpoint", icon=":material/publish:",
-                        width="stretch"):
+        with st.popover("Publish as pipeline endpoint", icon=":material/publish:", width="stretch"):
             st.caption("This run's pipeline, with its parameter values as defaults.")
-            publish.publish_form("run.publish", run_id=run.id,
-                                 suggested=publish.endpoint_name(run.name))
+            publish.publish_form(
+                "run.publish", run_id=run.id, suggested=publish.endpoint_name(run.name)
+            )
 
 
 def _resubmit(run: Any) -> None:
@@ -54,9 +65,15 @@ def _resubmit(run: Any) -> None:
         force = st.checkbox("Force rerun (no reuse)", key="resubmit.force")
         if not st.form_submit_button("Submit again", type="primary"):
             return
-    new_run, error = attempt(get_client().submit, run.spec, experiment=experiment,
-                             parameters=values, force_rerun=force, name=run.name,
-                             source="ui")
+    new_run, error = attempt(
+        get_client().submit,
+        run.spec,
+        experiment=experiment,
+        parameters=values,
+        force_rerun=force,
+        name=run.name,
+        source="ui",
+    )
     if error:
         st.error(error)
         return

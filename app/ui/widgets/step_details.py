@@ -17,12 +17,20 @@ MODEL_PORT = "trained_model"
 def render(run: Any, step: Any, component: dict[str, Any] | None) -> None:
     client = get_client()
     status = step.status.value
-    badge = {"completed": ":green", "failed": ":red", "running": ":blue", "queued": ":orange",
-             "canceled": ":gray", "pending": ":gray"}.get(status, "")
+    badge = {
+        "completed": ":green",
+        "failed": ":red",
+        "running": ":blue",
+        "queued": ":orange",
+        "canceled": ":gray",
+        "pending": ":gray",
+    }.get(status, "")
     reused = f" · ♻ reused from {step.reused_from}" if step.reused else ""
     took = f" · {step.duration_s:.1f} s" if step.duration_s is not None else ""
-    st.markdown(f"**{component['name'] if component else step.component_id}** "
-                f"[{step.node_id}] · {badge}[{status}]{took}{reused}")
+    st.markdown(
+        f"**{component['name'] if component else step.component_id}** "
+        f"[{step.node_id}] · {badge}[{status}]{took}{reused}"
+    )
     if step.error:
         st.error(step.error, icon=":material/error:")
     tabs = ["Outputs", "Parameters", "Log"]  # a click on a node is to see what it made
@@ -37,8 +45,11 @@ def render(run: Any, step: Any, component: dict[str, Any] | None) -> None:
             st.caption("Defaults only.")
         if step.metrics:
             st.markdown("**Metrics**")
-            st.dataframe([{"metric": k, "value": v} for k, v in step.metrics.items()],
-                         hide_index=True, width="stretch")
+            st.dataframe(
+                [{"metric": k, "value": v} for k, v in step.metrics.items()],
+                hide_index=True,
+                width="stretch",
+            )
     with shown["Outputs"]:
         _outputs(run, step, component)
     if "Visualize" in shown:
@@ -49,8 +60,11 @@ def render(run: Any, step: Any, component: dict[str, Any] | None) -> None:
             st.caption("No log yet: the step has not started.")
         else:
             try:
-                st.code(client.step_log(run.id, step.node_id) or "(empty log)",
-                        language="text", height=320)
+                st.code(
+                    client.step_log(run.id, step.node_id) or "(empty log)",
+                    language="text",
+                    height=320,
+                )
             except ClientError as exc:
                 st.caption(f"No log: {exc}")
 
@@ -69,11 +83,17 @@ def _outputs(run: Any, step: Any, component: dict[str, Any] | None) -> None:
                 show_error(exc)
                 continue
             columns = run_ops.scores_first(preview["columns"])
-            st.caption(f"{preview['row_count']} rows · " + ", ".join(
-                f"{c['name']} ({c.get('type')})" for c in columns[:12]) +
-                (" …" if len(columns) > 12 else ""))
-            st.dataframe(preview["rows"], width="stretch", height=240,
-                         column_order=[c["name"] for c in columns])
+            st.caption(
+                f"{preview['row_count']} rows · "
+                + ", ".join(f"{c['name']} ({c.get('type')})" for c in columns[:12])
+                + (" …" if len(columns) > 12 else "")
+            )
+            st.dataframe(
+                preview["rows"],
+                width="stretch",
+                height=240,
+                column_order=[c["name"] for c in columns],
+            )
             if step.status.value == "completed":
                 _table_actions(run, step, port)
         else:
@@ -87,30 +107,41 @@ def _table_actions(run: Any, step: Any, port: str) -> None:
     csv_col, parquet_col, register_col = st.columns(3)
     for column, fmt in ((csv_col, "csv"), (parquet_col, "parquet")):
         column.download_button(
-            fmt.upper(), key=f"download.{step.node_id}.{port}.{fmt}", icon=":material/download:",
+            fmt.upper(),
+            key=f"download.{step.node_id}.{port}.{fmt}",
+            icon=":material/download:",
             data=lambda fmt=fmt: get_client().download_output(run.id, step.node_id, port, fmt),
-            file_name=f"{run.id}-{step.node_id}-{port}.{fmt}", width="stretch",
-            mime="text/csv" if fmt == "csv" else "application/vnd.apache.parquet")
+            file_name=f"{run.id}-{step.node_id}-{port}.{fmt}",
+            width="stretch",
+            mime="text/csv" if fmt == "csv" else "application/vnd.apache.parquet",
+        )
     with register_col.popover("Register dataset", icon=":material/database:", width="stretch"):
         with st.form(f"register_output.{step.node_id}.{port}", border=False):
-            name = st.text_input("Dataset name", key=f"register_output.name.{step.node_id}.{port}",
-                                 value=f"{step.node_id}-{port}".replace("_", "-")[:60])
+            name = st.text_input(
+                "Dataset name",
+                key=f"register_output.name.{step.node_id}.{port}",
+                value=f"{step.node_id}-{port}".replace("_", "-")[:60],
+            )
             if st.form_submit_button("Register", icon=":material/bookmark_add:"):
                 try:
-                    answer = get_client().register_output(run.id, step.node_id, port,
-                                                           name.strip())
+                    answer = get_client().register_output(run.id, step.node_id, port, name.strip())
                 except ClientError as exc:
                     show_error(exc)
                 else:
                     version = answer["dataset"]
-                    st.success(f"Registered {version['name']} version {version['version']} "
-                               f"({version['row_count']} rows).")
+                    st.success(
+                        f"Registered {version['name']} version {version['version']} "
+                        f"({version['row_count']} rows)."
+                    )
 
 
 def _register_model(run: Any, step: Any) -> None:
     with st.form(f"register.{run.id}.{step.node_id}", border=True):
-        name = st.text_input("Register as model", value=run.name.lower().replace(" ", "-")[:60],
-                             key=f"register.name.{step.node_id}")
+        name = st.text_input(
+            "Register as model",
+            value=run.name.lower().replace(" ", "-")[:60],
+            key=f"register.name.{step.node_id}",
+        )
         if st.form_submit_button("Register model", icon=":material/bookmark_add:"):
             try:
                 version = get_client().register_model(name.strip(), run.id, step.node_id)
@@ -138,7 +169,5 @@ def _visualize(run: Any, step: Any) -> None:
         st.caption(f"Positive class: {data['positive_class']} · label: {data['label']}")
         left, right = st.columns(2)
         left.altair_chart(charts.roc(data["roc"]), width="stretch")
-        right.altair_chart(charts.precision_recall(data["precision_recall"]),
-                           width="stretch")
-    st.altair_chart(charts.confusion(data["classes"], data["confusion_matrix"]),
-                    width="stretch")
+        right.altair_chart(charts.precision_recall(data["precision_recall"]), width="stretch")
+    st.altair_chart(charts.confusion(data["classes"], data["confusion_matrix"]), width="stretch")

@@ -20,8 +20,15 @@ from app.supervisor import ui_options
 from tests.conftest import ROOT, free_port
 
 CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
 
 
@@ -35,7 +42,12 @@ def ui_url(stack):
     options = ui_options(Settings(home=stack.home, redis_url=None, ui_port=port))
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app/ui/main.py", *options],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -60,15 +72,16 @@ def ui_url(stack):
 def browser():
     """Debian's chromium under Playwright; fails (never skips) when it is not installed."""
     if not os.path.exists(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package "
-                    "(apt-get install -y chromium; .ci/run does).")
+        pytest.fail(
+            f"{CHROMIUM} is missing: install Debian's chromium package "
+            "(apt-get install -y chromium; .ci/run does)."
+        )
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
         pytest.fail("The playwright package is missing: pip install -r requirements.txt.")
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS,
-                                              headless=True)
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
         yield launched
         launched.close()
 
@@ -118,8 +131,9 @@ class Actions:
 
 
 def handle(frame, node: str, port: str, side: str):
-    return frame.locator(f".react-flow__node[data-id='{node}'] "
-                         f".react-flow__handle.{side}[data-handleid='{port}']")
+    return frame.locator(
+        f".react-flow__node[data-id='{node}'] .react-flow__handle.{side}[data-handleid='{port}']"
+    )
 
 
 def wait_saved(page, wires: int | None = None, nodes: int | None = None) -> None:
@@ -140,10 +154,14 @@ def websocket_status(url: str, host: str, origin: str) -> str:
     """The status line Streamlit answers to a WebSocket upgrade with these Host and Origin."""
     port = int(url.rsplit(":", 1)[1])
     with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
-        sock.sendall((f"GET /_stcore/stream HTTP/1.1\r\nHost: {host}\r\nOrigin: {origin}\r\n"
-                      "Upgrade: websocket\r\nConnection: Upgrade\r\n"
-                      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                      "Sec-WebSocket-Version: 13\r\n\r\n").encode())
+        sock.sendall(
+            (
+                f"GET /_stcore/stream HTTP/1.1\r\nHost: {host}\r\nOrigin: {origin}\r\n"
+                "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                "Sec-WebSocket-Version: 13\r\n\r\n"
+            ).encode()
+        )
         return sock.recv(1024).decode("latin-1").split("\r\n", 1)[0]
 
 
@@ -203,28 +221,40 @@ def test_tutorial_on_canvas(ui_url, browser, stack):
     def palette(name: str):
         return frame.locator(".fb-pal-item", has_text=name).first
 
-    for category in ("Data Transformation", "Regression", "Model Training",
-                     "Model Scoring and Evaluation"):
+    for category in (
+        "Data Transformation",
+        "Regression",
+        "Model Training",
+        "Model Scoring and Evaluation",
+    ):
         act.click(frame.locator(f".fb-pal-cat[data-category='{category}']"))
     # Two columns, four rows: everything stays in view at zoom 1.
-    layout = [("automobile-price", 20, 60), ("Select Columns in Dataset", 320, 60),
-              ("Clean Missing Data", 20, 210), ("Split Data", 320, 210),
-              ("Linear Regression", 20, 360), ("Train Model", 320, 370),
-              ("Score Model", 20, 530), ("Evaluate Model", 320, 530)]
+    layout = [
+        ("automobile-price", 20, 60),
+        ("Select Columns in Dataset", 320, 60),
+        ("Clean Missing Data", 20, 210),
+        ("Split Data", 320, 210),
+        ("Linear Regression", 20, 360),
+        ("Train Model", 320, 370),
+        ("Score Model", 20, 530),
+        ("Evaluate Model", 320, 530),
+    ]
     for count, (name, x, y) in enumerate(layout, start=1):
         act.drop(palette(name), flow, x + 100, y + 24)
         wait_saved(page, nodes=count)
     frame.locator(".react-flow__node[data-id='evaluate_model']").wait_for()
     shot("canvas-01-nodes-placed")
 
-    wires = [("automobile-price", "dataset", "select_columns_in_dataset", "dataset"),
-             ("select_columns_in_dataset", "results_dataset", "clean_missing_data", "dataset"),
-             ("clean_missing_data", "cleaned_dataset", "split_data", "dataset"),
-             ("linear_regression", "untrained_model", "train_model", "untrained_model"),
-             ("split_data", "results_dataset1", "train_model", "dataset"),
-             ("train_model", "trained_model", "score_model", "trained_model"),
-             ("split_data", "results_dataset2", "score_model", "dataset"),
-             ("score_model", "scored_dataset", "evaluate_model", "scored_dataset")]
+    wires = [
+        ("automobile-price", "dataset", "select_columns_in_dataset", "dataset"),
+        ("select_columns_in_dataset", "results_dataset", "clean_missing_data", "dataset"),
+        ("clean_missing_data", "cleaned_dataset", "split_data", "dataset"),
+        ("linear_regression", "untrained_model", "train_model", "untrained_model"),
+        ("split_data", "results_dataset1", "train_model", "dataset"),
+        ("train_model", "trained_model", "score_model", "trained_model"),
+        ("split_data", "results_dataset2", "score_model", "dataset"),
+        ("score_model", "scored_dataset", "evaluate_model", "scored_dataset"),
+    ]
     for count, (source, out, target, into) in enumerate(wires, start=1):
         act.drag(handle(frame, source, out, "source"), handle(frame, target, into, "target"))
         try:
@@ -234,8 +264,10 @@ def test_tutorial_on_canvas(ui_url, browser, stack):
             raise
 
     # A model output onto a dataset input: refused on the spot, with the reason.
-    act.drag(handle(frame, "linear_regression", "untrained_model", "source"),
-             handle(frame, "evaluate_model", "scored_dataset_to_compare", "target"))
+    act.drag(
+        handle(frame, "linear_regression", "untrained_model", "source"),
+        handle(frame, "evaluate_model", "scored_dataset_to_compare", "target"),
+    )
     notice = frame.get_by_test_id("canvas-notice")
     notice.wait_for()
     assert "refused" in notice.inner_text().lower()
@@ -289,7 +321,10 @@ def test_tutorial_on_canvas(ui_url, browser, stack):
                const node = frame.contentDocument.querySelector(`.fb-node[data-node='${id}']`);
                return node && ['completed', 'reused'].includes(node.dataset.state);
              });
-           }""", arg=sorted(set(steps)), timeout=180_000)
+           }""",
+        arg=sorted(set(steps)),
+        timeout=180_000,
+    )
     time.sleep(1.0)
     shot("canvas-04-run-completed")
 

@@ -26,12 +26,18 @@ def tutorial() -> dict:
 def test_nodes_carry_named_typed_ports_and_states():
     spec = tutorial()
     issues = {"train": [{"code": "x", "message": "Label missing", "field": "label_column"}]}
-    nodes = {n["id"]: n for n in canvas_nodes(spec, CATALOGUE, issues=issues,
-                                              states={"score": "running"})}
+    nodes = {
+        n["id"]: n
+        for n in canvas_nodes(spec, CATALOGUE, issues=issues, states={"score": "running"})
+    }
     assert [(p["name"], p["kind"]) for p in nodes["train"]["inputs"]] == [
-        ("untrained_model", "untrained_model"), ("dataset", "dataset")]
-    assert [p["name"] for p in nodes["split"]["outputs"]] == ["results_dataset1",
-                                                              "results_dataset2"]
+        ("untrained_model", "untrained_model"),
+        ("dataset", "dataset"),
+    ]
+    assert [p["name"] for p in nodes["split"]["outputs"]] == [
+        "results_dataset1",
+        "results_dataset2",
+    ]
     assert nodes["cars"]["dataset"] and nodes["cars"]["outputs"][0]["kind"] == "dataset"
     assert nodes["train"]["state"] == "issue"
     assert nodes["train"]["issues"] == ["label_column: Label missing"]
@@ -41,8 +47,10 @@ def test_nodes_carry_named_typed_ports_and_states():
 
 
 def test_palette_puts_datasets_first_then_categories():
-    groups = palette_groups({"Regression": [CATALOGUE["linear_regression"]]},
-                            [{"name": "iris", "description": "flowers"}])
+    groups = palette_groups(
+        {"Regression": [CATALOGUE["linear_regression"]]},
+        [{"name": "iris", "description": "flowers"}],
+    )
     assert [g["category"] for g in groups] == ["Datasets", "Regression"]
     assert groups[0]["items"][0]["add"] == {"dataset": "iris"}
     assert groups[1]["items"][0]["add"] == {"component": "linear_regression"}
@@ -60,17 +68,24 @@ def test_events_become_draft_edits():
     spec = apply(spec, {"type": "add", "dataset": "iris", "position": [10, 20]})
     spec = apply(spec, {"type": "add", "component": "split_data", "position": [300, 20]})
     spec = apply(spec, {"type": "add", "dataset": "wine", "position": [10, 200]})
-    assert [n["position"] for n in spec["nodes"]] == [[10.0, 20.0], [300.0, 20.0],
-                                                       [10.0, 200.0]]
-    spec = apply(spec, {"type": "connect", "source": "iris.dataset",
-                        "target": "split_data.dataset"})
-    spec = apply(spec, {"type": "connect", "source": "wine.dataset",
-                        "target": "split_data.dataset"})
+    assert [n["position"] for n in spec["nodes"]] == [[10.0, 20.0], [300.0, 20.0], [10.0, 200.0]]
+    spec = apply(
+        spec, {"type": "connect", "source": "iris.dataset", "target": "split_data.dataset"}
+    )
+    spec = apply(
+        spec, {"type": "connect", "source": "wine.dataset", "target": "split_data.dataset"}
+    )
     assert spec["edges"] == [{"source": "wine.dataset", "target": "split_data.dataset"}]
     spec = apply(spec, {"type": "move", "positions": {"split_data": [400, 60], "gone": [0, 0]}})
     assert ops.node(spec, "split_data")["position"] == [400.0, 60.0]
-    cut = apply(spec, {"type": "delete", "nodes": [], "edges": [
-        {"source": "wine.dataset", "target": "split_data.dataset"}]})
+    cut = apply(
+        spec,
+        {
+            "type": "delete",
+            "nodes": [],
+            "edges": [{"source": "wine.dataset", "target": "split_data.dataset"}],
+        },
+    )
     assert cut["edges"] == [] and len(cut["nodes"]) == 3
     gone = apply(spec, {"type": "delete", "nodes": ["wine", "iris"], "edges": []})
     assert [n["id"] for n in gone["nodes"]] == ["split_data"] and gone["edges"] == []
@@ -102,14 +117,18 @@ def test_guide_recommends_learners_of_the_library_for_every_goal(goal):
 
 def test_guide_priorities_change_the_first_recommendation():
     assert recommend("number", "explainability", CATALOGUE)[0][0]["id"] == "linear_regression"
-    assert recommend("number", "accuracy", CATALOGUE)[0][0]["id"] == \
-        "boosted_decision_tree_regression"
+    assert (
+        recommend("number", "accuracy", CATALOGUE)[0][0]["id"] == "boosted_decision_tree_regression"
+    )
     assert {s for learner in LEARNERS for s in learner.strengths} <= set(PRIORITIES)
 
 
 def test_scored_preview_puts_label_and_scores_first():
-    columns = [{"name": "a", "role": "feature"}, {"name": "Price", "role": "label"},
-               {"name": "Scored Labels", "role": "score"}]
+    columns = [
+        {"name": "a", "role": "feature"},
+        {"name": "Price", "role": "label"},
+        {"name": "Scored Labels", "role": "score"},
+    ]
     assert [c["name"] for c in scores_first(columns)] == ["Price", "Scored Labels", "a"]
     plain = [{"name": "a", "role": "feature"}, {"name": "b", "role": "label"}]
     assert scores_first(plain) == plain
@@ -119,8 +138,23 @@ def test_run_values_read_as_users_write_them():
     """No Python literals in the run page's parameter tables."""
     from app.ui.run_ops import resolved_params
 
-    spec = {"nodes": [{"id": "s", "params": {"randomized": True, "splitting_mode": "Split Rows",
-                                             "seed": None, "columns": {"names": ["a"]}}}]}
+    spec = {
+        "nodes": [
+            {
+                "id": "s",
+                "params": {
+                    "randomized": True,
+                    "splitting_mode": "Split Rows",
+                    "seed": None,
+                    "columns": {"names": ["a"]},
+                },
+            }
+        ]
+    }
     values = {r["parameter"]: r["value"] for r in resolved_params(spec, "s", {})}
-    assert values == {"randomized": "on", "splitting_mode": "Split Rows", "seed": "",
-                      "columns": '{"names": ["a"]}'}
+    assert values == {
+        "randomized": "on",
+        "splitting_mode": "Split Rows",
+        "seed": "",
+        "columns": '{"names": ["a"]}',
+    }

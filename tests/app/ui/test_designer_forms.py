@@ -88,7 +88,8 @@ def test_tutorial_built_through_forms_validates_and_runs(app, client, rerun_unti
     assert client.get_draft(at.session_state[state.DRAFT_ID]).spec == spec  # autosaved
     tutorial = json.loads(TUTORIAL.read_text())
     assert sorted(n.get("component") or n.get("dataset") for n in spec["nodes"]) == sorted(
-        n.get("component") or n.get("dataset") for n in tutorial["nodes"])
+        n.get("component") or n.get("dataset") for n in tutorial["nodes"]
+    )
     assert len(spec["edges"]) == len(tutorial["edges"])
     assert spec["nodes"][1]["params"]["columns"]["rules"][0]["values"] == COLUMNS_TO_DROP
 
@@ -99,10 +100,16 @@ def test_tutorial_built_through_forms_validates_and_runs(app, client, rerun_unti
     assert client.run(run_id).run.experiment == "tutorial-forms"
     client.wait(run_id, timeout=180)
     at.switch_page("views/run.py")  # AppTest keeps its page; a browser follows st.switch_page
-    rerun_until(at, lambda t: any("status" in f.value.columns and
-                                  # steps other tests already ran are reused
-                                  set(f.value["status"]) <= {"completed", "reused"}
-                                  for f in t.dataframe))
+    rerun_until(
+        at,
+        lambda t: any(
+            "status" in f.value.columns
+            and
+            # steps other tests already ran are reused
+            set(f.value["status"]) <= {"completed", "reused"}
+            for f in t.dataframe
+        ),
+    )
     assert not at.exception, at.exception
 
 
@@ -193,5 +200,4 @@ def test_algorithm_guide_adds_the_chosen_learner(app):
     at.session_state[state.GUIDE] = True
     at.run()
     assert not at.exception, at.exception
-    assert [n["component"] for n in saved_spec(at)["nodes"]] == [
-        "two_class_logistic_regression"]
+    assert [n["component"] for n in saved_spec(at)["nodes"]] == ["two_class_logistic_regression"]

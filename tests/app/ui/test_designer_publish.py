@@ -29,8 +29,10 @@ def test_parameters_from_the_panes_then_publish_and_call(app, client, stack):
     assert not at.exception, at.exception
     assert at.selectbox(key=field(at, "cars", "version")).disabled
     spec = client.get_draft(at.session_state[state.DRAFT_ID]).spec
-    assert [(p["name"], p["type"]) for p in spec["parameters"]] == [("fraction", "float"),
-                                                                     ("input", "dataset")]
+    assert [(p["name"], p["type"]) for p in spec["parameters"]] == [
+        ("fraction", "float"),
+        ("input", "dataset"),
+    ]
 
     name = f"car-price-training-{uuid.uuid4().hex[:6]}"
     at.text_input(key="designer.publish.name").set_value(name)
@@ -41,14 +43,22 @@ def test_parameters_from_the_panes_then_publish_and_call(app, client, stack):
     assert endpoint["default_version"] == 1
     assert endpoint["versions"][0]["source_kind"] == "draft"
     key = at.session_state[KEYS][name]
-    answer = httpx.post(endpoint["rest_url"], headers={"Authorization": f"Bearer {key}"},
-                        json={"ExperimentName": "retrain",
-                              "ParameterAssignments": {"fraction": 0.8},
-                              "DataSetDefinitionValueAssignments": {
-                                  "input": {"name": "automobile-price", "version": 1}}},
-                        timeout=60)
+    answer = httpx.post(
+        endpoint["rest_url"],
+        headers={"Authorization": f"Bearer {key}"},
+        json={
+            "ExperimentName": "retrain",
+            "ParameterAssignments": {"fraction": 0.8},
+            "DataSetDefinitionValueAssignments": {
+                "input": {"name": "automobile-price", "version": 1}
+            },
+        },
+        timeout=60,
+    )
     assert answer.status_code == 201, answer.text
     detail = client.wait(answer.json()["RunId"], timeout=300)
     assert detail.run.status.value == "completed"
-    assert detail.run.parameters == {"fraction": 0.8,
-                                     "input": {"name": "automobile-price", "version": 1}}
+    assert detail.run.parameters == {
+        "fraction": 0.8,
+        "input": {"name": "automobile-price", "version": 1},
+    }

@@ -6,11 +6,19 @@ import pytest
 
 from app.ui import draft_ops as ops
 
-SPLIT = {"id": "split_data", "version": 1, "outputs": [
-    {"name": "results_dataset1", "kind": "dataset"},
-    {"name": "results_dataset2", "kind": "dataset"}]}
-TRAIN = {"id": "train_model", "version": 1, "outputs": [
-    {"name": "trained_model", "kind": "trained_model"}]}
+SPLIT = {
+    "id": "split_data",
+    "version": 1,
+    "outputs": [
+        {"name": "results_dataset1", "kind": "dataset"},
+        {"name": "results_dataset2", "kind": "dataset"},
+    ],
+}
+TRAIN = {
+    "id": "train_model",
+    "version": 1,
+    "outputs": [{"name": "trained_model", "kind": "trained_model"}],
+}
 CATALOGUE = {"split_data": SPLIT, "train_model": TRAIN}
 
 
@@ -60,7 +68,10 @@ def test_compatible_sources_match_kind_and_skip_downstream():
     assert ops.compatible_sources(spec, CATALOGUE, split, "dataset") == [f"{cars}.dataset"]
     spec, train = ops.add_component(spec, TRAIN)
     assert ops.compatible_sources(spec, CATALOGUE, train, "dataset") == [
-        f"{cars}.dataset", f"{split}.results_dataset1", f"{split}.results_dataset2"]
+        f"{cars}.dataset",
+        f"{split}.results_dataset1",
+        f"{split}.results_dataset2",
+    ]
     assert ops.compatible_sources(spec, CATALOGUE, train, "untrained_model") == []
 
 
@@ -77,14 +88,19 @@ def test_removing_pipeline_parameter_keeps_its_default_on_nodes():
     """A node attached to a removed pipeline parameter keeps the parameter's default."""
     spec, _, split = built()
     spec = ops.add_parameter(spec, "fraction", "float", 0.6)
-    spec = ops.remove_parameter(ops.attach_parameter(spec, split, "fraction", "fraction"),
-                                "fraction")
+    spec = ops.remove_parameter(
+        ops.attach_parameter(spec, split, "fraction", "fraction"), "fraction"
+    )
     assert spec["parameters"] == [] and spec["nodes"][1]["params"]["fraction"] == 0.6
 
 
-@pytest.mark.parametrize(("name", "kind", "message"), [
-    ("1bad", "float", "not allowed"), ("ok", "list", "must be one of"),
-])
+@pytest.mark.parametrize(
+    ("name", "kind", "message"),
+    [
+        ("1bad", "float", "not allowed"),
+        ("ok", "list", "must be one of"),
+    ],
+)
 def test_bad_pipeline_parameter_is_refused(name, kind, message):
     """A bad name or type is refused with a message saying why."""
     with pytest.raises(ops.DraftEditError, match=message):

@@ -17,8 +17,12 @@ def tutorial_with_parameters() -> dict:
     spec = json.loads(TUTORIAL.read_text())
     spec["parameters"] = [
         {"name": "fraction", "type": "float", "default": 0.7},
-        {"name": "input", "type": "dataset",
-         "default": {"name": "automobile-price", "version": None}}]
+        {
+            "name": "input",
+            "type": "dataset",
+            "default": {"name": "automobile-price", "version": None},
+        },
+    ]
     for node in spec["nodes"]:
         if node["id"] == "split":
             node["params"]["fraction"] = {"$param": "fraction"}
@@ -55,7 +59,8 @@ def test_page_lists_versions_submits_with_values_and_the_curl_works(app, client,
     fraction = next(n for n in at.number_input if n.label == "fraction (float)")
     fraction.set_value(0.8)
     next(t for t in at.text_input if t.label == "Experiment" and t.value == name).set_value(
-        "from-the-page")
+        "from-the-page"
+    )
     button(at, "Submit").click().run()
     assert not at.exception, at.exception
     assert any("Submitted run" in s.value for s in at.success), [e.value for e in at.error]
@@ -92,8 +97,9 @@ def test_page_lists_versions_submits_with_values_and_the_curl_works(app, client,
 
 def test_run_page_reruns_with_typed_values(app, client):
     """Rerun on the run page shows one typed input per parameter and submits the new values."""
-    run = client.submit(tutorial_with_parameters(), experiment="ui-rerun",
-                        parameters={"fraction": 0.6})
+    run = client.submit(
+        tutorial_with_parameters(), experiment="ui-rerun", parameters={"fraction": 0.6}
+    )
     client.wait(run.id, timeout=300)
     at = app("run", **{state.RUN_ID: run.id})
     fraction = next(n for n in at.number_input if n.label == "fraction (float)")
@@ -108,8 +114,9 @@ def test_run_page_reruns_with_typed_values(app, client):
 
 
 def test_publish_from_a_finished_run_keeps_its_values_as_defaults(app, client):
-    run = client.submit(tutorial_with_parameters(), experiment="ui-publish",
-                        parameters={"fraction": 0.65})
+    run = client.submit(
+        tutorial_with_parameters(), experiment="ui-publish", parameters={"fraction": 0.65}
+    )
     client.wait(run.id, timeout=300)
     at = app("run", **{state.RUN_ID: run.id})
     name = f"from-run-{uuid.uuid4().hex[:6]}"

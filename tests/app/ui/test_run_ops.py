@@ -6,11 +6,18 @@ from types import SimpleNamespace
 
 from app.ui import run_ops
 
-SPEC = {"parameters": [{"name": "f", "type": "float", "default": 0.5}],
-        "nodes": [{"id": "cars", "dataset": "cars"},
-                  {"id": "split", "component": "split_data", "params": {"fraction": {"$param": "f"},
-                                                                        "seed": 1}}],
-        "edges": [{"source": "cars.dataset", "target": "split.dataset"}]}
+SPEC = {
+    "parameters": [{"name": "f", "type": "float", "default": 0.5}],
+    "nodes": [
+        {"id": "cars", "dataset": "cars"},
+        {
+            "id": "split",
+            "component": "split_data",
+            "params": {"fraction": {"$param": "f"}, "seed": 1},
+        },
+    ],
+    "edges": [{"source": "cars.dataset", "target": "split.dataset"}],
+}
 
 
 def step(node_id, status, reused=False):
@@ -26,7 +33,9 @@ def test_progress_counts_ended_steps():
 def test_reused_completed_step_has_reused_state():
     """A reused completed step is drawn as reused."""
     assert run_ops.step_states([step("a", "completed", True), step("b", "queued")]) == {
-        "a": "reused", "b": "queued"}
+        "a": "reused",
+        "b": "queued",
+    }
 
 
 def test_resolved_params_show_pipeline_parameter_values():
@@ -37,11 +46,18 @@ def test_resolved_params_show_pipeline_parameter_values():
 
 def test_compare_finds_changed_parameters_nodes_and_metrics():
     """Differences in pipeline parameters, node parameters and nodes are all reported."""
-    other = {**SPEC, "nodes": [SPEC["nodes"][0], {**SPEC["nodes"][1], "params": {
-        "fraction": {"$param": "f"}, "seed": 2}}, {"id": "extra", "component": "x"}]}
+    other = {
+        **SPEC,
+        "nodes": [
+            SPEC["nodes"][0],
+            {**SPEC["nodes"][1], "params": {"fraction": {"$param": "f"}, "seed": 2}},
+            {"id": "extra", "component": "x"},
+        ],
+    }
     diff = run_ops.compare(
         {"spec": SPEC, "parameters": {"f": 0.5}, "metrics": {"e": {"R2": 0.5}}},
-        {"spec": other, "parameters": {"f": 0.7}, "metrics": {"e": {"R2": 0.6}}})
+        {"spec": other, "parameters": {"f": 0.7}, "metrics": {"e": {"R2": 0.6}}},
+    )
     assert diff["parameters"] == [{"parameter": "f", "A": "0.5", "B": "0.7"}]
     assert diff["node_params"] == [{"node": "split", "parameter": "seed", "A": "1", "B": "2"}]
     assert diff["changed"] == ["split"] and diff["only_b"] == ["extra"] and not diff["only_a"]

@@ -6,8 +6,19 @@ import pytest
 
 from app.ui import state
 
-PAGES = ["home", "designer", "datasets", "components", "runs", "run", "compare", "models",
-         "compute", "endpoints", "pipeline_endpoints"]
+PAGES = [
+    "home",
+    "designer",
+    "datasets",
+    "components",
+    "runs",
+    "run",
+    "compare",
+    "models",
+    "compute",
+    "endpoints",
+    "pipeline_endpoints",
+]
 
 
 def texts(at) -> str:
@@ -45,8 +56,9 @@ def test_run_page_shows_steps_metrics_and_charts(app, finished_run):
     assert "completed" in texts(at)
     assert any(t.label == "Visualize" for t in at.tabs)
     frames = [f.value for f in at.dataframe]
-    assert any("Mean_Absolute_Error" in str(list(f.iloc[:, 0])) for f in frames
-               if f.shape[1] == 2), frames
+    assert any(
+        "Mean_Absolute_Error" in str(list(f.iloc[:, 0])) for f in frames if f.shape[1] == 2
+    ), frames
 
 
 def test_runs_page_filters_by_experiment(app, finished_run):
@@ -61,13 +73,18 @@ def test_runs_page_filters_by_experiment(app, finished_run):
 def test_compare_page_shows_differing_parameters(app, client, finished_run):
     """Comparing two runs lists the component parameter that differs between them."""
     spec = dict(finished_run.run.spec)
-    spec["nodes"] = [dict(n, params={**n["params"], "fraction": 0.6}) if n["id"] == "split"
-                     else n for n in spec["nodes"]]
+    spec["nodes"] = [
+        dict(n, params={**n["params"], "fraction": 0.6}) if n["id"] == "split" else n
+        for n in spec["nodes"]
+    ]
     other = client.submit(spec, experiment="ui-fixture")
     at = app("compare", **{state.COMPARE: (finished_run.run.id, other.id)})
     assert not at.exception, at.exception
-    rows = [f.value for f in at.dataframe if "parameter" in f.value.columns and
-            "node" in f.value.columns]
+    rows = [
+        f.value
+        for f in at.dataframe
+        if "parameter" in f.value.columns and "node" in f.value.columns
+    ]
     assert rows and list(rows[0]["parameter"]) == ["fraction"], rows
 
 

@@ -39,8 +39,9 @@ def test_quantile_bins_follow_numpy_quantiles(run: Run, values: pd.DataFrame) ->
     expected = np.searchsorted(edges, values["x"], side="left") + 1
     got = out["x_quantized"]
     assert metadata.is_categorical(got)
-    assert got.astype(float).fillna(-1).tolist() == \
-        np.where(values["x"].isna(), -1, expected).tolist()
+    assert (
+        got.astype(float).fillna(-1).tolist() == np.where(values["x"].isna(), -1, expected).tolist()
+    )
     assert got.value_counts().to_dict() == {1: 50, 2: 49, 3: 49, 4: 50}
 
 
@@ -62,8 +63,14 @@ def test_equal_width_edges(run: Run, values: pd.DataFrame) -> None:
 
 def test_custom_edges_replayed_on_new_rows(run: Run, values: pd.DataFrame) -> None:
     """Custom edges close bins on the right; new rows beyond them land in the end bins."""
-    _, binner = bins(run, values, binning_mode="Custom Edges", custom_edges="2, 5,10",
-                     output_mode="Inplace", categorical=False)
+    _, binner = bins(
+        run,
+        values,
+        binning_mode="Custom Edges",
+        custom_edges="2, 5,10",
+        output_mode="Inplace",
+        categorical=False,
+    )
     new = pd.DataFrame({"x": [-100.0, 2.0, 2.1, 5.0, 10.0, 1e6, np.nan], "name": ["m"] * 7})
     replayed = run("apply_transformation", {"transformation": binner, "dataset": new})
     assert replayed["transformed_dataset"]["x"].tolist()[:6] == [1, 1, 2, 2, 3, 4]
@@ -76,13 +83,17 @@ def test_result_only_keeps_binned_columns(run: Run, values: pd.DataFrame) -> Non
     assert list(out.columns) == ["x"]
 
 
-@pytest.mark.parametrize(("params", "message"), [
-    ({"columns": by_names("name")}, "numeric columns only; column 'name' is String"),
-    ({"binning_mode": "Custom Edges", "custom_edges": "5,2"}, "increasing numbers"),
-    ({"binning_mode": "Custom Edges", "custom_edges": "1,two"}, "must hold numbers"),
-])
-def test_bad_columns_and_edges(run: Run, values: pd.DataFrame, params: dict[str, Any],
-                               message: str) -> None:
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"columns": by_names("name")}, "numeric columns only; column 'name' is String"),
+        ({"binning_mode": "Custom Edges", "custom_edges": "5,2"}, "increasing numbers"),
+        ({"binning_mode": "Custom Edges", "custom_edges": "1,two"}, "must hold numbers"),
+    ],
+)
+def test_bad_columns_and_edges(
+    run: Run, values: pd.DataFrame, params: dict[str, Any], message: str
+) -> None:
     """A text column or bad custom edges are user errors naming them."""
     params = {"columns": by_names("x"), **params}
     with pytest.raises(ComponentInputError, match=message):

@@ -24,14 +24,16 @@ def income() -> pd.DataFrame:
     income = rng.normal(50_000, 15_000, 300)
     age = rng.integers(18, 80, 300)
     rich = np.where(income + rng.normal(0, 5_000, 300) > 55_000, ">50K", "<=50K")
-    return metadata.with_roles(pd.DataFrame({"income": income, "age": age, "rich": rich}),
-                               {"rich": metadata.LABEL})
+    return metadata.with_roles(
+        pd.DataFrame({"income": income, "age": age, "rich": rich}), {"rich": metadata.LABEL}
+    )
 
 
 def test_logistic_regression_settings(run: Run) -> None:
     """C is the inverse of the L2 weight and the tolerance is passed through."""
-    learner = run("two_class_logistic_regression", l2_weight=4.0,
-                  optimization_tolerance=1e-5)["untrained_model"]
+    learner = run("two_class_logistic_regression", l2_weight=4.0, optimization_tolerance=1e-5)[
+        "untrained_model"
+    ]
     classifier = learner.estimator[-1]
     assert learner.task == Task.BINARY
     assert isinstance(classifier, LogisticRegression)

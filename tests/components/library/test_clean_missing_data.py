@@ -19,13 +19,18 @@ Run = Callable[..., dict[str, Any]]
 @pytest.fixture
 def gaps() -> pd.DataFrame:
     """Ten rows: 'a' misses 2 values (20%), 'b' 5 (50%), 'c' none, 'word' 1, 'empty' all."""
-    return metadata.with_roles(pd.DataFrame({
-        "a": [1.0, np.nan, 3.0, 4.0, np.nan, 6.0, 7.0, 8.0, 9.0, 10.0],
-        "b": [np.nan, 2.0, np.nan, 4.0, np.nan, 6.0, np.nan, 8.0, np.nan, 9.0],
-        "c": np.arange(10),
-        "word": pd.Series(["x", "y", "x", None, "x", "z", "y", "x", "x", "y"], dtype="str"),
-        "empty": np.full(10, np.nan),
-    }), {"c": metadata.LABEL})
+    return metadata.with_roles(
+        pd.DataFrame(
+            {
+                "a": [1.0, np.nan, 3.0, 4.0, np.nan, 6.0, 7.0, 8.0, 9.0, 10.0],
+                "b": [np.nan, 2.0, np.nan, 4.0, np.nan, 6.0, np.nan, 8.0, np.nan, 9.0],
+                "c": np.arange(10),
+                "word": pd.Series(["x", "y", "x", None, "x", "z", "y", "x", "x", "y"], dtype="str"),
+                "empty": np.full(10, np.nan),
+            }
+        ),
+        {"c": metadata.LABEL},
+    )
 
 
 def clean(run: Run, df: pd.DataFrame, **params: Any) -> tuple[pd.DataFrame, Any]:
@@ -60,8 +65,9 @@ def test_custom_value_is_converted_to_column_type(run: Run, gaps: pd.DataFrame) 
 
 def test_custom_value_that_does_not_fit_names_column(run: Run, gaps: pd.DataFrame) -> None:
     """A replacement that cannot be read as the column's type is a user error naming it."""
-    with pytest.raises(ComponentInputError,
-                       match=r"Replacement value 'n/a' does not suit column 'a' \(Double\)"):
+    with pytest.raises(
+        ComponentInputError, match=r"Replacement value 'n/a' does not suit column 'a' \(Double\)"
+    ):
         clean(run, gaps, columns=by_names("a"), replacement_value="n/a")
 
 
@@ -75,24 +81,31 @@ def test_custom_value_fills_categorical_column(run: Run, gaps: pd.DataFrame) -> 
 
 def test_mean_on_text_column_is_rejected(run: Run, gaps: pd.DataFrame) -> None:
     """Mean applies to numeric and boolean columns only; the error names the text column."""
-    with pytest.raises(ComponentInputError,
-                       match=r"'Replace with mean' applies to Integer, Double, Boolean columns; "
-                             r"got 'word' \(String\)"):
+    with pytest.raises(
+        ComponentInputError,
+        match=r"'Replace with mean' applies to Integer, Double, Boolean columns; "
+        r"got 'word' \(String\)",
+    ):
         clean(run, gaps, columns=by_names("a", "word"), cleaning_mode="Replace with mean")
 
 
 def test_ratio_range_leaves_other_columns_alone(run: Run, gaps: pd.DataFrame) -> None:
     """Only columns whose missing ratio is within [min, max] are cleaned."""
-    cleaned, _ = clean(run, gaps, columns=by_names("a", "b"), min_missing_ratio=0.3,
-                       max_missing_ratio=0.6, cleaning_mode="Replace with mean")
+    cleaned, _ = clean(
+        run,
+        gaps,
+        columns=by_names("a", "b"),
+        min_missing_ratio=0.3,
+        max_missing_ratio=0.6,
+        cleaning_mode="Replace with mean",
+    )
     assert cleaned["a"].isna().sum() == 2  # 20% missing: below the minimum
     assert cleaned["b"].isna().sum() == 0  # 50% missing: within range
 
 
 def test_remove_entire_row(run: Run, gaps: pd.DataFrame) -> None:
     """Rows with a missing value in a cleaned column are removed and the index reset."""
-    cleaned, _ = clean(run, gaps, columns=by_names("a", "word"),
-                       cleaning_mode="Remove entire row")
+    cleaned, _ = clean(run, gaps, columns=by_names("a", "word"), cleaning_mode="Remove entire row")
     expected = gaps[gaps["a"].notna() & gaps["word"].notna()]
     assert cleaned["c"].tolist() == expected["c"].tolist()
     assert list(cleaned.index) == list(range(len(expected)))
@@ -101,16 +114,20 @@ def test_remove_entire_row(run: Run, gaps: pd.DataFrame) -> None:
 
 def test_remove_entire_column_only_drops_columns_with_gaps(run: Run, gaps: pd.DataFrame) -> None:
     """Remove entire column drops selected columns that have missing values, not complete ones."""
-    cleaned, _ = clean(run, gaps, columns=by_names("a", "c"),
-                       cleaning_mode="Remove entire column")
+    cleaned, _ = clean(run, gaps, columns=by_names("a", "c"), cleaning_mode="Remove entire column")
     assert list(cleaned.columns) == ["b", "c", "word", "empty"]
 
 
 @pytest.mark.parametrize(("choice", "kept"), [("Remove", False), ("Propagate", True)])
 def test_all_missing_columns(run: Run, gaps: pd.DataFrame, choice: str, kept: bool) -> None:
     """An all-missing column has no mean: Remove drops it, Propagate keeps it as it is."""
-    cleaned, _ = clean(run, gaps, columns=by_names("a", "empty"),
-                       cleaning_mode="Replace with mean", all_missing_columns=choice)
+    cleaned, _ = clean(
+        run,
+        gaps,
+        columns=by_names("a", "empty"),
+        cleaning_mode="Replace with mean",
+        all_missing_columns=choice,
+    )
     assert ("empty" in cleaned.columns) is kept
     assert cleaned["a"].notna().all()
 
@@ -126,8 +143,9 @@ def test_transformation_replays_training_statistics(run: Run, gaps: pd.DataFrame
     """On new rows the transformation fills with the training mean, not the new rows' mean."""
     _, cleaner = clean(run, gaps, columns=by_names("a"), cleaning_mode="Replace with mean")
     new_rows = pd.DataFrame({"a": [np.nan, 100.0, 200.0], "other": [1, 2, 3]})
-    applied = run("apply_transformation", {"transformation": cleaner,
-                                           "dataset": new_rows})["transformed_dataset"]
+    applied = run("apply_transformation", {"transformation": cleaner, "dataset": new_rows})[
+        "transformed_dataset"
+    ]
     assert applied.loc[0, "a"] == pytest.approx(gaps["a"].mean())
     assert applied["other"].tolist() == [1, 2, 3]
 
@@ -139,14 +157,18 @@ def test_transformation_removes_rows_on_replay(run: Run, gaps: pd.DataFrame) -> 
     assert cleaner.apply(new_rows)["a"].tolist() == [1.0, 3.0]
 
 
-def test_transformation_on_other_schema_names_missing_columns(run: Run,
-                                                              gaps: pd.DataFrame) -> None:
+def test_transformation_on_other_schema_names_missing_columns(run: Run, gaps: pd.DataFrame) -> None:
     """Applying to a dataset without a cleaned column names that column."""
     _, cleaner = clean(run, gaps, columns=by_names("a", "b"), cleaning_mode="Replace with mean")
-    with pytest.raises(ComponentInputError, match=r"lacks column\(s\) 'b' that the Clean "
-                                                  r"Missing Data transformation was fitted on"):
-        run("apply_transformation", {"transformation": cleaner,
-                                     "dataset": pd.DataFrame({"a": [1.0]})})
+    with pytest.raises(
+        ComponentInputError,
+        match=r"lacks column\(s\) 'b' that the Clean "
+        r"Missing Data transformation was fitted on",
+    ):
+        run(
+            "apply_transformation",
+            {"transformation": cleaner, "dataset": pd.DataFrame({"a": [1.0]})},
+        )
 
 
 def test_blank_replacement_value_is_required(run: Run, gaps: pd.DataFrame) -> None:
@@ -155,11 +177,19 @@ def test_blank_replacement_value_is_required(run: Run, gaps: pd.DataFrame) -> No
         clean(run, gaps, replacement_value="")
 
 
-@pytest.mark.parametrize("mode", ["Replace with mode", "Replace using MICE",
-                                  "Replace using Probabilistic PCA", "Replace with mean",
-                                  "Remove entire row"])
+@pytest.mark.parametrize(
+    "mode",
+    [
+        "Replace with mode",
+        "Replace using MICE",
+        "Replace using Probabilistic PCA",
+        "Replace with mean",
+        "Remove entire row",
+    ],
+)
 def test_an_empty_table_gives_an_empty_output_or_names_the_problem(
-        run: Run, gaps: pd.DataFrame, mode: str) -> None:
+    run: Run, gaps: pd.DataFrame, mode: str
+) -> None:
     """No raw IndexError, ValueError or LinAlgError on a table with no rows."""
     try:
         cleaned, _ = clean(run, gaps.iloc[:0], columns=by_names("a", "b"), cleaning_mode=mode)

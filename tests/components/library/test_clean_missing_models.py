@@ -30,11 +30,17 @@ def correlated() -> pd.DataFrame:
 
 
 @pytest.mark.parametrize("mode", ["Replace using MICE", "Replace using Probabilistic PCA"])
-def test_model_modes_recover_correlated_values(run: Run, correlated: pd.DataFrame,
-                                               mode: str) -> None:
+def test_model_modes_recover_correlated_values(
+    run: Run, correlated: pd.DataFrame, mode: str
+) -> None:
     """Imputed b is close to 2a + 1, far better than the mean, and only gaps change."""
-    out = run("clean_missing_data", {"dataset": correlated}, columns=by_names("a", "b", "c"),
-              cleaning_mode=mode, generate_indicator=True)
+    out = run(
+        "clean_missing_data",
+        {"dataset": correlated},
+        columns=by_names("a", "b", "c"),
+        cleaning_mode=mode,
+        generate_indicator=True,
+    )
     cleaned = out["cleaned_dataset"]
     gaps = correlated["b"].isna()
     truth = 2 * correlated.loc[gaps, "a"] + 1
@@ -48,11 +54,15 @@ def test_model_modes_recover_correlated_values(run: Run, correlated: pd.DataFram
 @pytest.mark.parametrize("mode", ["Replace using MICE", "Replace using Probabilistic PCA"])
 def test_model_modes_replay_on_new_rows(run: Run, correlated: pd.DataFrame, mode: str) -> None:
     """The fitted model fills new rows (also after pickling) without refitting."""
-    transformation = run("clean_missing_data", {"dataset": correlated},
-                         columns=by_names("a", "b", "c"),
-                         cleaning_mode=mode)["cleaning_transformation"]
-    new = pd.DataFrame({"a": [1.0, -2.0], "b": [np.nan, np.nan], "c": [-2.0, 1.0],
-                        "n": [1, 2], "t": ["y", "z"]})
+    transformation = run(
+        "clean_missing_data",
+        {"dataset": correlated},
+        columns=by_names("a", "b", "c"),
+        cleaning_mode=mode,
+    )["cleaning_transformation"]
+    new = pd.DataFrame(
+        {"a": [1.0, -2.0], "b": [np.nan, np.nan], "c": [-2.0, 1.0], "n": [1, 2], "t": ["y", "z"]}
+    )
     buffer = io.BytesIO()
     joblib.dump(transformation, buffer)
     buffer.seek(0)
@@ -61,13 +71,18 @@ def test_model_modes_replay_on_new_rows(run: Run, correlated: pd.DataFrame, mode
     np.testing.assert_allclose(out["transformed_dataset"]["b"], [3.0, -3.0], atol=0.3)
 
 
-def test_integer_column_becomes_double_when_imputed(run: Run,
-                                                    correlated: pd.DataFrame) -> None:
+def test_integer_column_becomes_double_when_imputed(run: Run, correlated: pd.DataFrame) -> None:
     """An integer column with gaps takes fractional imputations as a double column."""
-    df = correlated.assign(n=pd.array([None if i % 7 == 0 else i for i in range(200)],
-                                      dtype="Int64"))
-    cleaned = run("clean_missing_data", {"dataset": df}, columns=by_names("a", "n"),
-                  cleaning_mode="Replace using MICE", mice_iterations=3)["cleaned_dataset"]
+    df = correlated.assign(
+        n=pd.array([None if i % 7 == 0 else i for i in range(200)], dtype="Int64")
+    )
+    cleaned = run(
+        "clean_missing_data",
+        {"dataset": df},
+        columns=by_names("a", "n"),
+        cleaning_mode="Replace using MICE",
+        mice_iterations=3,
+    )["cleaned_dataset"]
     assert not cleaned["n"].isna().any()
     assert cleaned.loc[1, "n"] == 1
 
@@ -83,5 +98,10 @@ def test_model_modes_reject_text(run: Run, correlated: pd.DataFrame, mode: str) 
 def test_iterations_are_bounded(run: Run, correlated: pd.DataFrame) -> None:
     """MICE allows 1-10 iterations, as the designer does."""
     with pytest.raises(ComponentInputError, match=r"'Number of Iterations' .* \[1, 10\]"):
-        run("clean_missing_data", {"dataset": correlated}, columns=by_names("a", "b"),
-            cleaning_mode="Replace using MICE", mice_iterations=11)
+        run(
+            "clean_missing_data",
+            {"dataset": correlated},
+            columns=by_names("a", "b"),
+            cleaning_mode="Replace using MICE",
+            mice_iterations=11,
+        )

@@ -19,29 +19,47 @@ Run = Callable[..., dict[str, Any]]
 @pytest.fixture
 def left() -> pd.DataFrame:
     """Left rows: key 'k' with a duplicate, a missing key, and mixed case; 'v' values."""
-    return metadata.with_roles(pd.DataFrame({
-        "k": pd.Series(["a", "b", None, "C", "b"], dtype="str"), "v": [1, 2, 3, 4, 5]}),
-        {"v": metadata.LABEL})
+    return metadata.with_roles(
+        pd.DataFrame(
+            {"k": pd.Series(["a", "b", None, "C", "b"], dtype="str"), "v": [1, 2, 3, 4, 5]}
+        ),
+        {"v": metadata.LABEL},
+    )
 
 
 @pytest.fixture
 def right() -> pd.DataFrame:
     """Right rows: key 'key' with a missing key, 'c' (lowercase) and an unmatched 'z'."""
-    return pd.DataFrame({"key": pd.Series(["b", "c", None, "z", "b"], dtype="str"),
-                         "v": [20.0, 30.0, 99.0, 40.0, 21.0]})
+    return pd.DataFrame(
+        {
+            "key": pd.Series(["b", "c", None, "z", "b"], dtype="str"),
+            "v": [20.0, 30.0, 99.0, 40.0, 21.0],
+        }
+    )
 
 
 def join(run: Run, left: pd.DataFrame, right: pd.DataFrame, **params: Any) -> pd.DataFrame:
-    return run("join_data", {"left_dataset": left, "right_dataset": right},
-               left_keys=by_names("k"), right_keys=by_names("key"), **params)["results_dataset"]
+    return run(
+        "join_data",
+        {"left_dataset": left, "right_dataset": right},
+        left_keys=by_names("k"),
+        right_keys=by_names("key"),
+        **params,
+    )["results_dataset"]
 
 
-def test_inner_join_matches_hand_built_frame(run: Run, left: pd.DataFrame,
-                                             right: pd.DataFrame) -> None:
+def test_inner_join_matches_hand_built_frame(
+    run: Run, left: pd.DataFrame, right: pd.DataFrame
+) -> None:
     """Inner join pairs every equal key, in left order, and renames the clashing right 'v'."""
-    expected = pd.DataFrame({"k": ["b", "b", "b", "b"], "v": [2, 2, 5, 5],
-                             "key": ["b", "b", "b", "b"],
-                             "v (right)": [20.0, 21.0, 20.0, 21.0]})
+    expected = pd.DataFrame(
+        {
+            "k": ["b", "b", "b", "b"],
+            "v": [2, 2, 5, 5],
+            "key": ["b", "b", "b", "b"],
+            "v (right)": [20.0, 21.0, 20.0, 21.0],
+        }
+    )
     out = join(run, left, right)
     pd.testing.assert_frame_equal(out.astype(object), expected.astype(object))
     assert metadata.roles(out)["v"] == metadata.LABEL
@@ -51,18 +69,24 @@ def test_null_keys_never_match(run: Run) -> None:
     """Missing keys on both sides do not join to each other (unlike pandas' merge)."""
     left = pd.DataFrame({"k": [1.0, np.nan], "a": [1, 2]})
     right = pd.DataFrame({"k": [np.nan, 1.0], "b": [7, 8]})
-    out = run("join_data", {"left_dataset": left, "right_dataset": right},
-              left_keys=by_names("k"), right_keys=by_names("k"))["results_dataset"]
+    out = run(
+        "join_data",
+        {"left_dataset": left, "right_dataset": right},
+        left_keys=by_names("k"),
+        right_keys=by_names("k"),
+    )["results_dataset"]
     assert out[["a", "b"]].to_numpy().tolist() == [[1, 8]]
 
 
-def test_left_outer_keeps_unmatched_left_rows(run: Run, left: pd.DataFrame,
-                                              right: pd.DataFrame) -> None:
+def test_left_outer_keeps_unmatched_left_rows(
+    run: Run, left: pd.DataFrame, right: pd.DataFrame
+) -> None:
     """Left outer keeps every left row once unmatched; right columns are then missing."""
     out = join(run, left, right, join_type="Left Outer Join", keep_right_keys=False)
     assert out["v"].tolist() == [1, 2, 2, 3, 4, 5, 5]
-    np.testing.assert_array_equal(out["v (right)"].to_numpy(dtype=float),
-                                  [np.nan, 20.0, 21.0, np.nan, np.nan, 20.0, 21.0])
+    np.testing.assert_array_equal(
+        out["v (right)"].to_numpy(dtype=float), [np.nan, 20.0, 21.0, np.nan, np.nan, 20.0, 21.0]
+    )
     assert "key" not in out.columns
 
 
@@ -75,34 +99,51 @@ def test_case_insensitive_full_outer(run: Run, left: pd.DataFrame, right: pd.Dat
     assert out["key"].iloc[-1] == "z" and out["k"].iloc[-2:].isna().all()
 
 
-def test_left_semi_join_keeps_matching_left_rows_once(run: Run, left: pd.DataFrame,
-                                                      right: pd.DataFrame) -> None:
+def test_left_semi_join_keeps_matching_left_rows_once(
+    run: Run, left: pd.DataFrame, right: pd.DataFrame
+) -> None:
     """Semi-join returns the left rows with a match, each once, left columns only."""
     out = join(run, left, right, join_type="Left Semi-Join")
-    pd.testing.assert_frame_equal(out, left.iloc[[1, 4]].reset_index(drop=True),
-                                  check_dtype=False)
+    pd.testing.assert_frame_equal(out, left.iloc[[1, 4]].reset_index(drop=True), check_dtype=False)
 
 
 def test_composite_keys_must_pair_up(run: Run, left: pd.DataFrame, right: pd.DataFrame) -> None:
     """Different numbers of key columns are a user error listing both."""
     with pytest.raises(ComponentInputError, match=r"got 2 for L \(k, v\) and 1 for R \(key\)"):
-        run("join_data", {"left_dataset": left, "right_dataset": right},
-            left_keys=by_names("k", "v"), right_keys=by_names("key"))
+        run(
+            "join_data",
+            {"left_dataset": left, "right_dataset": right},
+            left_keys=by_names("k", "v"),
+            right_keys=by_names("key"),
+        )
 
 
 def test_add_columns_side_by_side(run: Run) -> None:
     """Columns are placed side by side row by row; a clashing name gets ' (right)'."""
-    out = run("add_columns", {"left_dataset": pd.DataFrame({"a": [1, 2]}, index=[5, 6]),
-                              "right_dataset": pd.DataFrame({"a": [3, 4], "b": [5, 6]})})
-    assert out["combined_dataset"].to_dict("list") == {"a": [1, 2], "a (right)": [3, 4],
-                                                       "b": [5, 6]}
+    out = run(
+        "add_columns",
+        {
+            "left_dataset": pd.DataFrame({"a": [1, 2]}, index=[5, 6]),
+            "right_dataset": pd.DataFrame({"a": [3, 4], "b": [5, 6]}),
+        },
+    )
+    assert out["combined_dataset"].to_dict("list") == {
+        "a": [1, 2],
+        "a (right)": [3, 4],
+        "b": [5, 6],
+    }
 
 
 def test_add_columns_row_counts_must_agree(run: Run) -> None:
     """Different row counts are reported with both counts."""
     with pytest.raises(ComponentInputError, match="left dataset has 2 and the right dataset 1"):
-        run("add_columns", {"left_dataset": pd.DataFrame({"a": [1, 2]}),
-                            "right_dataset": pd.DataFrame({"b": [1]})})
+        run(
+            "add_columns",
+            {
+                "left_dataset": pd.DataFrame({"a": [1, 2]}),
+                "right_dataset": pd.DataFrame({"b": [1]}),
+            },
+        )
 
 
 def test_add_rows_appends_and_unions_categories(run: Run) -> None:

@@ -19,7 +19,7 @@ from components.python_model import PythonLearner, TrainedPythonModel
 
 Run = Callable[..., dict[str, Any]]
 
-CONSTANT = '''\
+CONSTANT = """\
 import os
 import uuid
 import pandas as pd
@@ -42,7 +42,7 @@ class AzureMLModel:
                              "Pids": [f"{self.created_in},{self.trained_in},{PROCESS}"]
                                      * len(df),
                              "Uid": [os.getuid()] * len(df)})
-'''
+"""
 
 
 def binary_table(rows: int = 60) -> pd.DataFrame:
@@ -55,8 +55,9 @@ def binary_table(rows: int = 60) -> pd.DataFrame:
     return metadata.with_roles(df, {"label": metadata.LABEL})
 
 
-def train_and_score(run: Run, script: str | None, train: pd.DataFrame,
-                    test: pd.DataFrame) -> tuple[TrainedPythonModel, pd.DataFrame]:
+def train_and_score(
+    run: Run, script: str | None, train: pd.DataFrame, test: pd.DataFrame
+) -> tuple[TrainedPythonModel, pd.DataFrame]:
     """Create, train (label from the roles) and score a Python model."""
     params = {} if script is None else {"python_script": script}
     learner = run("create_python_model", **params)["untrained_model"]
@@ -81,17 +82,21 @@ def test_constant_model_scores_every_row_outside_this_process(run: Run) -> None:
 
 def test_error_in_train_reports_the_users_line(run: Run) -> None:
     """An exception in train names the script's line and method, not Flowbench's frames."""
-    script = ("class AzureMLModel:\n"
-              "    def __init__(self):\n"
-              "        self.n = 0\n"
-              "    def train(self, df_train, df_label):\n"
-              "        raise ValueError('labels look odd')\n"
-              "    def predict(self, df):\n"
-              "        return df\n")
+    script = (
+        "class AzureMLModel:\n"
+        "    def __init__(self):\n"
+        "        self.n = 0\n"
+        "    def train(self, df_train, df_label):\n"
+        "        raise ValueError('labels look odd')\n"
+        "    def predict(self, df):\n"
+        "        return df\n"
+    )
     learner = run("create_python_model", python_script=script)["untrained_model"]
-    with pytest.raises(ComponentInputError,
-                       match=r'File "<script>", line 5, in train(.|\n)*ValueError: labels look '
-                             r"odd") as caught:
+    with pytest.raises(
+        ComponentInputError,
+        match=r'File "<script>", line 5, in train(.|\n)*ValueError: labels look '
+        r"odd",
+    ) as caught:
         run("train_model", {"untrained_model": learner, "dataset": binary_table(8)})
     assert "<flowbench>" not in str(caught.value) and "_flowbench" not in str(caught.value)
 
@@ -119,14 +124,21 @@ def test_trained_model_pickles_and_scores_again(run: Run) -> None:
     assert again["Scored Labels"].tolist() == scored["Scored Labels"].tolist()
 
 
-@pytest.mark.parametrize(("script", "message"), [
-    ("x = 1\n", r"must define a class named AzureMLModel"),
-    ("class AzureMLModel:\n    def train(self, a, b):\n        pass\n",
-     r"Class AzureMLModel must define predict"),
-    ("class AzureMLModel:\n    def __init__(self):\n        1 / 0\n"
-     "    def train(self, a, b):\n        pass\n    def predict(self, df):\n        pass\n",
-     r'line 3, in __init__(.|\n)*ZeroDivisionError'),
-])
+@pytest.mark.parametrize(
+    ("script", "message"),
+    [
+        ("x = 1\n", r"must define a class named AzureMLModel"),
+        (
+            "class AzureMLModel:\n    def train(self, a, b):\n        pass\n",
+            r"Class AzureMLModel must define predict",
+        ),
+        (
+            "class AzureMLModel:\n    def __init__(self):\n        1 / 0\n"
+            "    def train(self, a, b):\n        pass\n    def predict(self, df):\n        pass\n",
+            r"line 3, in __init__(.|\n)*ZeroDivisionError",
+        ),
+    ],
+)
 def test_bad_scripts_fail_at_create(run: Run, script: str, message: str) -> None:
     """A script without the class, without a method, or failing in __init__ fails at once."""
     with pytest.raises(ComponentInputError, match=message):
@@ -135,12 +147,14 @@ def test_bad_scripts_fail_at_create(run: Run, script: str, message: str) -> None
 
 def test_predict_must_return_one_row_per_input_row(run: Run) -> None:
     """A predict that drops rows is reported with both counts."""
-    script = ("import pandas as pd\n"
-              "class AzureMLModel:\n"
-              "    def train(self, df_train, df_label):\n"
-              "        pass\n"
-              "    def predict(self, df):\n"
-              "        return pd.DataFrame({'Scored Labels': [1.0]})\n")
+    script = (
+        "import pandas as pd\n"
+        "class AzureMLModel:\n"
+        "    def train(self, df_train, df_label):\n"
+        "        pass\n"
+        "    def predict(self, df):\n"
+        "        return pd.DataFrame({'Scored Labels': [1.0]})\n"
+    )
     with pytest.raises(ComponentInputError, match=r"one row per input row: got 1 row\(s\) for 8"):
         train_and_score(run, script, binary_table(8), binary_table(8))
 
@@ -156,5 +170,8 @@ def test_python_model_is_refused_by_tune_model(run: Run, table: pd.DataFrame) ->
     """Tune Model Hyperparameters takes built-in learners only, as in the designer."""
     learner = PythonLearner(script=CONSTANT, model=b"")
     with pytest.raises(ComponentInputError, match=r"expects an untrained model .*PythonLearner"):
-        run("tune_model_hyperparameters", {"untrained_model": learner, "training_dataset": table},
-            label_column="price")
+        run(
+            "tune_model_hyperparameters",
+            {"untrained_model": learner, "training_dataset": table},
+            label_column="price",
+        )

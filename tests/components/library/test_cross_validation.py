@@ -23,8 +23,9 @@ def income() -> pd.DataFrame:
     rng = np.random.default_rng(8)
     age, hours = rng.uniform(20, 60, 60), rng.uniform(10, 60, 60)
     rich = np.where(age + hours + rng.normal(0, 10, 60) > 75, ">50K", "<=50K")
-    return metadata.with_roles(pd.DataFrame({"age": age, "hours": hours, "rich": rich}),
-                               {"rich": metadata.LABEL})
+    return metadata.with_roles(
+        pd.DataFrame({"age": age, "hours": hours, "rich": rich}), {"rich": metadata.LABEL}
+    )
 
 
 def validate(run: Run, learner: str, data: pd.DataFrame, **params: Any) -> dict[str, Any]:
@@ -56,15 +57,21 @@ def test_fold_metrics_equal_scikit_learn(run: Run, income: pd.DataFrame) -> None
         assert row["Recall"] == pytest.approx(skm.recall_score(truth, said, zero_division=0))
         if truth.nunique() == 2:
             assert row["AUC"] == pytest.approx(
-                skm.roc_auc_score(truth, rows["Scored Probabilities"]))
+                skm.roc_auc_score(truth, rows["Scored Probabilities"])
+            )
 
 
 def test_out_of_fold_scores_come_from_other_folds(run: Run, income: pd.DataFrame) -> None:
     """Fold k's scores equal a model trained on every row outside fold k."""
     scored = validate(run, "two_class_logistic_regression", income)["scored_results"]
     outside = income[scored["Fold Number"] != 4]
-    model = run("train_model", {"untrained_model": run("two_class_logistic_regression")[
-        "untrained_model"], "dataset": outside})["trained_model"]
+    model = run(
+        "train_model",
+        {
+            "untrained_model": run("two_class_logistic_regression")["untrained_model"],
+            "dataset": outside,
+        },
+    )["trained_model"]
     inside = income[scored["Fold Number"] == 4]
     expected = model.predict_frame(inside)["Scored Probabilities"]
     assert np.allclose(scored.loc[inside.index, "Scored Probabilities"], expected)
@@ -73,20 +80,29 @@ def test_out_of_fold_scores_come_from_other_folds(run: Run, income: pd.DataFrame
 def test_fold_column_sets_the_folds(run: Run, income: pd.DataFrame) -> None:
     """A 'Fold' column (Partition and Sample) decides the folds and is not a feature."""
     data = income.assign(Fold=np.arange(60) % 3)
-    outputs = validate(run, "boosted_decision_tree_regression",
-                       data.assign(target=data["age"] * 2), label_column="target", seed=0)
+    outputs = validate(
+        run,
+        "boosted_decision_tree_regression",
+        data.assign(target=data["age"] * 2),
+        label_column="target",
+        seed=0,
+    )
     report = outputs["evaluation_results_by_fold"]
     assert report["Fold number"].tolist() == [0, 1, 2]
     assert report["Number of examples in fold"].tolist() == [20, 20, 20]
     fold = outputs["scored_results"].query("`Fold Number` == 1")
     assert report.loc[1, "Mean_Absolute_Error"] == pytest.approx(
-        skm.mean_absolute_error(fold["target"], fold["Scored Labels"]))
+        skm.mean_absolute_error(fold["target"], fold["Scored Labels"])
+    )
 
 
 def test_too_few_rows_for_ten_folds(run: Run, income: pd.DataFrame) -> None:
     """Fewer than ten rows (and no Fold column) is reported with the row count."""
-    with pytest.raises(ComponentInputError, match=r"at least 10 rows for 10 folds; the dataset "
-                                                  r"has 6"):
+    with pytest.raises(
+        ComponentInputError,
+        match=r"at least 10 rows for 10 folds; the dataset "
+        r"has 6",
+    ):
         validate(run, "linear_regression", income.head(6).assign(rich=1.0))
 
 
@@ -101,8 +117,11 @@ def test_a_fold_without_labelled_rows_is_named(run: Run, income: pd.DataFrame) -
     """Fold 2 holds only rows without a label: the message names the fold and the label."""
     data = income.assign(Fold=np.arange(60) % 3)
     data["rich"] = data["rich"].where(data["Fold"] != 2, None)
-    with pytest.raises(ComponentInputError, match=r"Fold 2 has no labelled rows: its 20 row\(s\) "
-                                                  r"all lack a value in the label column 'rich'"):
+    with pytest.raises(
+        ComponentInputError,
+        match=r"Fold 2 has no labelled rows: its 20 row\(s\) "
+        r"all lack a value in the label column 'rich'",
+    ):
         validate(run, "two_class_logistic_regression", data)
 
 
@@ -115,4 +134,5 @@ def test_unlabelled_rows_are_not_counted_as_examples(run: Run, income: pd.DataFr
     scored = validate(run, "two_class_logistic_regression", data)["scored_results"]
     fold = scored[(scored["Fold Number"] == 0) & scored["rich"].notna()]
     assert report.loc[0, "Accuracy"] == pytest.approx(
-        skm.accuracy_score(fold["rich"], fold["Scored Labels"]))
+        skm.accuracy_score(fold["rich"], fold["Scored Labels"])
+    )

@@ -37,8 +37,9 @@ def test_csv_with_header_infers_types(run: Run) -> None:
 
 def test_tsv_without_header_names_columns(run: Run) -> None:
     """Without a header the columns are col1..colN."""
-    df = run("enter_data_manually", data_format="TSV", has_header=False,
-             data="a\t1\nb\t2\n")["dataset"]
+    df = run("enter_data_manually", data_format="TSV", has_header=False, data="a\t1\nb\t2\n")[
+        "dataset"
+    ]
     assert list(df.columns) == ["col1", "col2"]
     assert df["col2"].tolist() == [1, 2]
 
@@ -62,8 +63,7 @@ def test_arff_row_with_wrong_width_names_line(run: Run) -> None:
 
 def test_svmlight_rows(run: Run) -> None:
     """SvmLight lines give a Label column and dense f1..fN features."""
-    df = run("enter_data_manually", data_format="SvmLight",
-             data="1 1:0.5 3:2\n-1 2:1\n")["dataset"]
+    df = run("enter_data_manually", data_format="SvmLight", data="1 1:0.5 3:2\n-1 2:1\n")["dataset"]
     assert list(df.columns) == ["Label", "f1", "f2", "f3"]
     assert df.to_numpy().tolist() == [[1, 0.5, 0, 2], [-1, 0, 1, 0]]
 
@@ -106,19 +106,22 @@ def test_import_respects_size_limit(run: Run, step_runtime: StepRuntime) -> None
         run("import_data", location="big.csv", max_megabytes=1)
 
 
-@pytest.mark.parametrize(("file_format", "read"), [("CSV", pd.read_csv),
-                                                   ("Parquet", pd.read_parquet)])
-def test_export_writes_file_and_reports_it(run: Run, step_runtime: StepRuntime,
-                                           file_format: str,
-                                           read: Callable[[Path], pd.DataFrame]) -> None:
+@pytest.mark.parametrize(
+    ("file_format", "read"), [("CSV", pd.read_csv), ("Parquet", pd.read_parquet)]
+)
+def test_export_writes_file_and_reports_it(
+    run: Run, step_runtime: StepRuntime, file_format: str, read: Callable[[Path], pd.DataFrame]
+) -> None:
     """The dataset lands under the export folder; the summary gives path, rows, format."""
     data = pd.DataFrame({"a": [1, 2, 3], "b": ["x", "y", "z"]})
-    summary = run("export_data", {"dataset": data}, path="out/result.data",
-                  file_format=file_format)["export_summary"]
+    summary = run(
+        "export_data", {"dataset": data}, path="out/result.data", file_format=file_format
+    )["export_summary"]
     written = step_runtime.export_root / "out" / "result.data"
     pd.testing.assert_frame_equal(read(written), data, check_dtype=False)
-    assert summary.to_dict("records") == [{"path": str(written.resolve()), "rows": 3,
-                                           "format": file_format}]
+    assert summary.to_dict("records") == [
+        {"path": str(written.resolve()), "rows": 3, "format": file_format}
+    ]
 
 
 def test_export_outside_folder_is_refused(run: Run) -> None:

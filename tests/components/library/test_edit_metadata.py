@@ -19,19 +19,25 @@ Run = Callable[..., dict[str, Any]]
 @pytest.fixture
 def raw() -> pd.DataFrame:
     """Text columns as an import would give them, with 'score' marked as a score."""
-    return metadata.with_roles(pd.DataFrame({
-        "amount": ["1,200", "35", None, "7"],
-        "ratio": ["0.5", "1", "2.25", ""],
-        "active": ["yes", "No", "TRUE", None],
-        "day": ["03/01/2021", "15/02/2021", None, "01/12/2020"],
-        "city": ["Oslo", "Rome", "Oslo", "Lima"],
-        "score": [0.1, 0.2, 0.3, 0.4],
-    }), {"score": metadata.SCORE})
+    return metadata.with_roles(
+        pd.DataFrame(
+            {
+                "amount": ["1,200", "35", None, "7"],
+                "ratio": ["0.5", "1", "2.25", ""],
+                "active": ["yes", "No", "TRUE", None],
+                "day": ["03/01/2021", "15/02/2021", None, "01/12/2020"],
+                "city": ["Oslo", "Rome", "Oslo", "Lima"],
+                "score": [0.1, 0.2, 0.3, 0.4],
+            }
+        ),
+        {"score": metadata.SCORE},
+    )
 
 
 def edit(run: Run, df: pd.DataFrame, *names: str, **params: Any) -> pd.DataFrame:
-    return run("edit_metadata", {"dataset": df}, columns=by_names(*names),
-               **params)["results_dataset"]
+    return run("edit_metadata", {"dataset": df}, columns=by_names(*names), **params)[
+        "results_dataset"
+    ]
 
 
 def test_text_to_integer_strips_thousands_separators(run: Run, raw: pd.DataFrame) -> None:
@@ -57,15 +63,27 @@ def test_datetime_with_format(run: Run, raw: pd.DataFrame) -> None:
     assert out["day"][1] == pd.Timestamp("2021-02-15")
 
 
-@pytest.mark.parametrize(("column", "data_type", "message"), [
-    ("city", "Double", r"Column 'city' cannot be converted to a number: value 'Oslo' \(row 1\)"),
-    ("ratio", "Integer", r"Column 'ratio' cannot be converted to Integer: value 0\.5 \(row 1\) "
-                                     r"is not whole"),
-    ("city", "Boolean", r"Column 'city' cannot be converted to Boolean"),
-    ("day", "DateTime", r"Column 'day' cannot be converted to DateTime"),
-])
-def test_bad_conversion_names_column_and_value(run: Run, raw: pd.DataFrame, column: str,
-                                               data_type: str, message: str) -> None:
+@pytest.mark.parametrize(
+    ("column", "data_type", "message"),
+    [
+        (
+            "city",
+            "Double",
+            r"Column 'city' cannot be converted to a number: value 'Oslo' \(row 1\)",
+        ),
+        (
+            "ratio",
+            "Integer",
+            r"Column 'ratio' cannot be converted to Integer: value 0\.5 \(row 1\) "
+            r"is not whole",
+        ),
+        ("city", "Boolean", r"Column 'city' cannot be converted to Boolean"),
+        ("day", "DateTime", r"Column 'day' cannot be converted to DateTime"),
+    ],
+)
+def test_bad_conversion_names_column_and_value(
+    run: Run, raw: pd.DataFrame, column: str, data_type: str, message: str
+) -> None:
     """A value that cannot be converted is reported with its column and row."""
     params = {"datetime_format": "%Y-%m-%d"} if data_type == "DateTime" else {}
     with pytest.raises(ComponentInputError, match=message):
@@ -103,11 +121,14 @@ def test_labels_needs_exactly_one_column(run: Run, raw: pd.DataFrame) -> None:
         edit(run, raw, "amount", "city", fields="Labels")
 
 
-@pytest.mark.parametrize(("fields", "column", "role"), [
-    ("ClearFeatures", "city", metadata.NONE),
-    ("ClearScores", "score", metadata.FEATURE),
-    ("Features", "score", metadata.FEATURE),
-])
+@pytest.mark.parametrize(
+    ("fields", "column", "role"),
+    [
+        ("ClearFeatures", "city", metadata.NONE),
+        ("ClearScores", "score", metadata.FEATURE),
+        ("Features", "score", metadata.FEATURE),
+    ],
+)
 def test_field_flags(run: Run, raw: pd.DataFrame, fields: str, column: str, role: str) -> None:
     """Clear and set flags change the column's role."""
     assert metadata.roles(edit(run, raw, column, fields=fields))[column] == role
@@ -129,11 +150,14 @@ def test_rename_keeps_roles_and_order(run: Run, raw: pd.DataFrame) -> None:
     assert metadata.roles(out)["points"] == metadata.SCORE
 
 
-@pytest.mark.parametrize(("names", "message"), [
-    ("one", r"needs 2 non-empty comma-separated name\(s\)"),
-    ("a, a", r"repeats 'a'"),
-    ("amount, b", r"'amount' already name other columns"),
-])
+@pytest.mark.parametrize(
+    ("names", "message"),
+    [
+        ("one", r"needs 2 non-empty comma-separated name\(s\)"),
+        ("a, a", r"repeats 'a'"),
+        ("amount, b", r"'amount' already name other columns"),
+    ],
+)
 def test_bad_new_names(run: Run, raw: pd.DataFrame, names: str, message: str) -> None:
     """New names must match the selection count, be unique and not clash."""
     with pytest.raises(ComponentInputError, match=message):

@@ -40,8 +40,13 @@ def binary() -> pd.DataFrame:
     """60 yes/no labels with probabilities of 'yes' and labels thresholded at 0.5."""
     truth = RNG.choice(["no", "yes"], 60)
     probability = np.clip(np.where(truth == "yes", 0.65, 0.35) + RNG.normal(0, 0.2, 60), 0, 1)
-    return scored(truth, **{"Scored Labels": np.where(probability > 0.5, "yes", "no"),
-                            "Scored Probabilities": probability})
+    return scored(
+        truth,
+        **{
+            "Scored Labels": np.where(probability > 0.5, "yes", "no"),
+            "Scored Probabilities": probability,
+        },
+    )
 
 
 def test_regression_metrics(run: Run, regression: pd.DataFrame) -> None:
@@ -49,13 +54,14 @@ def test_regression_metrics(run: Run, regression: pd.DataFrame) -> None:
     row = evaluate(run, regression).iloc[0]
     y, p = regression["truth"].to_numpy(), regression["Scored Labels"].to_numpy()
     assert row["Mean_Absolute_Error"] == pytest.approx(skm.mean_absolute_error(y, p))
-    assert row["Root_Mean_Squared_Error"] == pytest.approx(
-        math.sqrt(skm.mean_squared_error(y, p)))
+    assert row["Root_Mean_Squared_Error"] == pytest.approx(math.sqrt(skm.mean_squared_error(y, p)))
     assert row["Coefficient_of_Determination"] == pytest.approx(skm.r2_score(y, p))
     assert row["Relative_Squared_Error"] == pytest.approx(
-        ((y - p) ** 2).sum() / ((y - y.mean()) ** 2).sum())
+        ((y - p) ** 2).sum() / ((y - y.mean()) ** 2).sum()
+    )
     assert row["Relative_Absolute_Error"] == pytest.approx(
-        np.abs(y - p).sum() / np.abs(y - y.mean()).sum())
+        np.abs(y - p).sum() / np.abs(y - y.mean()).sum()
+    )
 
 
 def test_binary_metrics(run: Run, binary: pd.DataFrame) -> None:
@@ -69,15 +75,23 @@ def test_binary_metrics(run: Run, binary: pd.DataFrame) -> None:
     assert row["Precision"] == pytest.approx(skm.precision_score(y, said, pos_label="yes"))
     assert row["Recall"] == pytest.approx(skm.recall_score(y, said, pos_label="yes"))
     assert row["F1"] == pytest.approx(skm.f1_score(y, said, pos_label="yes"))
-    assert (row["True Negative"], row["False Positive"], row["False Negative"],
-            row["True Positive"]) == (tn, fp, fn, tp)
+    assert (
+        row["True Negative"],
+        row["False Positive"],
+        row["False Negative"],
+        row["True Positive"],
+    ) == (tn, fp, fn, tp)
 
 
 def test_positive_class_read_from_probabilities(run: Run) -> None:
     """The positive class is the one scored above 0.5, even when it sorts first."""
-    df = scored(["bad", "good", "bad", "good"], **{
-        "Scored Labels": ["bad", "good", "good", "good"],
-        "Scored Probabilities": [0.9, 0.2, 0.1, 0.3]})  # P(bad)
+    df = scored(
+        ["bad", "good", "bad", "good"],
+        **{
+            "Scored Labels": ["bad", "good", "good", "good"],
+            "Scored Probabilities": [0.9, 0.2, 0.1, 0.3],
+        },
+    )  # P(bad)
     row = evaluate(run, df).iloc[0]
     assert (row["True Positive"], row["False Negative"], row["True Negative"]) == (1, 1, 2)
 
@@ -86,13 +100,18 @@ def test_one_class_all_scored_negative_counts_no_positive(run: Run) -> None:
     """One class in the rows, every probability under 0.5: those rows are true negatives (the
     issue's case: TP 4, TN 0, precision 1.0 before), as scikit-learn counts them."""
     truth, said = ["No"] * 4, ["No"] * 4
-    row = evaluate(run, scored(truth, **{"Scored Labels": said,
-                                         "Scored Probabilities": [0.1, 0.2, 0.3, 0.4]})).iloc[0]
+    row = evaluate(
+        run, scored(truth, **{"Scored Labels": said, "Scored Probabilities": [0.1, 0.2, 0.3, 0.4]})
+    ).iloc[0]
     tn, fp, fn, tp = skm.confusion_matrix(truth, said, labels=["No", "Yes"]).ravel()
-    assert (row["True Negative"], row["False Positive"], row["False Negative"],
-            row["True Positive"]) == (tn, fp, fn, tp) == (4, 0, 0, 0)
-    assert row["Precision"] == skm.precision_score(truth, said, pos_label="Yes",
-                                                   labels=["No", "Yes"], zero_division=0.0)
+    assert (
+        (row["True Negative"], row["False Positive"], row["False Negative"], row["True Positive"])
+        == (tn, fp, fn, tp)
+        == (4, 0, 0, 0)
+    )
+    assert row["Precision"] == skm.precision_score(
+        truth, said, pos_label="Yes", labels=["No", "Yes"], zero_division=0.0
+    )
     assert row["Accuracy"] == skm.accuracy_score(truth, said)
 
 
@@ -107,8 +126,7 @@ def test_declared_categories_name_the_positive_class(run: Run) -> None:
 
 def test_auc_is_zero_with_one_class(run: Run) -> None:
     """AUC is reported as 0.0 when the true labels hold a single class."""
-    df = scored([1, 1, 1], **{"Scored Labels": [1, 0, 1],
-                              "Scored Probabilities": [0.8, 0.3, 0.6]})
+    df = scored([1, 1, 1], **{"Scored Labels": [1, 0, 1], "Scored Probabilities": [0.8, 0.3, 0.6]})
     assert evaluate(run, df).iloc[0]["AUC"] == 0.0
 
 
@@ -123,9 +141,11 @@ def test_multiclass_metrics(run: Run) -> None:
     for average in ("micro", "macro"):
         title = average.capitalize()
         assert row[f"{title}_Precision"] == pytest.approx(
-            skm.precision_score(truth, said, average=average))
+            skm.precision_score(truth, said, average=average)
+        )
         assert row[f"{title}_Recall"] == pytest.approx(
-            skm.recall_score(truth, said, average=average))
+            skm.recall_score(truth, said, average=average)
+        )
 
 
 def test_compare_gives_one_row_per_input_left_first(run: Run, regression: pd.DataFrame) -> None:
@@ -138,12 +158,14 @@ def test_compare_gives_one_row_per_input_left_first(run: Run, regression: pd.Dat
     assert right > left
 
 
-def test_compare_needs_same_task(run: Run, regression: pd.DataFrame,
-                                 binary: pd.DataFrame) -> None:
+def test_compare_needs_same_task(run: Run, regression: pd.DataFrame, binary: pd.DataFrame) -> None:
     """Comparing regression scores with classification scores is a user error."""
-    with pytest.raises(ComponentInputError, match=r"same kind of model: 'Scored dataset' holds "
-                                                  r"regression scores, 'Scored dataset to "
-                                                  r"compare' holds binary classification"):
+    with pytest.raises(
+        ComponentInputError,
+        match=r"same kind of model: 'Scored dataset' holds "
+        r"regression scores, 'Scored dataset to "
+        r"compare' holds binary classification",
+    ):
         evaluate(run, regression, binary)
 
 
@@ -162,11 +184,16 @@ def test_rows_without_label_are_ignored(run: Run, regression: pd.DataFrame) -> N
     pd.testing.assert_series_equal(evaluate(run, gappy).iloc[0], expected)
 
 
-@pytest.mark.parametrize(("df", "message"), [
-    (scored([1.0, 2.0], role_label=False, **{"Scored Labels": [1.0, 2.0]}),
-     r"has no true label: expected a column with the label role .* or named 'Labels'"),
-    (scored([1.0, 2.0], other=[1.0, 2.0]), r"has no score columns: expected 'Scored Labels'"),
-])
+@pytest.mark.parametrize(
+    ("df", "message"),
+    [
+        (
+            scored([1.0, 2.0], role_label=False, **{"Scored Labels": [1.0, 2.0]}),
+            r"has no true label: expected a column with the label role .* or named 'Labels'",
+        ),
+        (scored([1.0, 2.0], other=[1.0, 2.0]), r"has no score columns: expected 'Scored Labels'"),
+    ],
+)
 def test_unusable_input(run: Run, df: pd.DataFrame, message: str) -> None:
     """Data without a true label or without scores is a user error naming the port."""
     with pytest.raises(ComponentInputError, match=r"'Scored dataset' " + message):
@@ -177,10 +204,13 @@ def test_end_to_end_metrics_row_is_numeric(run: Run, table: pd.DataFrame) -> Non
     """Train, score and evaluate: the first row (the step's metrics) holds finite numbers."""
     learner = run("linear_regression")["untrained_model"]
     model = run("train_model", {"untrained_model": learner, "dataset": table})["trained_model"]
-    scored_table = run("score_model", {"trained_model": model,
-                                       "dataset": table})["scored_dataset"]
+    scored_table = run("score_model", {"trained_model": model, "dataset": table})["scored_dataset"]
     row = evaluate(run, scored_table).iloc[0]
-    assert list(row.index) == ["Mean_Absolute_Error", "Root_Mean_Squared_Error",
-                               "Relative_Squared_Error", "Relative_Absolute_Error",
-                               "Coefficient_of_Determination"]
+    assert list(row.index) == [
+        "Mean_Absolute_Error",
+        "Root_Mean_Squared_Error",
+        "Relative_Squared_Error",
+        "Relative_Absolute_Error",
+        "Coefficient_of_Determination",
+    ]
     assert np.isfinite(row.to_numpy(dtype=float)).all()

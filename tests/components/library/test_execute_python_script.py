@@ -25,26 +25,42 @@ def test_default_template_returns_the_first_input(run: Run, table: pd.DataFrame)
 
 def test_two_inputs_and_two_outputs(run: Run) -> None:
     """Both inputs reach the script; both returned frames come out."""
-    script = ("import pandas as pd\n"
-              "def azureml_main(dataframe1, dataframe2):\n"
-              "    return dataframe1.merge(dataframe2, on='k'), dataframe2.head(1)\n")
+    script = (
+        "import pandas as pd\n"
+        "def azureml_main(dataframe1, dataframe2):\n"
+        "    return dataframe1.merge(dataframe2, on='k'), dataframe2.head(1)\n"
+    )
     left, right = pd.DataFrame({"k": [1, 2], "a": [3, 4]}), pd.DataFrame({"k": [2], "b": [5]})
-    outputs = run("execute_python_script", {"dataset1": left, "dataset2": right},
-                  python_script=script)
+    outputs = run(
+        "execute_python_script", {"dataset1": left, "dataset2": right}, python_script=script
+    )
     assert outputs["result_dataset"].to_dict("list") == {"k": [2], "a": [4], "b": [5]}
     assert outputs["result_dataset2"].to_dict("list") == {"k": [2], "b": [5]}
 
 
-@pytest.mark.parametrize(("body", "message"), [
-    ("return dataframe1", r"must return a sequence of up to two pandas DataFrames, such as "
-                          r"'return dataframe1,' \(note the comma\); got DataFrame"),
-    ("return dataframe1, dataframe1, dataframe1", r"at most two DataFrames; got a sequence of 3"),
-    ("return dataframe1, 42", r"Item 2 returned by azureml_main must be a pandas DataFrame; "
-                              r"got int"),
-    ("return pd.DataFrame([[1, 2]], columns=['a', 'a']),", r"repeats column name\(s\) 'a'"),
-])
-def test_bad_return_values_are_explained(run: Run, table: pd.DataFrame, body: str,
-                                         message: str) -> None:
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (
+            "return dataframe1",
+            r"must return a sequence of up to two pandas DataFrames, such as "
+            r"'return dataframe1,' \(note the comma\); got DataFrame",
+        ),
+        (
+            "return dataframe1, dataframe1, dataframe1",
+            r"at most two DataFrames; got a sequence of 3",
+        ),
+        (
+            "return dataframe1, 42",
+            r"Item 2 returned by azureml_main must be a pandas DataFrame; "
+            r"got int",
+        ),
+        ("return pd.DataFrame([[1, 2]], columns=['a', 'a']),", r"repeats column name\(s\) 'a'"),
+    ],
+)
+def test_bad_return_values_are_explained(
+    run: Run, table: pd.DataFrame, body: str, message: str
+) -> None:
     """A wrong return value says what azureml_main must return."""
     script = f"import pandas as pd\ndef azureml_main(dataframe1, dataframe2):\n    {body}\n"
     with pytest.raises(ComponentInputError, match=message):
@@ -54,8 +70,10 @@ def test_bad_return_values_are_explained(run: Run, table: pd.DataFrame, body: st
 def test_user_errors_carry_their_line(run: Run, table: pd.DataFrame) -> None:
     """An exception in the script reports the script's line and function."""
     script = "def azureml_main(dataframe1, dataframe2):\n    return 1 / 0\n"
-    with pytest.raises(ComponentInputError,
-                       match=r'File "<script>", line 2, in azureml_main(.|\n)*ZeroDivisionError'):
+    with pytest.raises(
+        ComponentInputError,
+        match=r'File "<script>", line 2, in azureml_main(.|\n)*ZeroDivisionError',
+    ):
         run("execute_python_script", {"dataset1": table}, python_script=script)
 
 

@@ -21,10 +21,15 @@ def data() -> pd.DataFrame:
     """A target, a strong and a weak numeric feature, a category, and a cleared feature."""
     rng = np.random.default_rng(5)
     y = rng.normal(size=80)
-    df = pd.DataFrame({
-        "weak": rng.normal(size=80) + 0.1 * y, "strong": y * 2 + rng.normal(0, 0.3, 80),
-        "kind": pd.Series(np.where(y > 0, "up", "down"), dtype="str"),
-        "leak": y, "y": y})
+    df = pd.DataFrame(
+        {
+            "weak": rng.normal(size=80) + 0.1 * y,
+            "strong": y * 2 + rng.normal(0, 0.3, 80),
+            "kind": pd.Series(np.where(y > 0, "up", "down"), dtype="str"),
+            "leak": y,
+            "y": y,
+        }
+    )
     return metadata.with_roles(df, {"y": metadata.LABEL, "leak": metadata.NONE})
 
 
@@ -56,8 +61,7 @@ def test_chi_squared_matches_contingency_statistic(run: Run, data: pd.DataFrame)
     target = pd.Series(np.where(data["y"] > 0.5, "high", "low"), dtype="str")
     df = data.assign(y=target)
     out = select(run, df, method="ChiSquared", desired_features=1)
-    expected = stats.chi2_contingency(pd.crosstab(df["kind"], df["y"]),
-                                      correction=False).statistic
+    expected = stats.chi2_contingency(pd.crosstab(df["kind"], df["y"]), correction=False).statistic
     scores = out["features"].set_index("Feature")["Score"]
     assert scores["kind"] == pytest.approx(expected)
     assert list(out["filtered_dataset"].columns)[0] == "y"

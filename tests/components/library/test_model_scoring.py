@@ -19,8 +19,7 @@ Train = Callable[..., Any]
 
 
 def score(run: Run, model: Any, df: pd.DataFrame, **params: Any) -> pd.DataFrame:
-    return run("score_model", {"trained_model": model, "dataset": df},
-               **params)["scored_dataset"]
+    return run("score_model", {"trained_model": model, "dataset": df}, **params)["scored_dataset"]
 
 
 def test_regression_appends_scored_labels(run: Run, train: Train, table: pd.DataFrame) -> None:
@@ -54,10 +53,13 @@ def test_scores_only(run: Run, train: Train, table: pd.DataFrame) -> None:
     """Without appending, the output holds the true label (when present) and the scores."""
     model = train("linear_regression", table)
     assert list(score(run, model, table, append_score_columns=False).columns) == [
-        "price", "Scored Labels"]
+        "price",
+        "Scored Labels",
+    ]
     unlabelled = table.drop(columns=["price"])
     assert list(score(run, model, unlabelled, append_score_columns=False).columns) == [
-        "Scored Labels"]
+        "Scored Labels"
+    ]
 
 
 def test_rescoring_replaces_scores(run: Run, train: Train, table: pd.DataFrame) -> None:
@@ -84,20 +86,25 @@ def test_multiclass_scores_per_class(table: pd.DataFrame, run: Run) -> None:
 def test_missing_features_are_listed(run: Run, train: Train, table: pd.DataFrame) -> None:
     """Scoring data without some feature columns names every missing one."""
     model = train("linear_regression", table)
-    with pytest.raises(ComponentInputError,
-                       match=r"lacks feature column\(s\) 'horsepower', 'sold' that the model "
-                             r"was trained on"):
+    with pytest.raises(
+        ComponentInputError,
+        match=r"lacks feature column\(s\) 'horsepower', 'sold' that the model "
+        r"was trained on",
+    ):
         score(run, model, table.drop(columns=["horsepower", "sold"]))
 
 
-def test_raw_request_rows_score_like_typed_rows(run: Run, train: Train,
-                                                table: pd.DataFrame) -> None:
+def test_raw_request_rows_score_like_typed_rows(
+    run: Run, train: Train, table: pd.DataFrame
+) -> None:
     """Rows as a web request sends them (numbers as text, dates as text) score the same."""
     model = train("linear_regression", table)
     typed = table.head(3)
     raw = typed.astype(object).assign(
         horsepower=[f"{v:,.0f}" if v == v else None for v in typed["horsepower"]],
-        sold=typed["sold"].dt.strftime("%Y-%m-%d"), turbo=["true", "false", "false"])
+        sold=typed["sold"].dt.strftime("%Y-%m-%d"),
+        turbo=["true", "false", "false"],
+    )
     expected = score(run, model, typed)["Scored Labels"]
     assert score(run, model, raw)["Scored Labels"].to_numpy() == pytest.approx(expected)
 
@@ -113,26 +120,40 @@ def test_bad_numeric_value_names_column(run: Run, train: Train, table: pd.DataFr
     """Text that is not a number in a numeric feature is reported with the column."""
     model = train("linear_regression", table)
     bad = table.head(2).astype(object).assign(horsepower=["fast", "110"])
-    with pytest.raises(ComponentInputError, match=r"Column 'horsepower' cannot be converted to "
-                                                  r"a number: value 'fast'"):
+    with pytest.raises(
+        ComponentInputError,
+        match=r"Column 'horsepower' cannot be converted to "
+        r"a number: value 'fast'",
+    ):
         score(run, model, bad)
 
 
 def test_empty_dataset_scores_to_empty(run: Run, train: Train, table: pd.DataFrame) -> None:
     """No rows in, no rows out, with the score columns present."""
-    scored = score(run, train("two_class_logistic_regression", table, "expensive"),
-                   table.head(0))
+    scored = score(run, train("two_class_logistic_regression", table, "expensive"), table.head(0))
     assert len(scored) == 0 and "Scored Probabilities" in scored.columns
 
 
-@pytest.mark.parametrize(("component", "port", "message"), [
-    ("score_model", "trained_model", r"Input 'Trained model' expects a model trained by Train "
-                                     r"Model; got Learner"),
-    ("apply_transformation", "transformation", r"Input 'Transformation' expects a "
-                                               r"transformation.*got Learner"),
-])
-def test_wrong_object_on_port(run: Run, table: pd.DataFrame, component: str, port: str,
-                              message: str) -> None:
+@pytest.mark.parametrize(
+    ("component", "port", "message"),
+    [
+        (
+            "score_model",
+            "trained_model",
+            r"Input 'Trained model' expects a model trained by Train "
+            r"Model; got Learner",
+        ),
+        (
+            "apply_transformation",
+            "transformation",
+            r"Input 'Transformation' expects a "
+            r"transformation.*got Learner",
+        ),
+    ],
+)
+def test_wrong_object_on_port(
+    run: Run, table: pd.DataFrame, component: str, port: str, message: str
+) -> None:
     """An object of the wrong kind on a model or transformation port is named by port."""
     learner = run("linear_regression")["untrained_model"]
     with pytest.raises(ComponentInputError, match=message):

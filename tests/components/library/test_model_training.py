@@ -34,14 +34,22 @@ def test_explicit_label_overrides_metadata(train: Train, table: pd.DataFrame) ->
     assert "price" not in model.feature_columns
 
 
-@pytest.mark.parametrize(("roles", "label", "message"), [
-    ({}, "prize", r"Label column 'prize' not found; available: make, body, turbo"),
-    ({"price": metadata.FEATURE}, None, r"No label column: choose one in 'Label column'"),
-    ({"doors": metadata.LABEL}, None, r"Several columns are marked as label \('doors', "
-                                      r"'price'\)|\('price', 'doors'\)"),
-])
-def test_label_problems(train: Train, table: pd.DataFrame, roles: dict[str, str],
-                        label: str | None, message: str) -> None:
+@pytest.mark.parametrize(
+    ("roles", "label", "message"),
+    [
+        ({}, "prize", r"Label column 'prize' not found; available: make, body, turbo"),
+        ({"price": metadata.FEATURE}, None, r"No label column: choose one in 'Label column'"),
+        (
+            {"doors": metadata.LABEL},
+            None,
+            r"Several columns are marked as label \('doors', "
+            r"'price'\)|\('price', 'doors'\)",
+        ),
+    ],
+)
+def test_label_problems(
+    train: Train, table: pd.DataFrame, roles: dict[str, str], label: str | None, message: str
+) -> None:
     """A missing, unmarked or ambiguous label is a user error that says what to do."""
     with pytest.raises(ComponentInputError, match=message):
         train("linear_regression", metadata.with_roles(table, roles), label)
@@ -58,17 +66,21 @@ def test_rows_without_label_are_ignored(train: Train, table: pd.DataFrame) -> No
 
 def test_binary_learner_rejects_three_classes(train: Train, table: pd.DataFrame) -> None:
     """A two-class learner given a three-class label names the column and the classes."""
-    with pytest.raises(ComponentInputError,
-                       match=r"needs a label with exactly two classes; column 'body' has 3: "
-                             r"'hatchback', 'sedan', 'wagon'"):
+    with pytest.raises(
+        ComponentInputError,
+        match=r"needs a label with exactly two classes; column 'body' has 3: "
+        r"'hatchback', 'sedan', 'wagon'",
+    ):
         train("two_class_logistic_regression", table, "body")
 
 
 def test_regression_learner_rejects_text_label(train: Train, table: pd.DataFrame) -> None:
     """A regression learner given a text label names the column and its type."""
-    with pytest.raises(ComponentInputError,
-                       match=r"Linear Regression needs a numeric label; column 'expensive' is "
-                             r"String"):
+    with pytest.raises(
+        ComponentInputError,
+        match=r"Linear Regression needs a numeric label; column 'expensive' is "
+        r"String",
+    ):
         train("linear_regression", table, "expensive")
 
 
@@ -83,9 +95,15 @@ def test_mixed_types_are_encoded_inside_the_model(train: Train, table: pd.DataFr
     """Text, categorical, boolean and date features train and score from raw rows."""
     model = train("boosted_decision_tree_regression", table, seed=0)
     kinds = dict(zip(model.features.columns, model.features.kinds, strict=True))
-    assert kinds == {"make": "categorical", "body": "categorical", "turbo": "boolean",
-                     "horsepower": "numeric", "doors": "numeric", "sold": "datetime",
-                     "expensive": "categorical"}
+    assert kinds == {
+        "make": "categorical",
+        "body": "categorical",
+        "turbo": "boolean",
+        "horsepower": "numeric",
+        "doors": "numeric",
+        "sold": "datetime",
+        "expensive": "categorical",
+    }
     assert model.predict_frame(table)["Scored Labels"].notna().all()
 
 
@@ -93,9 +111,14 @@ def test_high_cardinality_text_is_capped(train: Train) -> None:
     """A text column with thousands of distinct values yields a bounded number of indicators."""
     rows = 3000
     rng = np.random.default_rng(1)
-    df = pd.DataFrame({"id": [f"customer-{i}" for i in range(rows)],
-                       "city": rng.choice([f"city{i}" for i in range(400)], rows),
-                       "x": rng.normal(size=rows), "y": rng.normal(size=rows)})
+    df = pd.DataFrame(
+        {
+            "id": [f"customer-{i}" for i in range(rows)],
+            "city": rng.choice([f"city{i}" for i in range(400)], rows),
+            "x": rng.normal(size=rows),
+            "y": rng.normal(size=rows),
+        }
+    )
     model = train("linear_regression", metadata.with_roles(df, {"y": metadata.LABEL}))
     encoded = model.pipeline[0].transform(model.features.prepare(df))
     assert encoded.shape[1] <= 1 + 1 + MAX_CATEGORIES  # x, one shared id column, capped city
@@ -103,16 +126,16 @@ def test_high_cardinality_text_is_capped(train: Train) -> None:
     assert model.predict_frame(unseen)["Scored Labels"].notna().all()
 
 
-def test_training_warnings_reach_the_step_log(table: pd.DataFrame,
-                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_training_warnings_reach_the_step_log(
+    table: pd.DataFrame, capsys: pytest.CaptureFixture[str]
+) -> None:
     """Warnings raised while fitting (here: no convergence) are printed for the step log."""
     learner = Learner("Tiny SVR", Task.REGRESSION, LinearSVR(max_iter=1, random_state=0))
     learner.fit(table, "price")
     assert "Warning while training Tiny SVR" in capsys.readouterr().out
 
 
-def test_training_leaves_the_learner_unfitted(train: Train, run: Run,
-                                              table: pd.DataFrame) -> None:
+def test_training_leaves_the_learner_unfitted(train: Train, run: Run, table: pd.DataFrame) -> None:
     """Train Model fits a copy: the untrained model can feed other Train Model steps."""
     learner = run("linear_regression")["untrained_model"]
     run("train_model", {"untrained_model": learner, "dataset": table})
@@ -121,6 +144,9 @@ def test_training_leaves_the_learner_unfitted(train: Train, run: Run,
 
 def test_train_model_rejects_other_objects(run: Run, table: pd.DataFrame) -> None:
     """Anything but an untrained model on the model port is reported by port name."""
-    with pytest.raises(ComponentInputError, match=r"Input 'Untrained model' expects an "
-                                                  r"untrained model.*got DataFrame"):
+    with pytest.raises(
+        ComponentInputError,
+        match=r"Input 'Untrained model' expects an "
+        r"untrained model.*got DataFrame",
+    ):
         run("train_model", {"untrained_model": table, "dataset": table})

@@ -18,11 +18,19 @@ from components.errors import ComponentInputError
 
 Run = Callable[..., dict[str, Any]]
 Train = Callable[..., Any]
-CLASSIFIERS = ["two_class_boosted_decision_tree", "two_class_decision_forest",
-               "two_class_neural_network", "two_class_averaged_perceptron",
-               "two_class_support_vector_machine"]
-MULTICLASS = ["multiclass_boosted_decision_tree", "multiclass_decision_forest",
-              "multiclass_logistic_regression", "multiclass_neural_network"]
+CLASSIFIERS = [
+    "two_class_boosted_decision_tree",
+    "two_class_decision_forest",
+    "two_class_neural_network",
+    "two_class_averaged_perceptron",
+    "two_class_support_vector_machine",
+]
+MULTICLASS = [
+    "multiclass_boosted_decision_tree",
+    "multiclass_decision_forest",
+    "multiclass_logistic_regression",
+    "multiclass_neural_network",
+]
 
 
 @pytest.fixture
@@ -30,15 +38,19 @@ def blobs() -> pd.DataFrame:
     """Three well separated classes in two numeric features (label 'kind')."""
     rng = np.random.default_rng(5)
     centers = {"a": (0, 0), "b": (6, 0), "c": (0, 6)}
-    rows = [(x + rng.normal(), y + rng.normal(), kind)
-            for kind, (x, y) in centers.items() for _ in range(30)]
+    rows = [
+        (x + rng.normal(), y + rng.normal(), kind)
+        for kind, (x, y) in centers.items()
+        for _ in range(30)
+    ]
     df = pd.DataFrame(rows, columns=["x1", "x2", "kind"])
     return metadata.with_roles(df, {"kind": metadata.LABEL})
 
 
 @pytest.mark.parametrize("learner", CLASSIFIERS)
-def test_two_class_learners_separate_two_blobs(train: Train, blobs: pd.DataFrame,
-                                               learner: str) -> None:
+def test_two_class_learners_separate_two_blobs(
+    train: Train, blobs: pd.DataFrame, learner: str
+) -> None:
     """Each two-class learner separates two classes; probabilities lie in [0, 1]."""
     two = blobs[blobs["kind"] != "c"].reset_index(drop=True)
     scores = train(learner, two, seed=0).predict_frame(two)
@@ -47,8 +59,9 @@ def test_two_class_learners_separate_two_blobs(train: Train, blobs: pd.DataFrame
 
 
 @pytest.mark.parametrize("learner", MULTICLASS)
-def test_multiclass_learners_separate_three_blobs(train: Train, blobs: pd.DataFrame,
-                                                  learner: str) -> None:
+def test_multiclass_learners_separate_three_blobs(
+    train: Train, blobs: pd.DataFrame, learner: str
+) -> None:
     """Each multiclass learner scores three classes with one probability column per class."""
     scores = train(learner, blobs, seed=0).predict_frame(blobs)
     assert (scores["Scored Labels"] == blobs["kind"]).mean() > 0.95
@@ -61,13 +74,16 @@ def test_one_vs_all_equals_scikit_learn(run: Run, train: Train, blobs: pd.DataFr
     binary = run("two_class_logistic_regression")["untrained_model"]
     wrapped = run("one_vs_all_multiclass", {"untrained_model": binary})["untrained_model"]
     model = run("train_model", {"untrained_model": wrapped, "dataset": blobs})["trained_model"]
-    direct = OneVsRestClassifier(make_pipeline(
-        StandardScaler(), LogisticRegression(C=1.0, tol=1e-7, max_iter=1000)))
+    direct = OneVsRestClassifier(
+        make_pipeline(StandardScaler(), LogisticRegression(C=1.0, tol=1e-7, max_iter=1000))
+    )
     direct.fit(blobs[["x1", "x2"]], blobs["kind"])
     expected = direct.predict(blobs[["x1", "x2"]])
     assert model.predict_frame(blobs)["Scored Labels"].tolist() == expected.tolist()
-    assert np.allclose(model.predict_frame(blobs)["Scored Probabilities_b"],
-                       direct.predict_proba(blobs[["x1", "x2"]])[:, 1])
+    assert np.allclose(
+        model.predict_frame(blobs)["Scored Probabilities_b"],
+        direct.predict_proba(blobs[["x1", "x2"]])[:, 1],
+    )
 
 
 def test_one_vs_one_picks_the_most_voted_class(run: Run, blobs: pd.DataFrame) -> None:
@@ -76,15 +92,20 @@ def test_one_vs_one_picks_the_most_voted_class(run: Run, blobs: pd.DataFrame) ->
     wrapped = run("one_vs_one_multiclass", {"untrained_model": binary})["untrained_model"]
     model = run("train_model", {"untrained_model": wrapped, "dataset": blobs})["trained_model"]
     scores = model.predict_frame(blobs)
-    assert scores["Scored Labels"].tolist() == model.pipeline.predict(
-        model.features.prepare(blobs)).tolist()
+    assert (
+        scores["Scored Labels"].tolist()
+        == model.pipeline.predict(model.features.prepare(blobs)).tolist()
+    )
 
 
 def test_wrappers_refuse_a_multiclass_learner(run: Run) -> None:
     """One-vs-All given a multiclass learner names the learner and its kind."""
     learner = run("multiclass_decision_forest")["untrained_model"]
-    with pytest.raises(ComponentInputError, match=r"needs a two-class learner; 'Multiclass "
-                                                  r"Decision Forest' is a multiclass"):
+    with pytest.raises(
+        ComponentInputError,
+        match=r"needs a two-class learner; 'Multiclass "
+        r"Decision Forest' is a multiclass",
+    ):
         run("one_vs_all_multiclass", {"untrained_model": learner})
 
 
@@ -92,12 +113,16 @@ def test_quantile_forest_orders_and_covers_quantiles(train: Train) -> None:
     """Quantile scores are ordered and about q of the labels lie below quantile q."""
     rng = np.random.default_rng(2)
     x = rng.uniform(0, 10, 600)
-    df = metadata.with_roles(pd.DataFrame({"x": x, "y": x + rng.normal(0, 2, 600)}),
-                             {"y": metadata.LABEL})
+    df = metadata.with_roles(
+        pd.DataFrame({"x": x, "y": x + rng.normal(0, 2, 600)}), {"y": metadata.LABEL}
+    )
     model = train("fast_forest_quantile_regression", df, quantiles="0.1; 0.5; 0.9", seed=0)
     scores = model.predict_frame(df)
-    assert list(scores.columns) == ["Scores for quantile :0.1", "Scores for quantile :0.5",
-                                    "Scores for quantile :0.9"]
+    assert list(scores.columns) == [
+        "Scores for quantile :0.1",
+        "Scores for quantile :0.5",
+        "Scores for quantile :0.9",
+    ]
     assert (scores.diff(axis=1).iloc[:, 1:] >= 0).all().all()
     below = (df["y"].to_numpy()[:, None] <= scores.to_numpy()).mean(axis=0)
     assert below == pytest.approx([0.1, 0.5, 0.9], abs=0.1)
@@ -113,8 +138,11 @@ def test_bad_quantiles_are_named(run: Run, text: str) -> None:
 def test_poisson_regression_rejects_negative_counts(train: Train, table: pd.DataFrame) -> None:
     """Poisson Regression on a label with negative values names the label column."""
     negative = table.assign(price=table["price"] - 20000)
-    with pytest.raises(ComponentInputError, match=r"Poisson Regression could not be trained "
-                                                  r"with label 'price'"):
+    with pytest.raises(
+        ComponentInputError,
+        match=r"Poisson Regression could not be trained "
+        r"with label 'price'",
+    ):
         train("poisson_regression", negative)
 
 
@@ -122,8 +150,9 @@ def test_poisson_regression_fits_counts(train: Train) -> None:
     """Poisson Regression recovers a log-linear count rate."""
     rng = np.random.default_rng(0)
     x = rng.uniform(0, 2, 500)
-    df = metadata.with_roles(pd.DataFrame({"x": x, "n": rng.poisson(np.exp(1 + x))}),
-                             {"n": metadata.LABEL})
+    df = metadata.with_roles(
+        pd.DataFrame({"x": x, "n": rng.poisson(np.exp(1 + x))}), {"n": metadata.LABEL}
+    )
     model = train("poisson_regression", df, l2_weight=0.0)
     predicted = model.predict_frame(pd.DataFrame({"x": [0.0, 2.0]}))["Scored Labels"]
     assert predicted.to_numpy() == pytest.approx(np.exp([1.0, 3.0]), rel=0.15)

@@ -22,16 +22,24 @@ VALUES = [2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, np.nan, 9.0]
 @pytest.fixture
 def numbers() -> pd.DataFrame:
     """A double column with one gap, an integer column, a constant one, text and a label."""
-    return metadata.with_roles(pd.DataFrame({
-        "x": VALUES, "k": np.arange(1, 10), "same": np.full(9, 3.0),
-        "name": list("abcdefghi"), "y": np.arange(9) * 1.5,
-    }), {"y": metadata.LABEL})
+    return metadata.with_roles(
+        pd.DataFrame(
+            {
+                "x": VALUES,
+                "k": np.arange(1, 10),
+                "same": np.full(9, 3.0),
+                "name": list("abcdefghi"),
+                "y": np.arange(9) * 1.5,
+            }
+        ),
+        {"y": metadata.LABEL},
+    )
 
 
-def normalize(run: Run, df: pd.DataFrame, method: str, *names: str,
-              **params: Any) -> tuple[pd.DataFrame, Any]:
-    out = run("normalize_data", {"dataset": df}, method=method, columns=by_names(*names),
-              **params)
+def normalize(
+    run: Run, df: pd.DataFrame, method: str, *names: str, **params: Any
+) -> tuple[pd.DataFrame, Any]:
+    out = run("normalize_data", {"dataset": df}, method=method, columns=by_names(*names), **params)
     return out["transformed_dataset"], out["transformation_function"]
 
 
@@ -56,12 +64,16 @@ def test_minmax_maps_to_unit_range(run: Run, numbers: pd.DataFrame) -> None:
     assert out["k"].dtype == np.float64
 
 
-@pytest.mark.parametrize(("method", "function"), [
-    ("Logistic", lambda v: 1 / (1 + math.exp(-v))),
-    ("Tanh", math.tanh),
-])
-def test_pointwise_methods(run: Run, numbers: pd.DataFrame, method: str,
-                           function: Callable[[float], float]) -> None:
+@pytest.mark.parametrize(
+    ("method", "function"),
+    [
+        ("Logistic", lambda v: 1 / (1 + math.exp(-v))),
+        ("Tanh", math.tanh),
+    ],
+)
+def test_pointwise_methods(
+    run: Run, numbers: pd.DataFrame, method: str, function: Callable[[float], float]
+) -> None:
     """Logistic and Tanh apply their function to each value."""
     out, _ = normalize(run, numbers, method, "x")
     expected = [function(v) if not math.isnan(v) else v for v in VALUES]
@@ -83,8 +95,9 @@ def test_lognormal_rejects_non_positive_values(run: Run, numbers: pd.DataFrame) 
 
 
 @pytest.mark.parametrize(("zero", "expected"), [(True, 0.0), (False, None)])
-def test_constant_columns(run: Run, numbers: pd.DataFrame, zero: bool,
-                          expected: float | None) -> None:
+def test_constant_columns(
+    run: Run, numbers: pd.DataFrame, zero: bool, expected: float | None
+) -> None:
     """A constant column becomes 0 when the option is checked, else missing."""
     out, _ = normalize(run, numbers, "ZScore", "same", constant_columns_zero=zero)
     if expected is None:
@@ -103,8 +116,11 @@ def test_other_columns_and_roles_untouched(run: Run, numbers: pd.DataFrame) -> N
 def test_non_numeric_selection_names_columns(run: Run, numbers: pd.DataFrame) -> None:
     """Selecting text or boolean columns is a user error that lists them."""
     df = numbers.assign(flag=True)
-    with pytest.raises(ComponentInputError, match=r"numeric columns only; got 'name' \(String\), "
-                                                  r"'flag' \(Boolean\)"):
+    with pytest.raises(
+        ComponentInputError,
+        match=r"numeric columns only; got 'name' \(String\), "
+        r"'flag' \(Boolean\)",
+    ):
         normalize(run, df, "ZScore", "x", "name", "flag")
 
 
@@ -112,8 +128,9 @@ def test_transformation_uses_training_statistics(run: Run, numbers: pd.DataFrame
     """Applied to new rows, the transformation scales with the training mean and std."""
     trained, normalizer = normalize(run, numbers, "ZScore", "x")
     new_rows = pd.DataFrame({"x": [VALUES[0], 100.0]})
-    applied = run("apply_transformation", {"transformation": normalizer,
-                                           "dataset": new_rows})["transformed_dataset"]
+    applied = run("apply_transformation", {"transformation": normalizer, "dataset": new_rows})[
+        "transformed_dataset"
+    ]
     assert applied.loc[0, "x"] == pytest.approx(trained.loc[0, "x"])
     assert applied.loc[1, "x"] > 10
 

@@ -37,8 +37,9 @@ def test_assign_to_folds_writes_even_fold_column(run: Run, rows: pd.DataFrame) -
 
 def test_stratified_folds_balance_the_key(run: Run, rows: pd.DataFrame) -> None:
     """Stratified folds hold 14 'a' rows and 6 or 7 'b' rows each."""
-    out = partition(run, rows, mode="Assign to Folds", folds=5, stratified=True,
-                    stratification_key="group")
+    out = partition(
+        run, rows, mode="Assign to Folds", folds=5, stratified=True, stratification_key="group"
+    )
     counts = pd.crosstab(out["Fold"], out["group"])
     assert counts["a"].tolist() == [14] * 5
     assert sorted(counts["b"].tolist()) == [6, 6, 7, 7, 7]
@@ -46,9 +47,14 @@ def test_stratified_folds_balance_the_key(run: Run, rows: pd.DataFrame) -> None:
 
 def test_unrandomized_custom_proportions(run: Run, rows: pd.DataFrame) -> None:
     """Without randomizing, proportions cut the rows into contiguous runs."""
-    out = partition(run, rows.head(10), mode="Assign to Folds", randomized=False,
-                    partitioner="Partition with customized proportions",
-                    proportions="0.5, 0.3,0.2")
+    out = partition(
+        run,
+        rows.head(10),
+        mode="Assign to Folds",
+        randomized=False,
+        partitioner="Partition with customized proportions",
+        proportions="0.5, 0.3,0.2",
+    )
     assert out["Fold"].tolist() == [1, 1, 1, 1, 1, 2, 2, 2, 3, 3]
 
 
@@ -68,8 +74,9 @@ def test_sampling_rate_and_replacement(run: Run, rows: pd.DataFrame) -> None:
     assert sample["id"].is_unique
     again = partition(run, rows, sampling_rate=0.3, sampling_seed=1)
     pd.testing.assert_frame_equal(sample, again)
-    stratified = partition(run, rows, sampling_rate=0.5, stratified=True,
-                           stratification_key="group")
+    stratified = partition(
+        run, rows, sampling_rate=0.5, stratified=True, stratification_key="group"
+    )
     assert stratified["group"].value_counts().to_dict() == {"a": 35, "b": 16}
     replaced = partition(run, rows, sampling_rate=1.0, use_replacement=True)
     assert len(replaced) == 103 and not replaced["id"].is_unique
@@ -80,15 +87,27 @@ def test_head(run: Run, rows: pd.DataFrame) -> None:
     assert partition(run, rows, mode="Head", head_rows=4)["id"].tolist() == [0, 1, 2, 3]
 
 
-@pytest.mark.parametrize(("params", "message"), [
-    ({"mode": "Pick Fold"}, "needs a 'Fold' column"),
-    ({"mode": "Assign to Folds", "partitioner": "Partition with customized proportions",
-      "proportions": "0.5,0.6"}, "sum to 1"),
-    ({"mode": "Sampling", "stratified": True, "stratification_key": "nope"},
-     "Stratification key column 'nope' not found"),
-])
-def test_bad_parameters_are_named(run: Run, rows: pd.DataFrame, params: dict[str, Any],
-                                  message: str) -> None:
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"mode": "Pick Fold"}, "needs a 'Fold' column"),
+        (
+            {
+                "mode": "Assign to Folds",
+                "partitioner": "Partition with customized proportions",
+                "proportions": "0.5,0.6",
+            },
+            "sum to 1",
+        ),
+        (
+            {"mode": "Sampling", "stratified": True, "stratification_key": "nope"},
+            "Stratification key column 'nope' not found",
+        ),
+    ],
+)
+def test_bad_parameters_are_named(
+    run: Run, rows: pd.DataFrame, params: dict[str, Any], message: str
+) -> None:
     """Picking without folds, bad proportions or an unknown key are user errors."""
     with pytest.raises(ComponentInputError, match=message):
         partition(run, rows, **params)
@@ -98,7 +117,8 @@ def test_remove_duplicate_rows_keeps_first_or_last(run: Run) -> None:
     """Duplicates by the key columns go; the first (or last) of each stays, in order."""
     df = pd.DataFrame({"k": ["a", "b", "a", None, None], "v": [1, 2, 3, 4, 5]})
     first = run("remove_duplicate_rows", {"dataset": df}, key_columns=by_names("k"))
-    last = run("remove_duplicate_rows", {"dataset": df}, key_columns=by_names("k"),
-               retain_first=False)
+    last = run(
+        "remove_duplicate_rows", {"dataset": df}, key_columns=by_names("k"), retain_first=False
+    )
     assert first["results_dataset"]["v"].tolist() == [1, 2, 4]
     assert last["results_dataset"]["v"].tolist() == [2, 3, 5]

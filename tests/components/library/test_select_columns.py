@@ -16,8 +16,7 @@ Run = Callable[..., dict[str, Any]]
 
 
 def select(run: Run, df: pd.DataFrame, selection: dict[str, Any]) -> pd.DataFrame:
-    return run("select_columns_in_dataset", {"dataset": df},
-               columns=selection)["results_dataset"]
+    return run("select_columns_in_dataset", {"dataset": df}, columns=selection)["results_dataset"]
 
 
 def test_selects_in_table_order_with_metadata(run: Run, table: pd.DataFrame) -> None:
@@ -39,19 +38,28 @@ def test_preserve_order_keeps_the_order_named(run: Run, table: pd.DataFrame) -> 
 
 def test_rule_selection(run: Run, table: pd.DataFrame) -> None:
     """Rules (here: all numeric columns but the label) follow the table order."""
-    selection = {"begin": "none", "rules": [
-        {"action": "include", "by": "types", "values": ["Numeric"]},
-        {"action": "exclude", "by": "kinds", "values": ["Label"]}]}
+    selection = {
+        "begin": "none",
+        "rules": [
+            {"action": "include", "by": "types", "values": ["Numeric"]},
+            {"action": "exclude", "by": "kinds", "values": ["Label"]},
+        ],
+    }
     assert list(select(run, table, selection).columns) == ["horsepower", "doors"]
 
 
-@pytest.mark.parametrize(("selection", "message"), [
-    ({"begin": "none", "rules": []}, r"picks no columns; the dataset has: make, body"),
-    (by_names("prize"), r"Column\(s\) 'prize' not found"),
-    (None, r"'Select columns' is required"),
-    ({"names": ["price", "make", "price"], "preserve_order": True},
-     r"'price' are selected more than once"),
-])
+@pytest.mark.parametrize(
+    ("selection", "message"),
+    [
+        ({"begin": "none", "rules": []}, r"picks no columns; the dataset has: make, body"),
+        (by_names("prize"), r"Column\(s\) 'prize' not found"),
+        (None, r"'Select columns' is required"),
+        (
+            {"names": ["price", "make", "price"], "preserve_order": True},
+            r"'price' are selected more than once",
+        ),
+    ],
+)
 def test_bad_selection(run: Run, table: pd.DataFrame, selection: Any, message: str) -> None:
     """An empty, unknown, missing or repeating selection is a user error."""
     with pytest.raises(ComponentInputError, match=message):

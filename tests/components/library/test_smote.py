@@ -19,15 +19,22 @@ def blood() -> pd.DataFrame:
     """748 rows, 570 of class 0 and 178 of class 1, with integer and double features."""
     rng = np.random.default_rng(3)
     label = np.r_[np.zeros(570, dtype=int), np.ones(178, dtype=int)]
-    return pd.DataFrame({
-        "Recency": rng.integers(0, 75, 748), "Frequency": rng.integers(1, 50, 748),
-        "Monetary": rng.normal(1500, 400, 748), "Class": label})
+    return pd.DataFrame(
+        {
+            "Recency": rng.integers(0, 75, 748),
+            "Frequency": rng.integers(1, 50, 748),
+            "Monetary": rng.normal(1500, 400, 748),
+            "Class": label,
+        }
+    )
 
 
-@pytest.mark.parametrize(("percentage", "minority"), [(100, 356), (200, 534), (300, 712),
-                                                      (0, 178), (150, 445)])
-def test_counts_match_designer_example(run: Run, blood: pd.DataFrame, percentage: int,
-                                       minority: int) -> None:
+@pytest.mark.parametrize(
+    ("percentage", "minority"), [(100, 356), (200, 534), (300, 712), (0, 178), (150, 445)]
+)
+def test_counts_match_designer_example(
+    run: Run, blood: pd.DataFrame, percentage: int, minority: int
+) -> None:
     """100% doubles the 178 minority rows (570/356), 200% triples them, and so on."""
     out = run("smote", {"samples": blood}, label_column="Class", percentage=percentage)["table"]
     assert out["Class"].value_counts().to_dict() == {0: 570, 1: minority}
@@ -59,11 +66,16 @@ def test_same_seed_same_rows(run: Run, blood: pd.DataFrame) -> None:
     assert not first.equals(other)
 
 
-@pytest.mark.parametrize(("change", "message"), [
-    (lambda d: d.assign(Class=np.arange(748) % 3), r"exactly two classes; 'Class' has 3"),
-    (lambda d: d.assign(Monetary=d["Monetary"].where(d.index != 7)),
-     r"missing in 'Monetary' \(1\)"),
-])
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda d: d.assign(Class=np.arange(748) % 3), r"exactly two classes; 'Class' has 3"),
+        (
+            lambda d: d.assign(Monetary=d["Monetary"].where(d.index != 7)),
+            r"missing in 'Monetary' \(1\)",
+        ),
+    ],
+)
 def test_bad_data_is_named(run: Run, blood: pd.DataFrame, change: Any, message: str) -> None:
     """A label with three classes, or a missing value, is a user error naming the column."""
     with pytest.raises(ComponentInputError, match=message):

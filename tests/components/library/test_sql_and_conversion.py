@@ -20,17 +20,27 @@ Run = Callable[..., dict[str, Any]]
 @pytest.fixture
 def sales() -> pd.DataFrame:
     """Orders with a label role and a categorical column."""
-    return metadata.with_roles(pd.DataFrame({
-        "id": [1, 2, 3], "region": pd.Categorical(["n", "s", "n"]),
-        "amount": [10.5, 20.0, 7.25]}), {"amount": metadata.LABEL})
+    return metadata.with_roles(
+        pd.DataFrame(
+            {
+                "id": [1, 2, 3],
+                "region": pd.Categorical(["n", "s", "n"]),
+                "amount": [10.5, 20.0, 7.25],
+            }
+        ),
+        {"amount": metadata.LABEL},
+    )
 
 
 def test_sql_over_optional_inputs(run: Run, sales: pd.DataFrame) -> None:
     """t1 and t2 are joinable; t3 may stay unconnected; the result has no roles."""
     names = pd.DataFrame({"region": ["n", "s"], "name": ["North", "South"]})
-    out = run("apply_sql_transformation", {"t1": sales, "t2": names},
-              query='select name, sum(amount) as total from t1 join t2 using (region) '
-                    'group by name order by name')["result_dataset"]
+    out = run(
+        "apply_sql_transformation",
+        {"t1": sales, "t2": names},
+        query="select name, sum(amount) as total from t1 join t2 using (region) "
+        "group by name order by name",
+    )["result_dataset"]
     assert out.to_dict("list") == {"name": ["North", "South"], "total": [17.75, 20.0]}
     assert metadata.roles(out) == {"name": "feature", "total": "feature"}
 
@@ -40,14 +50,16 @@ def test_sql_errors_and_sandbox_reach_the_user(run: Run, sales: pd.DataFrame) ->
     with pytest.raises(ComponentInputError, match="Table with name t3 does not exist"):
         run("apply_sql_transformation", {"t1": sales}, query="select * from t3")
     with pytest.raises(ComponentInputError, match="disabled by configuration"):
-        run("apply_sql_transformation", {"t1": sales},
-            query="select * from read_csv('/etc/passwd')")
+        run(
+            "apply_sql_transformation", {"t1": sales}, query="select * from read_csv('/etc/passwd')"
+        )
 
 
 def test_convert_to_csv_gives_csv_cells(run: Run, sales: pd.DataFrame) -> None:
     """Every cell becomes the text a CSV file holds; reading it back restores the values."""
-    data = sales.assign(when=pd.to_datetime(["2024-01-02", None, "2024-03-04"]),
-                        flag=[True, False, True])
+    data = sales.assign(
+        when=pd.to_datetime(["2024-01-02", None, "2024-03-04"]), flag=[True, False, True]
+    )
     out = run("convert_to_csv", {"dataset": data})["results_dataset"]
     assert out.loc[0].tolist() == ["1", "n", "10.5", "2024-01-02", "True"]
     assert out.loc[1, "when"] == ""
@@ -59,8 +71,9 @@ def test_convert_to_csv_gives_csv_cells(run: Run, sales: pd.DataFrame) -> None:
 
 def test_convert_to_dataset_marks_missing_and_retypes(run: Run) -> None:
     """'?' cells become missing and a text column of numbers becomes numeric."""
-    raw = pd.DataFrame({"a": pd.Series(["1", "?", "3"], dtype="str"),
-                        "b": pd.Series(["x", "?", "y"], dtype="str")})
+    raw = pd.DataFrame(
+        {"a": pd.Series(["1", "?", "3"], dtype="str"), "b": pd.Series(["x", "?", "y"], dtype="str")}
+    )
     out = run("convert_to_dataset", {"dataset": raw}, action="SetMissingValues")
     result = out["results_dataset"]
     assert metadata.column_type(result["a"]) == "Double"
@@ -71,11 +84,17 @@ def test_convert_to_dataset_marks_missing_and_retypes(run: Run) -> None:
 def test_convert_to_dataset_replaces_values(run: Run) -> None:
     """Missing values (or a custom value) are replaced with a value of the column's type."""
     raw = pd.DataFrame({"a": [1.0, np.nan], "b": pd.Series(["obs", "k"], dtype="str")})
-    missing = run("convert_to_dataset", {"dataset": raw}, action="ReplaceValues",
-                  new_value="-1")["results_dataset"]
+    missing = run("convert_to_dataset", {"dataset": raw}, action="ReplaceValues", new_value="-1")[
+        "results_dataset"
+    ]
     assert missing["a"].tolist() == [1.0, -1.0]
-    custom = run("convert_to_dataset", {"dataset": raw}, action="ReplaceValues",
-                 replace="Custom", new_value="zero")["results_dataset"]
+    custom = run(
+        "convert_to_dataset",
+        {"dataset": raw},
+        action="ReplaceValues",
+        replace="Custom",
+        new_value="zero",
+    )["results_dataset"]
     assert custom["b"].tolist() == ["zero", "k"]
     with pytest.raises(ComponentInputError, match=r"'New value' 'n/a' does not suit column 'a'"):
         run("convert_to_dataset", {"dataset": raw}, action="ReplaceValues", new_value="n/a")
@@ -91,8 +110,13 @@ def spiky() -> pd.DataFrame:
 
 def test_clip_peaks_at_percentile(run: Run, spiky: pd.DataFrame) -> None:
     """Values above the 99th percentile become that percentile; an indicator flags them."""
-    out = run("clip_values", {"dataset": spiky}, threshold_type="Percentile",
-              columns=by_names("x"), add_indicator=True)["results_dataset"]
+    out = run(
+        "clip_values",
+        {"dataset": spiky},
+        threshold_type="Percentile",
+        columns=by_names("x"),
+        add_indicator=True,
+    )["results_dataset"]
     limit = np.percentile(spiky["x"], 99)
     assert out["x"].max() == pytest.approx(limit)
     assert out["x_IsClipped"].sum() == int((spiky["x"] > limit).sum())
@@ -100,10 +124,17 @@ def test_clip_peaks_at_percentile(run: Run, spiky: pd.DataFrame) -> None:
 
 def test_clip_both_with_constants_and_substitutes(run: Run, spiky: pd.DataFrame) -> None:
     """Constant thresholds; peaks get the median, subpeaks become missing, in a new column."""
-    out = run("clip_values", {"dataset": spiky}, clip_mode="ClipPeaksAndSubpeaks",
-              upper_threshold=90.0, lower_threshold=5.0, upper_substitute="Median",
-              lower_substitute="Missing", columns=by_names("x"),
-              overwrite=False)["results_dataset"]
+    out = run(
+        "clip_values",
+        {"dataset": spiky},
+        clip_mode="ClipPeaksAndSubpeaks",
+        upper_threshold=90.0,
+        lower_threshold=5.0,
+        upper_substitute="Median",
+        lower_substitute="Missing",
+        columns=by_names("x"),
+        overwrite=False,
+    )["results_dataset"]
     clipped = out["x_clipped"].to_numpy()
     assert (clipped[spiky["x"] > 90] == np.median(spiky["x"])).all()
     assert np.isnan(clipped[spiky["x"] < 5]).all()
@@ -115,5 +146,10 @@ def test_clip_rejects_text_and_bad_percentile(run: Run, spiky: pd.DataFrame) -> 
     with pytest.raises(ComponentInputError, match="column 't' is String"):
         run("clip_values", {"dataset": spiky}, columns=by_names("t"))
     with pytest.raises(ComponentInputError, match=r"'Upper threshold' is a percentile"):
-        run("clip_values", {"dataset": spiky}, threshold_type="Percentile",
-            upper_threshold=150.0, columns=by_names("x"))
+        run(
+            "clip_values",
+            {"dataset": spiky},
+            threshold_type="Percentile",
+            upper_threshold=150.0,
+            columns=by_names("x"),
+        )

@@ -54,9 +54,13 @@ def one_thread() -> Any:
         yield
 
 
-def run_in_store(document: dict[str, Any], store: ArtifactStore, tmp: Path,
-                 parameters: dict[str, Any] | None = None,
-                 datasets: dict[str, pd.DataFrame] | None = None) -> StoredRun:
+def run_in_store(
+    document: dict[str, Any],
+    store: ArtifactStore,
+    tmp: Path,
+    parameters: dict[str, Any] | None = None,
+    datasets: dict[str, pd.DataFrame] | None = None,
+) -> StoredRun:
     """Validate, plan and run `document` step by step, storing every output in `store`."""
     spec = PipelineSpec.from_dict(document)
     issues = validate_pipeline(spec, parameter_values=parameters or {})
@@ -68,8 +72,9 @@ def run_in_store(document: dict[str, Any], store: ArtifactStore, tmp: Path,
         ref = store.put_table(table)
         return ResolvedDataset(name, version or 1, ref.uri, ref.content_hash)
 
-    plan = plan_run(spec, resolve_dataset=resolve, queue_for=lambda _: "default",
-                    parameter_values=parameters)
+    plan = plan_run(
+        spec, resolve_dataset=resolve, queue_for=lambda _: "default", parameter_values=parameters
+    )
     (tmp / "imports").mkdir(exist_ok=True)
     (tmp / "exports").mkdir(exist_ok=True)
     runtime = StepRuntime(tmp / "imports", tmp / "exports", artifact_store=store)
@@ -82,14 +87,19 @@ def run_in_store(document: dict[str, Any], store: ArtifactStore, tmp: Path,
             if ref is None:
                 continue
             uri = ref.uri or outputs[ref.node][ref.port]
-            inputs[port.name] = (store.get_table(uri) if port.kind is PortKind.DATASET
-                                 else store.get_object(uri))
+            inputs[port.name] = (
+                store.get_table(uri) if port.kind is PortKind.DATASET else store.get_object(uri)
+            )
         result = component.run(inputs, step.params, runtime)
         outputs[step.node_id] = {
-            port.name: store.put_table(result[port.name]).uri if port.kind is PortKind.DATASET
-            else store.put_object(result[port.name]) for port in component.spec.outputs}
-    return StoredRun(plan.spec.to_dict(), outputs,
-                     {node: d.uri for node, d in plan.datasets.items()})
+            port.name: store.put_table(result[port.name]).uri
+            if port.kind is PortKind.DATASET
+            else store.put_object(result[port.name])
+            for port in component.spec.outputs
+        }
+    return StoredRun(
+        plan.spec.to_dict(), outputs, {node: d.uri for node, d in plan.datasets.items()}
+    )
 
 
 @pytest.fixture(scope="module")
@@ -107,19 +117,25 @@ class TutorialBundle:
     info: Any  # jobs.inference.bundle.BundleInfo
 
 
-def build_tutorial_bundle(folder: Path, output_columns: list[str] | None = None,
-                          name: str = "automobile_price") -> TutorialBundle:
+def build_tutorial_bundle(
+    folder: Path, output_columns: list[str] | None = None, name: str = "automobile_price"
+) -> TutorialBundle:
     from jobs.inference.bundle import write_bundle
     from jobs.inference.convert import gather_facts, inference_pipeline
 
     store = ArtifactStore(folder / "artifacts")
     training = run_in_store(example(name), store, folder)
     facts = gather_facts(training.spec, training.outputs, training.dataset_uris, store)
-    document = inference_pipeline(training.spec, facts, kind="realtime", run_id="run-training",
-                                  output_columns=output_columns)
+    document = inference_pipeline(
+        training.spec, facts, kind="realtime", run_id="run-training", output_columns=output_columns
+    )
     inference = run_in_store(document, store, folder)
-    info = write_bundle(store, inference.spec, inference.outputs,
-                        lineage={"training_run": "run-training", "inference_run": "run-inf"})
+    info = write_bundle(
+        store,
+        inference.spec,
+        inference.outputs,
+        lineage={"training_run": "run-training", "inference_run": "run-inf"},
+    )
     return TutorialBundle(store, training, inference, info)
 
 
@@ -130,6 +146,8 @@ def scored_test_rows(bundle: TutorialBundle) -> tuple[list[dict[str, Any]], list
 
     scored = bundle.store.get_table(bundle.training.outputs["score"]["scored_dataset"])
     label = "Price"
-    rows = [{k: json_safe(v) for k, v in r.items() if k not in (label, "Scored Labels")}
-            for r in scored.to_dict(orient="records")]
+    rows = [
+        {k: json_safe(v) for k, v in r.items() if k not in (label, "Scored Labels")}
+        for r in scored.to_dict(orient="records")
+    ]
     return rows, [float(v) for v in scored["Scored Labels"]]

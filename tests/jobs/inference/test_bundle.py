@@ -59,8 +59,10 @@ def test_scores_equal_the_training_runs_score_model(tutorial: TutorialBundle) ->
     assert bundle.engine == "compiled"
     rows, expected = scored_test_rows(tutorial)
     fast = [r["Scored Labels"] for r in bundle.score(rows)]
-    plain = [r["Scored Labels"]
-             for r in bundle.score_plain({"WebServiceInput0": rows})["WebServiceOutput0"]]
+    plain = [
+        r["Scored Labels"]
+        for r in bundle.score_plain({"WebServiceInput0": rows})["WebServiceOutput0"]
+    ]
     np.testing.assert_allclose(fast, expected, rtol=1e-12)
     np.testing.assert_allclose(plain, expected, rtol=1e-12)
 
@@ -73,8 +75,9 @@ def test_batch_scoring_of_a_table_matches_row_scoring(tutorial: TutorialBundle) 
     np.testing.assert_allclose(scored["Scored Labels"].to_numpy(), expected * 50, rtol=1e-12)
 
 
-def test_fast_path_that_disagrees_is_not_used(tutorial: TutorialBundle,
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_fast_path_that_disagrees_is_not_used(
+    tutorial: TutorialBundle, monkeypatch: pytest.MonkeyPatch
+) -> None:
     original = compiled.CompiledPipeline._scores
 
     def off_by_a_little(self, matrix):
@@ -85,8 +88,9 @@ def test_fast_path_that_disagrees_is_not_used(tutorial: TutorialBundle,
     bundle = load_bundle(tutorial.info.path)
     assert bundle.engine == "pipeline" and "disagreed" in bundle.fast_path_note
     rows, expected = scored_test_rows(tutorial)
-    np.testing.assert_allclose([r["Scored Labels"] for r in bundle.score(rows)], expected,
-                               rtol=1e-12)
+    np.testing.assert_allclose(
+        [r["Scored Labels"] for r in bundle.score(rows)], expected, rtol=1e-12
+    )
 
 
 def test_a_modified_file_is_refused(tutorial: TutorialBundle, tmp_path: Path) -> None:
@@ -130,8 +134,12 @@ def test_a_changed_member_is_refused(tutorial: TutorialBundle, tmp_path: Path) -
 def test_requests_are_checked_against_the_schema(tutorial: TutorialBundle) -> None:
     bundle = load_bundle(tutorial.info.path)
     [row] = bundle.sample_request["Inputs"]["WebServiceInput0"]
-    bad = [{**row, "Horsepower": "fast"}, {k: v for k, v in row.items() if k != "Weight"},
-           {**row, "EngineSize": float("nan")}, "not a row"]
+    bad = [
+        {**row, "Horsepower": "fast"},
+        {k: v for k, v in row.items() if k != "Weight"},
+        {**row, "EngineSize": float("nan")},
+        "not a row",
+    ]
     with pytest.raises(RequestError) as caught:
         bundle.score(bad)
     problems = {(p["row"], p["column"]): p["problem"] for p in caught.value.problems}
@@ -159,12 +167,14 @@ def test_classification_bundle_with_normalization_agrees(tmp_path: Path) -> None
     raw = tumors.drop(columns=["diagnosis"]).iloc[:40]
     answer = bundle.score_frame(raw)
     model = built.store.get_object(built.training.outputs["train"]["trained_model"])
-    normalizer = built.store.get_object(built.training.outputs["normalize"][
-        "transformation_function"])
+    normalizer = built.store.get_object(
+        built.training.outputs["normalize"]["transformation_function"]
+    )
     expected = model.predict_frame(normalizer.apply(tumors.iloc[:40]))
     assert (answer["Scored Labels"].to_numpy() == expected["Scored Labels"].to_numpy()).all()
-    np.testing.assert_allclose(answer["Scored Probabilities"], expected["Scored Probabilities"],
-                               rtol=1e-12)
+    np.testing.assert_allclose(
+        answer["Scored Probabilities"], expected["Scored Probabilities"], rtol=1e-12
+    )
 
 
 def test_multiclass_bundle_is_compiled_and_agrees(tmp_path: Path) -> None:
@@ -173,14 +183,15 @@ def test_multiclass_bundle_is_compiled_and_agrees(tmp_path: Path) -> None:
     bundle = load_bundle(built.info.path)
     assert bundle.engine == "compiled", bundle.fast_path_note
     penguins = load_sample("penguins").dropna().drop(columns=["species"]).iloc[:60]
-    rows = [{k: (v.item() if hasattr(v, "item") else v) for k, v in r.items()}
-            for r in penguins.to_dict(orient="records")]
+    rows = [
+        {k: (v.item() if hasattr(v, "item") else v) for k, v in r.items()}
+        for r in penguins.to_dict(orient="records")
+    ]
     plain = bundle.score_plain({"WebServiceInput0": rows})["WebServiceOutput0"]
     fast = bundle.score(rows)
     table = bundle.score_frame(bundle.input_schema.frame(rows))
     assert [r["Scored Labels"] for r in fast] == [r["Scored Labels"] for r in plain]
     assert list(table["Scored Labels"]) == [r["Scored Labels"] for r in plain]
     for column in ("Scored Probabilities_Adelie", "Scored Probabilities_Gentoo"):
-        np.testing.assert_allclose([r[column] for r in fast], [r[column] for r in plain],
-                                   rtol=1e-9)
+        np.testing.assert_allclose([r[column] for r in fast], [r[column] for r in plain], rtol=1e-9)
         np.testing.assert_allclose(table[column], [r[column] for r in plain], rtol=1e-9)

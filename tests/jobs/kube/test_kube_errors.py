@@ -22,9 +22,14 @@ from jobs.kube import (
 
 
 def spec(kubeconfig, **changes):
-    values = dict(name="car-prices", bundle_url="http://cp:8000/endpoints/car-prices/bundle",
-                  bundle_token="t", primary_sha256="a" * 64, secondary_sha256="b" * 64,
-                  kubeconfig=kubeconfig)
+    values = dict(
+        name="car-prices",
+        bundle_url="http://cp:8000/endpoints/car-prices/bundle",
+        bundle_token="t",
+        primary_sha256="a" * 64,
+        secondary_sha256="b" * 64,
+        kubeconfig=kubeconfig,
+    )
     return KubeEndpointSpec(**{**values, **changes})
 
 
@@ -59,16 +64,21 @@ def test_an_unknown_context_names_the_ones_there_are(kube_api, kubeconfig):
 
 
 def test_a_missing_namespace_is_named(kube_api, kubeconfig):
-    with pytest.raises(KubeNotFoundError,
-                       match="Namespace 'scoring' does not exist in context 'fake'.*"
-                             "kubectl create namespace scoring"):
+    with pytest.raises(
+        KubeNotFoundError,
+        match="Namespace 'scoring' does not exist in context 'fake'.*"
+        "kubectl create namespace scoring",
+    ):
         deploy_endpoint(spec(kubeconfig, namespace="scoring"))
 
 
 def test_forbidden_says_what_was_not_allowed(kube_api, kubeconfig):
     kube_api.deny.add(("create", "deployments"))
-    with pytest.raises(KubeForbiddenError, match="Not allowed to create Deployment "
-                       "fb-ep-car-prices.*cannot create resource \"deployments\""):
+    with pytest.raises(
+        KubeForbiddenError,
+        match="Not allowed to create Deployment "
+        'fb-ep-car-prices.*cannot create resource "deployments"',
+    ):
         deploy_endpoint(spec(kubeconfig))
 
 
@@ -84,7 +94,8 @@ def test_an_unreachable_cluster_names_its_address(kubeconfig):
         port = sock.getsockname()[1]
     config = Path(kubeconfig).read_text().replace("http://127.0.0.1:9", f"http://127.0.0.1:{port}")
     Path(kubeconfig).write_text(config)
-    with pytest.raises(KubeUnreachableError,
-                       match=f"No Kubernetes API server answers at http://127.0.0.1:{port} "
-                             "\\(context 'far'\\)"):
+    with pytest.raises(
+        KubeUnreachableError,
+        match=f"No Kubernetes API server answers at http://127.0.0.1:{port} \\(context 'far'\\)",
+    ):
         endpoint_status("car-prices", context="far", kubeconfig=kubeconfig)

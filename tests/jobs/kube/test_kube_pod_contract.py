@@ -61,7 +61,8 @@ def bundle_server(bundle):
         def do_GET(self):  # noqa: N802 - http.server's naming
             seen.append(self.headers.get("Authorization"))
             if self.path != "/endpoints/car-prices/bundle" or (
-                    self.headers.get("Authorization") != f"Bearer {TOKEN}"):
+                self.headers.get("Authorization") != f"Bearer {TOKEN}"
+            ):
                 self.send_response(401)
                 self.end_headers()
                 return
@@ -116,7 +117,7 @@ class Pod:
     def local(self, value: str) -> str:
         for mount_path, folder in sorted(self.mounts.items(), key=lambda m: -len(m[0])):
             if value == mount_path or value.startswith(mount_path + "/"):
-                return str(folder) + value[len(mount_path):]
+                return str(folder) + value[len(mount_path) :]
         return value
 
     def write_volumes(self, secret: dict | None = None) -> None:
@@ -128,8 +129,10 @@ class Pod:
             self.mounts[mount["mountPath"]] = folder
             source = volumes[mount["name"]]
             if "secret" in source:
-                kubelet_write(folder, {item["path"]: self.secret[item["key"]]
-                                       for item in source["secret"]["items"]})
+                kubelet_write(
+                    folder,
+                    {item["path"]: self.secret[item["key"]] for item in source["secret"]["items"]},
+                )
             else:
                 folder.mkdir(parents=True, exist_ok=True)
 
@@ -154,8 +157,9 @@ class Pod:
     def start(self) -> None:
         self.write_volumes()
         env = self.environment()
-        command = [re.sub(r"\$\((\w+)\)", lambda m: env[m[1]], arg)
-                   for arg in self.container["command"]]
+        command = [
+            re.sub(r"\$\((\w+)\)", lambda m: env[m[1]], arg) for arg in self.container["command"]
+        ]
         assert command[0] == "flowbench"
         command[0] = str(Path(sys.executable).with_name("flowbench"))
         if "--port" in command:
@@ -163,9 +167,14 @@ class Pod:
             command[command.index("--host") + 1] = "127.0.0.1"
         base = {k: v for k, v in os.environ.items() if not k.startswith("FLOWBENCH_")}
         self.log = self.root / "pod.log"
-        self.process = subprocess.Popen(command, env={**base, **env}, cwd=self.root,
-                                        stdout=self.log.open("wb"), stderr=subprocess.STDOUT,
-                                        start_new_session=True)
+        self.process = subprocess.Popen(
+            command,
+            env={**base, **env},
+            cwd=self.root,
+            stdout=self.log.open("wb"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
     def probe(self, kind: str) -> int:
         path = self.container[kind]["httpGet"]["path"]
@@ -198,10 +207,16 @@ def pod(cluster, bundle, bundle_server, tmp_path_factory):
     info, _, _ = bundle
     url, _ = bundle_server
     primary, secondary = new_key(), new_key()
-    spec = KubeEndpointSpec(name="car-prices", bundle_url=f"{url}/endpoints/car-prices/bundle",
-                            bundle_token=TOKEN, primary_sha256=hash_key(primary),
-                            secondary_sha256=hash_key(secondary), bundle_sha256=info.sha256,
-                            version=info.sha256, kubeconfig=kubeconfig)
+    spec = KubeEndpointSpec(
+        name="car-prices",
+        bundle_url=f"{url}/endpoints/car-prices/bundle",
+        bundle_token=TOKEN,
+        primary_sha256=hash_key(primary),
+        secondary_sha256=hash_key(secondary),
+        bundle_sha256=info.sha256,
+        version=info.sha256,
+        kubeconfig=kubeconfig,
+    )
     deploy_endpoint(spec)
     running = Pod(kube_api.get("deployments", NAME), kube_api.get("secrets", NAME), tmp_path)
     running.keys = (primary, secondary)
@@ -217,12 +232,17 @@ def pod(cluster, bundle, bundle_server, tmp_path_factory):
 
 def score(pod: Pod, key: str, rows: list[dict]) -> httpx.Response:
     body = {"Inputs": {"WebServiceInput0": rows}, "GlobalParameters": {}}
-    return httpx.post(f"http://127.0.0.1:{pod.port}/score", json=body, timeout=30,
-                      headers={"Authorization": f"Bearer {key}"})
+    return httpx.post(
+        f"http://127.0.0.1:{pod.port}/score",
+        json=body,
+        timeout=30,
+        headers={"Authorization": f"Bearer {key}"},
+    )
 
 
 def test_the_pod_fetches_its_bundle_with_the_token_and_scores_like_training(
-        pod, bundle, bundle_server):
+    pod, bundle, bundle_server
+):
     _, rows, scores = bundle
     _, seen = bundle_server
     assert f"Bearer {TOKEN}" in seen
@@ -240,8 +260,7 @@ def test_a_key_rotated_in_the_secret_reaches_the_running_pod(pod, cluster, bundl
     _, rows, _ = bundle
     old_primary, secondary = pod.keys
     fresh = new_key()
-    update_endpoint_keys("car-prices", hash_key(fresh), hash_key(secondary),
-                         kubeconfig=kubeconfig)
+    update_endpoint_keys("car-prices", hash_key(fresh), hash_key(secondary), kubeconfig=kubeconfig)
     pid = pod.process.pid
     pod.write_volumes(kube_api.get("secrets", NAME))  # the kubelet syncs the patched Secret
     deadline = time.monotonic() + 30
@@ -253,8 +272,9 @@ def test_a_key_rotated_in_the_secret_reaches_the_running_pod(pod, cluster, bundl
     assert pod.process.pid == pid and pod.process.poll() is None  # no restart
 
 
-def test_a_worker_pod_serves_the_queue_keda_watches_under_its_pod_name(cluster, redis_url,
-                                                                      tmp_path):
+def test_a_worker_pod_serves_the_queue_keda_watches_under_its_pod_name(
+    cluster, redis_url, tmp_path
+):
     """The worker Deployment's container, run here with its Secret's env against a real Redis:
     it registers as an RQ worker named after the pod (its heartbeats on the Compute page) and
     runs what is enqueued on the list the ScaledObject counts."""
@@ -263,9 +283,13 @@ def test_a_worker_pod_serves_the_queue_keda_watches_under_its_pod_name(cluster, 
 
     kube_api, kubeconfig = cluster
     kube_api.keda = True
-    spec = KubeWorkerSpec(name="pod-contract", queue="kube-pod-contract", redis_url=redis_url,
-                          kubeconfig=kubeconfig,
-                          env={"FLOWBENCH_ARTIFACTS": f"file://{tmp_path}/artifacts"})
+    spec = KubeWorkerSpec(
+        name="pod-contract",
+        queue="kube-pod-contract",
+        redis_url=redis_url,
+        kubeconfig=kubeconfig,
+        env={"FLOWBENCH_ARTIFACTS": f"file://{tmp_path}/artifacts"},
+    )
     deploy_workers(spec)
     deployment = kube_api.get("deployments", spec.object_name)
     scaled = kube_api.get("scaledobjects", spec.object_name)
@@ -287,8 +311,10 @@ def test_a_worker_pod_serves_the_queue_keda_watches_under_its_pod_name(cluster, 
             assert time.monotonic() < deadline, worker.log.read_text()
             time.sleep(0.2)
         assert job.return_value() == 3
-        assert Worker.find_by_key(f"rq:worker:{worker.pod_name}",
-                                  connection=connection).last_heartbeat is not None
+        assert (
+            Worker.find_by_key(f"rq:worker:{worker.pod_name}", connection=connection).last_heartbeat
+            is not None
+        )
     finally:
         worker.stop()
         queue.empty()

@@ -26,9 +26,15 @@ POD_LABELS = {"app.kubernetes.io/name": "flowbench-scoring", "app.kubernetes.io/
 @pytest.fixture
 def spec(kubeconfig) -> KubeEndpointSpec:
     return KubeEndpointSpec(
-        name="car-prices", bundle_url="http://10.1.2.3:8000/endpoints/car-prices/bundle",
-        bundle_token="tok-1", primary_sha256="a" * 64, secondary_sha256="b" * 64, version="1",
-        kubeconfig=kubeconfig, namespace="ml")
+        name="car-prices",
+        bundle_url="http://10.1.2.3:8000/endpoints/car-prices/bundle",
+        bundle_token="tok-1",
+        primary_sha256="a" * 64,
+        secondary_sha256="b" * 64,
+        version="1",
+        kubeconfig=kubeconfig,
+        namespace="ml",
+    )
 
 
 def status(spec):
@@ -43,8 +49,10 @@ def redeploy(spec, **changes):
 
 def test_deploy_creates_the_four_objects_in_the_chosen_namespace(kube_api, spec):
     done = deploy_endpoint(spec)
-    assert done == [f"created {kind}/{NAME}" for kind in
-                    ("Secret", "Deployment", "Service", "HorizontalPodAutoscaler")]
+    assert done == [
+        f"created {kind}/{NAME}"
+        for kind in ("Secret", "Deployment", "Service", "HorizontalPodAutoscaler")
+    ]
     for plural in ("secrets", "deployments", "services", "horizontalpodautoscalers"):
         assert kube_api.names(plural, "ml") == [NAME]
         assert kube_api.names(plural, "default") == []
@@ -74,8 +82,13 @@ def test_status_goes_from_transitioning_to_healthy_and_reports_the_url(kube_api,
 def test_a_pod_that_stops_being_ready_makes_it_unhealthy_with_the_reason(kube_api, spec):
     deploy_endpoint(spec)
     kube_api.settle(NAME, "ml")
-    kube_api.add_pod("car-1", POD_LABELS, waiting="CrashLoopBackOff",
-                     message="back-off 40s restarting failed container", namespace="ml")
+    kube_api.add_pod(
+        "car-1",
+        POD_LABELS,
+        waiting="CrashLoopBackOff",
+        message="back-off 40s restarting failed container",
+        namespace="ml",
+    )
     kube_api.settle(NAME, "ml", ready=0)
     found = status(spec)
     assert found.state == "unhealthy"
@@ -85,8 +98,13 @@ def test_a_pod_that_stops_being_ready_makes_it_unhealthy_with_the_reason(kube_ap
 def test_an_image_that_cannot_be_pulled_fails_the_deployment(kube_api, spec):
     deploy_endpoint(spec)
     kube_api.settle(NAME, "ml", ready=0)
-    kube_api.add_pod("car-1", POD_LABELS, waiting="ImagePullBackOff",
-                     message='Back-off pulling image "flowbench:0.1.0"', namespace="ml")
+    kube_api.add_pod(
+        "car-1",
+        POD_LABELS,
+        waiting="ImagePullBackOff",
+        message='Back-off pulling image "flowbench:0.1.0"',
+        namespace="ml",
+    )
     found = status(spec)
     assert found.state == "failed"
     assert any("ImagePullBackOff" in m and "flowbench:0.1.0" in m for m in found.messages)
@@ -94,10 +112,21 @@ def test_an_image_that_cannot_be_pulled_fails_the_deployment(kube_api, spec):
 
 def test_a_rollout_past_its_deadline_is_failed(kube_api, spec):
     deploy_endpoint(spec)
-    kube_api.set_status(NAME, "ml", observedGeneration=1, replicas=1, updatedReplicas=1,
-                        conditions=[{"type": "Progressing", "status": "False",
-                                     "reason": "ProgressDeadlineExceeded",
-                                     "message": 'ReplicaSet "x" has timed out progressing'}])
+    kube_api.set_status(
+        NAME,
+        "ml",
+        observedGeneration=1,
+        replicas=1,
+        updatedReplicas=1,
+        conditions=[
+            {
+                "type": "Progressing",
+                "status": "False",
+                "reason": "ProgressDeadlineExceeded",
+                "message": 'ReplicaSet "x" has timed out progressing',
+            }
+        ],
+    )
     found = status(spec)
     assert found.state == "failed" and any("timed out" in m for m in found.messages)
 
@@ -109,8 +138,10 @@ def test_redeploying_a_new_version_rolls_the_deployment_and_keeps_hpa_replicas(k
     kube_api.settle(NAME, "ml")
     live_version = kube_api.get("deployments", NAME, "ml")["metadata"]["resourceVersion"]
     new, done = redeploy(spec, version="2", bundle_token="tok-2")
-    assert done == [f"replaced {kind}/{NAME}" for kind in
-                    ("Secret", "Deployment", "Service", "HorizontalPodAutoscaler")]
+    assert done == [
+        f"replaced {kind}/{NAME}"
+        for kind in ("Secret", "Deployment", "Service", "HorizontalPodAutoscaler")
+    ]
     put = kube_api.sent("PUT", "deployments")[-1]
     assert put.body["metadata"]["resourceVersion"] == live_version
     assert put.body["spec"]["replicas"] == 4  # not reset to the minimum
@@ -142,21 +173,25 @@ def test_turning_autoscaling_off_removes_the_hpa_and_fixes_replicas(kube_api, sp
 
 def test_key_rotation_patches_the_secret_without_rolling(kube_api, spec):
     deploy_endpoint(spec)
-    update_endpoint_keys("car-prices", "c" * 64, "b" * 64, namespace="ml",
-                         kubeconfig=spec.kubeconfig)
+    update_endpoint_keys(
+        "car-prices", "c" * 64, "b" * 64, namespace="ml", kubeconfig=spec.kubeconfig
+    )
     patch = kube_api.sent("PATCH", "secrets")[-1]
     assert patch.content_type == "application/merge-patch+json"
     data = kube_api.get("secrets", NAME, "ml")["data"]
-    assert json.loads(base64.b64decode(data["keys.json"])) == {"primary_sha256": "c" * 64,
-                                                               "secondary_sha256": "b" * 64}
+    assert json.loads(base64.b64decode(data["keys.json"])) == {
+        "primary_sha256": "c" * 64,
+        "secondary_sha256": "b" * 64,
+    }
     assert base64.b64decode(data["bundle-token"]).decode() == "tok-1"  # untouched
     update_bundle_token("car-prices", "tok-9", namespace="ml", kubeconfig=spec.kubeconfig)
     data = kube_api.get("secrets", NAME, "ml")["data"]
     assert base64.b64decode(data["bundle-token"]).decode() == "tok-9"
     assert kube_api.sent("PUT", "deployments") == [] and kube_api.rollouts[("ml", NAME)] == 1
     with pytest.raises(KubeNotFoundError, match="no Secret"):
-        update_endpoint_keys("other", "c" * 64, "d" * 64, namespace="ml",
-                             kubeconfig=spec.kubeconfig)
+        update_endpoint_keys(
+            "other", "c" * 64, "d" * 64, namespace="ml", kubeconfig=spec.kubeconfig
+        )
 
 
 def test_delete_removes_every_object_it_made_and_nothing_else(kube_api, spec):
@@ -164,12 +199,14 @@ def test_delete_removes_every_object_it_made_and_nothing_else(kube_api, spec):
     other, _ = redeploy(spec, name="other-endpoint")
     # Something of the user's with a Flowbench-like name but not made by Flowbench stays.
     kube_api.objects[("secrets", "ml", "users-own")] = {
-        "apiVersion": "v1", "kind": "Secret",
-        "metadata": {"name": "users-own", "labels": {"app.kubernetes.io/instance": NAME}}}
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": "users-own", "labels": {"app.kubernetes.io/instance": NAME}},
+    }
     removed = delete_endpoint("car-prices", namespace="ml", kubeconfig=spec.kubeconfig)
-    assert sorted(removed) == sorted(f"{k}/{NAME}" for k in
-                                     ("HorizontalPodAutoscaler", "Service", "Deployment",
-                                      "Secret"))
+    assert sorted(removed) == sorted(
+        f"{k}/{NAME}" for k in ("HorizontalPodAutoscaler", "Service", "Deployment", "Secret")
+    )
     for plural in ("secrets", "deployments", "services", "horizontalpodautoscalers"):
         assert NAME not in kube_api.names(plural, "ml")
         assert other.object_name in kube_api.names(plural, "ml")
@@ -182,9 +219,11 @@ def test_delete_removes_every_object_it_made_and_nothing_else(kube_api, spec):
 
 def test_an_object_of_the_same_name_not_made_by_flowbench_is_not_replaced(kube_api, spec):
     kube_api.objects[("services", "ml", NAME)] = {
-        "apiVersion": "v1", "kind": "Service",
+        "apiVersion": "v1",
+        "kind": "Service",
         "metadata": {"name": NAME, "namespace": "ml", "resourceVersion": "5", "labels": {}},
-        "spec": {"clusterIP": "10.9.9.9"}}
+        "spec": {"clusterIP": "10.9.9.9"},
+    }
     with pytest.raises(KubeRejectedError, match="not made by Flowbench"):
         deploy_endpoint(spec)
     assert kube_api.sent("PUT", "services") == []
@@ -196,5 +235,7 @@ def test_a_concurrent_write_between_read_and_replace_is_retried(kube_api, spec):
     redeploy(spec, version="2")
     puts = kube_api.sent("PUT", "deployments")
     assert len(puts) == 2  # 409 on the first, the second carried the fresh resourceVersion
-    assert kube_api.get("deployments", NAME, "ml")["metadata"]["annotations"][
-        "flowbench.io/version"] == "2"
+    assert (
+        kube_api.get("deployments", NAME, "ml")["metadata"]["annotations"]["flowbench.io/version"]
+        == "2"
+    )

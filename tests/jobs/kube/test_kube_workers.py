@@ -13,10 +13,16 @@ NAME = "fb-wk-k8s-pool"
 
 @pytest.fixture
 def spec(kubeconfig) -> KubeWorkerSpec:
-    return KubeWorkerSpec(name="k8s-pool", queue="k8s-pool", kubeconfig=kubeconfig,
-                          redis_url="redis://:pw@redis.flowbench:6379/3", min_replicas=0,
-                          max_replicas=5, replicas=2,
-                          env={"FLOWBENCH_ARTIFACTS": "s3://bucket/ws", "AWS_ACCESS_KEY_ID": "AK"})
+    return KubeWorkerSpec(
+        name="k8s-pool",
+        queue="k8s-pool",
+        kubeconfig=kubeconfig,
+        redis_url="redis://:pw@redis.flowbench:6379/3",
+        min_replicas=0,
+        max_replicas=5,
+        replicas=2,
+        env={"FLOWBENCH_ARTIFACTS": "s3://bucket/ws", "AWS_ACCESS_KEY_ID": "AK"},
+    )
 
 
 def test_with_keda_a_scaled_object_follows_the_queue(kube_api, spec):
@@ -30,7 +36,8 @@ def test_with_keda_a_scaled_object_follows_the_queue(kube_api, spec):
     trigger = scaled["spec"]["triggers"][0]["metadata"]
     assert trigger["listName"] == "rq:queue:k8s-pool" and trigger["databaseIndex"] == "3"
     assert kube_api.sent("POST", "scaledobjects")[0].path == (
-        "/apis/keda.sh/v1alpha1/namespaces/default/scaledobjects")
+        "/apis/keda.sh/v1alpha1/namespaces/default/scaledobjects"
+    )
     assert kube_api.get("deployments", NAME)["spec"]["replicas"] == 0  # KEDA's minimum
     kube_api.settle(NAME)
     found = workers_status("k8s-pool", kubeconfig=spec.kubeconfig)
@@ -78,15 +85,18 @@ def test_delete_removes_every_worker_object(kube_api, spec):
     kube_api.keda = True
     deploy_workers(spec)
     removed = delete_workers("k8s-pool", kubeconfig=spec.kubeconfig)
-    assert sorted(removed) == sorted(f"{k}/{NAME}" for k in ("ScaledObject", "Deployment",
-                                                              "Secret"))
+    assert sorted(removed) == sorted(
+        f"{k}/{NAME}" for k in ("ScaledObject", "Deployment", "Secret")
+    )
     assert all(kube_api.names(p) == [] for p in ("scaledobjects", "deployments", "secrets"))
 
 
 def test_delete_without_keda_installed_still_works(kube_api, spec):
     deploy_workers(spec)
     assert sorted(delete_workers("k8s-pool", kubeconfig=spec.kubeconfig)) == [
-        f"Deployment/{NAME}", f"Secret/{NAME}"]
+        f"Deployment/{NAME}",
+        f"Secret/{NAME}",
+    ]
 
 
 def test_keda_is_found_by_listing_when_crds_cannot_be_read(kube_api, spec):

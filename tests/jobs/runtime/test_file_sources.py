@@ -69,8 +69,9 @@ def test_missing_and_oversized_files(roots: tuple[Path, Path]) -> None:
         read_source(roots[0], "sub/data.csv", max_bytes=4)
 
 
-@pytest.mark.parametrize("location", ["file:///etc/passwd", "ftp://127.0.0.1/x.csv",
-                                      "s3://bucket/key"])
+@pytest.mark.parametrize(
+    "location", ["file:///etc/passwd", "ftp://127.0.0.1/x.csv", "s3://bucket/key"]
+)
 def test_other_schemes_are_refused(roots: tuple[Path, Path], location: str) -> None:
     """Only http and https URLs are fetched."""
     with pytest.raises(ComponentInputError, match="reads http"):

@@ -25,8 +25,9 @@ from jobs.runtime.python import run_python
 from jobs.runtime.sandbox import sandbox_problem
 from tests.conftest import TEST_REDIS_URL, descendants
 
-pytestmark = pytest.mark.skipif(sandbox_problem() is not None,
-                                reason=f"the sandbox cannot run here: {sandbox_problem()}")
+pytestmark = pytest.mark.skipif(
+    sandbox_problem() is not None, reason=f"the sandbox cannot run here: {sandbox_problem()}"
+)
 
 
 def call(script: str, *arguments: object, timeout: float = 60) -> object:
@@ -95,7 +96,7 @@ def main():
     except OSError as exc:
         outcome['token'] = type(exc).__name__
     try:
-        with open({str(objects / 'planted.parquet')!r}, 'wb') as handle:
+        with open({str(objects / "planted.parquet")!r}, 'wb') as handle:
             handle.write(b'x')
         outcome['write'] = 'written'
     except OSError as exc:
@@ -109,11 +110,23 @@ def main():
     assert not (objects / "planted.parquet").exists()
     # Only system folders and the top folders of the Python installation and venv, wherever
     # the clone lives (CI clones under /check), may show at the sandbox's root.
-    python_tops = {Path(os.path.realpath(p)).parts[1]
-                   for p in (sys.base_prefix, sys.prefix, sys.executable)}
+    python_tops = {
+        Path(os.path.realpath(p)).parts[1] for p in (sys.base_prefix, sys.prefix, sys.executable)
+    }
     python_tops |= {Path(p).parts[1] for p in (sys.base_prefix, sys.prefix)}
-    allowed = {"bin", "dev", "flowbench", "lib", "lib32", "lib64", "libx32", "proc", "sbin",
-               "tmp", "usr"} | python_tops
+    allowed = {
+        "bin",
+        "dev",
+        "flowbench",
+        "lib",
+        "lib32",
+        "lib64",
+        "libx32",
+        "proc",
+        "sbin",
+        "tmp",
+        "usr",
+    } | python_tops
     assert set(found["root"]) <= allowed
 
 
@@ -175,8 +188,11 @@ def main():
     assert found["ctypes_uid"] == 65534
     assert found["caps"].split()[-1] == "0000000000000000"
     # At most the folder that holds the Python environment, nothing else of the host's /work.
-    environment = {Path(p).relative_to("/work").parts[0] for p in (sys.prefix, sys.base_prefix)
-                   if Path(p).is_relative_to("/work")}
+    environment = {
+        Path(p).relative_to("/work").parts[0]
+        for p in (sys.prefix, sys.base_prefix)
+        if Path(p).is_relative_to("/work")
+    }
     assert set(found["ls_work"]) <= {".", ".."} | environment
 
 
@@ -235,13 +251,24 @@ def framed(manifest: bytes, blobs: bytes = b"") -> bytes:
     return wire.MAGIC + len(manifest).to_bytes(8, "big") + manifest + blobs
 
 
-@pytest.mark.parametrize(("forged", "refusal"), [
-    (pickle.dumps(os.system), r"refused: not a Flowbench wire message"),
-    (framed(b'{"value":{"ok":{"$":"pickle","blob":0}},"blobs":[]}'),
-     r"refused: unknown or malformed tag"),
-    (framed(b'{"value":{"$":"dict","items":[["ok",{"$":"frame","blob":0,"columns":[]}]]},'
-            b'"blobs":[3]}', b"abc"), r"refused: a table is not valid Arrow IPC"),
-])
+@pytest.mark.parametrize(
+    ("forged", "refusal"),
+    [
+        (pickle.dumps(os.system), r"refused: not a Flowbench wire message"),
+        (
+            framed(b'{"value":{"ok":{"$":"pickle","blob":0}},"blobs":[]}'),
+            r"refused: unknown or malformed tag",
+        ),
+        (
+            framed(
+                b'{"value":{"$":"dict","items":[["ok",{"$":"frame","blob":0,"columns":[]}]]},'
+                b'"blobs":[3]}',
+                b"abc",
+            ),
+            r"refused: a table is not valid Arrow IPC",
+        ),
+    ],
+)
 def test_a_crafted_result_is_refused(forged: bytes, refusal: str, tmp_path: Path) -> None:
     """A script that writes its own bytes to the result pipe gets them refused, never run."""
     script = f"""

@@ -11,8 +11,13 @@ import pytest
 from jobs.runtime.sql import run_sql
 from jobs.runtime.sql_dialect import sqlite_to_duckdb
 
-T1 = pd.DataFrame({"n": [5, -7, 4, 9], "my col": [1.5, 2.0, 3.0, 4.5],
-                   "s": ["Apple", "apple", "Banana", "cherry"]})
+T1 = pd.DataFrame(
+    {
+        "n": [5, -7, 4, 9],
+        "my col": [1.5, 2.0, 3.0, 4.5],
+        "s": ["Apple", "apple", "Banana", "cherry"],
+    }
+)
 
 
 def sqlite_rows(query: str) -> list[tuple]:
@@ -21,23 +26,28 @@ def sqlite_rows(query: str) -> list[tuple]:
         return [tuple(row) for row in connection.execute(query).fetchall()]
 
 
-@pytest.mark.parametrize("query", [
-    "select [n] from t1",                                  # a bracket-quoted name, not a list
-    "select [my col] * 2 from t1",                         # bracket-quoted with a space
-    "select n / 2, n % 3 from t1",                         # integer division truncates
-    "select [my col] / 2 from t1",                         # decimal division stays decimal
-    "select n / 0 from t1",                                # division by zero is NULL
-    "select s from t1 where s like 'a%'",                  # LIKE ignores case
-    "select s from t1 where s not like 'A%'",
-    "select s from t1 where s glob 'a*'",                  # GLOB keeps it
-    "select ifnull(null, n), substr(s, 1, 2), length(s) from t1",
-    "select sum(n) / count(*) from t1",
-    "select a.n / 2 from t1 as a",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "select [n] from t1",  # a bracket-quoted name, not a list
+        "select [my col] * 2 from t1",  # bracket-quoted with a space
+        "select n / 2, n % 3 from t1",  # integer division truncates
+        "select [my col] / 2 from t1",  # decimal division stays decimal
+        "select n / 0 from t1",  # division by zero is NULL
+        "select s from t1 where s like 'a%'",  # LIKE ignores case
+        "select s from t1 where s not like 'A%'",
+        "select s from t1 where s glob 'a*'",  # GLOB keeps it
+        "select ifnull(null, n), substr(s, 1, 2), length(s) from t1",
+        "select sum(n) / count(*) from t1",
+        "select a.n / 2 from t1 as a",
+    ],
+)
 def test_sqlite_queries_give_sqlite_rows(query: str) -> None:
     result = run_sql(query, {"t1": T1})
-    got = [tuple(None if pd.isna(v) else v for v in row)
-           for row in result.itertuples(index=False, name=None)]
+    got = [
+        tuple(None if pd.isna(v) else v for v in row)
+        for row in result.itertuples(index=False, name=None)
+    ]
     assert got == sqlite_rows(query), sqlite_to_duckdb(query, {"t1": T1})
 
 

@@ -15,40 +15,51 @@ from jobs.runtime.sql import run_sql
 @pytest.fixture
 def tables() -> dict[str, pd.DataFrame]:
     """Two small tables, t1 with a column whose name has a space."""
-    return {"t1": pd.DataFrame({"id": [1, 2, 3], "unit price": [2.5, 4.0, 1.0]}),
-            "t2": pd.DataFrame({"id": [1, 3], "name": ["a", "c"]})}
+    return {
+        "t1": pd.DataFrame({"id": [1, 2, 3], "unit price": [2.5, 4.0, 1.0]}),
+        "t2": pd.DataFrame({"id": [1, 3], "name": ["a", "c"]}),
+    }
 
 
 def test_query_joins_registered_tables(tables: dict[str, pd.DataFrame]) -> None:
     """t1 and t2 are queryable by name, quoted column names included."""
-    result = run_sql('select t1.id, "unit price" * 2 as doubled, name from t1 '
-                     "join t2 on t1.id = t2.id order by t1.id", tables)
+    result = run_sql(
+        'select t1.id, "unit price" * 2 as doubled, name from t1 '
+        "join t2 on t1.id = t2.id order by t1.id",
+        tables,
+    )
     assert result.to_dict("list") == {"id": [1, 3], "doubled": [5.0, 2.0], "name": ["a", "c"]}
 
 
 def test_result_is_that_of_the_last_statement(tables: dict[str, pd.DataFrame]) -> None:
     """Statements separated by ';' run in order; the last one's rows are returned."""
-    result = run_sql("create table big as select * from t1 where id > 1; "
-                     "select count(*) as n from big;", tables)
+    result = run_sql(
+        "create table big as select * from t1 where id > 1; select count(*) as n from big;", tables
+    )
     assert result["n"].tolist() == [2]
 
 
-@pytest.mark.parametrize("query", [
-    "select * from read_csv('/etc/passwd')",
-    "select * from read_text('/etc/hostname')",
-    "copy t1 to '/tmp/flowbench-sql-escape.csv'",
-    "install httpfs",
-    "load httpfs",
-    "attach '/tmp/flowbench-sql-escape.duckdb' as other",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "select * from read_csv('/etc/passwd')",
+        "select * from read_text('/etc/hostname')",
+        "copy t1 to '/tmp/flowbench-sql-escape.csv'",
+        "install httpfs",
+        "load httpfs",
+        "attach '/tmp/flowbench-sql-escape.duckdb' as other",
+    ],
+)
 def test_files_and_extensions_are_refused(tables: dict[str, pd.DataFrame], query: str) -> None:
     """Reading or writing files, attaching databases and loading extensions all fail."""
     with pytest.raises(ComponentInputError, match=r"SQL script failed: .*(Permission|disabled)"):
         run_sql(f"{query}; select 1", tables)
 
 
-@pytest.mark.parametrize("setting", ["enable_external_access = true",
-                                     "lock_configuration = false", "memory_limit = '64GB'"])
+@pytest.mark.parametrize(
+    "setting",
+    ["enable_external_access = true", "lock_configuration = false", "memory_limit = '64GB'"],
+)
 def test_configuration_is_locked(tables: dict[str, pd.DataFrame], setting: str) -> None:
     """The query cannot lift the sandbox's limits: the configuration is locked."""
     with pytest.raises(ComponentInputError, match="configuration has been locked"):
@@ -66,18 +77,25 @@ def test_runaway_query_is_stopped_by_time_limit(tables: dict[str, pd.DataFrame])
     """A query past the time limit is interrupted and reported as such."""
     started = time.monotonic()
     with pytest.raises(ComponentInputError, match=r"longer than the 0.5 s limit"):
-        run_sql("select sum(a.range * b.range) from range(100000000) a, range(100000) b",
-                tables, time_limit=0.5)
+        run_sql(
+            "select sum(a.range * b.range) from range(100000000) a, range(100000) b",
+            tables,
+            time_limit=0.5,
+        )
     assert time.monotonic() - started < 10
 
 
-@pytest.mark.parametrize(("query", "message"), [
-    ("select nope from t1", r'column "nope"'),
-    ("create table x as select 1 as a", "returns no rows"),
-    ("  ", "no statement"),
-])
-def test_user_errors_carry_the_reason(tables: dict[str, pd.DataFrame], query: str,
-                                      message: str) -> None:
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("select nope from t1", r'column "nope"'),
+        ("create table x as select 1 as a", "returns no rows"),
+        ("  ", "no statement"),
+    ],
+)
+def test_user_errors_carry_the_reason(
+    tables: dict[str, pd.DataFrame], query: str, message: str
+) -> None:
     """Bad SQL gives DuckDB's message; a script ending without rows says so."""
     with pytest.raises(ComponentInputError, match=message):
         run_sql(query, tables)

@@ -54,10 +54,25 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     port = free_port()
     log = open(folder / "serve.log", "ab")  # the child writes to it
     process = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "serve", str(bundle.info.path), "--port", str(port),
-         "--keys-file", str(keys_file), "--max-body-bytes", str(MAX_BODY)],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        [
+            sys.executable,
+            "-m",
+            "app.cli",
+            "serve",
+            str(bundle.info.path),
+            "--port",
+            str(port),
+            "--keys-file",
+            str(keys_file),
+            "--max-body-bytes",
+            str(MAX_BODY),
+        ],
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while True:
@@ -98,8 +113,12 @@ def test_keys(server: Server) -> None:
     body = sample(server)
     assert server.score(body, key=None).status_code == 401
     assert server.score(body, key="wrong").status_code == 401
-    assert server.score(body, headers={"Authorization": f"Basic {server.primary}"},
-                        key=None).status_code == 401
+    assert (
+        server.score(
+            body, headers={"Authorization": f"Basic {server.primary}"}, key=None
+        ).status_code
+        == 401
+    )
     assert server.score(body, key="primary").status_code == 200
     assert server.score(body, key="secondary").status_code == 200
     refused = server.score(body, key=None)
@@ -110,27 +129,38 @@ def test_keys(server: Server) -> None:
 def test_regenerated_key_is_picked_up_without_restart(server: Server) -> None:
     body = sample(server)
     fresh = new_key()
-    write_keys_file(server.keys_file, {"primary_sha256": hash_key(fresh),
-                                       "secondary_sha256": hash_key(server.secondary)})
+    write_keys_file(
+        server.keys_file,
+        {"primary_sha256": hash_key(fresh), "secondary_sha256": hash_key(server.secondary)},
+    )
     try:
         assert server.score(body, key=fresh).status_code == 200
         assert server.score(body, key="primary").status_code == 401
         assert server.score(body, key="secondary").status_code == 200
     finally:
-        write_keys_file(server.keys_file, {"primary_sha256": hash_key(server.primary),
-                                           "secondary_sha256": hash_key(server.secondary)})
+        write_keys_file(
+            server.keys_file,
+            {
+                "primary_sha256": hash_key(server.primary),
+                "secondary_sha256": hash_key(server.secondary),
+            },
+        )
     assert server.score(body, key="primary").status_code == 200
 
 
-@pytest.mark.parametrize("mutate,status,column,needle", [
-    (lambda r: r.pop("Horsepower"), 422, "Horsepower", "missing column"),
-    (lambda r: r.update(Horsepower="fast"), 422, "Horsepower", "whole number"),
-    (lambda r: r.update(EngineSize=True), 422, "EngineSize", "expected a number"),
-    (lambda r: r.update(Type=3), 422, "Type", "expected text"),
-    (lambda r: r.update(Weight=None), 422, "Weight", "missing value"),
-])
-def test_bad_rows_name_row_column_and_problem(server: Server, mutate, status: int, column: str,
-                                              needle: str) -> None:
+@pytest.mark.parametrize(
+    "mutate,status,column,needle",
+    [
+        (lambda r: r.pop("Horsepower"), 422, "Horsepower", "missing column"),
+        (lambda r: r.update(Horsepower="fast"), 422, "Horsepower", "whole number"),
+        (lambda r: r.update(EngineSize=True), 422, "EngineSize", "expected a number"),
+        (lambda r: r.update(Type=3), 422, "Type", "expected text"),
+        (lambda r: r.update(Weight=None), 422, "Weight", "missing value"),
+    ],
+)
+def test_bad_rows_name_row_column_and_problem(
+    server: Server, mutate, status: int, column: str, needle: str
+) -> None:
     body = sample(server)
     good = body["Inputs"]["WebServiceInput0"][0]
     bad = dict(good)
@@ -153,11 +183,17 @@ def test_malformed_and_misshapen_requests(server: Server) -> None:
         (json.dumps({"Inputs": {"WebServiceInput0": []}}), 422, "empty"),
         (json.dumps({"Inputs": {"WebServiceInput0": {"a": 1}}}), 422, "list of rows"),
         (json.dumps({"Inputs": {"other": [row]}}), 422, "missing from 'Inputs'"),
-        (json.dumps({"Inputs": {"WebServiceInput0": [row]}, "GlobalParameters": 3}), 400,
-         "GlobalParameters"),
+        (
+            json.dumps({"Inputs": {"WebServiceInput0": [row]}, "GlobalParameters": 3}),
+            400,
+            "GlobalParameters",
+        ),
         (nan_body, 422, "missing value"),
-        (json.dumps(request_for([row])).replace("GlobalParameters", "X") + "x", 400,
-         "Malformed JSON"),
+        (
+            json.dumps(request_for([row])).replace("GlobalParameters", "X") + "x",
+            400,
+            "Malformed JSON",
+        ),
         ("[" * 100_000 + "]" * 100_000, 400, ""),
     ]
     for content, status, needle in cases:
@@ -176,8 +212,12 @@ def test_oversized_body_is_refused(server: Server) -> None:
             yield json.dumps(rows[0]).encode() + b","
         yield b"{}]}}"
 
-    response = httpx.post(f"{server.url}/score", content=chunks(), timeout=10,
-                          headers={"Authorization": f"Bearer {server.primary}"})
+    response = httpx.post(
+        f"{server.url}/score",
+        content=chunks(),
+        timeout=10,
+        headers={"Authorization": f"Bearer {server.primary}"},
+    )
     assert response.status_code == 413
 
 
@@ -218,15 +258,30 @@ def test_swagger_health_and_metrics(server: Server) -> None:
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=8),
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.text(max_size=8), children, max_size=4), max_leaves=20)
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
+    max_leaves=20,
+)
 
 
-@settings(max_examples=30, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(rows=st.lists(st.dictionaries(st.sampled_from(
-    ["Horsepower", "Type", "EngineSize", "Weight", "Origin", "AirBags", "x"]), json_values,
-    max_size=7), max_size=3), replace=st.booleans(), junk=json_values)
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    rows=st.lists(
+        st.dictionaries(
+            st.sampled_from(
+                ["Horsepower", "Type", "EngineSize", "Weight", "Origin", "AirBags", "x"]
+            ),
+            json_values,
+            max_size=7,
+        ),
+        max_size=3,
+    ),
+    replace=st.booleans(),
+    junk=json_values,
+)
 def test_no_request_gets_a_500(server: Server, rows: list, replace: bool, junk: object) -> None:
     """Random rows (merged into a good row or alone) and random bodies: never a 5xx."""
     good = sample(server)["Inputs"]["WebServiceInput0"][0]
