@@ -7,12 +7,14 @@ argument (a constant or another column's values), both broadcast as numpy does.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 from scipy import special
 
 Unary = Callable[[np.ndarray], np.ndarray]
-Binary = Callable[[np.ndarray, np.ndarray], np.ndarray]
+# The second argument is a column or a constant (numpy broadcasts it).
+Binary = Callable[[np.ndarray, Any], np.ndarray]
 
 _DEG = np.pi / 180.0
 

@@ -32,7 +32,7 @@ def _edited_columns(inputs: dict[str, Any], params: dict[str, Any]) -> dict[str,
         "ClearScores": metadata.FEATURE,
     }
     out = []
-    for c in data:
+    for c in data or []:
         if c["name"] in chosen:
             c = dict(c, name=renames.get(c["name"], c["name"]))
             if params.get("data_type", "Unchanged") != "Unchanged":

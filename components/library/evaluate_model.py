@@ -254,11 +254,11 @@ def positive_class(
     if len(above):
         return above[0]
     negatives = set(said[chances < 0.5].tolist())
-    classes = set(actual.tolist()) | set(said.tolist()) | set(declared or [])
+    present = set(actual.tolist()) | set(said.tolist()) | set(declared or [])
     try:
-        classes = sorted(classes)
+        classes = sorted(present)
     except TypeError:  # mixed kinds
-        classes = sorted(classes, key=str)
+        classes = sorted(present, key=str)
     candidates = [c for c in classes if c not in negatives]
     if candidates:
         # As when training, the second of the sorted classes is the positive one.

@@ -93,7 +93,7 @@ def filter_based_feature_selection(
     return {"filtered_dataset": filtered, "features": ranked}
 
 
-def _numbers(series: pd.Series, column: str, problem: str) -> np.ndarray | None:
+def _numbers(series: pd.Series, column: str, problem: str) -> np.ndarray:
     if metadata.is_numeric(series) or (
         metadata.column_type(series) == "Boolean" and not metadata.is_categorical(series)
     ):

@@ -79,12 +79,6 @@ class Tunable:
 
     def params(self) -> list[Param]:
         """The single-value parameter and the range parameter, each shown in its mode."""
-        bounds = {
-            "min": self.min,
-            "max": self.max,
-            "min_exclusive": self.min_exclusive,
-            "max_exclusive": self.max_exclusive,
-        }
         return [
             Param(
                 self.name,
@@ -92,7 +86,10 @@ class Tunable:
                 self.label,
                 default=self.default,
                 visible_if={**self.visible_if, TRAINER_MODE: (SINGLE,)},
-                **bounds,
+                min=self.min,
+                max=self.max,
+                min_exclusive=self.min_exclusive,
+                max_exclusive=self.max_exclusive,
             ),
             Param(
                 self.name + RANGE_SUFFIX,

@@ -127,6 +127,7 @@ def _as_column(original: pd.Series, values: np.ndarray) -> Any:
     kind = metadata.column_type(original)
     if kind == "Boolean":
         return values >= 0.5
+    dtype: Any = original.dtype  # numpy's or a pandas extension type, as the input had
     if kind == "Integer":
-        return np.round(values).astype(original.dtype)
-    return values.astype(original.dtype) if original.dtype.kind == "f" else values
+        return np.round(values).astype(dtype)
+    return values.astype(dtype) if dtype.kind == "f" else values

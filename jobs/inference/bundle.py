@@ -379,18 +379,19 @@ def _probe(
     for schema in inputs:
         table = samples[schema.name]
         records = [
-            {k: json_safe(v) for k, v in r.items()}
+            {str(k): json_safe(v) for k, v in r.items()}
             for r in table.head(100).to_dict(orient="records")
         ]
         records.sort(key=lambda r: sum(v is None for v in r.values()))
-        chosen[schema.name] = next(
+        found = next(
             (r for r in records if _scores_one(replay, inputs, chosen, schema.name, r)), None
         )
-        if chosen[schema.name] is None:
+        if found is None:
             raise BundleError(
                 f"No sample row of {schema.name} scores through the pipeline; "
                 "check the inference run's steps."
             )
+        chosen[schema.name] = found
     probed = []
     for schema in inputs:
         row = chosen[schema.name]
@@ -411,8 +412,8 @@ def _scores_one(
     name: str,
     row: dict[str, Any],
 ) -> bool:
-    rows = {**{i.name: chosen.get(i.name) for i in inputs}, name: row}
-    if any(r is None for r in rows.values()):
+    rows = {**chosen, name: row}
+    if any(i.name not in rows for i in inputs):
         return True  # another input has no row yet: judged when it has one
     unlimited = [
         InputSchema(

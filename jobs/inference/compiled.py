@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -45,8 +45,8 @@ class _Block:
 
     kind: str  # "numeric" or "categorical"
     columns: list[str]
-    fill: np.ndarray | None = None  # numeric: the imputer's means
-    tables: list[tuple[dict[str, int], np.ndarray]] | None = None  # categorical lookups
+    fill: np.ndarray = field(default_factory=lambda: np.empty(0))  # numeric: imputer means
+    tables: list[tuple[dict[str, int], np.ndarray]] = field(default_factory=list)  # lookups
 
 
 class CompiledPipeline:
@@ -69,7 +69,7 @@ class CompiledPipeline:
         self.kinds = dict(zip(model.features.columns, model.features.kinds, strict=True))
         self.blocks = _blocks(model)
         self.width = sum(
-            len(b.columns) if b.kind == "numeric" else sum(t[1].shape[1] for t in b.tables or [])
+            len(b.columns) if b.kind == "numeric" else sum(t[1].shape[1] for t in b.tables)
             for b in self.blocks
         )
         estimator = model.estimator
@@ -87,7 +87,8 @@ class CompiledPipeline:
                 float(np.ravel(estimator.intercept_)[0]),
             )
         self.score_columns = model.score_columns()
-        self.classes = np.asarray(model.classes) if model.classes else None
+        # Only classification reads the classes; a regressor has none.
+        self.classes = np.asarray(model.classes) if model.classes else np.empty(0, dtype=object)
 
     # -- rows (a request) -----------------------------------------------------------------
 

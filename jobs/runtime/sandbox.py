@@ -199,9 +199,9 @@ def _bwrap_prefix(files: dict[str, Path], tmp_bytes: int) -> list[str]:
     # clone in a temporary folder) is then bound on top of it instead of hidden beneath it.
     command += ["--size", str(tmp_bytes), "--perms", "1777", "--tmpfs", "/tmp"]
     made, bound = {"/", "/tmp"}, ["/usr"]
-    for source in _python_paths():
-        command += _parents(source, made, bound) + ["--ro-bind", source, source]
-        bound.append(source)
+    for folder in _python_paths():
+        command += _parents(folder, made, bound) + ["--ro-bind", folder, folder]
+        bound.append(folder)
     for target, source in files.items():
         command += _parents(target, made, bound) + ["--ro-bind", str(source), target]
     command += ["--proc", "/proc", "--dev", "/dev", "--chdir", "/tmp", "--"]
@@ -255,6 +255,7 @@ def _unconfined_path(part: str, files: dict[str, Path]) -> str:
 
 
 def _feed(process: subprocess.Popen, data: bytes) -> None:
+    assert process.stdin is not None  # started with stdin=PIPE
     with contextlib.suppress(OSError, ValueError):  # the process may end without reading
         process.stdin.write(data)
         process.stdin.close()
@@ -265,6 +266,7 @@ def _collect(process: subprocess.Popen, result_fd: int, limits: Limits) -> Outco
     output_cut = timed_out = too_large = False
     deadline = time.monotonic() + limits.seconds
     ended_at: float | None = None
+    assert process.stdout is not None  # started with stdout=PIPE
     with selectors.DefaultSelector() as selector:
         selector.register(process.stdout, selectors.EVENT_READ, "output")
         selector.register(result_fd, selectors.EVENT_READ, "result")

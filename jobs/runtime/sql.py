@@ -52,7 +52,12 @@ def run_sql(
     query = sqlite_to_duckdb(query, tables)  # the designer's dialect (see sql_dialect)
     connection = _sandbox(memory_limit, threads)
     timed_out = threading.Event()
-    timer = threading.Timer(time_limit, lambda: (timed_out.set(), connection.interrupt()))
+
+    def interrupt() -> None:
+        timed_out.set()
+        connection.interrupt()
+
+    timer = threading.Timer(time_limit, interrupt)
     try:
         for name, df in tables.items():
             connection.register(name, df)

@@ -44,7 +44,7 @@ def sqlite_to_duckdb(query: str, tables: dict[str, pd.DataFrame]) -> str:
     return ";\n".join(translated) if translated else query
 
 
-def _translate(statement: exp.Expression, schema: dict[str, dict[str, str]]) -> str:
+def _translate(statement: exp.Expr, schema: dict[str, dict[str, str]]) -> str:
     # Types come from a copy whose unqualified columns name the one input that has them (the
     # statement itself is left as written: a table may have an alias there).
     copy = statement.copy()
@@ -54,7 +54,7 @@ def _translate(statement: exp.Expression, schema: dict[str, dict[str, str]]) -> 
             # Several inputs with that column: the type is known when they all agree.
             if owners and len({schema[owner][column.name] for owner in owners}) == 1:
                 column.set("table", exp.to_identifier(owners[0]))
-    typed = annotate_types(copy, schema=schema, dialect="sqlite")
+    typed = annotate_types(copy, schema=dict(schema), dialect="sqlite")
     # Qualifying adds no division, so both trees list their divisions in the same order; the
     # DuckDB generator writes an integer division when both operands are typed as integers.
     for original, annotated in zip(
