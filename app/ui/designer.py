@@ -12,12 +12,11 @@ from typing import Any
 
 import streamlit as st
 
-from app.client import ClientError
+from app.client import ClientError, Draft
 from app.ui import draft_ops as ops
 from app.ui import state
 from app.ui.client import attempt, get_client
 from app.ui.draft_ops import DraftEditError
-from storage import Draft
 
 
 def flash(kind: str, text: str) -> None:
