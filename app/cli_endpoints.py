@@ -14,7 +14,7 @@ EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
 def add_endpoint_commands(sub: Any) -> None:
     """Add the `endpoints` command and its subcommands to the CLI's subparsers."""
     endpoints = sub.add_parser(
-        "endpoints", help="real-time endpoints: deploy, list, show, test, keys, delete"
+        "endpoints", help="real-time endpoints: deploy, update, list, show, test, keys, delete"
     )
     verbs = endpoints.add_subparsers(dest="verb", metavar="VERB", required=True)
 
@@ -27,17 +27,19 @@ def add_endpoint_commands(sub: Any) -> None:
     deploy.add_argument("--name", required=True, help="endpoint name (a-z, 0-9, '-')")
     deploy.add_argument("--target", choices=["local", "kubernetes"], default="local")
     deploy.add_argument("--description", default="")
-    deploy.add_argument("--context", help="kubeconfig context (kubernetes target)")
-    deploy.add_argument("--namespace", help="namespace (kubernetes target)")
-    deploy.add_argument("--image", help="scoring server image (kubernetes target)")
-    deploy.add_argument("--cpu", help="CPU request, e.g. 100m or 0.5 (kubernetes target)")
-    deploy.add_argument("--memory", help="memory request, e.g. 512Mi (kubernetes target)")
-    deploy.add_argument("--replicas", type=int, help="minimum replicas (kubernetes target)")
-    deploy.add_argument("--timeout", type=float, default=1800, help="seconds to wait")
-    deploy.add_argument(
-        "--json", action="store_true", help="print url, swagger_url and keys as JSON"
-    )
+    _resource_arguments(deploy)
     deploy.set_defaults(handler=_deploy)
+
+    update = verbs.add_parser(
+        "update",
+        help="roll an endpoint to another run or resources; its URL and keys stay, and it "
+        "goes back to what it served if the new deployment fails",
+    )
+    update.add_argument("name")
+    update.add_argument("--run", dest="run_id", help="serve this completed run instead")
+    update.add_argument("--description")
+    _resource_arguments(update)
+    update.set_defaults(handler=_update)
 
     listing = verbs.add_parser("list", help="every endpoint with its status and URL")
     listing.add_argument("--json", action="store_true")
@@ -63,6 +65,31 @@ def add_endpoint_commands(sub: Any) -> None:
     delete = verbs.add_parser("delete", help="stop the endpoint and forget it")
     delete.add_argument("name")
     delete.set_defaults(handler=_delete)
+
+
+def _resource_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--context", help="kubeconfig context (kubernetes target)")
+    parser.add_argument("--namespace", help="namespace (kubernetes target)")
+    parser.add_argument("--image", help="scoring server image (kubernetes target)")
+    parser.add_argument("--cpu", help="CPU request, e.g. 100m or 0.5 (kubernetes target)")
+    parser.add_argument("--memory", help="memory request, e.g. 512Mi (kubernetes target)")
+    parser.add_argument("--replicas", type=int, help="minimum replicas (kubernetes target)")
+    parser.add_argument("--timeout", type=float, default=1800, help="seconds to wait")
+    parser.add_argument(
+        "--json", action="store_true", help="print url, swagger_url and keys as JSON"
+    )
+
+
+def _resources(args: argparse.Namespace) -> dict[str, Any]:
+    given = {
+        "context": args.context,
+        "namespace": args.namespace,
+        "image": args.image,
+        "cpu_request": args.cpu,
+        "memory_request": args.memory,
+        "min_replicas": args.replicas,
+    }
+    return {k: v for k, v in given.items() if v is not None}
 
 
 def _client():
@@ -95,27 +122,46 @@ def _summary(endpoint: Any, keys: dict[str, str] | None = None) -> dict[str, Any
 
 def _deploy(args: argparse.Namespace) -> int:
     client = _client()
-    resources = {
-        k: v
-        for k, v in {
-            "context": args.context,
-            "namespace": args.namespace,
-            "image": args.image,
-            "cpu_request": args.cpu,
-            "memory_request": args.memory,
-            "min_replicas": args.replicas,
-        }.items()
-        if v is not None
-    }
     client.deploy_endpoint(
         args.name,
         args.run_id,
         target=args.target,
         description=args.description,
-        resources=resources,
+        resources=_resources(args),
     )
+    return _report(client, args, lambda endpoint: endpoint.status.value == "healthy")
+
+
+def _update(args: argparse.Namespace) -> int:
+    client = _client()
+    resources = _resources(args)
+    before = client.endpoint_logs(args.name)
+    client.update_endpoint(
+        args.name,
+        run_id=args.run_id,
+        description=args.description,
+        resources=resources or None,
+    )
+
+    def updated(endpoint: Any) -> bool:
+        # A failed update rolls back to the previous run, which is healthy too: the run ids
+        # (and the log) tell the two apart.
+        lines = [line.message for line in client.endpoint_logs(args.name)[len(before) :]]
+        if any(line.startswith("Update failed") for line in lines):
+            return False
+        served = (endpoint.training_run_id, endpoint.inference_run_id)
+        return endpoint.status.value == "healthy" and (args.run_id is None or args.run_id in served)
+
+    return _report(client, args, updated, skip_logs=len(before))
+
+
+def _report(client: Any, args: argparse.Namespace, succeeded: Any, *, skip_logs: int = 0) -> int:
+    """Wait for the endpoint to settle, print it (or its JSON summary) and the exit code."""
     on_log = None if args.json else (lambda line: print(f"  {line}", file=sys.stderr))
-    endpoint = client.wait_endpoint(args.name, timeout=args.timeout, on_log=on_log)
+    endpoint = client.wait_endpoint(
+        args.name, timeout=args.timeout, on_log=on_log, skip_logs=skip_logs
+    )
+    ok = succeeded(endpoint)
     keys = client.endpoint_keys(args.name)
     if args.json:
         print(json.dumps(_summary(endpoint, keys), indent=2))
@@ -128,7 +174,7 @@ def _deploy(args: argparse.Namespace) -> int:
             )
         if endpoint.error:
             print(f"  error        {endpoint.error}", file=sys.stderr)
-    return EXIT_OK if endpoint.status.value == "healthy" else EXIT_FAILED
+    return EXIT_OK if ok else EXIT_FAILED
 
 
 def _list(args: argparse.Namespace) -> int:

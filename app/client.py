@@ -377,6 +377,19 @@ class FlowbenchClient:
             },
         )
 
+    def update_endpoint(
+        self,
+        name: str,
+        *,
+        run_id: str | None = None,
+        description: str | None = None,
+        resources: dict[str, Any] | None = None,
+    ) -> RealtimeEndpoint:
+        """Start rolling endpoint `name` to another run or resources (URL and keys stay)."""
+        body = {"run_id": run_id, "description": description, "resources": resources}
+        response = self._request("PATCH", f"/endpoints/{name}", json=body)
+        return TypeAdapter(RealtimeEndpoint).validate_python(response.json())
+
     def wait_endpoint(
         self,
         name: str,
@@ -384,9 +397,11 @@ class FlowbenchClient:
         timeout: float = 1800.0,
         poll: float = 0.2,
         on_log: Callable[[str], None] | None = None,
+        skip_logs: int = 0,
     ) -> RealtimeEndpoint:
-        """Poll until the endpoint leaves `transitioning`; `on_log` sees each new log line."""
-        deadline, seen = time.monotonic() + timeout, 0
+        """Poll until the endpoint leaves `transitioning`; `on_log` sees each log line after
+        the first `skip_logs` (those an update's caller saw already)."""
+        deadline, seen = time.monotonic() + timeout, skip_logs
         while True:
             endpoint = self.endpoint(name)
             if on_log is not None:

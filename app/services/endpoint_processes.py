@@ -119,6 +119,8 @@ class LocalServers:
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,
             )
+        # Forget children that ended (kept until now for their exit code).
+        self._children = {pid: c for pid, c in self._children.items() if c.poll() is None}
         self._children[process.pid] = process
         server = ServerProcess(pid=process.pid, port=port, command=command)
         tmp = folder / f".{SERVER_FILE}.tmp"
@@ -146,10 +148,14 @@ class LocalServers:
 
     def alive(self, server: ServerProcess) -> bool:
         child = self._children.get(server.pid)
-        if child is not None and child.poll() is not None:  # reap our own dead child
-            del self._children[server.pid]
+        if child is not None and child.poll() is not None:  # our own child ended (reaped)
             return False
         return _running(server.pid, server.command)
+
+    def exit_code(self, server: ServerProcess) -> int | None:
+        """The exit code of a server this object started and that ended; else None."""
+        child = self._children.get(server.pid)
+        return None if child is None else child.poll()
 
     def healthy(self, server: ServerProcess, timeout: float = 2.0) -> bool:
         """Whether the server answers its health route."""

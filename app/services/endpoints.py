@@ -70,6 +70,26 @@ class DeployRequest:
 
 
 @dataclass
+class UpdateRequest:
+    """What `flowbench endpoints update` and the endpoint page's Update form send."""
+
+    run_id: str | None = None  # serve another completed run (training or real-time inference)
+    description: str | None = None
+    resources: dict[str, Any] | None = None  # merged over the endpoint's current resources
+
+
+# What an update changes and puts back when the new deployment fails.
+_ROLLED_BACK = (
+    "inference_run_id",
+    "training_run_id",
+    "inference_spec",
+    "bundle_uri",
+    "resources",
+    "model",
+)
+
+
+@dataclass
 class _Health:
     failures: int = 0
     restarts: int = 0
@@ -124,6 +144,7 @@ class EndpointService:
         self._stop = threading.Event()
         self._watcher: threading.Thread | None = None
         self._deployers: list[threading.Thread] = []
+        self._previous: dict[str, dict[str, Any]] = {}  # per endpoint being updated
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -258,6 +279,73 @@ class EndpointService:
         self._start_deployer(request.name)
         return endpoint
 
+    def update(self, name: str, request: UpdateRequest) -> RealtimeEndpoint:
+        """Roll the endpoint to another run or other resources; its name, URL and keys stay.
+
+        The current deployment keeps answering until the new one is ready: locally the new
+        server takes over the same port once the new bundle is built (a pause of about a
+        second); on Kubernetes the Deployment rolls its pods. When the new deployment fails,
+        the endpoint goes back to what it served before, and its log says why.
+
+        Raises:
+            NotFoundError: No endpoint or no run has that name.
+            EndpointError: Nothing to change, the run is not completed, or the endpoint is
+                being deployed or deleted.
+            EndpointSettingsError: A Kubernetes setting is invalid.
+        """
+        endpoint = self.get(name)
+        if request.run_id is None and request.resources is None and request.description is None:
+            raise EndpointError("Nothing to update: give a run, resources or a description.")
+        fields: dict[str, Any] = {}
+        if request.description is not None:
+            fields["description"] = request.description
+        if request.run_id is None and request.resources is None:
+            return self.store.endpoints.update(name, **fields)
+        resources = {**endpoint.resources, **(request.resources or {})}
+        if endpoint.target is EndpointTarget.KUBERNETES:
+            self.check_kube_settings(name, resources)
+        if request.run_id is not None:
+            run = self.store.get_run(request.run_id)
+            if run.status is not RunStatus.COMPLETED:
+                raise EndpointError(
+                    f"Run '{run.id}' is {run.status.value}; update to a completed run."
+                )
+            inference = is_realtime_inference(run)
+            fields.update(
+                inference_run_id=run.id if inference else None,
+                training_run_id=None if inference else run.id,
+                inference_spec=run.spec if inference else {},
+                model=None,
+            )
+        with self._lock:
+            if name in self._busy:
+                raise EndpointError(
+                    f"Endpoint '{name}' is being deployed or deleted; update it when that ends."
+                )
+            self._busy.add(name)
+            self._canceled.discard(name)
+            self._previous[name] = {key: getattr(endpoint, key) for key in _ROLLED_BACK}
+        try:
+            # No bundle until the new one is written: a control plane restarted meanwhile
+            # resumes the deployment (see `start`); the running server keeps answering.
+            updated = self.store.endpoints.update(
+                name,
+                status=EndpointStatus.TRANSITIONING,
+                error=None,
+                bundle_uri=None,
+                resources=resources,
+                **fields,
+            )
+        except BaseException:
+            with self._lock:
+                self._busy.discard(name)
+                self._previous.pop(name, None)
+            raise
+        what = f"run {request.run_id}" if request.run_id else "new resources"
+        self._log(name, f"Update requested: {what}; the current deployment serves meanwhile.")
+        self._start_deployer(name)
+        return updated
+
     def _start_deployer(self, name: str) -> None:
         with self._lock:
             self._busy.add(name)
@@ -292,19 +380,42 @@ class EndpointService:
             )
             self._check_canceled(name)
             if endpoint.target is EndpointTarget.LOCAL:
-                self._start_local(name, bundle.path, port=None)
+                running = self.servers.read(name)
+                if running is not None:  # an update: the new server takes over the same port
+                    self.servers.stop(name)
+                    self._log(name, f"Stopped the previous scoring server (pid {running.pid}).")
+                self._start_local(name, bundle.path, port=running.port if running else None)
             else:
                 self._deploy_kubernetes(name, bundle.sha256)
         except _Canceled:
             self.servers.stop(name)
         except (InferencePipelineError, EndpointError, NotFoundError) as exc:
-            self._fail(name, str(exc))
+            self._fail_or_roll_back(name, str(exc))
         except Exception as exc:  # a bug or an outage: say so on the endpoint, keep the trace
             log.exception("Deploying endpoint %s failed", name)
-            self._fail(name, f"{type(exc).__name__}: {exc}")
+            self._fail_or_roll_back(name, f"{type(exc).__name__}: {exc}")
         finally:
             with self._lock:
                 self._busy.discard(name)
+                self._previous.pop(name, None)
+
+    def _fail_or_roll_back(self, name: str, message: str) -> None:
+        if name in self._previous:
+            self._roll_back(name, message)
+        else:
+            self._fail(name, message)
+
+    def _roll_back(self, name: str, message: str) -> None:
+        """An update failed: serve what the endpoint served before (the watcher restarts a
+        local server that was already stopped)."""
+        previous = self._previous.get(name, {})
+        self._log(name, f"Update failed: {message}. Back to the previous deployment.")
+        try:
+            self.store.endpoints.update(
+                name, status=EndpointStatus.TRANSITIONING, error=message, **previous
+            )
+        except NotFoundError:
+            pass
 
     def _run_inference_pipeline(self, endpoint: RealtimeEndpoint) -> RealtimeEndpoint:
         name, training = endpoint.name, endpoint.training_run_id
@@ -338,9 +449,11 @@ class EndpointService:
             raise _Canceled
         if not self.servers.wait_healthy(server):
             tail = _tail(self.servers.folder(name) / "server.log")
-            self._fail(
+            code = self.servers.exit_code(server)
+            self._fail_or_roll_back(
                 name,
-                "The scoring server did not become healthy."
+                "The scoring server did not become healthy"
+                + (f" (it exited with code {code})." if code is not None else " in time.")
                 + (f" Its log ends with:\n{tail}" if tail else ""),
             )
             self.servers.stop(name)

@@ -265,6 +265,11 @@ def test_the_cli_deploys_tests_rotates_and_deletes(stack, trained):
     keys = json.loads(cli("keys", "cars-cli", "--regenerate", "secondary", "--json").stdout)
     assert keys["primary"] == info["primary_key"] and keys["secondary"] != info["secondary_key"]
 
+    updated = cli("update", "cars-cli", "--run", trained.run.id, "--json")
+    assert updated.returncode == 0, updated.stdout + updated.stderr
+    assert json.loads(updated.stdout)["url"] == info["url"]
+    assert cli("update", "cars-cli", "--run", "run_000000000000").returncode == 2  # 404
+
     pid = _server(stack.home, "cars-cli")["pid"]
     assert cli("delete", "cars-cli").returncode == 0
     assert not _pid_running(pid)
@@ -309,6 +314,66 @@ def test_the_consume_tab_sample_code_runs_when_pasted(stack, cars, schema):
         [sys.executable, "-c", code["python"]], capture_output=True, text=True, timeout=60
     )
     assert python.returncode == 0 and "Scored Labels" in python.stdout, python.stderr
+
+
+def test_an_update_rolls_to_another_run_and_a_failed_one_rolls_back(stack, trained, cars):
+    """URL and keys stay; the answers become the new run's; a bad update changes nothing."""
+    from app.client import ClientError
+
+    client = stack.client()
+    client.deploy_endpoint("cars-roll", cars.inference_run_id)
+    before = client.wait_endpoint("cars-roll", timeout=300)
+    assert before.status.value == "healthy", before.error
+    keys = client.endpoint_keys("cars-roll")
+
+    other = json.loads(json.dumps(TUTORIAL))
+    next(n for n in other["nodes"] if n["id"] == "split")["params"]["fraction"] = 0.6
+    retrained = client.wait(client.submit(other, experiment="endpoints").id, timeout=300)
+    assert retrained.run.status.value == "completed", retrained.run.error
+    schema = client.endpoint_schema("cars-roll")
+    rows, expected = _score_model_rows(stack, retrained, schema)
+    old_rows, old_expected = _score_model_rows(stack, trained, schema)
+    assert expected != pytest.approx(old_expected)  # the two models differ on these rows
+
+    with pytest.raises(ClientError) as nothing:
+        client.update_endpoint("cars-roll")
+    assert nothing.value.status == 400 and "Nothing to update" in nothing.value.detail
+    client.update_endpoint("cars-roll", run_id=retrained.run.id)
+    after = client.wait_endpoint("cars-roll", timeout=300)
+    assert after.status.value == "healthy", after.error
+    assert after.training_run_id == retrained.run.id
+    assert after.url == before.url and client.endpoint_keys("cars-roll") == keys
+    name = schema["inputs"][0]["name"]
+    answer = _post(after.url, {"Inputs": {name: rows}}, keys["primary"])
+    assert answer.status_code == 200, answer.text
+    scored = next(iter(answer.json()["Results"].values()))
+    assert [r["Scored Labels"] for r in scored] == pytest.approx(expected, rel=1e-9)
+
+    # A completed run with no trained model cannot be served: the update fails in the
+    # background and the endpoint keeps serving the run it served.
+    data_only = {
+        "name": "no model",
+        "nodes": [TUTORIAL["nodes"][0], next(n for n in TUTORIAL["nodes"] if n["id"] == "select")],
+        "edges": [TUTORIAL["edges"][0]],
+    }
+    untrained = client.wait(client.submit(data_only, experiment="endpoints").id, timeout=300)
+    assert untrained.run.status.value == "completed", untrained.run.error
+    client.update_endpoint("cars-roll", run_id=untrained.run.id)
+    _until(
+        lambda: any(
+            m.message.startswith("Update failed") for m in client.endpoint_logs("cars-roll")
+        ),
+        timeout=120,
+    )
+    settled = _until(
+        lambda: (e := client.endpoint("cars-roll")).status.value == "healthy" and e, timeout=60
+    )
+    assert settled.training_run_id == retrained.run.id and settled.url == before.url
+    again = _post(settled.url, {"Inputs": {name: rows}}, keys["primary"])
+    assert [r["Scored Labels"] for r in next(iter(again.json()["Results"].values()))] == (
+        pytest.approx(expected, rel=1e-9)
+    )
+    client.delete_endpoint("cars-roll")
 
 
 @pytest.fixture
@@ -377,6 +442,21 @@ def test_a_kubernetes_endpoint_is_applied_watched_rotated_and_removed(
     secret = kube_api.get("secrets", "fb-ep-cars-k8s", "ml")
     hashes = json.loads(base64.b64decode(secret["data"]["keys.json"]))
     assert hashes["secondary_sha256"] == hashlib.sha256(rotated["secondary"].encode()).hexdigest()
+
+    # An update with other resources rolls the Deployment (same objects, new pod template).
+    client.update_endpoint("cars-k8s", resources={"cpu_request": "500m"})
+    _until(
+        lambda: (
+            kube_api.get("deployments", "fb-ep-cars-k8s", "ml")["spec"]["template"]["spec"][
+                "containers"
+            ][0]["resources"]["requests"]["cpu"]
+            == "500m"
+        )
+    )
+    assert kube_api.names("deployments", "ml").count("fb-ep-cars-k8s") == 1
+    kube_api.settle("fb-ep-cars-k8s", "ml")
+    _until(lambda: client.endpoint("cars-k8s").status.value == "healthy", timeout=60)
+    assert client.endpoint("cars-k8s").resources["min_replicas"] == 2  # merged, not replaced
 
     client.delete_endpoint("cars-k8s")
     for plural in ("deployments", "services", "secrets", "horizontalpodautoscalers"):

@@ -14,7 +14,12 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
 from app.api.deps import ServicesDep
-from app.services.endpoints import DeployRequest, EndpointError, EndpointSettingsError
+from app.services.endpoints import (
+    DeployRequest,
+    EndpointError,
+    EndpointSettingsError,
+    UpdateRequest,
+)
 from app.services.inference_pipelines import InferencePipelineError, inference_spec
 from storage import Draft
 from storage.endpoints import EndpointLogLine, EndpointTarget, RealtimeEndpoint
@@ -33,6 +38,16 @@ class DeployBody(BaseModel):
     description: str = ""
     model: str | None = None
     resources: dict[str, Any] = Field(default_factory=dict)
+
+
+class UpdateBody(BaseModel):
+    run_id: str | None = Field(
+        default=None, description="serve this completed training or real-time inference run"
+    )
+    description: str | None = None
+    resources: dict[str, Any] | None = Field(
+        default=None, description="merged over the endpoint's current resources"
+    )
 
 
 class InferenceDraftBody(BaseModel):
@@ -85,6 +100,13 @@ def deploy(body: DeployBody, svc: ServicesDep) -> RealtimeEndpoint:
 @router.get("/endpoints/{name}")
 def get_endpoint(name: str, svc: ServicesDep) -> RealtimeEndpoint:
     return svc.endpoints.get(name)
+
+
+@router.patch("/endpoints/{name}", status_code=202)
+def update_endpoint(name: str, body: UpdateBody, svc: ServicesDep) -> RealtimeEndpoint:
+    """Roll the endpoint to another run or resources (URL and keys stay); background work."""
+    with _user_errors():
+        return svc.endpoints.update(name, UpdateRequest(**body.model_dump()))
 
 
 @router.delete("/endpoints/{name}", status_code=204)

@@ -293,14 +293,27 @@ def test_tutorial_on_canvas(ui_url, browser, stack):
 
     # Train Model: the label, picked from the columns that reach it (Price, not price).
     act.click(frame.locator(".react-flow__node[data-id='train_model'] .fb-head"))
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     label = page.get_by_test_id("stSelectbox").filter(has_text="Label column").locator("input")
-    act.click(label)
-    options = page.get_by_role("option")
-    options.first.wait_for()
-    offered = options.all_inner_texts()
-    assert "Price" in offered and "Min.Price" not in offered and "price" not in offered, offered
-    act.click(page.get_by_role("option", name="Price", exact=True))
-    page.wait_for_function("() => document.body.innerText.includes('no issues')")
+    for attempt in (1, 2):
+        act.click(label)
+        options = page.get_by_role("option")
+        options.first.wait_for()
+        offered = options.all_inner_texts()
+        assert "Price" in offered and "Min.Price" not in offered and "price" not in offered, offered
+        act.click(page.get_by_role("option", name="Price", exact=True))
+        try:
+            page.wait_for_function(
+                "() => document.body.innerText.includes('no issues')", timeout=30_000
+            )
+            break
+        except PlaywrightTimeout:
+            # On a loaded machine a rerun can replace the select box under the click, and
+            # the pick is lost, as it would be for a user, who picks again: so does the test.
+            shot(f"canvas-label-not-taken-{attempt}")
+            if attempt == 2:
+                raise
 
     act.click(page.get_by_role("button", name="Validate"))
     page.get_by_text("No issues: the pipeline is ready to submit.").wait_for()
