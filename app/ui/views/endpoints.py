@@ -116,6 +116,10 @@ with details:
         hide_index=True,
         width="stretch",
     )
+    if endpoint.status.value != "transitioning":
+        with st.expander("Update: serve another run", icon=":material/published_with_changes:"):
+            if deploy_form.render_update(endpoint, key=f"update.{name}"):
+                st.rerun()
     run_col, delete_col = st.columns(2)
     opened = endpoint.inference_run_id or endpoint.training_run_id
     if opened and run_col.button(

@@ -117,3 +117,36 @@ def render(
         st.error(error)
         return None
     return endpoint.name
+
+
+def render_update(endpoint: Any, key: str = "update") -> bool:
+    """The Update form of an existing endpoint: another run (URL and keys stay). True once
+    the update has started."""
+    runs = [r for r in deployable_runs() if r.id not in served_by(endpoint)]
+    if not runs:
+        st.caption("No other completed training or real-time inference run to serve.")
+        return False
+    by_id = {r.id: r for r in runs}
+    with st.form(f"{key}.form"):
+        run_id = st.selectbox(
+            "Serve this run instead",
+            list(by_id),
+            key=f"{key}.run",
+            format_func=lambda i: f"{by_id[i].name} · {_kind(by_id[i])} · {i}",
+        )
+        st.caption(
+            "The current deployment answers until the new one is ready; if the new one "
+            "fails, the endpoint goes back to what it serves now."
+        )
+        if not st.form_submit_button("Update", icon=":material/published_with_changes:"):
+            return False
+    _, error = attempt(get_client().update_endpoint, endpoint.name, run_id=run_id)
+    if error:
+        st.error(error)
+        return False
+    return True
+
+
+def served_by(endpoint: Any) -> set[str]:
+    """The runs an endpoint serves now (its training and inference run)."""
+    return {r for r in (endpoint.training_run_id, endpoint.inference_run_id) if r}

@@ -123,3 +123,32 @@ def test_deploy_form_deploys_the_run_chosen_on_the_run_page(app, stack, finished
         assert deployed.resources["cpu_request"] == "100m"
     finally:
         client.delete_endpoint("ui-form")
+
+
+def test_update_form_rolls_the_endpoint_to_another_run(app, stack, endpoint):
+    import json
+
+    from tests.app.ui.conftest import TUTORIAL
+
+    client = stack.client()
+    other = json.loads(TUTORIAL.read_text())
+    next(n for n in other["nodes"] if n["id"] == "split")["params"]["fraction"] = 0.6
+    retrained = client.wait(client.submit(other, experiment="ui-update").id, timeout=300)
+    assert retrained.run.status.value == "completed", retrained.run.error
+    keys = client.endpoint_keys("ui-cars")
+
+    at = app("endpoints", **{state.ENDPOINT: "ui-cars"})
+    picker = at.selectbox(key="update.ui-cars.run")
+    assert retrained.run.id in picker.options or any(
+        retrained.run.id in option for option in picker.options
+    )
+    current = client.endpoint("ui-cars")
+    assert not any(current.training_run_id in option for option in picker.options)
+    picker.set_value(retrained.run.id)
+    at.button(key="FormSubmitter:update.ui-cars.form-Update").click().run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    updated = client.wait_endpoint("ui-cars", timeout=300)
+    assert updated.status.value == "healthy", updated.error
+    assert updated.training_run_id == retrained.run.id
+    assert updated.url == current.url and client.endpoint_keys("ui-cars") == keys
