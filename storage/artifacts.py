@@ -196,6 +196,22 @@ class ArtifactStore:
             self.backend.put(key, data, durable=durable)
         return digest, key
 
+    def _check_streamed(self, uri: str, expected: str) -> None:
+        """Hash the object as it streams by, holding one chunk at a time; refuse a mismatch."""
+        digest = hashlib.sha256()
+        try:
+            with self.backend.open_read(self._key(uri)) as handle:
+                while chunk := handle.read(_CHUNK):
+                    digest.update(chunk)
+        except OSError as exc:
+            raise ArtifactError(
+                f"Cannot read artifact '{uri}': {self.backend.redact(str(exc))}"
+            ) from None
+        if digest.hexdigest() != expected:
+            raise ArtifactIntegrityError(
+                f"Artifact '{uri}' was modified after it was written; refusing to use it."
+            )
+
     def _read_verified(self, uri: str, expected: str) -> bytearray:
         """The object's bytes, hashed as they stream in and refused when they do not match."""
         key = self._key(uri)
@@ -324,8 +340,9 @@ class ArtifactStore:
         """The first rows of a stored table, ready for JSON, without reading a large table whole.
 
         A table up to PREVIEW_WHOLE_LIMIT bytes is read in one request and checked against its
-        content hash; a larger one is read by range (footer, then the first row groups), which
-        a preview cannot check: it feeds no step and runs no code.
+        content hash. A larger one is first hashed as it streams by (never held in memory
+        whole), then read by range (footer, then the first row groups): a tampered table is
+        refused, never shown.
 
         Args:
             uri: The table's URI.
@@ -337,7 +354,7 @@ class ArtifactStore:
 
         Raises:
             ArtifactNotFoundError: Nothing is stored at `uri`.
-            ArtifactIntegrityError: A small table no longer matches its hash.
+            ArtifactIntegrityError: The table no longer matches its hash.
             ArtifactError: The object is not readable Parquet.
         """
         digest = self._object_digest(uri, "parquet", "table")
@@ -347,6 +364,7 @@ class ArtifactStore:
             if self.backend.size(key) <= PREVIEW_WHOLE_LIMIT:
                 source: Any = pa.BufferReader(pa.py_buffer(self._read_verified(uri, digest)))
             else:
+                self._check_streamed(uri, digest)
                 source = handle = self.backend.open_read(key)
             parquet = pq.ParquetFile(source)
             head = _head(parquet, limit).to_pandas()

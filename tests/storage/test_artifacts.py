@@ -63,6 +63,11 @@ class Raw:
         else:
             self._blob(key).upload_blob(data, overwrite=True)
 
+    def read(self, uri: str) -> bytes:
+        if self.kind == "local":
+            return self.store.path_for(uri).read_bytes()
+        return self._blob(uri.removeprefix(SCHEME)).download_blob().readall()
+
     def version(self, uri: str) -> object:
         """Changes whenever the object is written again."""
         if self.kind == "local":
@@ -302,6 +307,22 @@ class TestTables:
             artifacts.get_table(ref.uri)
         with pytest.raises(ArtifactIntegrityError):
             artifacts.preview(ref.uri)
+
+    def test_tampered_large_table_is_refused_by_preview(self, artifacts, raw):
+        """A table too large to preview from memory is still checked: one byte changed in
+        its data pages (the footer and first rows left as they were) and the preview refuses."""
+        from storage.artifacts import PREVIEW_WHOLE_LIMIT
+
+        rng = np.random.default_rng(7)
+        df = pd.DataFrame({"x": rng.normal(size=PREVIEW_WHOLE_LIMIT // 8 + 50_000)})
+        ref = artifacts.put_table(df)
+        data = bytearray(raw.read(ref.uri))
+        assert len(data) > PREVIEW_WHOLE_LIMIT
+        assert artifacts.preview(ref.uri, limit=3)["rows"][0]["x"] == df["x"][0]
+        data[len(data) * 3 // 4] ^= 0xFF
+        raw.write(ref.uri, bytes(data))
+        with pytest.raises(ArtifactIntegrityError, match="modified"):
+            artifacts.preview(ref.uri, limit=3)
 
 
 class TestObjects:
