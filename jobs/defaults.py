@@ -56,9 +56,9 @@ HTTP_TIMEOUT_S = 30.0
 PYTHON_TIME_LIMIT_S = 600.0
 PYTHON_MEMORY_LIMIT_BYTES = 4 * 2**30
 PYTHON_MAX_LOG_CHARS = 200_000
-# The sandbox (jobs.runtime.sandbox): processes and threads of the sandbox user (uid 65534, shared
-# by the sandboxes running at once), the size of its private /tmp (also the largest file it may
-# write), and the largest result it may send back.
+# The sandbox (jobs.runtime.sandbox): processes and threads of the sandbox's user (a uid of its
+# own per sandbox, so each sandbox has its own count), the size of its private /tmp (also the
+# largest file it may write), and the largest result it may send back.
 PYTHON_MAX_PROCESSES = 256
 PYTHON_TMP_BYTES = 512 * 2**20
 PYTHON_MAX_RESULT_BYTES = 2**30

@@ -1,10 +1,10 @@
 """Running a command confined with bubblewrap (`bwrap`): the boundary around user code.
 
-The confined process runs as uid 65534 (nobody) with no capabilities and no new privileges, in
-its own network namespace (no interface but a down loopback: no Redis, no control plane, no
-internet), its own PID namespace (it sees only its own processes, and killing `bwrap` kills every
-process inside), its own IPC and UTS namespaces. Its file system is empty but for read-only
-binds of /usr, the Python installation and its site-packages, the few files the caller names, a
+The confined process runs as a uid of its own (no account's; see `sandbox_uid`) with no
+capabilities and no new privileges, in its own network namespace (no interface but a down
+loopback: no Redis, no control plane, no internet), its own PID namespace (it sees only its own
+processes, and killing `bwrap` kills every process inside), its own IPC and UTS namespaces. Its
+file system is empty but for read-only binds of /usr, the Python installation and its site-packages, the few files the caller names, a
 fresh /proc and /dev, and a private, size-limited /tmp. The workspace, the token, the artifact
 store, other steps' files and the worker's environment are not there.
 
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import itertools
 import os
 import selectors
 import shutil
@@ -34,7 +35,13 @@ from pathlib import Path
 from jobs.errors import SandboxUnavailableError
 
 UNCONFINED_SETTING = "FLOWBENCH_UNSAFE_UNCONFINED_PYTHON"
-SANDBOX_UID = 65534
+SANDBOX_UID = 65534  # inside an unprivileged (user-namespace) sandbox
+# Run as root, each sandbox takes a uid of its own above every real account's: RLIMIT_NPROC
+# counts per user, so each sandbox's process limit is its own, and a fork bomb in one step
+# cannot starve the sandboxes of other steps. The pid (< 2**22) and a per-process serial
+# make the uid unique among the sandboxes running at once, and keep it below 2**31.
+SANDBOX_UID_BASE = 1 << 30
+_serial = itertools.count()
 # Host folders of unconfined runs; the owner's pid follows, so leftovers of a killed worker can
 # be told from live ones (jobs.runtime.python.remove_leftovers).
 TEMP_PREFIX = "flowbench-py-"
@@ -48,6 +55,8 @@ _ENVIRONMENT = {
     "PATH": "/usr/bin:/bin",
     "HOME": "/tmp",
     "TMPDIR": "/tmp",
+    "USER": "sandbox",  # the uid has no account: getpass.getuser() reads this instead
+    "LOGNAME": "sandbox",
     "LANG": "C.UTF-8",
     "PYTHONIOENCODING": "utf-8",
     "OMP_NUM_THREADS": "1",
@@ -92,7 +101,7 @@ def sandbox_problem() -> str | None:
         return "setpriv (util-linux) is not installed"
     try:
         done = subprocess.run(
-            _bwrap_prefix({}, 1 << 20) + _drop_privileges() + ["/bin/true"],
+            _bwrap_prefix({}, 1 << 20) + _drop_privileges(sandbox_uid()) + ["/bin/true"],
             capture_output=True,
             timeout=30,
             stdin=subprocess.DEVNULL,
@@ -143,7 +152,7 @@ def run_confined(
     with contextlib.ExitStack() as cleanup:
         cleanup.callback(_close, read_end)
         if confined:
-            full = _bwrap_prefix(files, limits.tmp_bytes) + _drop_privileges() + argv
+            full = _bwrap_prefix(files, limits.tmp_bytes) + _drop_privileges(sandbox_uid()) + argv
             cwd, env = "/", {}
         else:
             folder = cleanup.enter_context(
@@ -234,15 +243,20 @@ def _python_paths() -> list[str]:
     return sorted(paths, key=len)
 
 
-def _drop_privileges() -> list[str]:
+def sandbox_uid() -> int:
+    """The uid (and gid) the next sandbox of this process runs as, when run by root."""
+    return SANDBOX_UID_BASE + (os.getpid() << 8) + next(_serial) % 256
+
+
+def _drop_privileges(uid: int) -> list[str]:
     if os.geteuid() != 0:
         return []
-    # bwrap run by root keeps uid 0 in the sandbox; become nobody for real (outside too, so
-    # that RLIMIT_NPROC applies and no file of root's is the sandbox's own).
+    # bwrap run by root keeps uid 0 in the sandbox; become an unprivileged uid for real
+    # (outside too, so that RLIMIT_NPROC applies and no file of root's is the sandbox's own).
     return [
         "setpriv",
-        f"--reuid={SANDBOX_UID}",
-        f"--regid={SANDBOX_UID}",
+        f"--reuid={uid}",
+        f"--regid={uid}",
         "--clear-groups",
         "--inh-caps=-all",
         "--bounding-set=-all",

@@ -13,6 +13,7 @@ import pickle
 import socket
 import sys
 import threading
+import time
 import uuid
 from pathlib import Path
 
@@ -22,7 +23,7 @@ import pytest
 from components.errors import ComponentInputError
 from jobs.runtime import wire
 from jobs.runtime.python import run_python
-from jobs.runtime.sandbox import sandbox_problem
+from jobs.runtime.sandbox import SANDBOX_UID, SANDBOX_UID_BASE, sandbox_problem
 from tests.conftest import TEST_REDIS_URL, descendants
 
 pytestmark = pytest.mark.skipif(
@@ -171,7 +172,7 @@ def main():
 
 
 def test_subprocess_and_ctypes_run_as_nobody_and_see_nothing() -> None:
-    """`id` through subprocess and getuid through ctypes: uid 65534, no capabilities."""
+    """`id` through subprocess and getuid through ctypes: an unprivileged uid, no capabilities."""
     script = """
 import ctypes, subprocess
 def main():
@@ -184,8 +185,13 @@ def main():
                                       text=True).stdout.split()}
 """
     found = call(script)
-    assert found["id"].startswith("uid=65534")
-    assert found["ctypes_uid"] == 65534
+    uid = found["ctypes_uid"]
+    assert uid not in (0, os.getuid())
+    if os.geteuid() == 0:  # a uid of its own, no account's (see sandbox_uid)
+        assert uid >= SANDBOX_UID_BASE
+    else:
+        assert uid == SANDBOX_UID
+    assert found["id"].startswith(f"uid={uid}")
     assert found["caps"].split()[-1] == "0000000000000000"
     # At most the folder that holds the Python environment, nothing else of the host's /work.
     environment = {
@@ -208,6 +214,51 @@ def main():
 """
     with pytest.raises(ComponentInputError, match=r"BlockingIOError|Resource temporarily"):
         call(script, timeout=120)
+    assert sandbox_descendants() == []
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="per-sandbox uids need the sandbox run by root")
+def test_a_fork_bomb_in_one_sandbox_leaves_the_others_their_processes() -> None:
+    """Each sandbox counts its own processes: while one sandbox holds every process it may
+    have, another still starts twenty."""
+    bomb = """
+import os, time
+def main():
+    children = 0
+    try:
+        while True:
+            if os.fork() == 0:
+                time.sleep(20)
+                os._exit(0)
+            children += 1
+    except OSError:
+        pass
+    time.sleep(15)  # hold them while the other sandbox starts its own
+    return children
+"""
+    outcome: dict[str, object] = {}
+
+    def run_bomb() -> None:
+        try:
+            outcome["bomb"] = call(bomb, timeout=60)
+        except ComponentInputError as exc:
+            outcome["bomb"] = exc
+
+    thread = threading.Thread(target=run_bomb)
+    thread.start()
+    time.sleep(6)  # the bomb has filled its process count by now (it takes about 2 s)
+    other = call(
+        """
+import subprocess
+def main():
+    procs = [subprocess.Popen(['sleep', '1']) for _ in range(20)]
+    return sum(p.wait() == 0 for p in procs)
+""",
+        timeout=60,
+    )
+    thread.join()
+    assert other == 20
+    assert isinstance(outcome["bomb"], int) and outcome["bomb"] >= 100, outcome["bomb"]
     assert sandbox_descendants() == []
 
 
