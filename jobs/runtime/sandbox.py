@@ -1,12 +1,12 @@
 """Running a command confined with bubblewrap (`bwrap`): the boundary around user code.
 
 The confined process runs as a uid of its own (no account's; see `sandbox_uid`) with no
-capabilities and no new privileges, in its own network namespace (no interface but a down
-loopback: no Redis, no control plane, no internet), its own PID namespace (it sees only its own
-processes, and killing `bwrap` kills every process inside), its own IPC and UTS namespaces. Its
-file system is empty but for read-only binds of /usr, the Python installation and its site-packages, the few files the caller names, a
-fresh /proc and /dev, and a private, size-limited /tmp. The workspace, the token, the artifact
-store, other steps' files and the worker's environment are not there.
+capabilities and no new privileges, in its own network namespace (no interface but a down loopback:
+no Redis, no control plane, no internet), its own PID namespace (it sees only its own processes,
+and killing `bwrap` kills every process inside), its own IPC and UTS namespaces. Its file system is
+empty but for read-only binds of /usr, the Python installation and its site-packages, the few files
+the caller names, a fresh /proc and /dev, and a private, size-limited /tmp. The workspace, the
+token, the artifact store, other steps' files and the worker's environment are not there.
 
 Data goes in on stdin and comes back on a pipe of its own (`RESULT_FD` in the command); both are
 read with size caps, and the whole run with a wall-clock limit. When the sandbox cannot be set
