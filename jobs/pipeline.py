@@ -20,7 +20,8 @@ a run's value for it (`{"name": ..., "version": ...}`, or a dataset name for its
 replaces the node's own dataset, which is the default (`bind_datasets`).
 
 `from_dict` checks the shape only and raises `SpecFormatError` naming the path of the first
-problem; meaning (components, ports, parameters, cycles) is `jobs.validate`'s job.
+problem; meaning (components, ports, parameters, cycles) is `jobs.validate`'s job. Walks over the
+graph (up- and downstream, the order to run in) are `jobs.graph`'s, through `PipelineSpec.graph`.
 """
 
 from __future__ import annotations
