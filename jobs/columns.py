@@ -10,13 +10,13 @@ unknown (None).
 from __future__ import annotations
 
 from collections.abc import Callable
-from graphlib import CycleError, TopologicalSorter
 from typing import Any
 
 import components
 from components import column_flow
 from components.errors import UnknownComponentError
 from components.spec import ComponentSpec, PortKind
+from jobs.errors import PipelineCycleError
 from jobs.pipeline import DATASET_PORT, PipelineSpec
 from jobs.validate import pipeline_parameter_values, resolve_node_params
 
@@ -59,14 +59,9 @@ def infer_columns(
     known = known or {}
     values = pipeline_parameter_values(spec, parameter_values or {})
     feeds = {(e.target_node, e.target_port): (e.source_node, e.source_port) for e in spec.edges}
-    sorter: TopologicalSorter[str] = TopologicalSorter()
-    for node in spec.nodes:
-        sorter.add(node.id)
-    for edge in spec.edges:
-        sorter.add(edge.target_node, edge.source_node)
     try:
-        order = list(sorter.static_order())
-    except CycleError:
+        order = spec.graph.order()
+    except PipelineCycleError:
         return {}
     found: dict[str, dict[str, Known]] = {}
     for node_id in order:
@@ -98,10 +93,8 @@ def input_columns(
     spec: PipelineSpec, inferred: dict[str, dict[str, Known]], node_id: str, port: str
 ) -> Known:
     """What reaches input `port` of `node_id` (None when unconnected or unknown)."""
-    for edge in spec.edges:
-        if edge.target_node == node_id and edge.target_port == port:
-            return inferred.get(edge.source_node, {}).get(edge.source_port)
-    return None
+    edge = spec.graph.inputs(node_id).get(port)
+    return None if edge is None else inferred.get(edge.source_node, {}).get(edge.source_port)
 
 
 def _outputs(
@@ -149,7 +142,7 @@ def column_issues(
                 continue
             reaching = input_columns(spec, inferred, node.id, port)
             if not isinstance(reaching, list):
-                if any(e.target_node == node.id and e.target_port == port for e in spec.edges):
+                if port in spec.graph.inputs(node.id):
                     warnings.append(
                         Issue(
                             "columns_unknown",

@@ -16,6 +16,14 @@ class SpecFormatError(PipelineError):
     """A pipeline document is not of the spec's shape (missing keys, wrong types)."""
 
 
+class PipelineCycleError(PipelineError):
+    """The pipeline's edges make a loop, so its nodes have no order; `cycle` names one loop."""
+
+    def __init__(self, cycle: list[str]):
+        self.cycle = cycle
+        super().__init__(f"The pipeline has a cycle: {' -> '.join(cycle)}.")
+
+
 class InvalidPipelineError(PipelineError):
     """A pipeline has validation issues; nothing was enqueued."""
 

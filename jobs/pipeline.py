@@ -20,20 +20,28 @@ a run's value for it (`{"name": ..., "version": ...}`, or a dataset name for its
 replaces the node's own dataset, which is the default (`bind_datasets`).
 
 `from_dict` checks the shape only and raises `SpecFormatError` naming the path of the first
-problem; meaning (components, ports, parameters, cycles) is `jobs.validate`'s job.
+problem; meaning (components, ports, parameters, cycles) is `jobs.validate`'s job. Walks over the
+graph (up- and downstream, the order to run in) are `jobs.graph`'s, through `PipelineSpec.graph`.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from typing import Any
+from functools import cached_property
+from typing import Any, Literal, NotRequired, get_args
+
+# typing's own TypedDict lacks what pydantic needs to describe it before Python 3.12.
+from typing_extensions import TypedDict
 
 from jobs.errors import SpecFormatError
+from jobs.graph import Edge, PipelineGraph
 
 SCHEMA_VERSION = 1
 DATASET_PORT = "dataset"  # the one output port of a dataset node
-PARAMETER_TYPES = ("int", "float", "string", "bool", "dataset")
+# The types of a pipeline parameter, in the order the designer offers them.
+ParameterType = Literal["float", "int", "string", "bool", "dataset"]
+PARAMETER_TYPES: tuple[str, ...] = get_args(ParameterType)
 _ID = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_\-]{0,63}$")
 
 
@@ -55,9 +63,6 @@ class Node:
     regenerate: bool = False
     timeout: int | None = None
     position: tuple[float, float] | None = None
-    # A dataset node bound to this pipeline parameter: a run's value for it names the dataset
-    # (a batch inference pipeline scores whichever dataset a run names).
-    dataset_param: str | None = None
 
     @property
     def is_dataset(self) -> bool:
@@ -81,27 +86,6 @@ class Node:
         data["comment"] = self.comment
         data["position"] = list(self.position) if self.position else None
         return data
-
-
-@dataclass(frozen=True)
-class Edge:
-    """`source` node.port feeds `target` node.port."""
-
-    source_node: str
-    source_port: str
-    target_node: str
-    target_port: str
-
-    @property
-    def source(self) -> str:
-        return f"{self.source_node}.{self.source_port}"
-
-    @property
-    def target(self) -> str:
-        return f"{self.target_node}.{self.target_port}"
-
-    def to_dict(self) -> dict[str, str]:
-        return {"source": self.source, "target": self.target}
 
 
 @dataclass(frozen=True)
@@ -130,6 +114,11 @@ class PipelineSpec:
 
     def node(self, node_id: str) -> Node | None:
         return next((n for n in self.nodes if n.id == node_id), None)
+
+    @cached_property
+    def graph(self) -> PipelineGraph:
+        """Its nodes and edges as a graph: up- and downstream, inputs, the order to run in."""
+        return PipelineGraph(tuple(n.id for n in self.nodes), self.edges)
 
     def parameter(self, name: str) -> PipelineParameter | None:
         return next((p for p in self.parameters if p.name == name), None)
@@ -180,6 +169,67 @@ class PipelineSpec:
                 )
             ),
         )
+
+
+# -- the document's shape, as types (the API's OpenAPI schema is made from these) -----------
+# `from_dict` is the check that runs; keep these beside it (tests/jobs/test_pipeline.py checks
+# that every document it writes fits them).
+
+
+class DatasetNodeDocument(TypedDict):
+    """A dataset node: one output, `dataset`; bound to a dataset parameter by `dataset_param`."""
+
+    id: str
+    dataset: str
+    dataset_version: NotRequired[int | None]
+    dataset_param: NotRequired[str | None]
+    comment: NotRequired[str | None]
+    position: NotRequired[tuple[float, float] | None]
+
+
+class ComponentNodeDocument(TypedDict):
+    """A component node; a parameter value may be `{"$param": name}` (a pipeline parameter)."""
+
+    id: str
+    component: str
+    version: NotRequired[int | None]
+    params: NotRequired[dict[str, Any]]
+    comment: NotRequired[str | None]
+    compute: NotRequired[str | None]
+    regenerate: NotRequired[bool]
+    timeout: NotRequired[int | None]
+    position: NotRequired[tuple[float, float] | None]
+
+
+class EdgeDocument(TypedDict):
+    """Output `source` ("node.port") feeds input `target` ("node.port")."""
+
+    source: str
+    target: str
+
+
+class ParameterDocument(TypedDict):
+    """A pipeline parameter; a dataset one's default is `{"name": ..., "version": ...}`."""
+
+    name: str
+    type: NotRequired[ParameterType]
+    default: NotRequired[Any]
+
+
+class SettingsDocument(TypedDict, total=False):
+    default_compute: str
+
+
+class PipelineDocument(TypedDict):
+    """A pipeline spec document (jobs.pipeline), as the designer saves and the API takes it."""
+
+    schema_version: NotRequired[Literal[1]]
+    name: NotRequired[str]
+    description: NotRequired[str]
+    parameters: NotRequired[list[ParameterDocument]]
+    settings: NotRequired[SettingsDocument]
+    nodes: list[ComponentNodeDocument | DatasetNodeDocument]
+    edges: NotRequired[list[EdgeDocument]]
 
 
 def dataset_value(value: Any) -> tuple[str, int | None] | None:

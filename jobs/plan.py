@@ -11,7 +11,6 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from graphlib import TopologicalSorter
 from typing import Any
 
 import components
@@ -105,7 +104,7 @@ def plan_run(
     feeds = {(e.target_node, e.target_port): (e.source_node, e.source_port) for e in spec.edges}
     keys: dict[str, str] = {}
     steps = []
-    for node_id in _order(spec):
+    for node_id in spec.graph.order():
         node = spec.node(node_id)
         if node.is_dataset:
             continue
@@ -187,12 +186,3 @@ def choose_reuse(
         if found is not None:
             reused[step.node_id] = found
     return reused
-
-
-def _order(spec: PipelineSpec) -> list[str]:
-    sorter: TopologicalSorter[str] = TopologicalSorter()
-    for node in spec.nodes:
-        sorter.add(node.id)
-    for edge in spec.edges:
-        sorter.add(edge.target_node, edge.source_node)
-    return list(sorter.static_order())

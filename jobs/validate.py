@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection
 from dataclasses import asdict, dataclass
-from graphlib import CycleError, TopologicalSorter
 from typing import Any
 
 import components
 from components.errors import UnknownComponentError
 from components.spec import ComponentSpec, PortKind
+from jobs.errors import PipelineCycleError
 from jobs.pipeline import DATASET_PORT, PipelineSpec, bind_datasets, dataset_value, param_ref
 
 
@@ -432,15 +432,7 @@ def _input_kind(
 
 
 def _check_cycles(spec: PipelineSpec, issues: list[Issue]) -> None:
-    sorter: TopologicalSorter[str] = TopologicalSorter()
-    for node in spec.nodes:
-        sorter.add(node.id)
-    for edge in spec.edges:
-        sorter.add(edge.target_node, edge.source_node)
     try:
-        sorter.prepare()
-    except CycleError as exc:
-        cycle = exc.args[1]
-        issues.append(
-            Issue("cycle", f"The pipeline has a cycle: {' -> '.join(cycle)}.", cycle[0], None)
-        )
+        spec.graph.order()
+    except PipelineCycleError as exc:
+        issues.append(Issue("cycle", str(exc), exc.cycle[0], None))

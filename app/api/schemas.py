@@ -3,14 +3,28 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field
 
+from jobs.pipeline import PipelineDocument
 from storage import Run, RunSource, StepRun
 
 # Paging: larger offsets overflow the database's integers; nobody pages that far.
 MAX_OFFSET = 2**53
+
+
+# A pipeline spec in a request: the OpenAPI document describes it as jobs.pipeline's document
+# (nodes, edges, parameters, settings), but the body only has to be an object here, so that a
+# malformed spec gets the validation answer listing every issue (code, node, field) rather than
+# a 422 that stops at the first one.
+def _as_given(value: Any) -> Any:
+    return value
+
+
+SpecDocument = Annotated[
+    dict[str, Any], BeforeValidator(_as_given, json_schema_input_type=PipelineDocument)
+]
 
 
 class IssueOut(BaseModel):
@@ -21,7 +35,7 @@ class IssueOut(BaseModel):
 
 
 class ValidateRequest(BaseModel):
-    spec: dict[str, Any]
+    spec: SpecDocument
     parameters: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -35,7 +49,7 @@ class ValidateResponse(BaseModel):
 
 
 class SubmitRequest(BaseModel):
-    spec: dict[str, Any]
+    spec: SpecDocument
     experiment: str = Field(min_length=1, max_length=200)
     parameters: dict[str, Any] = Field(default_factory=dict)
     force_rerun: bool = False
@@ -68,11 +82,11 @@ class SubmittedRun(Run):
 
 class DraftCreate(BaseModel):
     name: str = Field(min_length=1, max_length=200)
-    spec: dict[str, Any]
+    spec: SpecDocument
 
 
 class DraftSave(BaseModel):
-    spec: dict[str, Any]
+    spec: SpecDocument
     name: str | None = None
     expected_revision: int | None = None
 

@@ -423,7 +423,7 @@ class RunService:
             run = self.store.get_run(run_id)
             if run.error is None:
                 self.store.update_run(run_id, error=f"Step '{node_id}' failed: {message}")
-            downstream = _downstream(run.spec, node_id)
+            downstream = PipelineSpec.from_dict(run.spec).graph.downstream(node_id)
             self._cancel_steps(run_id, downstream)
             self._finish_if_done(run_id)
 
@@ -508,21 +508,6 @@ def _key_metrics(steps: list[StepRun], count: int = 4) -> dict[str, float]:
             if len(metrics) < count:
                 metrics.setdefault(key, value)
     return metrics
-
-
-def _downstream(spec: dict[str, Any], node_id: str) -> list[str]:
-    children: dict[str, list[str]] = {}
-    for edge in spec.get("edges", []):
-        source, target = edge["source"].split(".")[0], edge["target"].split(".")[0]
-        children.setdefault(source, []).append(target)
-    found: list[str] = []
-    stack = list(children.get(node_id, []))
-    while stack:
-        node = stack.pop()
-        if node not in found:
-            found.append(node)
-            stack.extend(children.get(node, []))
-    return found
 
 
 def _now() -> datetime:

@@ -12,8 +12,9 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-DATASET_PORT = "dataset"  # the one output of a dataset node (jobs.pipeline.DATASET_PORT)
-PARAMETER_TYPES = ("float", "int", "string", "bool", "dataset")
+from jobs.graph import PipelineGraph
+from jobs.pipeline import DATASET_PORT, PARAMETER_TYPES, param_ref
+
 # The pipeline parameter type that holds a component parameter of each type.
 _PROMOTED_TYPE = {"int": "int", "float": "float", "bool": "bool"}
 ROW_GAP, COLUMN_GAP = 100.0, 220.0
@@ -157,12 +158,8 @@ def remove_node(spec: dict[str, Any], node_id: str) -> dict[str, Any]:
 
 def input_sources(spec: dict[str, Any], node_id: str) -> dict[str, str]:
     """{input port: "node.port" feeding it} for one node (the first edge when there are two)."""
-    found: dict[str, str] = {}
-    for edge in spec.get("edges", []):
-        target_node, _, port = edge["target"].partition(".")
-        if target_node == node_id:
-            found.setdefault(port, edge["source"])
-    return found
+    inputs = PipelineGraph.of_document(spec).inputs(node_id)
+    return {port: edge.source for port, edge in inputs.items()}
 
 
 def set_input(spec: dict[str, Any], node_id: str, port: str, source: str | None) -> dict[str, Any]:
@@ -198,7 +195,7 @@ def compatible_sources(
     `catalogue` maps component id to its spec dict. Nodes downstream of `node_id` are left out,
     since feeding from them would make a cycle.
     """
-    below = downstream(spec, node_id) | {node_id}
+    below = {node_id, *PipelineGraph.of_document(spec).downstream(node_id)}
     found = []
     for other in spec.get("nodes", []):
         if other["id"] in below:
@@ -214,35 +211,12 @@ def compatible_sources(
     return found
 
 
-def downstream(spec: dict[str, Any], node_id: str) -> set[str]:
-    """The ids of every node fed, directly or not, by `node_id`."""
-    children: dict[str, set[str]] = {}
-    for edge in spec.get("edges", []):
-        children.setdefault(_node_of(edge["source"]), set()).add(_node_of(edge["target"]))
-    seen: set[str] = set()
-    todo = list(children.get(node_id, ()))
-    while todo:
-        current = todo.pop()
-        if current not in seen:
-            seen.add(current)
-            todo.extend(children.get(current, ()))
-    return seen
-
-
 def upstream_dataset(spec: dict[str, Any], node_id: str) -> dict[str, Any] | None:
     """The nearest dataset node above `node_id` along first inputs (for column suggestions)."""
-    seen = set()
-    current = node_id
-    while current not in seen:
-        seen.add(current)
-        found = node(spec, current)
+    for above in PipelineGraph.of_document(spec).first_inputs(node_id, prefer=DATASET_PORT):
+        found = node(spec, above)
         if "dataset" in found:
             return found
-        sources = input_sources(spec, current)
-        if not sources:
-            return None
-        preferred = sources.get(DATASET_PORT) or next(iter(sources.values()))
-        current = _node_of(preferred)
     return None
 
 
@@ -406,13 +380,6 @@ def _free_parameter_name(spec: dict[str, Any], base: str) -> str:
     return name
 
 
-def param_ref(value: Any) -> str | None:
-    """The pipeline parameter a value is attached to, if any (jobs.pipeline.param_ref)."""
-    if isinstance(value, dict) and set(value) == {"$param"} and isinstance(value["$param"], str):
-        return value["$param"]
-    return None
-
-
 def issues_by_node(issues: Iterable[dict[str, Any]]) -> dict[str | None, list[dict[str, Any]]]:
     """Issues grouped by node id (None for the pipeline's own)."""
     grouped: dict[str | None, list[dict[str, Any]]] = {}
@@ -425,11 +392,9 @@ def layout(spec: dict[str, Any]) -> dict[str, tuple[float, float]]:
     """A position per node: its own when it has one, else by depth in the graph (rows) and
     order within the row (columns)."""
     depth: dict[str, int] = {}
-    parents: dict[str, set[str]] = {n["id"]: set() for n in spec.get("nodes", [])}
-    for edge in spec.get("edges", []):
-        target, source = _node_of(edge["target"]), _node_of(edge["source"])
-        if target in parents and source in parents:
-            parents[target].add(source)
+    graph = PipelineGraph.of_document(spec)
+    known = set(graph.nodes)
+    parents = {n: [p for p in graph.parents(n) if p in known] for n in graph.nodes}
 
     def depth_of(node_id: str, trail: frozenset[str] = frozenset()) -> int:
         if node_id not in depth:

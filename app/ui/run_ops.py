@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from app.ui.draft_ops import input_sources, param_ref
+from app.ui.draft_ops import input_sources
+from jobs.pipeline import param_ref
 
 ENDED = {"completed", "failed", "canceled"}
 

@@ -25,12 +25,12 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
-from graphlib import TopologicalSorter
 from typing import Any
 
 import components
 from components.errors import UnknownComponentError
 from components.spec import ComponentSpec, ParamType, PortKind
+from jobs.graph import PipelineGraph
 from jobs.inference.errors import ConversionError
 from jobs.pipeline import DATASET_PORT, PipelineSpec, param_ref
 
@@ -117,7 +117,7 @@ def scorer_nodes(run_spec: dict[str, Any]) -> list[str]:
     spec = PipelineSpec.from_dict(run_spec)
     return [
         n
-        for n in _order(spec)
+        for n in spec.graph.order()
         if (node := spec.node(n)) is not None and not node.is_dataset and node.component in SCORERS
     ]
 
@@ -234,16 +234,12 @@ class _Converter:
 
     def _ordered_nodes(self) -> list[dict[str, Any]]:
         """Nodes in data-flow order, so the document reads top to bottom."""
-        sorter: TopologicalSorter[str] = TopologicalSorter()
-        for node_id in self.nodes:
-            sorter.add(node_id)
-        for edge in self.edges:
-            sorter.add(edge["target"].split(".")[0], edge["source"].split(".")[0])
-        return [self.nodes[node_id] for node_id in sorter.static_order()]
+        graph = PipelineGraph.of_document({"nodes": list(self.nodes.values()), "edges": self.edges})
+        return [self.nodes[node_id] for node_id in graph.order()]
 
     def _choose_scorer(self, wanted: str | None) -> str:
         candidates = [
-            n for n in _order(self.spec) if n in self.specs and self.specs[n].id in SCORERS
+            n for n in self.spec.graph.order() if n in self.specs and self.specs[n].id in SCORERS
         ]
         if wanted is not None:
             if wanted not in candidates:
@@ -258,7 +254,7 @@ class _Converter:
                 "scores new rows with a trained model, so add Score Model "
                 "after Train Model and run it."
             )
-        for node_id in _order(self.spec):
+        for node_id in self.spec.graph.order():
             if self.specs.get(node_id) and self.specs[node_id].id == "evaluate_model":
                 source = self.feeds.get((node_id, "scored_dataset"))
                 if source and source[0] in candidates:
@@ -524,15 +520,6 @@ def _spec_of(component: str | None, version: int | None, node_id: str) -> Compon
         return components.get(component or "", version).spec
     except UnknownComponentError as exc:
         raise ConversionError(f"Node {node_id!r}: {exc}") from exc
-
-
-def _order(spec: PipelineSpec) -> list[str]:
-    sorter: TopologicalSorter[str] = TopologicalSorter()
-    for node in spec.nodes:
-        sorter.add(node.id)
-    for edge in spec.edges:
-        sorter.add(edge.target_node, edge.source_node)
-    return list(sorter.static_order())
 
 
 __all__ = ["BATCH", "REALTIME", "RunFacts", "gather_facts", "inference_pipeline", "scorer_nodes"]

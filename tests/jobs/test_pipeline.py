@@ -4,9 +4,10 @@ import json
 from pathlib import Path
 
 import pytest
+from pydantic import TypeAdapter, ValidationError
 
 from jobs.errors import SpecFormatError
-from jobs.pipeline import PipelineSpec, param_ref
+from jobs.pipeline import PipelineDocument, PipelineSpec, param_ref
 
 EXAMPLES = sorted(Path(__file__).parents[2].joinpath("examples").glob("*.json"))
 
@@ -53,4 +54,34 @@ def test_param_ref_recognises_only_the_reference_shape():
 def test_shape_errors_name_the_path(document, message):
     """A malformed document is refused with the path of what is wrong."""
     with pytest.raises(SpecFormatError, match=message):
+        PipelineSpec.from_dict(document)
+
+
+DOCUMENT = TypeAdapter(PipelineDocument)
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
+def test_documents_fit_the_declared_document_type(path):
+    """The declared document type (the API's schema) accepts what the parser reads and writes."""
+    text = path.read_text()
+    DOCUMENT.validate_json(text, strict=True)
+    DOCUMENT.validate_json(
+        json.dumps(PipelineSpec.from_dict(json.loads(text)).to_dict()), strict=True
+    )
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        {"nodes": [{"id": "a", "dataset": "d"}], "edges": [{"source": "a.dataset"}]},
+        {"nodes": [{"id": "a", "dataset": "d", "position": [1]}]},
+        {"nodes": [], "parameters": [{"name": "p", "type": "list"}]},
+        {"edges": []},
+    ],
+)
+def test_the_document_type_refuses_what_the_parser_refuses(document):
+    """Missing target, a one-number position, an unknown type, no nodes: both say no."""
+    with pytest.raises(ValidationError):
+        DOCUMENT.validate_python(document, strict=True)
+    with pytest.raises(SpecFormatError):
         PipelineSpec.from_dict(document)

@@ -16,6 +16,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
 from app.api.deps import ServicesDep
+from app.api.schemas import SpecDocument
 from app.services.publishing import EndpointRunRequest, PublishingService, sample_requests
 from app.services.schedules import ScheduleService, next_ticks
 from storage import DatasetVersion, NotFoundError, Run, StepStatus
@@ -67,7 +68,7 @@ def require_token_or_key(
 
 
 class PublishBody(BaseModel):
-    spec: dict[str, Any] | None = None
+    spec: SpecDocument | None = None
     draft_id: str | None = None
     run_id: str | None = None
     description: str = ""

@@ -11,7 +11,7 @@ from app.api.deps import ServicesDep
 from app.api.schemas import MAX_OFFSET
 from app.services.evaluation import evaluation_charts
 from components.errors import ComponentInputError
-from jobs.pipeline import DATASET_PORT
+from jobs.pipeline import DATASET_PORT, PipelineSpec
 from storage import Run, RunSource, RunStatus
 
 router = APIRouter(tags=["runs"])
@@ -79,25 +79,19 @@ def evaluation(run_id: str, node_id: str, svc: ServicesDep) -> dict[str, Any]:
     step = svc.store.get_step(run_id, node_id)
     if step.component_id != EVALUATE:
         raise HTTPException(400, f"Step '{node_id}' is {step.component_id}, not Evaluate Model.")
-    source = next(
-        (
-            e["source"]
-            for e in run.spec.get("edges", [])
-            if e["target"] == f"{node_id}.scored_dataset"
-        ),
-        None,
-    )
-    if source is None:
+    spec = PipelineSpec.from_dict(run.spec)
+    edge = spec.graph.inputs(node_id).get("scored_dataset")
+    if edge is None:
         raise HTTPException(404, f"Nothing feeds '{node_id}.scored_dataset'.")
-    upstream, _, port = source.partition(".")
-    node = next((n for n in run.spec["nodes"] if n["id"] == upstream), {})
-    if "dataset" in node and port == DATASET_PORT:
-        uri = svc.store.get_dataset_version(node["dataset"], node.get("dataset_version")).uri
+    upstream, port = edge.source_node, edge.source_port
+    node = spec.node(upstream)
+    if node is not None and node.is_dataset and port == DATASET_PORT:
+        uri = svc.store.get_dataset_version(node.dataset, node.dataset_version).uri
     else:
         uri = svc.store.get_step(run_id, upstream).outputs.get(port)
     if uri is None:
         raise HTTPException(
-            409, f"The scored dataset '{source}' is not there yet (step {step.status.value})."
+            409, f"The scored dataset '{edge.source}' is not there yet (step {step.status.value})."
         )
     try:
         return evaluation_charts(svc.artifacts.get_table(uri))

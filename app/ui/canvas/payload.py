@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.ui.draft_ops import DATASET_PORT
+from jobs.pipeline import DATASET_PORT
 
 DATASET_OUTPUT = {"name": DATASET_PORT, "label": "Dataset", "kind": "dataset", "optional": False}
 DATASETS = "Datasets"

@@ -14,8 +14,8 @@ from typing import Any
 import streamlit as st
 
 from app.ui import state
-from app.ui.draft_ops import param_ref
 from components.spec import Param
+from jobs.pipeline import param_ref
 
 OnValue = Callable[[str, str, Any], None]  # (node id, parameter name, value) -> None
 COLUMN_TYPES = ("Numeric", "Integer", "Double", "String", "Boolean", "DateTime", "Categorical")
