@@ -81,8 +81,16 @@ def test_storage_imports_no_app_or_jobs(path):
 
 
 # What the UI may use besides itself: the control plane's client and settings, and the
-# declarative parts that drive forms and the graph (component specs, the pipeline spec model).
-UI_MAY_IMPORT = ("app.ui", "app.client", "app.settings", "components.spec", "jobs.pipeline")
+# declarative parts that drive forms and the graph (component specs, the pipeline spec model
+# and its graph operations).
+UI_MAY_IMPORT = (
+    "app.ui",
+    "app.client",
+    "app.settings",
+    "components.spec",
+    "jobs.pipeline",
+    "jobs.graph",
+)
 
 
 @pytest.mark.parametrize("path", modules("app/ui"), ids=str)
