@@ -28,7 +28,7 @@ _TASKS = {"Regression": "regression", "Clustering": "clustering", "Anomaly Detec
 def has_column_rule(node: Any) -> bool:
     """Whether a component node's component declares its output columns."""
     try:
-        return components.get(node.component, node.version).spec.columns is not None
+        return components.get(node.component_id, node.version).spec.columns is not None
     except UnknownComponentError:
         return False
 
@@ -69,10 +69,12 @@ def infer_columns(
         if node is None:
             continue
         if node.is_dataset:
-            found[node_id] = {DATASET_PORT: dataset_columns(node.dataset, node.dataset_version)}
+            found[node_id] = {
+                DATASET_PORT: dataset_columns(node.dataset_name, node.dataset_version)
+            }
             continue
         try:
-            component_spec = components.get(node.component, node.version).spec
+            component_spec = components.get(node.component_id, node.version).spec
         except UnknownComponentError:
             continue
         inputs = {
@@ -129,7 +131,7 @@ def column_issues(
         if node.is_dataset:
             continue
         try:
-            component_spec = components.get(node.component, node.version).spec
+            component_spec = components.get(node.component_id, node.version).spec
         except UnknownComponentError:
             continue
         params = {**component_spec.defaults(), **resolve_node_params(node.params, values)}
@@ -191,7 +193,7 @@ def _named_columns(value: Any, kind: str) -> list[str]:
         return []
     if isinstance(value.get("names"), list):
         return [n for n in value["names"] if isinstance(n, str)]
-    found = []
+    found: list[str] = []
     for rule in value.get("rules", []) if isinstance(value.get("rules"), list) else []:
         if (
             isinstance(rule, dict)

@@ -54,7 +54,7 @@ def run_locally(
     with _runtime_or_temporary(runtime) as step_runtime:
         for step in plan.steps:
             inputs = {
-                port: tables[ref.uri] if ref.uri else results[ref.node][ref.port]
+                port: tables[ref.uri] if ref.uri else _output(results, ref.output)
                 for port, ref in step.inputs.items()
             }
             component = components.get(step.component, step.version)
@@ -72,3 +72,8 @@ def _runtime_or_temporary(runtime: Runtime | None) -> Iterator[Runtime]:
         imports.mkdir()
         exports.mkdir()
         yield StepRuntime(imports, exports)
+
+
+def _output(results: dict[str, dict[str, Any]], source: tuple[str, str]) -> Any:
+    node, port = source
+    return results[node][port]

@@ -68,6 +68,20 @@ class Node:
     def is_dataset(self) -> bool:
         return self.dataset is not None
 
+    @property
+    def component_id(self) -> str:
+        """The component of a component node (asking a dataset node is a programming error)."""
+        if self.component is None:
+            raise TypeError(f"Node {self.id!r} is a dataset node, not a component node.")
+        return self.component
+
+    @property
+    def dataset_name(self) -> str:
+        """The dataset of a dataset node (asking a component node is a programming error)."""
+        if self.dataset is None:
+            raise TypeError(f"Node {self.id!r} is a component node, not a dataset node.")
+        return self.dataset
+
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"id": self.id}
         if self.is_dataset:
@@ -114,6 +128,13 @@ class PipelineSpec:
 
     def node(self, node_id: str) -> Node | None:
         return next((n for n in self.nodes if n.id == node_id), None)
+
+    def get_node(self, node_id: str) -> Node:
+        """The node with that id, which the caller knows is there (else KeyError)."""
+        node = self.node(node_id)
+        if node is None:
+            raise KeyError(f"No node {node_id!r} in pipeline {self.name!r}.")
+        return node
 
     @cached_property
     def graph(self) -> PipelineGraph:

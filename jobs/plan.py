@@ -42,6 +42,14 @@ class InputRef:
     def to_dict(self) -> dict[str, str | None]:
         return {"node": self.node, "port": self.port, "uri": self.uri}
 
+    @property
+    def output(self) -> tuple[str, str]:
+        """(node, port) of an input an upstream step gives (asking a fixed artifact's is a
+        programming error)."""
+        if self.node is None or self.port is None:
+            raise ValueError(f"Input {self.uri!r} is a fixed artifact, not a step's output.")
+        return self.node, self.port
+
 
 @dataclass(frozen=True)
 class StepPlan:
@@ -92,12 +100,12 @@ def plan_run(
     values = pipeline_parameter_values(spec, parameter_values or {})
     spec = bind_datasets(spec, values)
     datasets = {
-        n.id: resolve_dataset(n.dataset, n.dataset_version) for n in spec.nodes if n.is_dataset
+        n.id: resolve_dataset(n.dataset_name, n.dataset_version) for n in spec.nodes if n.is_dataset
     }
     pinned = spec
     for node_id, dataset in datasets.items():
-        pinned = pinned.with_node(replace(spec.node(node_id), dataset_version=dataset.version))
-        bound_to = spec.node(node_id).dataset_param
+        pinned = pinned.with_node(replace(spec.get_node(node_id), dataset_version=dataset.version))
+        bound_to = spec.get_node(node_id).dataset_param
         if bound_to is not None and isinstance(values.get(bound_to), dict):
             # The run records the version it read, not "latest".
             values[bound_to] = {"name": dataset.name, "version": dataset.version}
@@ -105,10 +113,10 @@ def plan_run(
     keys: dict[str, str] = {}
     steps = []
     for node_id in spec.graph.order():
-        node = spec.node(node_id)
+        node = spec.get_node(node_id)
         if node.is_dataset:
             continue
-        component = components.get(node.component, node.version)
+        component = components.get(node.component_id, node.version)
         params = component.spec.resolve_params(resolve_node_params(node.params, values))
         inputs: dict[str, InputRef] = {}
         key_inputs: dict[str, str] = {}

@@ -99,7 +99,7 @@ def _component_specs(spec: PipelineSpec, issues: list[Issue]) -> dict[str, Compo
         if node.is_dataset:
             continue
         try:
-            found[node.id] = components.get(node.component, node.version).spec
+            found[node.id] = components.get(node.component_id, node.version).spec
         except UnknownComponentError as exc:
             issues.append(Issue("unknown_component", str(exc), node.id, "component"))
     return found
@@ -119,7 +119,7 @@ def _check_datasets(spec: PipelineSpec, exists: DatasetExists | None, issues: li
     if exists is None:
         return
     for node in spec.nodes:
-        if node.is_dataset and not exists(node.dataset, node.dataset_version):
+        if node.is_dataset and not exists(node.dataset_name, node.dataset_version):
             version = "" if node.dataset_version is None else f" version {node.dataset_version}"
             via = (
                 ""
@@ -258,7 +258,8 @@ def _check_params(
             continue
         for name, value in node.params.items():
             ref = param_ref(value)
-            if ref is not None and spec.parameter(ref) is None:
+            attached = spec.parameter(ref) if ref is not None else None
+            if ref is not None and attached is None:
                 issues.append(
                     Issue(
                         "unknown_pipeline_parameter",
@@ -268,7 +269,7 @@ def _check_params(
                         name,
                     )
                 )
-            elif ref is not None and spec.parameter(ref).type == "dataset":
+            elif attached is not None and attached.type == "dataset":
                 issues.append(
                     Issue(
                         "pipeline_parameter_type",
@@ -354,15 +355,15 @@ def _check_edges(spec: PipelineSpec, specs: dict[str, ComponentSpec], issues: li
                 )
             )
         sources.setdefault((target.id, edge.target_port), []).append(edge.source)
-    for (node_id, port), feeding in sources.items():
+    for (node_id, port_name), feeding in sources.items():
         if len(feeding) > 1:
             issues.append(
                 Issue(
                     "input_has_two_sources",
-                    f"Input {node_id}.{port} has "
+                    f"Input {node_id}.{port_name} has "
                     f"{len(feeding)} sources ({', '.join(feeding)}); keep one.",
                     node_id,
-                    port,
+                    port_name,
                 )
             )
     for node_id, component_spec in specs.items():

@@ -227,7 +227,11 @@ def compile_replay(
         return None
     scorer = scorers[0]
     model_ref = scorer.inputs.get("trained_model")
-    model = replay.constant.get(model_ref.node, {}).get(model_ref.port) if model_ref else None
+    model = (
+        replay.constant.get(model_ref.output[0], {}).get(model_ref.output[1])
+        if model_ref and model_ref.node is not None
+        else None
+    )
     if type(model) is not TrainedModel or not _supported(model):
         return None
     # The data path must be a chain: input -> row-preserving steps -> scorer -> output.

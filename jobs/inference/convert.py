@@ -265,7 +265,7 @@ class _Converter:
         """Where the inference pipeline gets what `node_id.port` gave in training."""
         if (node_id, port) in self.memo:
             return self.memo[(node_id, port)]
-        node = self.spec.node(node_id)
+        node = self.spec.get_node(node_id)
         if node.is_dataset:
             found = self._dataset(node_id)
         else:
@@ -288,7 +288,7 @@ class _Converter:
                 )
             elif (
                 fitted
-                and component_spec.output(port).kind is PortKind.DATASET
+                and _output_kind(component_spec, port) is PortKind.DATASET
                 and data_in is not None
             ):
                 frozen = self._freeze(node_id, fitted[0])
@@ -313,7 +313,7 @@ class _Converter:
         return found
 
     def _keep(self, node_id: str) -> None:
-        node = self.spec.node(node_id)
+        node = self.spec.get_node(node_id)
         component_spec = self.specs[node_id]
         data = node.to_dict()
         data["params"] = {
@@ -336,7 +336,7 @@ class _Converter:
                 )
 
     def _dataset(self, node_id: str) -> tuple[str, str]:
-        node = self.spec.node(node_id)
+        node = self.spec.get_node(node_id)
         data = node.to_dict()
         if self.kind == BATCH:
             data["dataset_version"] = None
@@ -378,7 +378,7 @@ class _Converter:
                 f"Step {node_id!r} has no stored output {port!r}: the "
                 "training run must complete before it can be converted."
             )
-        kind = component_spec.output(port).kind
+        kind = _output_kind(component_spec, port)
         single = sum(p.kind is kind for p in component_spec.outputs) == 1
         prefix = "MD" if kind is PortKind.TRAINED_MODEL else "TD"
         frozen_id = f"{prefix}-{node_id}" if single else f"{prefix}-{node_id}-{port}"
@@ -463,7 +463,7 @@ class _Converter:
             return False
         selections = [
             v
-            for k, v in self.spec.node(node_id).params.items()
+            for k, v in self.spec.get_node(node_id).params.items()
             if (p := component_spec.param(k)) is not None
             and p.type is ParamType.COLUMNS
             and isinstance(v, dict)
@@ -523,3 +523,11 @@ def _spec_of(component: str | None, version: int | None, node_id: str) -> Compon
 
 
 __all__ = ["BATCH", "REALTIME", "RunFacts", "gather_facts", "inference_pipeline", "scorer_nodes"]
+
+
+def _output_kind(component_spec: ComponentSpec, port: str) -> PortKind:
+    """The kind of an output port that the training run recorded (so the spec has it)."""
+    found = component_spec.output(port)
+    if found is None:
+        raise ConversionError(f"{component_spec.name} has no output {port!r}.")
+    return found.kind

@@ -102,7 +102,7 @@ class Replay:
 
     def _run_step(self, step: StepPlan, results: dict[str, dict[str, Any]]) -> dict[str, Any]:
         inputs = {
-            port: results[ref.node][ref.port]
+            port: results[ref.output[0]][ref.output[1]]
             for port, ref in step.inputs.items()
             if ref.node is not None
         }
