@@ -17,7 +17,7 @@ from app.api.deps import ServicesDep
 from app.services.endpoints import DeployRequest, EndpointError, EndpointSettingsError
 from app.services.inference_pipelines import InferencePipelineError, inference_spec
 from storage import Draft
-from storage.endpoints import EndpointLogLine, EndpointTarget, RealtimeEndpoint
+from storage.records.endpoints import EndpointLogLine, EndpointTarget, RealtimeEndpoint
 
 router = APIRouter(tags=["endpoints"])
 bundle_router = APIRouter(tags=["endpoints"])
