@@ -18,7 +18,7 @@ from pydantic import TypeAdapter
 from app.api.schemas import RunDetail, RunList, SubmittedRun, ValidateResponse
 from app.settings import Settings, load_client_settings, read_token
 from storage import Dataset, DatasetVersion, Draft, Experiment, ModelVersion, Run, RunStatus
-from storage.endpoints import EndpointLogLine, EndpointStatus, RealtimeEndpoint
+from storage.records.endpoints import EndpointLogLine, EndpointStatus, RealtimeEndpoint
 
 T = TypeVar("T")
 TERMINAL = {RunStatus.COMPLETED, RunStatus.FAILED, RunStatus.CANCELED}
@@ -26,11 +26,16 @@ TERMINAL = {RunStatus.COMPLETED, RunStatus.FAILED, RunStatus.CANCELED}
 
 @dataclass
 class ClientError(Exception):
-    """The control plane refused a request or could not be reached."""
+    """The control plane refused a request or could not be reached.
+
+    `status` is the HTTP status (0: no answer), `code` the error's stable code (such as
+    ``not_found`` or ``invalid_pipeline``; empty when there is none) and `detail` its message.
+    """
 
     status: int
     detail: str
     issues: list[dict[str, Any]] = field(default_factory=list)
+    code: str = ""
 
     def __str__(self) -> str:
         return self.detail
@@ -86,12 +91,14 @@ class FlowbenchClient:
                 body = response.json()
             except ValueError:
                 body = {"detail": response.text}
-            detail = body.get("detail", response.reason_phrase)
-            if not isinstance(detail, str):  # FastAPI's own request validation errors
+            detail = body.get("message", body.get("detail", response.reason_phrase))
+            if not isinstance(detail, str):  # a validation error from an older control plane
                 detail = "; ".join(
                     f"{'.'.join(map(str, d.get('loc', [])))}: {d.get('msg')}" for d in detail
                 )
-            raise ClientError(response.status_code, detail, body.get("issues", []))
+            raise ClientError(
+                response.status_code, detail, body.get("issues", []), body.get("code", "")
+            )
         return response
 
     def _get(self, path: str, kind: type[T], **params: Any) -> T:

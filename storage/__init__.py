@@ -38,12 +38,9 @@ _EXPORTS = {
         "new_id",
         "utc_now",
     ],
-    "storage.workspace": [
-        "WorkspaceStore",
-        "RUN_UPDATABLE",
-        "STEP_UPDATABLE",
-        "DRAFT_HISTORY_LIMIT",
-    ],
+    "storage.workspace": ["WorkspaceStore"],
+    "storage.records.runs": ["RUN_UPDATABLE", "STEP_UPDATABLE"],
+    "storage.records.drafts": ["DRAFT_HISTORY_LIMIT"],
     "storage.duckdb_store": ["DuckDBWorkspaceStore"],
     "storage.artifacts": ["ArtifactStore", "TableRef"],
     "storage.uploads": ["read_upload"],
@@ -132,11 +129,8 @@ if TYPE_CHECKING:  # let type checkers and IDEs see the real names
         UploadError,
         WorkspaceLockedError,
     )
+    from storage.records.drafts import DRAFT_HISTORY_LIMIT
+    from storage.records.runs import RUN_UPDATABLE, STEP_UPDATABLE
     from storage.samples import SAMPLES, Sample, Task, get_sample, load_sample
     from storage.uploads import read_upload
-    from storage.workspace import (
-        DRAFT_HISTORY_LIMIT,
-        RUN_UPDATABLE,
-        STEP_UPDATABLE,
-        WorkspaceStore,
-    )
+    from storage.workspace import WorkspaceStore

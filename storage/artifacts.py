@@ -619,6 +619,13 @@ def _sidecar_key(key: str) -> str:
     return key.removesuffix(".parquet") + ".columns.json"
 
 
+def is_table_uri(uri: str) -> bool:
+    """Whether `uri` names a table (``artifacts://objects/<sha256>.parquet``), not an object or
+    a file; it says nothing about whether the table exists."""
+    match = _OBJECT.match(uri[len(SCHEME) :]) if uri.startswith(SCHEME) else None
+    return match is not None and match[2] == "parquet"
+
+
 def _head(parquet: pq.ParquetFile, limit: int) -> pa.Table:
     """The first `limit` rows, reading no further than needed."""
     batches: list[pa.RecordBatch] = []

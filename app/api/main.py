@@ -7,28 +7,19 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI, Request
-from fastapi.responses import JSONResponse
 from redis import Redis
 from redis.exceptions import RedisError
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from app.api.deps import Services, require_token
+from app.api.errors import add_error_handlers
 from app.api.routes import catalog, datasets, drafts, endpoints, runs
 from app.services.datasets import DatasetService
 from app.services.endpoints import EndpointService
 from app.services.monitor import Monitor
 from app.services.runs import RunService
 from app.settings import Settings, ensure_workspace
-from jobs.errors import InvalidPipelineError, SchedulingError
-from storage import (
-    AlreadyExistsError,
-    ArtifactStore,
-    ConflictError,
-    DuckDBWorkspaceStore,
-    NotFoundError,
-    StorageError,
-    UploadError,
-)
+from storage import ArtifactStore, DuckDBWorkspaceStore
 
 log = logging.getLogger("flowbench.api")
 
@@ -119,7 +110,7 @@ def create_app(settings: Settings, *, register_samples: bool = True) -> FastAPI:
 
     app.include_router(pipelines.submit_router)  # its own check: workspace token or endpoint key
     app.include_router(pipelines.router, dependencies=protected)
-    _add_error_handlers(app)
+    add_error_handlers(app)
     return app
 
 
@@ -133,45 +124,12 @@ def _start_publishing(
     """Pipeline endpoints and the scheduler that fires their schedules."""
     from app.services.publishing import PublishingService
     from app.services.schedules import Scheduler, ScheduleService
-    from storage.publishing import PublishingStore
 
     app.state.settings = settings
-    app.state.publishing = PublishingService(PublishingStore(store), run_service)
+    app.state.publishing = PublishingService(store, run_service)
     app.state.schedules = ScheduleService(
         app.state.publishing, redis, workspace=str(settings.home.resolve())
     )
     scheduler = Scheduler(app.state.schedules)
     scheduler.start()
     return scheduler
-
-
-def _add_error_handlers(app: FastAPI) -> None:
-    def handler(status: int):
-        async def handle(_: Request, exc: Exception) -> JSONResponse:
-            return JSONResponse({"detail": str(exc)}, status_code=status)
-
-        return handle
-
-    async def invalid(_: Request, exc: InvalidPipelineError) -> JSONResponse:
-        return JSONResponse(
-            {
-                "detail": f"The pipeline has {len(exc.issues)} issue(s).",
-                "issues": [i.to_dict() for i in exc.issues],
-            },
-            status_code=422,
-        )
-
-    app.add_exception_handler(InvalidPipelineError, invalid)
-    from app.services.publishing import PublishingError
-
-    app.add_exception_handler(PublishingError, handler(400))
-    for error, status in (
-        (NotFoundError, 404),
-        (AlreadyExistsError, 409),
-        (ConflictError, 409),
-        (UploadError, 400),
-        (SchedulingError, 503),
-        (RedisError, 503),
-        (StorageError, 500),
-    ):
-        app.add_exception_handler(error, handler(status))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from app.services.errors import TooLargeError
 from storage import (
     ArtifactStore,
     DatasetVersion,
@@ -15,6 +16,8 @@ from storage import (
 from storage.samples import SAMPLES, load_sample
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}$")
+# The largest upload accepted; a caller reading a stream reads at most one byte more.
+MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 
 
 class DatasetService:
@@ -30,8 +33,11 @@ class DatasetService:
         """Parse an uploaded CSV or Parquet file and store it as the dataset's next version.
 
         Raises:
+            TooLargeError: `data` is larger than MAX_UPLOAD_BYTES; nothing is stored.
             UploadError: the name or the file is not acceptable; nothing is stored.
         """
+        if len(data) > MAX_UPLOAD_BYTES:
+            raise TooLargeError(f"The file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MiB.")
         if not _NAME.match(name or ""):
             raise UploadError(
                 f"Dataset name {name!r} is not allowed: use letters, digits, '-', "

@@ -35,7 +35,7 @@ from app.services.inference_pipelines import (
     write_run_bundle,
 )
 from storage import ArtifactStore, ConflictError, NotFoundError, RunStatus, utc_now
-from storage.endpoints import EndpointStatus, EndpointTarget, RealtimeEndpoint
+from storage.records.endpoints import EndpointStatus, EndpointTarget, RealtimeEndpoint
 
 log = logging.getLogger("flowbench.endpoints")
 

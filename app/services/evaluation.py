@@ -1,4 +1,5 @@
-"""Chart data for an Evaluate Model step: what the designer's Visualize pane draws.
+"""Chart data for an Evaluate Model step: what the designer's Visualize pane draws
+(`step_evaluation`).
 
 Regression: predicted against actual, and the residuals. Classification: the ROC and
 precision-recall curves (binary) and the confusion matrix. Computed from the scored dataset that
@@ -14,6 +15,8 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import confusion_matrix, precision_recall_curve, roc_curve
 
+from app.services.errors import ConflictError, InvalidRequestError, NotFoundError
+from components.errors import ComponentInputError
 from components.learners import Task
 
 # The charts read the scored dataset exactly as Evaluate Model does, with its own helpers.
@@ -25,9 +28,47 @@ from components.library.evaluate_model import (
     read_score_columns,
     true_label_column,
 )
+from jobs.pipeline import DATASET_PORT, PipelineSpec
+from storage import ArtifactStore, WorkspaceStore
 
+EVALUATE = "evaluate_model"
 MAX_POINTS = 2000  # scatter points sent to the browser
 CURVE_POINTS = 200
+
+
+def step_evaluation(
+    store: WorkspaceStore, artifacts: ArtifactStore, run_id: str, node_id: str
+) -> dict[str, Any]:
+    """The chart data of Evaluate Model step `node_id` of a run, from the scored dataset on its
+    first input.
+
+    Raises:
+        InvalidRequestError: The step is not an Evaluate Model step, or its input is unreadable.
+        NotFoundError: The run or step does not exist, or nothing feeds the step.
+        ConflictError: The scored dataset has not been produced yet.
+    """
+    run = store.get_run(run_id)
+    step = store.get_step(run_id, node_id)
+    if step.component_id != EVALUATE:
+        raise InvalidRequestError(f"Step '{node_id}' is {step.component_id}, not Evaluate Model.")
+    spec = PipelineSpec.from_dict(run.spec)
+    edge = spec.graph.inputs(node_id).get("scored_dataset")
+    if edge is None:
+        raise NotFoundError(f"Nothing feeds '{node_id}.scored_dataset'.")
+    upstream, port = edge.source_node, edge.source_port
+    node = spec.node(upstream)
+    if node is not None and node.is_dataset and port == DATASET_PORT:
+        uri = store.get_dataset_version(node.dataset_name, node.dataset_version).uri
+    else:
+        uri = store.get_step(run_id, upstream).outputs.get(port)
+    if uri is None:
+        raise ConflictError(
+            f"The scored dataset '{edge.source}' is not there yet (step {step.status.value})."
+        )
+    try:
+        return evaluation_charts(artifacts.get_table(uri))
+    except ComponentInputError as exc:
+        raise InvalidRequestError(str(exc)) from exc
 
 
 def evaluation_charts(scored: pd.DataFrame) -> dict[str, Any]:

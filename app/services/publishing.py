@@ -20,8 +20,8 @@ from typing import Any
 from app.services.runs import RunService
 from jobs.errors import InvalidPipelineError
 from jobs.validate import Issue
-from storage import ConflictError, Run, RunSource, new_id, utc_now
-from storage.publishing import PipelineEndpoint, PublishedPipeline, PublishingStore, RunOrigin
+from storage import ConflictError, Run, RunSource, WorkspaceStore, new_id, utc_now
+from storage.records.pipelines import PipelineEndpoint, PublishedPipeline, RunOrigin
 
 ENDPOINT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
 RESERVED_NAMES = frozenset({"validate"})  # POST /pipelines/validate is taken
@@ -63,8 +63,9 @@ def new_key() -> str:
 class PublishingService:
     """Endpoints, versions, keys, and runs started through endpoints."""
 
-    def __init__(self, store: PublishingStore, runs: RunService):
-        self.store = store
+    def __init__(self, workspace: WorkspaceStore, runs: RunService):
+        self.workspace = workspace
+        self.store = workspace.pipelines
         self.runs = runs
 
     # -- publishing ---------------------------------------------------------------------------
@@ -104,12 +105,12 @@ class PublishingService:
         source_kind, source_id = "spec", None
         if draft_id is not None:
             spec, source_kind, source_id = (
-                self.store.store.get_draft(draft_id).spec,
+                self.workspace.get_draft(draft_id).spec,
                 "draft",
                 draft_id,
             )
         elif run_id is not None:
-            run = self.store.store.get_run(run_id)
+            run = self.workspace.get_run(run_id)
             spec, source_kind, source_id = _with_run_defaults(run), "run", run_id
         checked = self.runs.validate(spec)
         if checked.issues:

@@ -31,7 +31,7 @@ from redis.exceptions import RedisError
 from app.services.publishing import EndpointRunRequest, PublishingError, PublishingService
 from jobs.errors import InvalidPipelineError
 from storage import ConflictError, NotFoundError, StorageError, new_id, utc_now
-from storage.publishing import Schedule
+from storage.records.pipelines import Schedule
 
 log = logging.getLogger("flowbench.scheduler")
 

@@ -16,7 +16,7 @@ from app.services.publishing import PublishingService
 from app.services.runs import RunService
 from app.services.schedules import ScheduleError, ScheduleService, due_tick
 from storage import ArtifactStore, DuckDBWorkspaceStore
-from storage.publishing import PublishingStore, Schedule
+from storage.records.pipelines import Schedule
 from tests.conftest import make_stack
 
 SELECT = {
@@ -59,7 +59,7 @@ def services(tmp_path, redis_url):
     redis = Redis.from_url(redis_url)
     runs = RunService(store, artifacts, redis)
     DatasetService(store, artifacts).register_upload("tiny", "tiny.csv", b"a,b,c\n1,2,3\n4,5,6\n")
-    publishing = PublishingService(PublishingStore(store), runs)
+    publishing = PublishingService(store, runs)
     # A pipeline of one dataset node: its runs need no worker, so only scheduling is tested.
     publishing.publish(
         "nightly", spec={"name": "just data", "nodes": [{"id": "data", "dataset": "tiny"}]}

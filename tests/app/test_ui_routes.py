@@ -53,7 +53,14 @@ def test_model_from_a_step_without_trained_model_is_refused(client, tutorial_run
     """Registering a step that has no trained_model output is a 400 naming the port."""
     with pytest.raises(ClientError, match="no 'trained_model' output") as caught:
         client.register_model("price", tutorial_run.run.id, "split")
-    assert caught.value.status == 400
+    assert (caught.value.status, caught.value.code) == (400, "invalid")
+
+
+def test_preview_of_a_model_output_is_refused(client, tutorial_run):
+    """Only table outputs have a preview; a trained model is a 400 that says so."""
+    with pytest.raises(ClientError, match="not a table") as caught:
+        client.output_preview(tutorial_run.run.id, "train", "trained_model")
+    assert (caught.value.status, caught.value.code) == (400, "invalid")
 
 
 def test_profile_has_summarize_statistics_and_charts(client):
@@ -104,5 +111,6 @@ def test_binary_evaluation_curves(client):
 
 def test_evaluation_of_other_step_is_refused(client, tutorial_run):
     """Only Evaluate Model steps have evaluation charts."""
-    with pytest.raises(ClientError, match="not Evaluate Model"):
+    with pytest.raises(ClientError, match="not Evaluate Model") as caught:
         client.evaluation(tutorial_run.run.id, "split")
+    assert (caught.value.status, caught.value.code) == (400, "invalid")

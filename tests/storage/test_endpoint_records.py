@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from storage import AlreadyExistsError, DuckDBWorkspaceStore, NotFoundError, utc_now
-from storage.endpoints import EndpointStatus, EndpointTarget, RealtimeEndpoint
+from storage.records.endpoints import EndpointStatus, EndpointTarget, RealtimeEndpoint
 
 
 @pytest.fixture

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 import components
 from app.api.deps import ServicesDep
-from components.errors import UnknownComponentError
-from jobs.defaults import DEFAULT_QUEUE
+from app.services.compute import put_compute_target
 from storage import ComputeTarget
 
 router = APIRouter(tags=["catalog"])
@@ -24,10 +23,7 @@ def list_components() -> list[dict[str, Any]]:
 
 @router.get("/components/{component_id}")
 def get_component(component_id: str, version: int | None = None) -> dict[str, Any]:
-    try:
-        return components.get(component_id, version).spec.to_dict()
-    except UnknownComponentError as exc:
-        raise HTTPException(404, str(exc)) from exc
+    return components.get(component_id, version).spec.to_dict()  # unknown: 404
 
 
 @router.get("/compute")
@@ -48,18 +44,11 @@ def put_compute(name: str, body: ComputeTargetIn, svc: ServicesDep) -> ComputeTa
     The default target (`default`, or the one marked default) may only point at a queue that a
     live worker listens on: otherwise every pipeline would wait in silence (409).
     """
-    current = {t.name: t for t in svc.store.list_compute_targets()}
-    protected = (
-        name == DEFAULT_QUEUE or body.is_default or (name in current and current[name].is_default)
-    )
-    moved = name not in current or current[name].queue != body.queue
-    if protected and moved and svc.runs.unserved_queues([body.queue], fresh=True):
-        raise HTTPException(
-            409,
-            f"No live worker listens on queue '{body.queue}', and "
-            f"'{name}' is the default compute target: start one first "
-            f"(flowbench worker --queues {body.queue}).",
-        )
-    return svc.store.upsert_compute_target(
-        name=name, queue=body.queue, description=body.description, is_default=body.is_default
+    return put_compute_target(
+        svc.store,
+        svc.runs,
+        name=name,
+        queue=body.queue,
+        description=body.description,
+        is_default=body.is_default,
     )

@@ -5,8 +5,6 @@ the workspace token (it takes the endpoint's bundle token).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, HTTPException, Query
@@ -14,15 +12,10 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
 from app.api.deps import ServicesDep
-from app.services.endpoints import (
-    DeployRequest,
-    EndpointError,
-    EndpointSettingsError,
-    UpdateRequest,
-)
-from app.services.inference_pipelines import InferencePipelineError, inference_spec
+from app.services.endpoints import DeployRequest, UpdateRequest
+from app.services.inference_pipelines import inference_spec
 from storage import Draft
-from storage.endpoints import EndpointLogLine, EndpointTarget, RealtimeEndpoint
+from storage.records.endpoints import EndpointLogLine, EndpointTarget, RealtimeEndpoint
 
 router = APIRouter(tags=["endpoints"])
 bundle_router = APIRouter(tags=["endpoints"])
@@ -60,24 +53,13 @@ class KeysOut(BaseModel):
     secondary: str
 
 
-@contextmanager
-def _user_errors() -> Iterator[None]:
-    try:
-        yield
-    except EndpointSettingsError as exc:
-        raise HTTPException(422, str(exc)) from exc
-    except (EndpointError, InferencePipelineError) as exc:
-        raise HTTPException(400, str(exc)) from exc
-
-
 @router.post("/runs/{run_id}/inference-pipeline", status_code=201)
 def create_inference_pipeline(
     run_id: str, svc: ServicesDep, body: InferenceDraftBody | None = None
 ) -> Draft:
     """A new draft: the real-time or batch inference pipeline of a completed training run."""
     body = body or InferenceDraftBody()
-    with _user_errors():
-        spec = inference_spec(svc.store, svc.artifacts, run_id, body.kind)
+    spec = inference_spec(svc.store, svc.artifacts, run_id, body.kind)
     label = "real-time" if body.kind == "realtime" else "batch"
     run = svc.store.get_run(run_id)
     return svc.store.create_draft(
@@ -93,8 +75,7 @@ def list_endpoints(svc: ServicesDep) -> list[RealtimeEndpoint]:
 @router.post("/endpoints", status_code=202)
 def deploy(body: DeployBody, svc: ServicesDep) -> RealtimeEndpoint:
     """Record the endpoint and deploy it in the background (status `transitioning`)."""
-    with _user_errors():
-        return svc.endpoints.deploy(DeployRequest(**body.model_dump()))
+    return svc.endpoints.deploy(DeployRequest(**body.model_dump()))
 
 
 @router.get("/endpoints/{name}")
@@ -105,8 +86,7 @@ def get_endpoint(name: str, svc: ServicesDep) -> RealtimeEndpoint:
 @router.patch("/endpoints/{name}", status_code=202)
 def update_endpoint(name: str, body: UpdateBody, svc: ServicesDep) -> RealtimeEndpoint:
     """Roll the endpoint to another run or resources (URL and keys stay); background work."""
-    with _user_errors():
-        return svc.endpoints.update(name, UpdateRequest(**body.model_dump()))
+    return svc.endpoints.update(name, UpdateRequest(**body.model_dump()))
 
 
 @router.delete("/endpoints/{name}", status_code=204)
@@ -127,8 +107,7 @@ def endpoint_keys(name: str, svc: ServicesDep) -> KeysOut:
 @router.post("/endpoints/{name}/keys/{slot}/regenerate")
 def regenerate_key(name: str, slot: Literal["primary", "secondary"], svc: ServicesDep) -> KeysOut:
     """Replace one key; clients using the other one are not interrupted."""
-    with _user_errors():
-        return KeysOut(**svc.endpoints.regenerate_key(name, slot))
+    return KeysOut(**svc.endpoints.regenerate_key(name, slot))
 
 
 @router.get("/endpoints/{name}/stats")
@@ -140,15 +119,13 @@ def endpoint_stats(name: str, svc: ServicesDep) -> dict[str, Any]:
 @router.get("/endpoints/{name}/schema")
 def endpoint_schema(name: str, svc: ServicesDep) -> dict[str, Any]:
     """The input schema and a sample request of the endpoint's bundle."""
-    with _user_errors():
-        return svc.endpoints.schema(name)
+    return svc.endpoints.schema(name)
 
 
 @router.post("/endpoints/{name}/test")
 def test_endpoint(name: str, body: dict[str, Any], svc: ServicesDep) -> dict[str, Any]:
     """Send `body` to the endpoint with its primary key: {"status_code", "body"}."""
-    with _user_errors():
-        return svc.endpoints.test(name, body)
+    return svc.endpoints.test(name, body)
 
 
 @bundle_router.get("/endpoints/{name}/bundle", response_class=FileResponse)

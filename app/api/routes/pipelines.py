@@ -17,10 +17,11 @@ from pydantic import BaseModel, Field
 
 from app.api.deps import ServicesDep
 from app.api.schemas import SpecDocument
+from app.services.outputs import table_output
 from app.services.publishing import EndpointRunRequest, PublishingService, sample_requests
 from app.services.schedules import ScheduleService, next_ticks
-from storage import DatasetVersion, NotFoundError, Run, StepStatus
-from storage.publishing import DatasetLineage, PipelineEndpoint, RunOrigin, Schedule
+from storage import DatasetVersion, NotFoundError, Run
+from storage.records.pipelines import DatasetLineage, PipelineEndpoint, RunOrigin, Schedule
 
 router = APIRouter(tags=["pipeline endpoints"])
 submit_router = APIRouter(tags=["pipeline endpoints"])
@@ -274,7 +275,7 @@ def submit_version(
 @router.get("/runs/{run_id}/origin")
 def run_origin(run_id: str, pub: PublishingDep) -> RunOrigin:
     """The endpoint, version and schedule that started a run (404 for other runs)."""
-    pub.store.store.get_run(run_id)
+    pub.workspace.get_run(run_id)
     found = pub.store.origin(run_id)
     if found is None:
         raise NotFoundError(f"Run '{run_id}' was not started through a pipeline endpoint.")
@@ -348,26 +349,6 @@ def schedule_runs(schedule_id: str, request: Request, sched: SchedulesDep) -> li
 # -- step outputs as datasets -----------------------------------------------------------------
 
 
-def _table_output(svc: Any, run_id: str, node_id: str, port: str) -> str:
-    step = svc.store.get_step(run_id, node_id)
-    uri = step.outputs.get(port)
-    if uri is None:
-        raise NotFoundError(
-            f"Step '{node_id}' of run '{run_id}' has no output '{port}' "
-            f"(outputs: {sorted(step.outputs) or 'none yet'})."
-        )
-    if step.status is not StepStatus.COMPLETED:
-        raise HTTPException(
-            409,
-            f"Step '{node_id}' is {step.status.value}; only a completed step's output can be used.",
-        )
-    if not uri.endswith(".parquet"):
-        raise HTTPException(
-            400, f"Output '{port}' of '{node_id}' is a model or transformation, not a table."
-        )
-    return uri
-
-
 @router.post("/runs/{run_id}/steps/{node_id}/outputs/{port}/register", status_code=201)
 def register_output(
     run_id: str,
@@ -378,7 +359,7 @@ def register_output(
     pub: PublishingDep,
 ) -> dict[str, Any]:
     """Register a step's output table as the dataset's next version, with its lineage."""
-    uri = _table_output(svc, run_id, node_id, port)
+    uri = table_output(svc.store, run_id, node_id, port, completed=True)
     version = svc.datasets.register_output(
         body.name,
         uri,
@@ -412,7 +393,7 @@ def download_output(
     format: Literal["csv", "parquet"] = "csv",
 ) -> Response:
     """A step's output table as CSV or Parquet."""
-    uri = _table_output(svc, run_id, node_id, port)
+    uri = table_output(svc.store, run_id, node_id, port, completed=True)
     frame = svc.artifacts.get_table(uri)
     buffer = io.BytesIO()
     if format == "csv":

@@ -5,18 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, Query
 
 from app.api.deps import ServicesDep
 from app.api.schemas import MAX_OFFSET
-from app.services.evaluation import evaluation_charts
-from components.errors import ComponentInputError
-from jobs.pipeline import DATASET_PORT, PipelineSpec
+from app.services.evaluation import step_evaluation
 from storage import Run, RunSource, RunStatus
 
 router = APIRouter(tags=["runs"])
 
-EVALUATE = "evaluate_model"
 KEY_METRICS = 4
 
 
@@ -75,25 +72,4 @@ def _summary(run: Run, metrics: dict[str, float]) -> dict[str, Any]:
 @router.get("/runs/{run_id}/steps/{node_id}/evaluation")
 def evaluation(run_id: str, node_id: str, svc: ServicesDep) -> dict[str, Any]:
     """Chart data of an Evaluate Model step: from the scored dataset on its first input."""
-    run = svc.store.get_run(run_id)
-    step = svc.store.get_step(run_id, node_id)
-    if step.component_id != EVALUATE:
-        raise HTTPException(400, f"Step '{node_id}' is {step.component_id}, not Evaluate Model.")
-    spec = PipelineSpec.from_dict(run.spec)
-    edge = spec.graph.inputs(node_id).get("scored_dataset")
-    if edge is None:
-        raise HTTPException(404, f"Nothing feeds '{node_id}.scored_dataset'.")
-    upstream, port = edge.source_node, edge.source_port
-    node = spec.node(upstream)
-    if node is not None and node.is_dataset and port == DATASET_PORT:
-        uri = svc.store.get_dataset_version(node.dataset, node.dataset_version).uri
-    else:
-        uri = svc.store.get_step(run_id, upstream).outputs.get(port)
-    if uri is None:
-        raise HTTPException(
-            409, f"The scored dataset '{edge.source}' is not there yet (step {step.status.value})."
-        )
-    try:
-        return evaluation_charts(svc.artifacts.get_table(uri))
-    except ComponentInputError as exc:
-        raise HTTPException(400, str(exc)) from exc
+    return step_evaluation(svc.store, svc.artifacts, run_id, node_id)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import PlainTextResponse
 
 from app.api.deps import ServicesDep
@@ -18,6 +18,7 @@ from app.api.schemas import (
     ValidateRequest,
     ValidateResponse,
 )
+from app.services.outputs import table_output
 from storage import Draft, Experiment, Run, RunSource, RunStatus
 
 router = APIRouter(tags=["runs"])
@@ -82,16 +83,7 @@ def get_run(run_id: str, svc: ServicesDep) -> RunDetail:
 def preview_output(
     run_id: str, node_id: str, port: str, svc: ServicesDep, limit: int = 100
 ) -> Preview:
-    step = svc.store.get_step(run_id, node_id)
-    uri = step.outputs.get(port)
-    if uri is None:
-        raise HTTPException(
-            404,
-            f"Step '{node_id}' of run '{run_id}' has no output '{port}' "
-            f"(outputs: {sorted(step.outputs)}).",
-        )
-    if not uri.endswith(".parquet"):
-        raise HTTPException(400, f"Output '{port}' is a model or transformation, not a table.")
+    uri = table_output(svc.store, run_id, node_id, port)
     return Preview(**svc.artifacts.preview(uri, limit=max(1, min(limit, 10_000))))
 
 

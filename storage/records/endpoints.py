@@ -1,6 +1,4 @@
-"""Real-time endpoints and their deployment logs, and the metrics of registered model versions:
-a repository per kind on the workspace's one DuckDB database, reached from the store as
-`store.endpoints` and `store.model_metrics` (the store's facade stays small).
+"""Real-time endpoints and their deployment logs, reached from the store as `store.endpoints`.
 
 Only sha256 hashes of an endpoint's keys are stored here.
 """
@@ -218,25 +216,3 @@ class EndpointRepository:
                 [name],
             ).fetchall()
         return [EndpointLogLine(at=from_db_time(at), message=msg) for at, msg in found]
-
-
-class ModelMetricsRepository:
-    """Metrics of registered model versions (kept beside `model_versions`)."""
-
-    def __init__(self, db: Database) -> None:
-        self._db = db
-
-    def set(self, name: str, version: int, metrics: dict[str, Any]) -> None:
-        with self._db.writing() as cur:
-            cur.execute(
-                "INSERT OR REPLACE INTO model_version_metrics VALUES (?, ?, ?)",
-                [name, version, json.dumps(metrics)],
-            )
-
-    def all(self) -> dict[tuple[str, int], dict[str, Any]]:
-        """{(name, version): metrics} for every version that has some."""
-        with self._db.reading() as cur:
-            found = cur.execute(
-                "SELECT name, version, metrics FROM model_version_metrics"
-            ).fetchall()
-        return {(n, v): json.loads(m) for n, v, m in found}

@@ -1,8 +1,5 @@
-"""Published pipelines in the DuckDB workspace: pipeline endpoints and their immutable versions,
-schedules, what started each endpoint run, and the lineage of datasets registered from runs.
-
-`PublishingStore` shares the workspace store's one DuckDB connection (the control plane is the
-only process that opens the file), so its writes serialize with every other write.
+"""Published pipelines: pipeline endpoints and their immutable versions, schedules, what started
+each endpoint run, and the lineage of datasets registered from runs (`store.pipelines`).
 """
 
 from __future__ import annotations
@@ -13,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from storage import _duckdb_rows as rows
-from storage.duckdb_store import DuckDBWorkspaceStore
+from storage._duckdb_db import Database
 from storage.entities import Run, utc_now
 from storage.errors import AlreadyExistsError, ConflictError, NotFoundError
 
@@ -184,16 +181,11 @@ def _cols(columns: tuple[str, ...], alias: str = "") -> str:
     return rows.select_list(columns, alias)
 
 
-class PublishingStore:
-    """Pipeline endpoints, versions, schedules and run origins on the workspace's database.
+class PipelineRepository:
+    """Pipeline endpoints, versions, schedules and run origins on the workspace's database."""
 
-    Args:
-        store: The control plane's workspace store, whose connection this one shares.
-    """
-
-    def __init__(self, store: DuckDBWorkspaceStore) -> None:
-        self.store = store
-        self._db = store._db  # one connection per file: DuckDB allows one process, one handle
+    def __init__(self, db: Database) -> None:
+        self._db = db
 
     # -- endpoints and versions ---------------------------------------------------------------
 

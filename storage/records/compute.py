@@ -1,5 +1,6 @@
-"""Kubernetes compute targets: the cluster settings of a compute target whose workers run as a
-Deployment (reached from the store as `store.kube_targets`). No credentials are stored here."""
+"""Compute targets (a named RQ queue, one of them the default), and the cluster settings of
+those whose workers run as a Kubernetes Deployment (`store.kube_targets`). No credentials are
+stored here."""
 
 from __future__ import annotations
 
@@ -8,12 +9,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from storage import _duckdb_rows as rows
 from storage._duckdb_db import Database
 from storage._duckdb_rows import from_db_time, to_db_time
-from storage.entities import utc_now
+from storage.entities import ComputeTarget, utc_now
 from storage.errors import ConflictError, NotFoundError
+from storage.records._sql import require_name
 
-_COLUMNS = ("name", "settings", "scaler", "deployed_at", "error")
+_KUBE_COLUMNS = ("name", "settings", "scaler", "deployed_at", "error")
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,78 @@ def _from_row(row: tuple[Any, ...]) -> KubeTargetRecord:
     )
 
 
+class ComputeTargetRepository:
+    """Compute targets on the workspace database."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def list_compute_targets(self) -> list[ComputeTarget]:
+        """Every compute target, by name."""
+        with self._db.reading() as cur:
+            found = cur.execute(
+                f"SELECT {rows.select_list(rows.COMPUTE_TARGET_COLUMNS)} "
+                "FROM compute_targets ORDER BY name"
+            )
+            return [rows.compute_target_from_row(r) for r in found.fetchall()]
+
+    def upsert_compute_target(
+        self, *, name: str, queue: str, description: str = "", is_default: bool = False
+    ) -> ComputeTarget:
+        """Create or replace a compute target; `is_default=True` makes it the only default.
+
+        Raises:
+            ConflictError: The call would leave no default target (it is the default and
+                `is_default` is False).
+        """
+        require_name("compute target", name)
+        require_name("queue", queue)
+        target = ComputeTarget(
+            name=name, queue=queue, description=description, is_default=bool(is_default)
+        )
+        with self._db.writing() as cur:
+            was_default = cur.execute(
+                "SELECT is_default FROM compute_targets WHERE name = ?", [name]
+            ).fetchone()
+            if was_default is not None and was_default[0] and not is_default:
+                raise ConflictError(
+                    f"Compute target '{name}' is the default; make another "
+                    "target the default first."
+                )
+            if is_default:
+                cur.execute(
+                    "UPDATE compute_targets SET is_default = false WHERE is_default AND name <> ?",
+                    [name],
+                )
+            if was_default is None:
+                cur.execute(
+                    "INSERT INTO compute_targets VALUES (?, ?, ?, ?)",
+                    [name, queue, description, target.is_default],
+                )
+            else:
+                cur.execute(
+                    "UPDATE compute_targets SET queue = ?, description = ?, "
+                    "is_default = ? WHERE name = ?",
+                    [queue, description, target.is_default, name],
+                )
+        return target
+
+    def default_compute_target(self) -> ComputeTarget:
+        """The compute target used by nodes that name none.
+
+        Raises:
+            NotFoundError: No target is the default.
+        """
+        with self._db.reading() as cur:
+            row = cur.execute(
+                f"SELECT {rows.select_list(rows.COMPUTE_TARGET_COLUMNS)} "
+                "FROM compute_targets WHERE is_default ORDER BY name LIMIT 1"
+            ).fetchone()
+        if row is None:
+            raise NotFoundError("No compute target is the default.")
+        return rows.compute_target_from_row(row)
+
+
 class KubeTargetRepository:
     """The kube_compute_targets table (migration 0004)."""
 
@@ -47,7 +122,7 @@ class KubeTargetRepository:
     def list(self) -> list[KubeTargetRecord]:
         with self._db.reading() as cur:
             found = cur.execute(
-                f"SELECT {', '.join(_COLUMNS)} FROM kube_compute_targets ORDER BY name"
+                f"SELECT {', '.join(_KUBE_COLUMNS)} FROM kube_compute_targets ORDER BY name"
             ).fetchall()
         return [_from_row(r) for r in found]
 
@@ -55,7 +130,8 @@ class KubeTargetRepository:
         """Raises: NotFoundError: `name` is not a Kubernetes compute target."""
         with self._db.reading() as cur:
             row = cur.execute(
-                f"SELECT {', '.join(_COLUMNS)} FROM kube_compute_targets WHERE name = ?", [name]
+                f"SELECT {', '.join(_KUBE_COLUMNS)} FROM kube_compute_targets WHERE name = ?",
+                [name],
             ).fetchone()
         if row is None:
             raise NotFoundError(f"No Kubernetes compute target named '{name}' exists.")
@@ -78,7 +154,8 @@ class KubeTargetRepository:
                 raise NotFoundError(f"No compute target named '{name}' exists.")
             cur.execute("DELETE FROM kube_compute_targets WHERE name = ?", [name])
             cur.execute(
-                f"INSERT INTO kube_compute_targets ({', '.join(_COLUMNS)}) VALUES (?, ?, ?, ?, ?)",
+                f"INSERT INTO kube_compute_targets ({', '.join(_KUBE_COLUMNS)}) "
+                "VALUES (?, ?, ?, ?, ?)",
                 [
                     name,
                     json.dumps(settings, sort_keys=True),

@@ -1,0 +1,483 @@
+"""Experiments, runs and their steps: one repository, because a run's steps are written with
+the run, and an experiment is created by its first run."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from storage import _duckdb_rows as rows
+from storage._duckdb_db import Cursor, Database
+from storage.entities import (
+    Experiment,
+    Run,
+    RunSource,
+    RunStatus,
+    StepRun,
+    StepStatus,
+    check_transition,
+    new_id,
+    utc_now,
+)
+from storage.errors import NotFoundError
+from storage.records._sql import placeholders, require_name, set_clause, stamp
+
+# The fields `update_run` and `update_step` may change; the rest of a run is its snapshot.
+RUN_UPDATABLE = frozenset(
+    {"name", "status", "started_at", "finished_at", "error", "published_pipeline_id"}
+)
+STEP_UPDATABLE = frozenset(
+    {
+        "status",
+        "reused",
+        "reused_from",
+        "cache_key",
+        "job_id",
+        "queue",
+        "outputs",
+        "metrics",
+        "log_uri",
+        "error",
+        "started_at",
+        "finished_at",
+        "duration_s",
+    }
+)
+
+StepInput = StepRun | Mapping[str, Any]
+
+
+def coerce_step(run_id: str, step: StepInput) -> StepRun:
+    """A `StepRun` of run `run_id` from a `StepRun` or a dict of its fields.
+
+    A dict needs `node_id`, `component_id` and `component_version`; other fields take the
+    `StepRun` defaults. Any `run_id` in the input is replaced.
+
+    Raises:
+        ValueError: A required field is missing or a field is unknown.
+    """
+    if isinstance(step, StepRun):
+        return dataclasses.replace(step, run_id=run_id, status=StepStatus(step.status))
+    known = {f.name for f in dataclasses.fields(StepRun)}
+    unknown = sorted(set(step) - known)
+    if unknown:
+        raise ValueError(f"Unknown step field(s) {unknown}; expected some of {sorted(known)}.")
+    missing = [k for k in ("node_id", "component_id", "component_version") if k not in step]
+    if missing:
+        raise ValueError(f"A step needs {missing}; got fields {sorted(step)}.")
+    status = StepStatus(step.get("status", StepStatus.PENDING))
+    return StepRun(**{**step, "run_id": run_id, "status": status})
+
+
+def check_fields(kind: str, fields: Mapping[str, Any], allowed: frozenset[str]) -> None:
+    """Raise ValueError naming any field of `fields` outside `allowed`."""
+    unknown = sorted(set(fields) - allowed)
+    if unknown:
+        raise ValueError(
+            f"Cannot update {kind} field(s) {unknown}; updatable fields are {sorted(allowed)}."
+        )
+
+
+_EXPERIMENT_SELECT = (
+    "SELECT e.name, e.description, e.created_at, count(r.id), arg_max(r.status, r.seq) "
+    "FROM experiments e LEFT JOIN runs r ON r.experiment = e.name "
+)
+_EXPERIMENT_GROUP = " GROUP BY e.name, e.description, e.created_at"
+
+
+class RunRepository:
+    """Experiments, runs and steps on the workspace database.
+
+    Every method raises `NotFoundError` naming the missing thing, and only storage errors
+    otherwise (besides `ValueError` for a programmer's mistake, such as an unknown field name).
+    """
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def get_or_create_experiment(self, name: str, description: str = "") -> Experiment:
+        """Fetch the experiment called `name`, creating it if it does not exist.
+
+        Args:
+            name: The experiment's name (non-blank).
+            description: Used only when the experiment is created.
+
+        Returns:
+            The experiment, with its run count and the status of its newest run.
+        """
+        require_name("experiment", name)
+        with self._db.writing() as cur:
+            cur.execute(
+                "INSERT OR IGNORE INTO experiments VALUES (?, ?, ?)",
+                [name, description, rows.to_db_time(utc_now())],
+            )
+        return self.get_experiment(name)
+
+    def get_experiment(self, name: str) -> Experiment:
+        """Fetch an experiment by name.
+
+        Returns:
+            The experiment, with its run count and the status of its newest run.
+
+        Raises:
+            NotFoundError: No experiment has that name.
+        """
+        with self._db.reading() as cur:
+            row = cur.execute(
+                _EXPERIMENT_SELECT + "WHERE e.name = ?" + _EXPERIMENT_GROUP, [name]
+            ).fetchone()
+        if row is None:
+            raise NotFoundError(f"No experiment '{name}' exists.")
+        return rows.experiment_from_row(row)
+
+    def list_experiments(self) -> list[Experiment]:
+        """Every experiment, by name, each with its run count and the status of its newest run."""
+        with self._db.reading() as cur:
+            found = cur.execute(_EXPERIMENT_SELECT + _EXPERIMENT_GROUP + " ORDER BY e.name")
+            return [rows.experiment_from_row(r) for r in found.fetchall()]
+
+    def create_run(
+        self,
+        *,
+        experiment: str,
+        name: str,
+        spec: dict[str, Any],
+        parameters: dict[str, Any],
+        source: RunSource | str,
+        force_rerun: bool,
+        steps: Sequence[StepInput],
+        cloned_from: str | None = None,
+        published_pipeline_id: str | None = None,
+        run_id: str | None = None,
+        status: RunStatus = RunStatus.QUEUED,
+    ) -> Run:
+        """Record a new queued run and all its steps at once: either everything or nothing.
+
+        Args:
+            experiment: The experiment's name; it is created if it does not exist.
+            name: A display name for the run.
+            spec: The pipeline spec, stored as an immutable snapshot.
+            parameters: The pipeline parameter values of this run.
+            source: Who submitted it: cli, ui, api or endpoint.
+            force_rerun: Whether reuse of earlier step outputs was turned off.
+            steps: One `StepRun` or dict per node (see `coerce_step`), in execution order.
+            cloned_from: The run this one was cloned from, if any.
+            published_pipeline_id: The published pipeline that started it, if any.
+            run_id: The id to give the run (from `new_id("run")`); a fresh one when None, so
+                that callers can name things after the run (its RQ jobs) before recording it.
+            status: queued (default) or running (its started_at is then now).
+
+        Returns:
+            The new run, with a fresh id such as ``run_3f9a1c0b7d2e``.
+
+        Raises:
+            AlreadyExistsError: Two steps share a node id.
+            ValueError: `source` is unknown or a step lacks a required field.
+        """
+        require_name("experiment", experiment)
+        status = RunStatus(status)
+        if status not in (RunStatus.QUEUED, RunStatus.RUNNING):
+            raise ValueError(f"A new run is queued or running; got {status.value!r}")
+        now = utc_now()
+        run = Run(
+            id=run_id or new_id("run"),
+            experiment=experiment,
+            name=name,
+            status=status,
+            spec=spec,
+            parameters=parameters,
+            source=RunSource(source),
+            force_rerun=bool(force_rerun),
+            created_at=now,
+            cloned_from=cloned_from,
+            published_pipeline_id=published_pipeline_id,
+            started_at=now if status is RunStatus.RUNNING else None,
+        )
+        step_runs = [coerce_step(run.id, step) for step in steps]
+        # Encode everything first, so a value JSON cannot hold fails before anything is written.
+        run_values = [rows.to_db(c, getattr(run, c)) for c in rows.RUN_COLUMNS]
+        step_values = [
+            [rows.to_db(c, getattr(s, c)) for c in rows.STEP_COLUMNS] + [position]
+            for position, s in enumerate(step_runs)
+        ]
+        with self._db.writing() as cur:
+            cur.execute(
+                "INSERT OR IGNORE INTO experiments VALUES (?, '', ?)",
+                [experiment, rows.to_db_time(run.created_at)],
+            )
+            cur.execute(
+                f"INSERT INTO runs ({rows.select_list(rows.RUN_COLUMNS)}) "
+                f"VALUES ({placeholders(len(run_values))})",
+                run_values,
+            )
+            if step_values:  # one statement for all steps: each statement costs about 1 ms
+                row = f"({placeholders(len(rows.STEP_COLUMNS) + 1)})"
+                cur.execute(
+                    f"INSERT INTO step_runs ({rows.select_list(rows.STEP_COLUMNS)}, "
+                    f"position) VALUES {', '.join([row] * len(step_values))}",
+                    [value for values in step_values for value in values],
+                )
+        return run
+
+    def _fetch_run(self, cur: Cursor, run_id: str) -> Run:
+        row = cur.execute(
+            f"SELECT {rows.select_list(rows.RUN_COLUMNS)} FROM runs WHERE id = ?", [run_id]
+        ).fetchone()
+        if row is None:
+            raise NotFoundError(f"No run '{run_id}' exists.")
+        return rows.run_from_row(row)
+
+    def get_run(self, run_id: str) -> Run:
+        """Fetch a run by id.
+
+        Raises:
+            NotFoundError: No run has that id.
+        """
+        with self._db.reading() as cur:
+            return self._fetch_run(cur, run_id)
+
+    @staticmethod
+    def _run_filter(
+        experiment: str | None,
+        status: RunStatus | str | None,
+        source: RunSource | str | None = None,
+    ) -> tuple[str, list[Any]]:
+        clauses, params = [], []
+        if source is not None:
+            clauses.append("source = ?")
+            params.append(RunSource(source).value)
+        if experiment is not None:
+            clauses.append("experiment = ?")
+            params.append(experiment)
+        if status is not None:
+            clauses.append("status = ?")
+            params.append(RunStatus(status).value)
+        return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
+
+    def list_runs(
+        self,
+        *,
+        experiment: str | None = None,
+        status: RunStatus | str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+        source: RunSource | str | None = None,
+    ) -> list[Run]:
+        """Runs, newest first, optionally of one experiment, in one status, from one source.
+
+        Args:
+            experiment: Only runs of this experiment.
+            status: Only runs in this status.
+            source: Only runs submitted this way (cli, ui, api, endpoint, schedule).
+            limit: At most this many runs.
+            offset: Skip this many runs first (for paging).
+
+        Returns:
+            The runs, newest first.
+        """
+        if limit < 0 or offset < 0:
+            raise ValueError(f"limit and offset must be >= 0; got {limit} and {offset}.")
+        where, params = self._run_filter(experiment, status, source)
+        with self._db.reading() as cur:
+            found = cur.execute(
+                f"SELECT {rows.select_list(rows.RUN_COLUMNS)} FROM runs{where} "
+                "ORDER BY seq DESC LIMIT ? OFFSET ?",
+                [*params, limit, offset],
+            )
+            return [rows.run_from_row(r) for r in found.fetchall()]
+
+    def count_runs(
+        self,
+        *,
+        experiment: str | None = None,
+        status: RunStatus | str | None = None,
+        source: RunSource | str | None = None,
+    ) -> int:
+        """How many runs `list_runs` would page through with the same filters."""
+        where, params = self._run_filter(experiment, status, source)
+        with self._db.reading() as cur:
+            return cur.execute(f"SELECT count(*) FROM runs{where}", params).fetchone()[0]
+
+    def list_active_runs(self) -> list[Run]:
+        """Queued and running runs, oldest first (what the monitor must follow)."""
+        with self._db.reading() as cur:
+            found = cur.execute(
+                f"SELECT {rows.select_list(rows.RUN_COLUMNS)} FROM runs "
+                "WHERE status IN (?, ?) ORDER BY seq",
+                [RunStatus.QUEUED.value, RunStatus.RUNNING.value],
+            )
+            return [rows.run_from_row(r) for r in found.fetchall()]
+
+    def update_run(self, run_id: str, **fields: Any) -> Run:
+        """Change some of a run's fields (see `RUN_UPDATABLE`).
+
+        A status change must be an allowed transition. Moving to running sets `started_at`, and
+        moving to a final status sets `finished_at`, unless given.
+
+        Args:
+            run_id: The run to change.
+            **fields: New values, e.g. ``status=RunStatus.FAILED, error="..."``.
+
+        Returns:
+            The run as updated.
+
+        Raises:
+            NotFoundError: No run has that id.
+            ConflictError: The status transition is not allowed (e.g. completed to running).
+            ValueError: A field cannot be updated.
+        """
+        check_fields("run", fields, RUN_UPDATABLE)
+        with self._db.writing() as cur:
+            current = self._fetch_run(cur, run_id)
+            if "status" in fields:
+                new = fields["status"] = RunStatus(fields["status"])
+                check_transition(f"Run '{run_id}'", current.status, new)
+                if new != current.status:
+                    stamp(fields, new, current.started_at)
+            if fields:
+                sql, values = set_clause(fields)
+                cur.execute(f"UPDATE runs SET {sql} WHERE id = ?", [*values, run_id])
+            return self._fetch_run(cur, run_id)
+
+    def set_summary_metrics(self, run_id: str, metrics: dict[str, float]) -> None:
+        """Keep a completed run's first metrics on the run, for runs tables."""
+        with self._db.writing() as cur:
+            cur.execute(
+                "UPDATE runs SET summary_metrics = ? WHERE id = ?", [json.dumps(metrics), run_id]
+            )
+
+    def run_summaries(
+        self,
+        *,
+        experiment: str | None = None,
+        status: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+        source: RunSource | str | None = None,
+    ) -> list[tuple[Run, dict[str, float] | None]]:
+        """A page of runs, newest first, each with its summary metrics (None: not kept)."""
+        if limit < 0 or offset < 0:
+            raise ValueError(f"limit and offset must be >= 0; got {limit} and {offset}.")
+        where, params = self._run_filter(experiment, status, source)
+        # The spec and parameters stay out: a runs table does not show them, and carrying
+        # large JSON texts through the sort is most of a page's cost.
+        columns = tuple(c for c in rows.RUN_COLUMNS if c not in ("spec", "parameters"))
+        with self._db.reading() as cur:
+            found = cur.execute(
+                f"SELECT {rows.select_list(columns)}, summary_metrics FROM runs{where} "
+                "ORDER BY seq DESC LIMIT ? OFFSET ?",
+                [*params, limit, offset],
+            ).fetchall()
+        page = []
+        for row in found:
+            values = dict(zip(columns, row[:-1], strict=True))
+            full = tuple(values.get(c, "{}") for c in rows.RUN_COLUMNS)
+            page.append((rows.run_from_row(full), None if row[-1] is None else json.loads(row[-1])))
+        return page
+
+    def step_metrics(self, run_ids: list[str]) -> dict[str, list[dict[str, float]]]:
+        """Each run's steps' metrics, in step order, for many runs at once (runs tables).
+
+        Runs with no metrics are left out. One query for them all.
+        """
+        found: dict[str, list[dict[str, float]]] = {}
+        if not run_ids:
+            return found
+        with self._db.reading() as cur:
+            rows_ = cur.execute(
+                "SELECT run_id, metrics FROM step_runs WHERE run_id IN "
+                f"({', '.join('?' * len(run_ids))}) AND metrics <> '{{}}' "
+                "ORDER BY run_id, position",
+                run_ids,
+            ).fetchall()
+        for run_id, metrics in rows_:
+            found.setdefault(run_id, []).append(json.loads(metrics))
+        return found
+
+    def _fetch_step(self, cur: Cursor, run_id: str, node_id: str) -> StepRun:
+        row = cur.execute(
+            f"SELECT {rows.select_list(rows.STEP_COLUMNS)} FROM step_runs "
+            "WHERE run_id = ? AND node_id = ?",
+            [run_id, node_id],
+        ).fetchone()
+        if row is None:
+            raise NotFoundError(f"Run '{run_id}' has no step '{node_id}'.")
+        return rows.step_from_row(row)
+
+    def list_steps(self, run_id: str) -> list[StepRun]:
+        """A run's steps in the order they were created.
+
+        Raises:
+            NotFoundError: No run has that id.
+        """
+        with self._db.reading() as cur:
+            self._fetch_run(cur, run_id)
+            found = cur.execute(
+                f"SELECT {rows.select_list(rows.STEP_COLUMNS)} FROM step_runs "
+                "WHERE run_id = ? ORDER BY position",
+                [run_id],
+            )
+            return [rows.step_from_row(r) for r in found.fetchall()]
+
+    def get_step(self, run_id: str, node_id: str) -> StepRun:
+        """Fetch one step of a run.
+
+        Raises:
+            NotFoundError: The run has no step for that node.
+        """
+        with self._db.reading() as cur:
+            return self._fetch_step(cur, run_id, node_id)
+
+    def update_step(self, run_id: str, node_id: str, **fields: Any) -> StepRun:
+        """Change some of a step's fields (see `STEP_UPDATABLE`).
+
+        A status change must be an allowed transition. Moving to running sets `started_at`, and
+        moving to a final status sets `finished_at` (and `duration_s` when the step has a start
+        time), unless given.
+
+        Returns:
+            The step as updated.
+
+        Raises:
+            NotFoundError: The run has no step for that node.
+            ConflictError: The status transition is not allowed.
+            ValueError: A field cannot be updated.
+        """
+        check_fields("step", fields, STEP_UPDATABLE)
+        with self._db.writing() as cur:
+            current = self._fetch_step(cur, run_id, node_id)
+            if "status" in fields:
+                new = fields["status"] = StepStatus(fields["status"])
+                check_transition(f"Step '{node_id}' of run '{run_id}'", current.status, new)
+                if new != current.status:
+                    stamp(fields, new, current.started_at)
+            if fields:
+                sql, values = set_clause(fields)
+                cur.execute(
+                    f"UPDATE step_runs SET {sql} WHERE run_id = ? AND node_id = ?",
+                    [*values, run_id, node_id],
+                )
+            return self._fetch_step(cur, run_id, node_id)
+
+    def find_reusable_step(self, cache_key: str) -> StepRun | None:
+        """The latest completed step with this cache key whose outputs are recorded.
+
+        The step may itself be a reused one. Whether its artifacts still exist is the caller's
+        check.
+
+        Returns:
+            The step, or None when no step qualifies.
+        """
+        if not cache_key:
+            return None
+        with self._db.reading() as cur:
+            row = cur.execute(
+                f"SELECT {rows.select_list(rows.STEP_COLUMNS, 's')} FROM step_runs s "
+                "JOIN runs r ON r.id = s.run_id "
+                "WHERE s.cache_key = ? AND s.status = ? AND s.outputs <> '{}' "
+                "ORDER BY s.finished_at DESC NULLS LAST, r.seq DESC LIMIT 1",
+                [cache_key, StepStatus.COMPLETED.value],
+            ).fetchone()
+        return None if row is None else rows.step_from_row(row)
