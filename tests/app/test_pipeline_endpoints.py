@@ -195,7 +195,10 @@ def test_versions_default_and_disable(stack, client, published):
 
 def _queued_jobs(redis_url: str) -> int:
     redis = Redis.from_url(redis_url)
-    return sum(redis.llen(key) for key in redis.scan_iter("rq:queue:*"))
+    # Queues are lists; RQ keeps other bookkeeping under the same prefix (strings, sets).
+    return sum(
+        redis.llen(key) for key in redis.scan_iter("rq:queue:*") if redis.type(key) == b"list"
+    )
 
 
 @pytest.mark.parametrize(
