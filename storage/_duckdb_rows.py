@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from enum import Enum
-from typing import Any
+from typing import Any, overload
 
 from storage.entities import (
     ComputeTarget,
@@ -86,6 +86,10 @@ def select_list(columns: tuple[str, ...], alias: str = "") -> str:
     return ", ".join(prefix + c for c in columns)
 
 
+@overload
+def to_db_time(value: datetime) -> datetime: ...
+@overload
+def to_db_time(value: None) -> None: ...
 def to_db_time(value: datetime | None) -> datetime | None:
     """A naive UTC datetime for a TIMESTAMP column. Naive input is taken as UTC already."""
     if value is None or value.tzinfo is None:
@@ -93,6 +97,10 @@ def to_db_time(value: datetime | None) -> datetime | None:
     return value.astimezone(UTC).replace(tzinfo=None)
 
 
+@overload
+def from_db_time(value: datetime) -> datetime: ...
+@overload
+def from_db_time(value: None) -> None: ...
 def from_db_time(value: datetime | None) -> datetime | None:
     """The timezone-aware UTC datetime of a TIMESTAMP column's value."""
     return None if value is None else value.replace(tzinfo=UTC)

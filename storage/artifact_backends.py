@@ -104,7 +104,7 @@ def parse_location(text: str | os.PathLike[str]) -> Location:
 class StagingFile:
     """An object being written in pieces; `commit` gives it its final name, atomically."""
 
-    def write(self, data: bytes | memoryview) -> None:
+    def write(self, data: bytes | bytearray | memoryview) -> None:
         raise NotImplementedError
 
     def commit(self, key: str, *, durable: bool = True) -> None:
@@ -203,7 +203,7 @@ class _LocalStaging(StagingFile):
         os.fchmod(fd, 0o600)  # the workspace's user only: workers run as that user too
         self.file = os.fdopen(fd, "wb")
 
-    def write(self, data: bytes | memoryview) -> None:
+    def write(self, data: bytes | bytearray | memoryview) -> None:
         try:
             self.file.write(data)
         except OSError as exc:
@@ -373,7 +373,7 @@ class _RemoteStaging(StagingFile):
         except Exception as exc:
             raise backend._error("write", key, exc) from None
 
-    def write(self, data: bytes | memoryview) -> None:
+    def write(self, data: bytes | bytearray | memoryview) -> None:
         try:
             self.file.write(data)
         except Exception as exc:

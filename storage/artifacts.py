@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 from urllib.parse import quote
 
 import joblib
@@ -215,8 +215,10 @@ class ArtifactStore:
     def _read_verified(self, uri: str, expected: str) -> bytearray:
         """The object's bytes, hashed as they stream in and refused when they do not match."""
         key = self._key(uri)
-        with self.backend.open_read(key) as handle:
-            size = _size_of(handle)
+        with self.backend.open_read(key) as opened:
+            # Local files and fsspec's files are buffered readers: they read into a buffer.
+            handle = cast(io.BufferedIOBase, opened)
+            size = _size_of(opened)
             data = bytearray(size) if size is not None else bytearray()
             view, digest, offset = memoryview(data), hashlib.sha256(), 0
             try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -39,3 +40,10 @@ def stamp(fields: dict[str, Any], new: RunStatus | StepStatus, started_at: datet
         # Through the UTC encoder, so naive (UTC) and aware datetimes subtract.
         elapsed = rows.to_db_time(finish) - rows.to_db_time(start)
         fields["duration_s"] = max(elapsed.total_seconds(), 0.0)
+
+
+def aggregate(cur: Any, sql: str, params: Sequence[Any] = ()) -> Any:
+    """The value of a one-value aggregate query (count, max), which always returns a row."""
+    row = cur.execute(sql, params).fetchone()
+    assert row is not None, sql  # an aggregate without GROUP BY returns exactly one row
+    return row[0]

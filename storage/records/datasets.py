@@ -8,7 +8,7 @@ from storage import _duckdb_rows as rows
 from storage._duckdb_db import Database
 from storage.entities import Dataset, DatasetSource, DatasetVersion, utc_now
 from storage.errors import NotFoundError
-from storage.records._sql import placeholders, require_name
+from storage.records._sql import aggregate, placeholders, require_name
 
 
 class DatasetRepository:
@@ -46,9 +46,9 @@ class DatasetRepository:
         require_name("dataset", name)
         now = utc_now()
         with self._db.writing() as cur:
-            latest = cur.execute(
-                "SELECT max(version) FROM dataset_versions WHERE name = ?", [name]
-            ).fetchone()[0]
+            latest = aggregate(
+                cur, "SELECT max(version) FROM dataset_versions WHERE name = ?", [name]
+            )
             if latest is None:
                 cur.execute(
                     "INSERT OR IGNORE INTO datasets VALUES (?, ?, ?)",
@@ -94,9 +94,9 @@ class DatasetRepository:
                 ).fetchone()
             if row is not None:
                 return rows.dataset_version_from_row(row)
-            latest = cur.execute(
-                "SELECT max(version) FROM dataset_versions WHERE name = ?", [name]
-            ).fetchone()[0]
+            latest = aggregate(
+                cur, "SELECT max(version) FROM dataset_versions WHERE name = ?", [name]
+            )
         if latest is None:
             raise NotFoundError(f"No dataset '{name}' exists.")
         raise NotFoundError(f"Dataset '{name}' has no version {version} (the latest is {latest}).")

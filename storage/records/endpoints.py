@@ -5,6 +5,7 @@ Only sha256 hashes of an endpoint's keys are stored here.
 
 from __future__ import annotations
 
+import builtins
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -208,7 +209,7 @@ class EndpointRepository:
                 [name, to_db_time(utc_now()), message, name],
             )
 
-    def logs(self, name: str) -> list[EndpointLogLine]:
+    def logs(self, name: str) -> builtins.list[EndpointLogLine]:  # `list` is a method here
         """An endpoint's deployment log, oldest first."""
         with self._db.reading() as cur:
             found = cur.execute(

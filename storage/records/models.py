@@ -9,7 +9,7 @@ from storage import _duckdb_rows as rows
 from storage._duckdb_db import Database
 from storage.entities import ModelVersion, utc_now
 from storage.errors import NotFoundError
-from storage.records._sql import placeholders, require_name
+from storage.records._sql import aggregate, placeholders, require_name
 
 
 class ModelRepository:
@@ -36,9 +36,9 @@ class ModelRepository:
         require_name("model", name)
         now = utc_now()
         with self._db.writing() as cur:
-            latest = cur.execute(
-                "SELECT max(version) FROM model_versions WHERE name = ?", [name]
-            ).fetchone()[0]
+            latest = aggregate(
+                cur, "SELECT max(version) FROM model_versions WHERE name = ?", [name]
+            )
             if latest is None:
                 cur.execute(
                     "INSERT OR IGNORE INTO models VALUES (?, ?)", [name, rows.to_db_time(now)]

@@ -13,6 +13,7 @@ from storage import _duckdb_rows as rows
 from storage._duckdb_db import Database
 from storage.entities import Run, utc_now
 from storage.errors import AlreadyExistsError, ConflictError, NotFoundError
+from storage.records._sql import aggregate
 
 
 @dataclass(frozen=True)
@@ -275,9 +276,11 @@ class PipelineRepository:
         now = rows.to_db_time(utc_now())
         with self._db.writing() as cur:
             self._require_endpoint(cur, endpoint)
-            latest = cur.execute(
-                "SELECT max(version) FROM published_pipelines WHERE endpoint_name = ?", [endpoint]
-            ).fetchone()[0]
+            latest = aggregate(
+                cur,
+                "SELECT max(version) FROM published_pipelines WHERE endpoint_name = ?",
+                [endpoint],
+            )
             version = (latest or 0) + 1
             default = make_default or latest is None
             if default:
@@ -372,9 +375,11 @@ class PipelineRepository:
             [endpoint, version],
         ).fetchone()
         if row is None:
-            latest = cur.execute(
-                "SELECT max(version) FROM published_pipelines WHERE endpoint_name = ?", [endpoint]
-            ).fetchone()[0]
+            latest = aggregate(
+                cur,
+                "SELECT max(version) FROM published_pipelines WHERE endpoint_name = ?",
+                [endpoint],
+            )
             raise NotFoundError(
                 f"Pipeline endpoint '{endpoint}' has no version {version} "
                 f"(versions 1 to {latest or 0})."

@@ -22,7 +22,7 @@ from storage.entities import (
     utc_now,
 )
 from storage.errors import NotFoundError
-from storage.records._sql import placeholders, require_name, set_clause, stamp
+from storage.records._sql import aggregate, placeholders, require_name, set_clause, stamp
 
 # The fields `update_run` and `update_step` may change; the rest of a run is its snapshot.
 RUN_UPDATABLE = frozenset(
@@ -298,7 +298,7 @@ class RunRepository:
         """How many runs `list_runs` would page through with the same filters."""
         where, params = self._run_filter(experiment, status, source)
         with self._db.reading() as cur:
-            return cur.execute(f"SELECT count(*) FROM runs{where}", params).fetchone()[0]
+            return aggregate(cur, f"SELECT count(*) FROM runs{where}", params)
 
     def list_active_runs(self) -> list[Run]:
         """Queued and running runs, oldest first (what the monitor must follow)."""
