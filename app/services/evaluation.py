@@ -14,8 +14,6 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import confusion_matrix, precision_recall_curve, roc_curve
 
-from components.learners import Task
-
 # The charts read the scored dataset exactly as Evaluate Model does, with its own helpers.
 from components.library.evaluate_model import (
     LEFT,
@@ -25,6 +23,7 @@ from components.library.evaluate_model import (
     read_score_columns,
     true_label_column,
 )
+from components.ml.tasks import Task
 
 MAX_POINTS = 2000  # scatter points sent to the browser
 CURVE_POINTS = 200

@@ -10,20 +10,21 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from components.learners import Learner, Task
-from components.library.learner_params import (
-    UNTRAINED_MODEL_OUTPUT,
-    Tunable,
-    seed_param,
-    trainer_params,
-    trainer_settings,
-)
 from components.library.regression import (
     BAGGING,
     BOOSTED_TREES,
     DECISION_FOREST,
     resampling_param,
 )
+from components.ml.learner_params import (
+    UNTRAINED_MODEL_OUTPUT,
+    Tunable,
+    seed_param,
+    trainer_params,
+    trainer_settings,
+)
+from components.ml.learners import Learner
+from components.ml.tasks import Task
 from components.registry import component
 from components.spec import ParamType
 

@@ -7,17 +7,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from components import conversions, metadata
-from components import score_columns as sc
+from components import metadata
 from components.errors import ComponentInputError
-from components.learners import Task
-from components.metrics import (
+from components.ml import column_types
+from components.ml import score_columns as sc
+from components.ml.metrics import (
     binary_metrics,
     clustering_metrics,
     multiclass_metrics,
     quantile_metrics,
     regression_metrics,
 )
+from components.ml.tasks import Task
 from components.registry import component
 from components.spec import Port, PortKind
 
@@ -90,14 +91,14 @@ def evaluate(scored: pd.DataFrame, port: str = LEFT) -> tuple[Task, dict[str, An
         print(f"{port}: ignored {int((~rows).sum())} row(s) without a label or a score.")
     data = scored[rows]
     if task == Task.REGRESSION:
-        actual = conversions.to_double(data[label], label).to_numpy()
+        actual = column_types.to_double(data[label], label).to_numpy()
         return task, regression_metrics(
-            actual, conversions.to_double(data[predicted], predicted).to_numpy()
+            actual, column_types.to_double(data[predicted], predicted).to_numpy()
         )
     actual, said = label_values(data[label]), label_values(data[predicted])
     if task == Task.MULTICLASS:
         return task, multiclass_metrics(actual, said)
-    chances = conversions.to_double(data[probabilities[0]], probabilities[0]).to_numpy()
+    chances = column_types.to_double(data[probabilities[0]], probabilities[0]).to_numpy()
     return task, binary_metrics(
         actual, said, chances, positive_class(actual, said, chances, label_classes(scored[label]))
     )
@@ -162,7 +163,7 @@ def _clustering(scored: pd.DataFrame, port: str) -> list[dict[str, Any]]:
         )
     columns = [sc.distance_column(k) for k in numbers]
     data = scored[scored[sc.ASSIGNMENTS].notna()]
-    assignments = conversions.to_double(data[sc.ASSIGNMENTS], sc.ASSIGNMENTS).to_numpy()
+    assignments = column_types.to_double(data[sc.ASSIGNMENTS], sc.ASSIGNMENTS).to_numpy()
     if len(assignments) and (
         assignments.min() < 0
         or assignments.max() >= len(numbers)
@@ -172,7 +173,7 @@ def _clustering(scored: pd.DataFrame, port: str) -> list[dict[str, Any]]:
             f"'{port}': column '{sc.ASSIGNMENTS}' must hold cluster numbers 0 to "
             f"{len(numbers) - 1}."
         )
-    distances = np.column_stack([conversions.to_double(data[c], c).to_numpy() for c in columns])
+    distances = np.column_stack([column_types.to_double(data[c], c).to_numpy() for c in columns])
     return clustering_metrics(assignments.astype(np.int64), distances)
 
 
@@ -199,9 +200,9 @@ def _quantile(
             f"'{port}' has no rows with both a true label ('{label}') and quantile scores."
         )
     data = scored[rows]
-    actual = conversions.to_double(data[label], label).to_numpy()
+    actual = column_types.to_double(data[label], label).to_numpy()
     return quantile_metrics(
-        actual, {q: conversions.to_double(data[c], c).to_numpy() for q, c in quantiles.items()}
+        actual, {q: column_types.to_double(data[c], c).to_numpy() for q, c in quantiles.items()}
     )
 
 
@@ -215,7 +216,7 @@ def _require_numeric_label(scored: pd.DataFrame, label: str, port: str) -> None:
 
 def label_values(series: pd.Series) -> np.ndarray:
     """Labels as numbers when they are numeric, else as text, so actual and scored compare."""
-    values = conversions.plain(series)
+    values = column_types.plain(series)
     if metadata.column_type(values) in ("Integer", "Double", "Boolean"):
         return values.to_numpy()
     return values.astype(str).to_numpy(dtype=object)

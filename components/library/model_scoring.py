@@ -6,13 +6,14 @@ from typing import Any
 
 import pandas as pd
 
-from components import column_flow, metadata, score_columns
-from components.learners import TrainedModel
-from components.library.inputs import expect_instance
-from components.python_model import TrainedPythonModel
+from components import column_flow, metadata
+from components.inputs import expect_instance
+from components.ml import score_columns
+from components.ml.learners import TrainedModel
+from components.ml.python_model import TrainedPythonModel
+from components.ml.transforms import Transformation
 from components.registry import component
 from components.spec import Param, ParamType, Port, PortKind
-from components.transforms import Transformation
 
 
 def _scored_columns(inputs: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:

@@ -10,9 +10,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from components.errors import ComponentInputError
-from components.estimators import ElasticNetPoissonRegressor, QuantileForestRegressor
-from components.learners import Learner, Task
-from components.library.learner_params import (
+from components.ml.estimators import ElasticNetPoissonRegressor, QuantileForestRegressor
+from components.ml.learner_params import (
     SINGLE,
     TRAINER_MODE,
     UNTRAINED_MODEL_OUTPUT,
@@ -21,6 +20,8 @@ from components.library.learner_params import (
     trainer_params,
     trainer_settings,
 )
+from components.ml.learners import Learner
+from components.ml.tasks import Task
 from components.registry import component
 from components.spec import Param, ParamType
 
@@ -363,7 +364,7 @@ def poisson_regression(
 
     The label must be non-negative. L1 and L2 weights, the tolerance and the L-BFGS memory size
     are the designer's; scikit-learn's PoissonRegressor has no L1 term, so the model is fitted
-    by L-BFGS over both penalties (components.estimators.ElasticNetPoissonRegressor). The seed
+    by L-BFGS over both penalties (components.ml.estimators.ElasticNetPoissonRegressor). The seed
     is kept for parity (the solver is deterministic).
     """
     single, sweep = trainer_settings(POISSON, locals())
