@@ -15,8 +15,10 @@ import pandas as pd
 from sklearn.metrics import confusion_matrix, precision_recall_curve, roc_curve
 
 # The charts read the scored dataset exactly as Evaluate Model does, with its own helpers.
-from components.library.evaluate_model import (
-    LEFT,
+from components.ml.evaluation import (
+    SCORED_DATASET as LEFT,
+)
+from components.ml.evaluation import (
     label_classes,
     label_values,
     positive_class,

@@ -10,12 +10,6 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from components.library.regression import (
-    BAGGING,
-    BOOSTED_TREES,
-    DECISION_FOREST,
-    resampling_param,
-)
 from components.ml.learner_params import (
     UNTRAINED_MODEL_OUTPUT,
     Tunable,
@@ -25,6 +19,12 @@ from components.ml.learner_params import (
 )
 from components.ml.learners import Learner
 from components.ml.tasks import Task
+from components.ml.tree_params import (
+    BAGGING,
+    BOOSTED_TREES,
+    DECISION_FOREST,
+    resampling_param,
+)
 from components.registry import component
 from components.spec import ParamType
 

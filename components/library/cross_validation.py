@@ -11,10 +11,10 @@ from sklearn.model_selection import KFold
 from components import metadata
 from components.errors import ComponentInputError
 from components.inputs import expect_instance
-from components.library.evaluate_model import evaluate
-from components.library.model_scoring import score
-from components.library.partition_and_sample import FOLD_COLUMN  # Assign to Folds writes it
+from components.ml.evaluation import evaluate
+from components.ml.folds import FOLD_COLUMN
 from components.ml.learners import Learner, find_label_column
+from components.ml.scoring import score
 from components.ml.tasks import SUPERVISED
 from components.registry import component
 from components.spec import Param, ParamType, Port, PortKind
