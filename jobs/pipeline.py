@@ -29,6 +29,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from jobs.defaults import DEFAULT_COMPUTE
 from jobs.errors import SpecFormatError
 
 SCHEMA_VERSION = 1
@@ -125,7 +126,7 @@ class PipelineSpec:
     edges: tuple[Edge, ...] = ()
     parameters: tuple[PipelineParameter, ...] = ()
     description: str = ""
-    default_compute: str = "default"
+    default_compute: str = DEFAULT_COMPUTE
     schema_version: int = SCHEMA_VERSION
 
     def node(self, node_id: str) -> Node | None:
@@ -163,7 +164,7 @@ class PipelineSpec:
             name=_text(doc.get("name", "Untitled pipeline"), "name"),
             description=_text(doc.get("description", ""), "description"),
             default_compute=_text(
-                settings.get("default_compute", "default"), "settings.default_compute"
+                settings.get("default_compute", DEFAULT_COMPUTE), "settings.default_compute"
             ),
             nodes=tuple(
                 _node(n, f"nodes[{i}]")

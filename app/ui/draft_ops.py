@@ -12,6 +12,8 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from jobs.defaults import DEFAULT_COMPUTE
+
 DATASET_PORT = "dataset"  # the one output of a dataset node (jobs.pipeline.DATASET_PORT)
 PARAMETER_TYPES = ("float", "int", "string", "bool", "dataset")
 # The pipeline parameter type that holds a component parameter of each type.
@@ -31,7 +33,7 @@ def empty_spec(name: str) -> dict[str, Any]:
         "name": name,
         "description": "",
         "parameters": [],
-        "settings": {"default_compute": "default"},
+        "settings": {"default_compute": DEFAULT_COMPUTE},
         "nodes": [],
         "edges": [],
     }

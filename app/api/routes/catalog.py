@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 import components
 from app.api.deps import ServicesDep
 from components.errors import UnknownComponentError
-from jobs.defaults import DEFAULT_QUEUE
+from jobs.defaults import DEFAULT_COMPUTE
 from storage import ComputeTarget
 
 router = APIRouter(tags=["catalog"])
@@ -50,7 +50,7 @@ def put_compute(name: str, body: ComputeTargetIn, svc: ServicesDep) -> ComputeTa
     """
     current = {t.name: t for t in svc.store.list_compute_targets()}
     protected = (
-        name == DEFAULT_QUEUE or body.is_default or (name in current and current[name].is_default)
+        name == DEFAULT_COMPUTE or body.is_default or (name in current and current[name].is_default)
     )
     moved = name not in current or current[name].queue != body.queue
     if protected and moved and svc.runs.unserved_queues([body.queue], fresh=True):
