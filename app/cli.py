@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from app.settings import ensure_ui_password, load_settings, restrict_new_files
+from jobs.defaults import DEFAULT_QUEUE
 
 EXIT_OK, EXIT_RUN_FAILED, EXIT_INVALID, EXIT_UNREACHABLE = 0, 1, 2, 3
 
@@ -62,7 +63,7 @@ def _parser() -> argparse.ArgumentParser:
         handler=_api
     )
     worker = sub.add_parser("worker", help="run a worker (component library preloaded)")
-    worker.add_argument("--queues", nargs="+", default=["default"], help="queues to work")
+    worker.add_argument("--queues", nargs="+", default=[DEFAULT_QUEUE], help="queues to work")
     worker.add_argument("--name", default=None)
     worker.add_argument("--burst", action="store_true", help="quit when the queues are empty")
     worker.add_argument(

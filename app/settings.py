@@ -10,6 +10,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from jobs import defaults
+
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
@@ -21,7 +23,11 @@ def user_config_path() -> Path:
 
 @dataclass(frozen=True)
 class Settings:
-    """Where the workspace lives and how the processes find each other."""
+    """Where the workspace lives and how the processes find each other.
+
+    The control plane's settings; the defaults the workers share with it (step timeout, when a
+    worker is taken for dead, queue names) are jobs.defaults', not repeated here.
+    """
 
     home: Path
     redis_url: str | None  # None: not configured (flowbench up then finds or starts one)
@@ -29,9 +35,9 @@ class Settings:
     api_port: int = 8000
     ui_port: int = 8501
     workers: int = 2
-    step_timeout: int = 3600
+    step_timeout: int = defaults.DEFAULT_STEP_TIMEOUT
     # A worker silent this long while it holds a started step is taken for dead.
-    worker_stale_after: float = 30.0
+    worker_stale_after: float = defaults.WORKER_STALE_AFTER
     # Where the UI listens, and the host names the API and the UI answer to (any other Host
     # header is refused: DNS rebinding). Add the public name when a proxy serves them.
     ui_host: str = "127.0.0.1"
@@ -129,17 +135,19 @@ def load_settings() -> Settings:
     return Settings(
         home=Path(env.get("FLOWBENCH_HOME", "workspace")).resolve(),
         redis_url=env.get("REDIS_URL") or None,
-        api_host=env.get("FLOWBENCH_API_HOST", "127.0.0.1"),
-        api_port=int(env.get("FLOWBENCH_API_PORT", "8000")),
-        ui_port=int(env.get("FLOWBENCH_UI_PORT", "8501")),
-        workers=int(env.get("FLOWBENCH_WORKERS", "2")),
-        step_timeout=int(env.get("FLOWBENCH_STEP_TIMEOUT", "3600")),
-        worker_stale_after=float(env.get("FLOWBENCH_WORKER_STALE_AFTER", "30")),
+        api_host=env.get("FLOWBENCH_API_HOST", Settings.api_host),
+        api_port=int(env.get("FLOWBENCH_API_PORT", Settings.api_port)),
+        ui_port=int(env.get("FLOWBENCH_UI_PORT", Settings.ui_port)),
+        workers=int(env.get("FLOWBENCH_WORKERS", Settings.workers)),
+        step_timeout=int(env.get("FLOWBENCH_STEP_TIMEOUT", Settings.step_timeout)),
+        worker_stale_after=float(
+            env.get("FLOWBENCH_WORKER_STALE_AFTER", Settings.worker_stale_after)
+        ),
         endpoint_ports=env.get("FLOWBENCH_ENDPOINT_PORTS") or None,
-        ui_host=env.get("FLOWBENCH_UI_HOST", "127.0.0.1"),
+        ui_host=env.get("FLOWBENCH_UI_HOST", Settings.ui_host),
         allowed_hosts=tuple(
             h.strip()
-            for h in env.get("FLOWBENCH_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
+            for h in env.get("FLOWBENCH_ALLOWED_HOSTS", ",".join(Settings.allowed_hosts)).split(",")
             if h.strip()
         ),
         artifacts_url=env.get("FLOWBENCH_ARTIFACTS", "").strip() or None,

@@ -23,10 +23,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
-import httpx
 from redis import Redis
 from redis.exceptions import RedisError
 
+from app import processes
 from app.settings import (
     DEFAULT_REDIS_URL,
     Settings,
@@ -34,9 +34,10 @@ from app.settings import (
     ensure_workspace,
     user_config_path,
 )
+from jobs.defaults import DEFAULT_QUEUE
 
 UI_ENTRY = Path(__file__).parent / "ui" / "main.py"
-STOP_GRACE = 10.0
+STOP_GRACE = processes.STOP_GRACE
 # A child that dies is restarted after RESTART_FIRST s, doubling up to RESTART_MAX s while it
 # keeps dying within RESTART_RESET s of its start.
 RESTART_FIRST, RESTART_MAX, RESTART_RESET = 1.0, 30.0, 60.0
@@ -99,7 +100,7 @@ class Supervisor:
         for index in range(self.workers):
             self._spawn(
                 f"worker {index + 1}",
-                [python, "-m", "app.cli", "worker", "--queues", "default"],
+                [python, "-m", "app.cli", "worker", "--queues", DEFAULT_QUEUE],
                 env,
             )
         if self.ui:
@@ -196,16 +197,7 @@ class Supervisor:
 
     def stop(self) -> None:
         """Stop children in reverse order: SIGTERM (workers finish their step), then SIGKILL."""
-        for child in reversed(self.children):
-            if child.process.poll() is None:
-                child.process.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + STOP_GRACE
-        for child in reversed(self.children):
-            try:
-                child.process.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                child.process.kill()
-                child.process.wait()
+        processes.stop_all([child.process for child in reversed(self.children)], STOP_GRACE)
         # Local endpoints outlive a control plane restart, not `flowbench up` itself; the next
         # `flowbench up` starts them again.
         from app.services.endpoint_processes import LocalServers
@@ -223,18 +215,14 @@ class Supervisor:
         self.children.append(Child(name, process, essential, command, env))
 
     def _popen(self, name: str, command: list[str], env: dict[str, str] | None) -> subprocess.Popen:
-        # A new session so a terminal's Ctrl-C reaches only us; we stop children in order.
-        self.logs_dir.mkdir(parents=True, exist_ok=True)
-        with open(self._log_path(name), "ab") as log:
-            status_fd = int((env or {}).get("FLOWBENCH_STATUS_FD", "-1"))
-            return subprocess.Popen(
-                command,
-                env=env,
-                start_new_session=True,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                pass_fds=(status_fd,) if status_fd > 2 else (),
-            )
+        # A session of its own, so a terminal's Ctrl-C reaches only us; we stop children in order.
+        status_fd = int((env or {}).get("FLOWBENCH_STATUS_FD", "-1"))
+        return processes.start(
+            command,
+            self._log_path(name),
+            env=env,
+            pass_fds=(status_fd,) if status_fd > 2 else (),
+        )
 
     def _log_path(self, name: str) -> Path:
         return self.logs_dir / f"{name.replace(' ', '-')}.log"
@@ -275,28 +263,27 @@ class Supervisor:
             ],
             None,
         )
-        process = self.children[-1].process
         url = f"redis://:{password}@127.0.0.1:{port}/0"
-        deadline = time.monotonic() + 10
-        while not _redis_answers(url):
-            if time.monotonic() > deadline or process.poll() is not None:
-                raise RuntimeError(f"The bundled Redis did not start; see {folder}/redis.log")
-            time.sleep(0.05)
+        try:
+            processes.wait_until_ready(
+                self.children[-1].process, lambda: _redis_answers(url), timeout=10, interval=0.05
+            )
+        except processes.ProcessStartError:
+            raise RuntimeError(f"The bundled Redis did not start; see {folder}/redis.log") from None
         return url
 
     def _wait_for_api(self, timeout: float = 60.0) -> None:
-        deadline = time.monotonic() + timeout
         url = f"{self.settings.api_url}/health"
-        while time.monotonic() < deadline:
-            if self.children[-1].process.poll() is not None:
-                raise RuntimeError("The control plane exited during start-up (see above).")
-            try:
-                if httpx.get(url, timeout=1.0).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.1)
-        raise RuntimeError(f"The control plane did not answer on {url} within {timeout:.0f} s.")
+        try:
+            processes.wait_until_ready(
+                self.children[-1].process, processes.answers_http(url), timeout=timeout
+            )
+        except processes.ProcessExited:
+            raise RuntimeError("The control plane exited during start-up (see above).") from None
+        except processes.ProcessNotReady:
+            raise RuntimeError(
+                f"The control plane did not answer on {url} within {timeout:.0f} s."
+            ) from None
 
 
 def ui_options(settings: Settings) -> list[str]:

@@ -15,20 +15,17 @@ from __future__ import annotations
 
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
-
-import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from app.ui import draft_ops as ops  # noqa: E402
 from tests.app.ui.test_browser import log_in  # noqa: E402
-from tests.conftest import free_port, make_stack  # noqa: E402
+from tests.conftest import make_stack  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 CANVAS = "iframe[title='app.ui.canvas.flowbench_canvas']"
@@ -49,43 +46,17 @@ def bench_spec(catalogue: dict) -> dict:
     return spec
 
 
-def start_ui(env: dict, home: Path) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    log = open(home / "ui.log", "ab")  # noqa: SIM115 - the child writes to it until stopped
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "app/ui/main.py",
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--server.headless",
-            "true",
-            "--browser.gatherUsageStats",
-            "false",
-            "--client.toolbarMode",
-            "minimal",
-        ],
-        cwd=ROOT,
-        env={**env, "PYTHONPATH": str(ROOT)},
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/_stcore/health", timeout=1).status_code == 200:
-                return process, url
-        except httpx.TransportError:
-            time.sleep(0.2)
-    process.kill()
-    raise RuntimeError("streamlit did not start")
+# Streamlit's options for this measurement (the port is added by the stack).
+UI_OPTIONS = [
+    "--server.address",
+    "127.0.0.1",
+    "--server.headless",
+    "true",
+    "--browser.gatherUsageStats",
+    "false",
+    "--client.toolbarMode",
+    "minimal",
+]
 
 
 def round_trip(page, frame, gesture) -> float:
@@ -131,12 +102,11 @@ def main() -> None:
         home.mkdir()
         stack = make_stack(home, redis_url)
         stack.start_api()
-        ui = None
         try:
             client = stack.client()
             catalogue = {c["id"]: c for c in client.components()}
             client.create_draft("Canvas bench", bench_spec(catalogue))
-            ui, url = start_ui(stack.env, home)
+            url = stack.start_ui(UI_OPTIONS)
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(
                     executable_path=CHROMIUM,
@@ -172,9 +142,6 @@ def main() -> None:
             report(f"wire dropped -> draft saved ({WIRES} wires)", wires, baseline)
             print("Target: wire to saved draft under 300 ms (median).")
         finally:
-            if ui is not None:
-                ui.terminate()
-                ui.wait(timeout=10)
             stack.stop_all()
 
 

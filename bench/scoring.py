@@ -23,7 +23,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -34,6 +33,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
+
+from app import processes  # noqa: E402
 
 SECONDS = int(os.environ.get("BENCH_SECONDS", "8"))
 ROWS = int(os.environ.get("BENCH_ROWS", "1000000"))
@@ -130,44 +131,30 @@ def main() -> None:
 def _start(
     command: list[str], log: Path, health: str | None = None, path: Path | None = None
 ) -> subprocess.Popen:
-    handle = open(log, "ab")  # the child writes to it
     # One thread per server: on one row, BLAS/OpenMP threads only add contention.
     threads = {name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
-    process = subprocess.Popen(
-        command,
-        cwd=ROOT,
-        stdout=handle,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-        env={
-            **os.environ,
-            "PYTHONUNBUFFERED": "1",
-            **threads,
-            "PATH": f"{path}:{os.environ['PATH']}" if path else os.environ["PATH"],
-        },
-    )
+    env = {
+        **os.environ,
+        "PYTHONUNBUFFERED": "1",
+        **threads,
+        "PATH": f"{path}:{os.environ['PATH']}" if path else os.environ["PATH"],
+    }
+    process = processes.start(command, log, env=env, cwd=ROOT)
     port = next(a for a in command if a.isdigit() and len(a) >= 4)
     url = health or f"http://127.0.0.1:{port}/health"
-    deadline = time.monotonic() + 240
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{command[:4]} exited: {log.read_text()[-2000:]}")
-        try:
-            if httpx.get(url, timeout=2).status_code == 200:
-                return process
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"{command[:4]} did not start: {log.read_text()[-2000:]}")
+    try:
+        processes.wait_until_ready(
+            process, processes.answers_http(url, timeout=2), timeout=240, interval=0.2
+        )
+    except processes.ProcessExited:
+        raise RuntimeError(f"{command[:4]} exited: {log.read_text()[-2000:]}") from None
+    except processes.ProcessNotReady:
+        raise RuntimeError(f"{command[:4]} did not start: {log.read_text()[-2000:]}") from None
+    return process
 
 
 def _stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
+    processes.stop(process, grace=20)
 
 
 def _mlflow(

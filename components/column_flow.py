@@ -4,7 +4,7 @@ A component may declare `columns=` (see components.registry.component): a pure f
 ``rule(inputs, params) -> outputs`` where `inputs` maps each input port to what is known of it
 and `outputs` maps output ports the same way. What is known of a dataset port is its column
 list (``[{"name", "type", "categorical", "role"}]``, as components.metadata.describe_columns
-gives), of a model port a small dict (``{"task": "regression" | "classification" | ...,
+gives), of a model port a small dict (``{"task": a components.ml.tasks.Task value,
 "label": column}``); None means unknown. Rules raise nothing: what they cannot tell is None.
 
 The helpers below build the common rules (pass-through, a selection, added columns) and run the

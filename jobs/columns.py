@@ -15,6 +15,7 @@ from typing import Any
 import components
 from components import column_flow
 from components.errors import UnknownComponentError
+from components.ml.tasks import Task
 from components.spec import ComponentSpec, PortKind
 from jobs.errors import PipelineCycleError
 from jobs.pipeline import DATASET_PORT, PipelineSpec
@@ -22,7 +23,11 @@ from jobs.validate import pipeline_parameter_values, resolve_node_params
 
 Known = Any  # a column list, a model dict, or None
 DatasetColumns = Callable[[str, int | None], list[dict[str, Any]] | None]
-_TASKS = {"Regression": "regression", "Clustering": "clustering", "Anomaly Detection": "anomaly"}
+_TASKS = {
+    "Regression": Task.REGRESSION,
+    "Clustering": Task.CLUSTERING,
+    "Anomaly Detection": Task.ANOMALY_DETECTION,
+}
 
 
 def has_column_rule(node: Any) -> bool:
@@ -33,10 +38,10 @@ def has_column_rule(node: Any) -> bool:
         return False
 
 
-def learner_task(spec: ComponentSpec) -> str | None:
+def learner_task(spec: ComponentSpec) -> Task | None:
     """The task of a learner component's untrained model, from its category and name."""
     if spec.category == "Classification":
-        return "binary" if spec.id.startswith("two_class") else "multiclass"
+        return Task.BINARY if spec.id.startswith("two_class") else Task.MULTICLASS
     return _TASKS.get(spec.category)
 
 

@@ -1,13 +1,24 @@
-"""Every number and name the jobs package relies on, in one place."""
+"""Every number and name the jobs package relies on, in one place.
+
+The control plane's settings (app/settings.py) take their defaults from here too. Importing this
+module is cheap (rq is imported only when SERIALIZER is first read), so the CLI and the UI can.
+"""
 
 import hashlib
+from typing import Any
 
-from rq.serializers import JSONSerializer
 
-# Job data, meta and results travel as JSON, never pickles: anything that can write to Redis could
-# otherwise make every process that reads a job run code. Give it to every Queue, Job and Worker
-# (a plain `rq worker` needs `--serializer rq.serializers.JSONSerializer`).
-SERIALIZER = JSONSerializer
+def __getattr__(name: str) -> Any:
+    # Job data, meta and results travel as JSON, never pickles: anything that can write to Redis
+    # could otherwise make every process that reads a job run code. Give SERIALIZER to every
+    # Queue, Job and Worker (a plain `rq worker` needs `--serializer
+    # rq.serializers.JSONSerializer`).
+    if name == "SERIALIZER":
+        from rq.serializers import JSONSerializer
+
+        return JSONSerializer
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 # Redis list that step tasks push their outcome onto when a step ends, one per workspace (the
 # suffix): the control plane's monitor wakes on it. Entries outlive a control-plane restart.
@@ -27,7 +38,10 @@ DEFAULT_STEP_TIMEOUT = 3600
 WORKER_STALE_AFTER = 30
 # Our workers heartbeat this often while a step runs (RQ's default is 30 s).
 JOB_MONITORING_INTERVAL = 5
+# The queue every worker serves unless told otherwise, and the compute target every workspace
+# has (storage's first migration creates it, on that queue); a pipeline runs on it by default.
 DEFAULT_QUEUE = "default"
+DEFAULT_COMPUTE = "default"
 
 
 def events_key(workspace: str) -> str:

@@ -34,6 +34,7 @@ from typing import Any, Literal, NotRequired, get_args
 # typing's own TypedDict lacks what pydantic needs to describe it before Python 3.12.
 from typing_extensions import TypedDict
 
+from jobs.defaults import DEFAULT_COMPUTE
 from jobs.errors import SpecFormatError
 from jobs.graph import Edge, PipelineGraph
 
@@ -123,7 +124,7 @@ class PipelineSpec:
     edges: tuple[Edge, ...] = ()
     parameters: tuple[PipelineParameter, ...] = ()
     description: str = ""
-    default_compute: str = "default"
+    default_compute: str = DEFAULT_COMPUTE
     schema_version: int = SCHEMA_VERSION
 
     def node(self, node_id: str) -> Node | None:
@@ -173,7 +174,7 @@ class PipelineSpec:
             name=_text(doc.get("name", "Untitled pipeline"), "name"),
             description=_text(doc.get("description", ""), "description"),
             default_compute=_text(
-                settings.get("default_compute", "default"), "settings.default_compute"
+                settings.get("default_compute", DEFAULT_COMPUTE), "settings.default_compute"
             ),
             nodes=tuple(
                 _node(n, f"nodes[{i}]")

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import components
+from jobs import defaults
 from jobs.pipeline import PipelineSpec, bind_datasets
 from jobs.validate import pipeline_parameter_values, resolve_node_params
 
@@ -84,7 +85,7 @@ def plan_run(
     resolve_dataset: Callable[[str, int | None], ResolvedDataset],
     queue_for: Callable[[str], str],
     parameter_values: dict[str, Any] | None = None,
-    default_timeout: int = 3600,
+    default_timeout: int = defaults.DEFAULT_STEP_TIMEOUT,
     nonce: str = "",
 ) -> RunPlan:
     """Plan a validated pipeline.

@@ -13,23 +13,14 @@ import io
 import tarfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from components.metadata import LABEL, with_roles
+from components.ml.tasks import Task
 from storage.errors import NotFoundError, StorageError
-
-
-class Task(StrEnum):
-    """What a sample is meant to teach."""
-
-    REGRESSION = "regression"
-    BINARY = "binary classification"
-    MULTICLASS = "multiclass classification"
-    CLUSTERING = "clustering"
 
 
 @dataclass(frozen=True)
@@ -39,7 +30,7 @@ class Sample:
     name: str
     title: str
     description: str
-    task: Task
+    task: Task  # what the sample is meant to teach
     label: str
     load: Callable[[], pd.DataFrame]
 
@@ -49,7 +40,7 @@ class Sample:
             "name": self.name,
             "title": self.title,
             "description": self.description,
-            "task": self.task.value,
+            "task": self.task.text,
             "label": self.label,
         }
 

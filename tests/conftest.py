@@ -16,10 +16,12 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
 import pytest
 from redis import Redis
 from redis.exceptions import RedisError
+
+from app import processes
+from jobs.defaults import DEFAULT_QUEUE
 
 ROOT = Path(__file__).parents[1]
 TEST_REDIS_URL = os.environ.get("FLOWBENCH_TEST_REDIS_URL", "redis://127.0.0.1:6379/11")
@@ -64,20 +66,15 @@ class Stack:
         return FlowbenchClient(self.api_url, self.token)
 
     def start_api(self) -> None:
-        self.processes["api"] = _spawn(
-            [sys.executable, "-m", "app.cli", "api"], self.env, self.home / "api.log"
-        )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.processes["api"].poll() is not None:
-                raise RuntimeError((self.home / "api.log").read_text())
-            try:
-                if httpx.get(f"{self.api_url}/health", timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.1)
-        raise RuntimeError("control plane did not start")
+        self.processes["api"] = self._start("api", [sys.executable, "-m", "app.cli", "api"])
+        try:
+            processes.wait_until_ready(
+                self.processes["api"], processes.answers_http(f"{self.api_url}/health"), timeout=60
+            )
+        except processes.ProcessExited:
+            raise RuntimeError((self.home / "api.log").read_text()) from None
+        except processes.ProcessNotReady:
+            raise RuntimeError("control plane did not start") from None
 
     def start_worker(
         self, name: str, *queues: str, burst: bool = False, fork: bool = True
@@ -90,58 +87,57 @@ class Stack:
             "--name",
             name,
             "--queues",
-            *(queues or ("default",)),
+            *(queues or (DEFAULT_QUEUE,)),
         ]
         if burst:
             command.append("--burst")
         if not fork:
             command.append("--no-fork")
-        process = _spawn(command, self.env, self.home / f"{name}.log")
+        process = self._start(name, command)
         self.processes[name] = process
         return process
+
+    def start_ui(self, options: list[str] | None = None) -> str:
+        """Start the Streamlit UI against this control plane; return its URL.
+
+        `options` are `streamlit run`'s; by default the ones `flowbench up` gives (XSRF on,
+        only the local host names allowed) for a free port.
+        """
+        from app.settings import Settings
+        from app.supervisor import ui_options
+
+        port = free_port()
+        if options is None:
+            options = ui_options(Settings(home=self.home, redis_url=None, ui_port=port))
+        else:
+            options = [*options, "--server.port", str(port)]
+        command = [sys.executable, "-m", "streamlit", "run", "app/ui/main.py", *options]
+        process = self._start("ui", command, PYTHONPATH=str(ROOT))
+        self.processes["ui"] = process
+        url = f"http://127.0.0.1:{port}"
+        try:
+            processes.wait_until_ready(
+                process, processes.answers_http(f"{url}/_stcore/health"), timeout=60
+            )
+        except processes.ProcessStartError:
+            self.stop("ui", signal.SIGKILL)
+            raise RuntimeError(
+                f"streamlit did not start: {(self.home / 'ui.log').read_text()[-2000:]}"
+            ) from None
+        return url
 
     def stop(self, name: str, sig: int = signal.SIGTERM) -> None:
         """Signal a process's group; with SIGKILL also its descendants (an RQ work horse sits in
         a process group of its own and would outlive its worker)."""
-        process = self.processes.pop(name)
-        if process.poll() is None:
-            doomed = descendants(process.pid) if sig == signal.SIGKILL else []
-            os.killpg(process.pid, sig)
-            for pid in doomed:
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(pid, signal.SIGKILL)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        processes.stop(self.processes.pop(name), sig=sig, grace=20)
 
     def stop_all(self) -> None:
         for name in list(self.processes):
             self.stop(name)
 
-
-def descendants(pid: int) -> list[int]:
-    """Every process below `pid`, read from /proc."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            with contextlib.suppress(OSError):
-                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-                children.setdefault(ppid, []).append(int(entry.name))
-    found, stack = [], list(children.get(pid, []))
-    while stack:
-        child = stack.pop()
-        found.append(child)
-        stack.extend(children.get(child, []))
-    return found
-
-
-def _spawn(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
-    handle = open(log, "ab")  # the child process writes to it
-    return subprocess.Popen(
-        command, env=env, cwd=ROOT, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True
-    )
+    def _start(self, name: str, command: list[str], **extra_env: str) -> subprocess.Popen:
+        env = {**self.env, **extra_env}
+        return processes.start(command, self.home / f"{name}.log", env=env, cwd=ROOT)
 
 
 def make_stack(home: Path, redis_url: str, **extra_env: str) -> Stack:
@@ -207,13 +203,7 @@ class Azurite:
         )
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
+        processes.stop(self.process, grace=10)
 
 
 def azurite_command() -> str:

@@ -64,6 +64,32 @@ def test_components_import_only_components(path):
     assert {n.split(".")[0] for n in imports_of(path)} & forbidden == set()
 
 
+def library_modules():
+    return [p for p in modules("components/library") if p.name != "__init__.py"]
+
+
+@pytest.mark.parametrize("path", library_modules(), ids=str)
+def test_library_components_do_not_import_each_other(path):
+    """A component shares code through components.ml or the framework, never another component.
+
+    Only the library's __init__ imports its modules (that registers them).
+    """
+    assert {n for n in imports_of(path) if n.startswith("components.library")} == set()
+    relative = [n for n in ast.walk(ast.parse(path.read_text())) if isinstance(n, ast.ImportFrom)]
+    assert [n.module for n in relative if n.level] == []
+
+
+def test_the_framework_does_not_import_the_ml_helpers_or_the_library():
+    """spec, registry, runtime and the column helpers stand below components.ml and library.
+
+    The registry alone imports the library package, lazily, which registers every component.
+    """
+    for path in (ROOT / "components").glob("*.py"):
+        discovery = {"components.library"} if path.name == "registry.py" else set()
+        for name in project_imports(path) - discovery:
+            assert not name.startswith(("components.ml", "components.library")), (path, name)
+
+
 @pytest.mark.parametrize("path", modules("jobs"), ids=str)
 def test_jobs_import_components_and_the_artifact_store_only(path):
     """jobs never imports app, and from storage only the artifact store."""

@@ -17,17 +17,19 @@ from sklearn.metrics import confusion_matrix, precision_recall_curve, roc_curve
 
 from app.services.errors import ConflictError, InvalidRequestError, NotFoundError
 from components.errors import ComponentInputError
-from components.learners import Task
 
 # The charts read the scored dataset exactly as Evaluate Model does, with its own helpers.
-from components.library.evaluate_model import (
-    LEFT,
+from components.ml.evaluation import (
+    SCORED_DATASET as LEFT,
+)
+from components.ml.evaluation import (
     label_classes,
     label_values,
     positive_class,
     read_score_columns,
     true_label_column,
 )
+from components.ml.tasks import Task
 from jobs.pipeline import DATASET_PORT, PipelineSpec
 from storage import ArtifactStore, WorkspaceStore
 

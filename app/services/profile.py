@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from components.statistics import summarize
+from components.ml.statistics import summarize
 
 HISTOGRAM_BINS = 20
 TOP_CATEGORIES = 20

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from jobs.defaults import DEFAULT_COMPUTE
 from jobs.graph import PipelineGraph
 from jobs.pipeline import DATASET_PORT, PARAMETER_TYPES, param_ref
 
@@ -32,7 +33,7 @@ def empty_spec(name: str) -> dict[str, Any]:
         "name": name,
         "description": "",
         "parameters": [],
-        "settings": {"default_compute": "default"},
+        "settings": {"default_compute": DEFAULT_COMPUTE},
         "nodes": [],
         "edges": [],
     }

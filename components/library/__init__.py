@@ -2,7 +2,6 @@
 
 from components.library import (  # noqa: F401
     anomaly_detection,
-    binning,
     classification,
     clean_missing_data,
     clip_values,
@@ -16,6 +15,7 @@ from components.library import (  # noqa: F401
     evaluate_model,
     feature_importance,
     feature_selection,
+    group_data_into_bins,
     indicator_values,
     lda,
     linear_classifiers,

@@ -9,15 +9,16 @@ import pandas as pd
 
 from components import metadata
 from components.errors import ComponentInputError
-from components.estimators import PcaAnomalyDetector
-from components.learners import Learner, Task, feature_columns
-from components.library.inputs import expect_instance
-from components.library.learner_params import (
+from components.inputs import expect_instance
+from components.ml.estimators import PcaAnomalyDetector
+from components.ml.learner_params import (
     UNTRAINED_MODEL_OUTPUT,
     Tunable,
     trainer_params,
     trainer_settings,
 )
+from components.ml.learners import Learner, feature_columns
+from components.ml.tasks import Task
 from components.registry import component
 from components.spec import Param, ParamType, Port, PortKind
 
@@ -117,7 +118,7 @@ def train_anomaly_detection_model(
     if learner.task != Task.ANOMALY_DETECTION:
         raise ComponentInputError(
             f"Train Anomaly Detection Model needs an anomaly detection model such as PCA-Based "
-            f"Anomaly Detection; '{learner.name}' is a {learner.task.value.replace('_', ' ')} "
+            f"Anomaly Detection; '{learner.name}' is a {learner.task.text} "
             f"model."
         )
     labels = [c for c, role in metadata.roles(dataset).items() if role == metadata.LABEL]

@@ -10,15 +10,16 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from components.learners import Learner, Task
-from components.library.learner_params import (
+from components.ml.learner_params import (
     UNTRAINED_MODEL_OUTPUT,
     Tunable,
     seed_param,
     trainer_params,
     trainer_settings,
 )
-from components.library.regression import (
+from components.ml.learners import Learner
+from components.ml.tasks import Task
+from components.ml.tree_params import (
     BAGGING,
     BOOSTED_TREES,
     DECISION_FOREST,

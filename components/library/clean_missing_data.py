@@ -7,9 +7,9 @@ from typing import Any
 import pandas as pd
 
 from components import columns as column_selector
+from components.ml.transforms import CleaningMode, MissingValueCleaner
 from components.registry import component
 from components.spec import Param, ParamType, Port, PortKind
-from components.transforms import CleaningMode, MissingValueCleaner
 
 _MODES = tuple(mode.value for mode in CleaningMode)
 _REPLACING = tuple(

@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 
 from components import columns as column_selector
-from components import conversions, metadata
+from components import metadata
 from components.errors import ComponentInputError
+from components.ml import column_types
 from components.registry import component
 from components.spec import Param, ParamType, Port, PortKind
 
@@ -141,7 +142,7 @@ def clip_values(
                 f"Clip Values clips numeric columns only; column '{column}' is "
                 f"{metadata.column_type(dataset[column])}."
             )
-        x = conversions.to_double(dataset[column], column).to_numpy()
+        x = column_types.to_double(dataset[column], column).to_numpy()
         present = x[~np.isnan(x)]
         clipped = x.copy()
         flagged = np.zeros(len(x), dtype=bool)

@@ -7,9 +7,11 @@ from typing import Any
 import pandas as pd
 
 from components import columns as column_selection
-from components import conversions, metadata
+from components import metadata
 from components.errors import ComponentInputError
-from components.estimators import (
+from components.inputs import expect_instance
+from components.ml import column_types
+from components.ml.estimators import (
     FILL_MISSING,
     FIRST_N,
     IGNORE_LABEL,
@@ -18,11 +20,11 @@ from components.estimators import (
     RANDOM,
     KMeansClusterer,
 )
-from components.learners import Learner, Task, TrainedModel
-from components.library.inputs import expect_instance
-from components.library.learner_params import SINGLE, UNTRAINED_MODEL_OUTPUT, seed_param
+from components.ml.learner_params import SINGLE, UNTRAINED_MODEL_OUTPUT, seed_param
+from components.ml.learners import Learner, TrainedModel
+from components.ml.score_columns import ASSIGNMENTS
+from components.ml.tasks import Task
 from components.registry import component
-from components.score_columns import ASSIGNMENTS
 from components.spec import Param, ParamType, Port, PortKind
 
 FEATURES = {"begin": "none", "rules": [{"action": "include", "by": "kinds", "values": ["Feature"]}]}
@@ -139,7 +141,7 @@ def train_clustering_model(
     if learner.task != Task.CLUSTERING:
         raise ComponentInputError(
             f"Train Clustering Model needs a clustering model such as K-Means Clustering; "
-            f"'{learner.name}' is a {learner.task.value.replace('_', ' ')} model."
+            f"'{learner.name}' is a {learner.task.text} model."
         )
     label = _label_column(dataset)
     chosen = column_selection.resolve(dataset, column_set)
@@ -168,7 +170,7 @@ def assign_data_to_clusters(
     if model.task != Task.CLUSTERING:
         raise ComponentInputError(
             f"Assign Data to Clusters needs a model from Train Clustering Model; '{model.name}' "
-            f"is a {model.task.value.replace('_', ' ')} model (use Score Model)."
+            f"is a {model.task.text} model (use Score Model)."
         )
     return {"results_dataset": assign(model, dataset, append)}
 
@@ -200,7 +202,7 @@ def _with_cluster_labels(
     if cluster_labels is None:
         return df
     label = model.label_column
-    current = conversions.plain(df[label]).astype(object)
+    current = column_types.plain(df[label]).astype(object)
     proposed = assignments.map(dict(enumerate(cluster_labels))).astype(object)
     if estimator.label_mode == FILL_MISSING:
         updated = current.where(current.notna(), proposed)

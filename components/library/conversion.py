@@ -7,8 +7,9 @@ from typing import Any
 
 import pandas as pd
 
-from components import conversions, metadata
+from components import metadata
 from components.errors import ComponentInputError
+from components.ml import column_types
 from components.registry import component
 from components.spec import Param, ParamType, Port, PortKind
 
@@ -121,7 +122,7 @@ def _is_text(series: pd.Series) -> bool:
 
 def _text_of(series: pd.Series) -> pd.Series:
     return (
-        conversions.plain(series)
+        column_types.plain(series)
         .astype(object)
         .map(lambda v: v if isinstance(v, str) else str(v), na_action="ignore")
     )
@@ -129,13 +130,13 @@ def _text_of(series: pd.Series) -> pd.Series:
 
 def _replaced(series: pd.Series, column: str, hits: pd.Series, text: str) -> pd.Series:
     try:
-        value = conversions.scalar_for(series, column, text)
+        value = column_types.scalar_for(series, column, text)
     except ComponentInputError as exc:
         raise ComponentInputError(
             f"'New value' {text!r} does not suit column '{column}' "
             f"({metadata.column_type(series)}): {exc}"
         ) from exc
-    plain = conversions.plain(series).astype(object)
+    plain = column_types.plain(series).astype(object)
     plain[hits] = value
     return pd.Series(plain.tolist(), index=series.index, name=series.name).infer_objects()
 

@@ -2,7 +2,7 @@
 
 The script defines ``class AzureMLModel`` with ``__init__(self)``, ``train(self, df_train,
 df_label)`` and ``predict(self, df)`` returning a DataFrame of scores. Its code never runs in the
-worker: `components.python_model` runs each method in the runner's Python sandbox.
+worker: `components.ml.python_model` runs each method in the runner's Python sandbox.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from components.errors import ComponentInputError
-from components.python_model import MODEL_CLASS, create_model
+from components.ml.python_model import MODEL_CLASS, create_model
 from components.registry import component
 from components.runtime import Runtime
 from components.spec import Param, ParamType, Port, PortKind

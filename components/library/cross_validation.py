@@ -10,11 +10,12 @@ from sklearn.model_selection import KFold
 
 from components import metadata
 from components.errors import ComponentInputError
-from components.learners import SUPERVISED, Learner, find_label_column
-from components.library.evaluate_model import evaluate
-from components.library.inputs import expect_instance
-from components.library.model_scoring import score
-from components.library.partition_and_sample import FOLD_COLUMN  # Assign to Folds writes it
+from components.inputs import expect_instance
+from components.ml.evaluation import evaluate
+from components.ml.folds import FOLD_COLUMN
+from components.ml.learners import Learner, find_label_column
+from components.ml.scoring import score
+from components.ml.tasks import SUPERVISED
 from components.registry import component
 from components.spec import Param, ParamType, Port, PortKind
 
@@ -63,7 +64,7 @@ def cross_validate_model(
     if learner.task not in SUPERVISED:
         raise ComponentInputError(
             f"Cross Validate Model needs a classification or regression learner; "
-            f"'{learner.name}' is a {learner.task.value.replace('_', ' ')} model."
+            f"'{learner.name}' is a {learner.task.text} model."
         )
     label = find_label_column(dataset, label_column)
     folds = fold_numbers(dataset, seed)

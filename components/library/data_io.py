@@ -11,8 +11,8 @@ from typing import Any
 
 import pandas as pd
 
-from components import parsing
 from components.errors import ComponentInputError
+from components.ml import parsing
 from components.registry import component
 from components.runtime import Runtime
 from components.spec import Param, ParamType, Port, PortKind

@@ -6,9 +6,10 @@ from typing import Any
 
 import pandas as pd
 
-from components import column_flow, conversions, metadata
+from components import column_flow, metadata
 from components import columns as column_selector
 from components.errors import ComponentInputError
+from components.ml import column_types
 from components.registry import component
 from components.spec import Param, ParamType, Port, PortKind
 
@@ -130,13 +131,13 @@ def _edit_column(
 ) -> pd.Series:
     was_categorical = metadata.is_categorical(series)
     if data_type != "Unchanged":
-        series = conversions.as_type(series, column, data_type, fmt)
+        series = column_types.as_type(series, column, data_type, fmt)
         if was_categorical and categorical == "Unchanged":
             series = series.astype("category")
     if categorical == "Categorical" and not metadata.is_categorical(series):
         series = series.astype("category")
     elif categorical == "NonCategorical":
-        series = conversions.plain(series)
+        series = column_types.plain(series)
     return series
 
 

@@ -7,9 +7,9 @@ from typing import Any
 import pandas as pd
 from sklearn.inspection import permutation_importance
 
-from components.learners import TrainedModel
-from components.library.inputs import expect_instance
-from components.model_metrics import actual_values, check_metric, labelled_rows, metric_value
+from components.inputs import expect_instance
+from components.ml.learners import TrainedModel
+from components.ml.metrics import actual_values, check_metric, labelled_rows, metric_value
 from components.registry import component
 from components.spec import Param, ParamType, Port, PortKind
 

@@ -8,9 +8,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from components import conversions, metadata
+from components import metadata
 from components.errors import ComponentInputError
-from components.features import category_text
+from components.ml import column_types
+from components.ml.features import category_text
 from components.registry import component
 from components.spec import Param, ParamType, Port, PortKind
 
@@ -97,7 +98,7 @@ def _numbers(series: pd.Series, column: str, problem: str) -> np.ndarray:
     if metadata.is_numeric(series) or (
         metadata.column_type(series) == "Boolean" and not metadata.is_categorical(series)
     ):
-        return conversions.to_double(series, column).to_numpy()
+        return column_types.to_double(series, column).to_numpy()
     raise ComponentInputError(f"{problem}; column '{column}' is {metadata.column_type(series)}.")
 
 
@@ -114,7 +115,7 @@ def _pearson(series: pd.Series, column: str, y: np.ndarray) -> float:
 
 def _codes(series: pd.Series) -> np.ndarray:
     if metadata.is_numeric(series) and series.nunique() > CHI_SQUARED_BINS:
-        x = conversions.to_double(series, str(series.name))
+        x = column_types.to_double(series, str(series.name))
         bins = pd.cut(x, CHI_SQUARED_BINS, labels=False)
         return np.where(bins.isna(), -1, bins).astype(np.int64)
     return pd.factorize(category_text(series))[0]

@@ -8,9 +8,9 @@ import pandas as pd
 
 from components import columns as column_selector
 from components.errors import ComponentInputError
+from components.ml.transforms.indicators import IndicatorEncoder
 from components.registry import component
 from components.spec import Param, ParamType, Port, PortKind
-from components.transforms.indicators import IndicatorEncoder
 
 
 @component(

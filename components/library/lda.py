@@ -10,9 +10,9 @@ from sklearn.feature_extraction.text import CountVectorizer, HashingVectorizer
 
 from components import columns as column_selector
 from components.errors import ComponentInputError
+from components.ml.transforms.topics import TopicModel, documents
 from components.registry import component
 from components.spec import Param, ParamType, Port, PortKind
-from components.transforms.topics import TopicModel, documents
 
 _ALL_OPTIONS = {"show_all_options": (True,)}
 

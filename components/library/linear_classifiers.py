@@ -1,7 +1,8 @@
 """Two-class linear classifiers trained by stochastic gradient: perceptron and SVM.
 
 Neither gives probabilities; Score Model maps their decision values through a sigmoid
-(`components.learners.class_probabilities`), so `Scored Probabilities` passes 0.5 on the boundary.
+(`components.ml.learners.class_probabilities`), so `Scored Probabilities` passes 0.5 on the
+boundary.
 """
 
 from __future__ import annotations
@@ -12,14 +13,15 @@ from sklearn.linear_model import SGDClassifier
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import MinMaxScaler, StandardScaler
 
-from components.learners import Learner, Task
-from components.library.learner_params import (
+from components.ml.learner_params import (
     UNTRAINED_MODEL_OUTPUT,
     Tunable,
     seed_param,
     trainer_params,
     trainer_settings,
 )
+from components.ml.learners import Learner
+from components.ml.tasks import Task
 from components.registry import component
 from components.spec import Param, ParamType
 

@@ -8,9 +8,10 @@ import numpy as np
 import pandas as pd
 
 from components import columns as column_selector
-from components import conversions, metadata
-from components import math_functions as fn
+from components import metadata
 from components.errors import ComponentInputError
+from components.ml import column_types
+from components.ml import math_functions as fn
 from components.registry import component
 from components.spec import Param, ParamType, Port, PortKind
 
@@ -150,7 +151,7 @@ def _numbers(dataset: pd.DataFrame, column: str) -> np.ndarray:
             f"{metadata.column_type(dataset[column])}"
             f"{' (categorical)' if metadata.is_categorical(dataset[column]) else ''}."
         )
-    return conversions.to_double(dataset[column], column).to_numpy()
+    return column_types.to_double(dataset[column], column).to_numpy()
 
 
 def _second_arguments(

@@ -6,13 +6,16 @@ from typing import Any
 
 import pandas as pd
 
-from components import column_flow, metadata, score_columns
-from components.learners import TrainedModel
-from components.library.inputs import expect_instance
-from components.python_model import TrainedPythonModel
+from components import column_flow, metadata
+from components.inputs import expect_instance
+from components.ml import score_columns
+from components.ml.learners import TrainedModel
+from components.ml.python_model import TrainedPythonModel
+from components.ml.scoring import score
+from components.ml.tasks import Task
+from components.ml.transforms import Transformation
 from components.registry import component
 from components.spec import Param, ParamType, Port, PortKind
-from components.transforms import Transformation
 
 
 def _scored_columns(inputs: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
@@ -21,7 +24,7 @@ def _scored_columns(inputs: dict[str, Any], params: dict[str, Any]) -> dict[str,
     if data is None or not isinstance(model, dict):
         return {"*": None}
     scores = [column_flow.column(score_columns.SCORED_LABELS, role=metadata.SCORE)]
-    if model.get("task") == "binary":
+    if model.get("task") == Task.BINARY:
         scores.append(column_flow.column(score_columns.SCORED_PROBABILITIES, role=metadata.SCORE))
     label = model.get("label")
     score_names = {c["name"] for c in scores}
@@ -79,30 +82,6 @@ def score_model(
         "a model trained by Train Model",
     )
     return {"scored_dataset": score(model, dataset, append_score_columns)}
-
-
-def score(
-    model: TrainedModel | TrainedPythonModel,
-    dataset: pd.DataFrame,
-    append_score_columns: bool = True,
-) -> pd.DataFrame:
-    """`dataset` (or only its label) with the model's score columns, roles set for Evaluate."""
-    scores = model.predict_frame(dataset)
-    label = model.label_column if model.label_column in dataset.columns else None
-    if append_score_columns:
-        # Scoring an already scored dataset replaces the old scores.
-        base = dataset.drop(columns=[c for c in scores.columns if c in dataset.columns])
-    else:
-        base = dataset[[label] if label else []]
-    scored = metadata.keep_metadata(dataset, pd.concat([base, scores], axis=1))
-    roles = dict.fromkeys(scores.columns, metadata.SCORE)
-    if label:
-        # Evaluate Model finds the true label by its role, so the model's label is the only one.
-        roles.update(
-            {c: metadata.FEATURE for c, r in metadata.roles(scored).items() if r == metadata.LABEL}
-        )
-        roles[label] = metadata.LABEL
-    return metadata.with_roles(scored, roles)
 
 
 @component(

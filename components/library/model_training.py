@@ -6,9 +6,9 @@ from typing import Any
 
 import pandas as pd
 
-from components.learners import Learner, find_label_column
-from components.library.inputs import expect_instance
-from components.python_model import PythonLearner
+from components.inputs import expect_instance
+from components.ml.learners import Learner, find_label_column
+from components.ml.python_model import PythonLearner
 from components.registry import component
 from components.spec import Param, ParamType, Port, PortKind
 

@@ -8,9 +8,10 @@ from typing import Any
 from sklearn.multiclass import OneVsOneClassifier, OneVsRestClassifier
 
 from components.errors import ComponentInputError
-from components.learners import Learner, Task
-from components.library.inputs import expect_instance
-from components.library.learner_params import UNTRAINED_MODEL_OUTPUT
+from components.inputs import expect_instance
+from components.ml.learner_params import UNTRAINED_MODEL_OUTPUT
+from components.ml.learners import Learner
+from components.ml.tasks import Task
 from components.registry import component
 from components.spec import Port, PortKind
 
@@ -29,7 +30,7 @@ def _binary(untrained_model: Any, component_name: str) -> Learner:
     if learner.task != Task.BINARY:
         raise ComponentInputError(
             f"{component_name} needs a two-class learner; '{learner.name}' is a "
-            f"{learner.task.value.replace('_', ' ')} model."
+            f"{learner.task.text} model."
         )
     return learner
 

@@ -10,14 +10,15 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import MinMaxScaler, StandardScaler
 
 from components.errors import ComponentInputError
-from components.learners import Learner, Task
-from components.library.learner_params import (
+from components.ml.learner_params import (
     UNTRAINED_MODEL_OUTPUT,
     Tunable,
     seed_param,
     trainer_params,
     trainer_settings,
 )
+from components.ml.learners import Learner
+from components.ml.tasks import Task
 from components.registry import component
 from components.spec import Param, ParamType
 

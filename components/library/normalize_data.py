@@ -8,9 +8,9 @@ import pandas as pd
 
 from components import column_flow
 from components import columns as column_selector
+from components.ml.transforms import NormalizationMethod, Normalizer
 from components.registry import component
 from components.spec import Param, ParamType, Port, PortKind
-from components.transforms import NormalizationMethod, Normalizer
 
 
 @component(

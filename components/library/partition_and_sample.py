@@ -9,6 +9,7 @@ import pandas as pd
 
 from components import column_flow, metadata
 from components.errors import ComponentInputError
+from components.ml.folds import FOLD_COLUMN
 from components.registry import component
 from components.spec import Param, ParamType, Port, PortKind
 
@@ -16,7 +17,6 @@ ASSIGN, PICK, SAMPLING, HEAD = "Assign to Folds", "Pick Fold", "Sampling", "Head
 EVENLY, CUSTOM = "Partition evenly", "Partition with customized proportions"
 # The column Assign to Folds writes (fold numbers 1..k) and Pick Fold and Cross Validate
 # Model read.
-FOLD_COLUMN = "Fold"
 _ASSIGN = {"mode": (ASSIGN,)}
 _STRATIFIABLE = {"mode": (ASSIGN, SAMPLING)}
 

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 
 from components.errors import ComponentInputError
-from components.library.inputs import expect_instance
-from components.recommender import SvdRecommender, fit_svd, triples
+from components.inputs import expect_instance
+from components.ml.recommender import SvdRecommender, fit_svd, triples
 from components.registry import component
 from components.spec import Param, ParamType, Port, PortKind
 

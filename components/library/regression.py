@@ -10,9 +10,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from components.errors import ComponentInputError
-from components.estimators import ElasticNetPoissonRegressor, QuantileForestRegressor
-from components.learners import Learner, Task
-from components.library.learner_params import (
+from components.ml.estimators import ElasticNetPoissonRegressor, QuantileForestRegressor
+from components.ml.learner_params import (
     SINGLE,
     TRAINER_MODE,
     UNTRAINED_MODEL_OUTPUT,
@@ -21,12 +20,14 @@ from components.library.learner_params import (
     trainer_params,
     trainer_settings,
 )
+from components.ml.learners import Learner
+from components.ml.tasks import Task
+from components.ml.tree_params import BAGGING, BOOSTED_TREES, DECISION_FOREST, resampling_param
 from components.registry import component
 from components.spec import Param, ParamType
 
 OLS, OGD = "Ordinary Least Squares", "Online Gradient Descent"
 _OGD = {"solution_method": (OGD,)}
-BAGGING, REPLICATE = "Bagging Resampling", "Replicate Resampling"
 # Poisson Regression's L-BFGS runs until the tolerance is met or this many steps.
 POISSON_MAX_ITERATIONS = 1000
 INT, FLOAT = ParamType.INT, ParamType.FLOAT
@@ -55,62 +56,6 @@ LINEAR_OGD = (
     ),
     Tunable(
         "l2_weight", "L2 regularization weight", FLOAT, 0.001, "0.001; 0.01; 0.1", "alpha", min=0.0
-    ),
-)
-BOOSTED_TREES = (
-    Tunable(
-        "max_leaves",
-        "Maximum number of leaves per tree",
-        INT,
-        20,
-        "2; 8; 32; 128",
-        "max_leaf_nodes",
-        min=2,
-        max=131072,
-    ),
-    Tunable(
-        "min_leaf_instances",
-        "Minimum number of training instances required to form a leaf",
-        INT,
-        10,
-        "1; 10; 50",
-        "min_samples_leaf",
-        min=1,
-    ),
-    Tunable(
-        "learning_rate",
-        "Learning rate",
-        FLOAT,
-        0.2,
-        "0.025; 0.05; 0.1; 0.2; 0.4",
-        "learning_rate",
-        min=0.0,
-        max=1.0,
-        min_exclusive=True,
-    ),
-    Tunable(
-        "num_trees",
-        "Total number of trees constructed",
-        INT,
-        100,
-        "20; 100; 500",
-        "max_iter",
-        min=1,
-    ),
-)
-DECISION_FOREST = (
-    Tunable("num_trees", "Number of decision trees", INT, 8, "1; 8; 32", "n_estimators", min=1),
-    Tunable(
-        "max_depth", "Maximum depth of the decision trees", INT, 32, "1; 16; 64", "max_depth", min=1
-    ),
-    Tunable(
-        "min_samples_per_leaf",
-        "Minimum number of samples per leaf node",
-        INT,
-        1,
-        "1; 4; 16",
-        "min_samples_leaf",
-        min=1,
     ),
 )
 POISSON = (
@@ -173,18 +118,6 @@ QUANTILE_FOREST = (
         min_exclusive=True,
     ),
 )
-
-
-def resampling_param() -> Param:
-    """Decision forests' "Resampling method"."""
-    return Param(
-        "resampling_method",
-        ParamType.CHOICE,
-        "Resampling method",
-        default=BAGGING,
-        choices=(BAGGING, REPLICATE),
-        help="Bagging: each tree sees a bootstrap sample; Replicate: every tree sees all rows.",
-    )
 
 
 @component(
@@ -363,7 +296,7 @@ def poisson_regression(
 
     The label must be non-negative. L1 and L2 weights, the tolerance and the L-BFGS memory size
     are the designer's; scikit-learn's PoissonRegressor has no L1 term, so the model is fitted
-    by L-BFGS over both penalties (components.estimators.ElasticNetPoissonRegressor). The seed
+    by L-BFGS over both penalties (components.ml.estimators.ElasticNetPoissonRegressor). The seed
     is kept for parity (the solver is deterministic).
     """
     single, sweep = trainer_settings(POISSON, locals())

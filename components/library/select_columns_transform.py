@@ -6,9 +6,9 @@ from typing import Any
 
 import pandas as pd
 
+from components.ml.transforms.selection import ColumnSelection
 from components.registry import component
 from components.spec import Port, PortKind
-from components.transforms.selection import ColumnSelection
 
 
 @component(

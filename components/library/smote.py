@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 from sklearn.neighbors import NearestNeighbors
 
-from components import column_flow, conversions, metadata
+from components import column_flow, metadata
 from components.errors import ComponentInputError
+from components.ml import column_types
 from components.registry import component
 from components.spec import Param, ParamType, Port, PortKind
 
@@ -85,7 +86,7 @@ def smote(
     synthetic = samples.iloc[base].reset_index(drop=True).copy()
     if len(base) and numeric:
         points = np.column_stack(
-            [conversions.to_double(samples[c], c).to_numpy()[rows] for c in numeric]
+            [column_types.to_double(samples[c], c).to_numpy()[rows] for c in numeric]
         )
         finder = NearestNeighbors(n_neighbors=neighbors + 1).fit(points)
         _, near = finder.kneighbors(points)

@@ -9,9 +9,9 @@ import pandas as pd
 
 from components import column_flow, metadata
 from components.errors import ComponentInputError
+from components.ml.split_expressions import regex_mask, relational_mask
 from components.registry import component
 from components.spec import Param, ParamType, Port, PortKind
-from components.split_expressions import regex_mask, relational_mask
 
 SPLIT_ROWS, REGULAR_EXPRESSION, RELATIVE_EXPRESSION = (
     "Split Rows",

@@ -6,9 +6,9 @@ from typing import Any
 
 import pandas as pd
 
+from components.ml.statistics import summarize
 from components.registry import component
 from components.spec import Port, PortKind
-from components.statistics import summarize
 
 
 @component(
@@ -23,6 +23,6 @@ def summarize_data(dataset: pd.DataFrame) -> dict[str, Any]:
 
     One row per input column: counts for every column; min, max, mean, quartiles, mode,
     variance, skewness, kurtosis and percentiles for numeric and boolean ones
-    (`components.statistics.summarize`).
+    (`components.ml.statistics.summarize`).
     """
     return {"result_dataset": summarize(dataset)}

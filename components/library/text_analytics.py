@@ -10,8 +10,9 @@ from sklearn.feature_extraction.text import CountVectorizer, HashingVectorizer
 from sklearn.preprocessing import normalize
 
 from components import columns as column_selector
-from components import metadata, text
+from components import metadata
 from components.errors import ComponentInputError
+from components.ml import text
 from components.registry import component
 from components.spec import Param, ParamType, Port, PortKind
 
@@ -92,7 +93,7 @@ def preprocess_text(
 
     Appends 'Preprocessed <column>'. Stop words are scikit-learn's English list unless a
     'Stop words' dataset is connected (its first column, one word per row). Lemmatization is
-    rule based (components.text); sentences are separated by '|||'.
+    rule based (components.ml.text); sentences are separated by '|||'.
     """
     values = column_texts(dataset, text_column, "Text column to clean")
     words = text.ENGLISH_STOP_WORDS

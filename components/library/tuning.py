@@ -11,9 +11,10 @@ import pandas as pd
 from sklearn.model_selection import KFold, ParameterGrid
 
 from components.errors import ComponentInputError
-from components.learners import CLASSIFICATION, SUPERVISED, Learner, find_label_column
-from components.library.inputs import expect_instance
-from components.model_metrics import actual_values, check_metric, labelled_rows, metric_value
+from components.inputs import expect_instance
+from components.ml.learners import Learner, find_label_column
+from components.ml.metrics import actual_values, check_metric, labelled_rows, metric_value
+from components.ml.tasks import CLASSIFICATION, SUPERVISED
 from components.registry import component
 from components.spec import Param, ParamType, Port, PortKind
 
@@ -127,7 +128,7 @@ def tune_model_hyperparameters(
     if learner.task not in SUPERVISED:
         raise ComponentInputError(
             f"Tune Model Hyperparameters needs a classification or regression learner; "
-            f"'{learner.name}' is a {learner.task.value.replace('_', ' ')} model."
+            f"'{learner.name}' is a {learner.task.text} model."
         )
     label = find_label_column(training_dataset, label_column)
     is_classifier = learner.task in CLASSIFICATION

@@ -18,15 +18,15 @@ import pandas as pd
 from components import columns as column_selector
 from components import metadata
 from components.errors import ComponentInputError
-from components.learners import TrainedModel
-from components.library.inputs import expect_instance
-from components.python_model import TrainedPythonModel
-from components.recommender import SvdRecommender
+from components.inputs import expect_instance
+from components.ml.learners import TrainedModel
+from components.ml.python_model import TrainedPythonModel
+from components.ml.recommender import SvdRecommender
+from components.ml.transforms import Transformation
+from components.ml.transforms.absent import WithoutColumn
 from components.registry import component
 from components.runtime import Runtime
 from components.spec import Param, ParamType, Port, PortKind
-from components.transforms import Transformation
-from components.transforms.absent import WithoutColumn
 
 _ALL = {"begin": "all", "rules": []}
 

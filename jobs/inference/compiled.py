@@ -26,11 +26,12 @@ from sklearn.impute import SimpleImputer
 from sklearn.linear_model._base import LinearModel
 from sklearn.preprocessing import OneHotEncoder
 
-from components.features import MISSING_CATEGORY, FeatureKind, category_text, value_text
-from components.learners import CLASSIFICATION, Task, TrainedModel, class_probabilities
-from components.score_columns import SCORED_LABELS
-from components.transforms import CleaningMode, MissingValueCleaner
-from components.transforms.absent import WithoutColumn
+from components.ml.features import MISSING_CATEGORY, FeatureKind, category_text, value_text
+from components.ml.learners import TrainedModel, class_probabilities
+from components.ml.score_columns import SCORED_LABELS
+from components.ml.tasks import CLASSIFICATION, Task
+from components.ml.transforms import CleaningMode, MissingValueCleaner
+from components.ml.transforms.absent import WithoutColumn
 from jobs.inference.replay import WEB_SERVICE_INPUT, WEB_SERVICE_OUTPUT, Replay
 from jobs.inference.schema import InputSchema
 

@@ -23,11 +23,13 @@ from pathlib import Path
 
 import pytest
 
+from app import processes
+from app.processes import descendants
 from jobs.local import run_locally
 from jobs.pipeline import PipelineSpec
 from jobs.step import metrics_from_table
 from storage.samples import load_sample
-from tests.conftest import ROOT, _spawn, descendants, start_azurite
+from tests.conftest import ROOT, start_azurite
 
 TUTORIAL = ROOT / "examples" / "automobile_price.json"
 FAR_HOST = "far-host"
@@ -92,7 +94,7 @@ class Hosts:
     def spawn(
         self, ns: str, command: list[str], env: dict[str, str], log: Path
     ) -> subprocess.Popen:
-        process = _spawn(["ip", "netns", "exec", ns, *command], env, log)
+        process = processes.start(["ip", "netns", "exec", ns, *command], log, env=env, cwd=ROOT)
         self.processes.append(process)
         return process
 

@@ -20,10 +20,11 @@ import pytest
 from redis import Redis
 
 from app.client import ClientError, FlowbenchClient
+from app.processes import descendants
 from app.services.runs import INTERRUPTED_AT_SUBMIT
 from jobs.queues import served_queues
 from jobs.runtime.python import TEMP_PREFIX, remove_leftovers
-from tests.conftest import ROOT, descendants, free_port, make_stack
+from tests.conftest import ROOT, free_port, make_stack
 
 TUTORIAL = json.loads((ROOT / "examples" / "automobile_price.json").read_text())
 

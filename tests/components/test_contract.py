@@ -21,13 +21,14 @@ import pytest
 from components import all_components, metadata
 from components.columns import by_names
 from components.errors import ComponentInputError
-from components.learners import Learner, Task, TrainedModel
-from components.python_model import PythonLearner, TrainedPythonModel
-from components.recommender import SvdRecommender
+from components.ml.learners import Learner, TrainedModel
+from components.ml.python_model import PythonLearner, TrainedPythonModel
+from components.ml.recommender import SvdRecommender
+from components.ml.tasks import Task
+from components.ml.transforms import Transformation
 from components.registry import CATEGORIES, Component
 from components.runtime import using_runtime
 from components.spec import ComponentSpec, PortKind
-from components.transforms import Transformation
 from jobs.runtime import StepRuntime
 from storage.artifacts import ArtifactStore
 

@@ -1,4 +1,4 @@
-"""Tests of components.features and components.conversions: reading raw values."""
+"""Tests of components.ml.features and components.ml.column_types: reading raw values."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from components import conversions
 from components.errors import ComponentInputError
-from components.features import MISSING_CATEGORY, category_text
+from components.ml import column_types
+from components.ml.features import MISSING_CATEGORY, category_text
 
 
 def test_category_text_unifies_number_spellings() -> None:
@@ -35,15 +35,15 @@ def test_category_text_unifies_number_spellings() -> None:
 )
 def test_parse_bool(value: Any, expected: bool | None) -> None:
     """Booleans, 0/1 and yes/no/true/false text are read; anything else is not boolean."""
-    assert conversions.parse_bool(value) is expected
+    assert column_types.parse_bool(value) is expected
 
 
 @pytest.mark.parametrize(
     ("convert", "values", "expected"),
     [
-        (conversions.to_double, ["1,234.5", " 7 ", None, ""], [1234.5, 7.0, None, None]),
-        (conversions.to_integer, [1.0, None, 3.0], [1, None, 3]),
-        (conversions.to_boolean, ["yes", "no"], [True, False]),
+        (column_types.to_double, ["1,234.5", " 7 ", None, ""], [1234.5, 7.0, None, None]),
+        (column_types.to_integer, [1.0, None, 3.0], [1, None, 3]),
+        (column_types.to_boolean, ["yes", "no"], [True, False]),
     ],
 )
 def test_conversions(
@@ -56,7 +56,7 @@ def test_conversions(
 
 def test_scalar_for_reads_text_as_column_type() -> None:
     """A replacement text is read as the column's type."""
-    assert conversions.scalar_for(pd.Series([1, 2]), "n", "4") == 4
-    assert conversions.scalar_for(pd.Series([True]), "b", "false") is False
+    assert column_types.scalar_for(pd.Series([1, 2]), "n", "4") == 4
+    assert column_types.scalar_for(pd.Series([True]), "b", "false") is False
     with pytest.raises(ComponentInputError, match=r"Column 'n' cannot be converted"):
-        conversions.scalar_for(pd.Series([1.5]), "n", "abc")
+        column_types.scalar_for(pd.Series([1.5]), "n", "abc")

@@ -1,4 +1,4 @@
-"""Tests of components.metrics edge cases (the common cases run through Evaluate Model)."""
+"""Tests of components.ml.metrics edge cases (the common cases run through Evaluate Model)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from components.metrics import binary_metrics, multiclass_metrics, regression_metrics
+from components.ml.metrics import binary_metrics, multiclass_metrics, regression_metrics
 
 # REFERENCE.md 1.5: the names Evaluate Model reports, in the designer's order.
 REGRESSION = (

@@ -54,9 +54,16 @@ def test_catalogue_covers_the_tasks():
     """At least five samples, with unique names, covering every task, clustering included."""
     assert len(SAMPLES) >= 5
     assert len({s.name for s in SAMPLES}) == len(SAMPLES)
-    assert {s.task for s in SAMPLES} == set(Task)
+    assert {s.task for s in SAMPLES} == {
+        Task.REGRESSION,
+        Task.BINARY,
+        Task.MULTICLASS,
+        Task.CLUSTERING,
+    }
     assert get_sample("iris").task is Task.CLUSTERING
     assert get_sample("iris").info()["task"] == "clustering"
+    binary = next(s for s in SAMPLES if s.task is Task.BINARY)
+    assert binary.info()["task"] == "binary classification"
 
 
 def test_automobile_price_is_cars93_with_missing_values():

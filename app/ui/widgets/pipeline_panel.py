@@ -11,6 +11,7 @@ from app.ui import client as ui
 from app.ui import designer, state
 from app.ui import draft_ops as ops
 from app.ui.client import attempt, get_client
+from jobs.defaults import DEFAULT_COMPUTE
 
 PARSERS = {"float": float, "int": int, "string": str}
 TRUE, FALSE = {"true", "yes", "1", "on"}, {"false", "no", "0", "off"}
@@ -118,7 +119,7 @@ def settings_tab(spec: dict[str, Any]) -> None:
         on_change=lambda: designer.rename(st.session_state["pipe.name"]),
     )
     targets = [t["name"] for t in ui.compute_targets()]
-    current = spec.get("settings", {}).get("default_compute", "default")
+    current = spec.get("settings", {}).get("default_compute", DEFAULT_COMPUTE)
     st.selectbox(
         "Default compute target",
         targets,

@@ -8,16 +8,11 @@ from __future__ import annotations
 
 import os
 import socket
-import subprocess
-import sys
 import time
 
-import httpx
 import pytest
 
-from app.settings import Settings
-from app.supervisor import ui_options
-from tests.conftest import ROOT, free_port
+from tests.conftest import ROOT
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = [
@@ -35,37 +30,12 @@ ARTIFACTS = ROOT / "test-artifacts" / "browser"
 @pytest.fixture(scope="module")
 def ui_url(stack):
     """`streamlit run app/ui/main.py` against the session's control plane."""
-    port = free_port()
-    env = {**stack.env, "PYTHONPATH": str(ROOT)}
-    log = open(stack.home / "ui.log", "ab")  # the child process writes to it
-    # The options `flowbench up` gives: XSRF on, only the local host names allowed.
-    options = ui_options(Settings(home=stack.home, redis_url=None, ui_port=port))
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app/ui/main.py", *options],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/_stcore/health", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            time.sleep(0.2)
-    else:
-        process.kill()
-        pytest.fail(f"streamlit did not start: {(stack.home / 'ui.log').read_text()[-2000:]}")
-    yield url
-    process.terminate()
     try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-    log.close()
+        url = stack.start_ui()
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
+    yield url
+    stack.stop("ui")
 
 
 @pytest.fixture(scope="module")

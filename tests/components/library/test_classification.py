@@ -11,7 +11,7 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 
 from components import metadata
-from components.learners import Task
+from components.ml.tasks import Task
 
 Run = Callable[..., dict[str, Any]]
 Train = Callable[..., Any]

@@ -15,7 +15,7 @@ from sklearn.metrics import accuracy_score
 
 from components import get, metadata
 from components.errors import ComponentInputError
-from components.python_model import PythonLearner, TrainedPythonModel
+from components.ml.python_model import PythonLearner, TrainedPythonModel
 
 Run = Callable[..., dict[str, Any]]
 

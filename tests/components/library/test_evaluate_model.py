@@ -117,7 +117,7 @@ def test_one_class_all_scored_negative_counts_no_positive(run: Run) -> None:
 
 def test_declared_categories_name_the_positive_class(run: Run) -> None:
     """A categorical label that declares both classes gives the positive one its name."""
-    from components.library.evaluate_model import label_classes, positive_class
+    from components.ml.evaluation import label_classes, positive_class
 
     label = pd.Series(pd.Categorical(["No"] * 3, categories=["No", "Yes"]))
     said = np.array(["No"] * 3, dtype=object)

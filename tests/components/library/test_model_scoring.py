@@ -12,7 +12,8 @@ from sklearn.linear_model import LogisticRegression
 
 from components import metadata
 from components.errors import ComponentInputError
-from components.learners import Learner, Task
+from components.ml.learners import Learner
+from components.ml.tasks import Task
 
 Run = Callable[..., dict[str, Any]]
 Train = Callable[..., Any]

@@ -12,8 +12,9 @@ from sklearn.svm import LinearSVR
 
 from components import metadata
 from components.errors import ComponentInputError
-from components.features import MAX_CATEGORIES
-from components.learners import Learner, Task
+from components.ml.features import MAX_CATEGORIES
+from components.ml.learners import Learner
+from components.ml.tasks import Task
 
 Run = Callable[..., dict[str, Any]]
 Train = Callable[..., Any]

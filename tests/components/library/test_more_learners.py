@@ -174,7 +174,7 @@ def test_poisson_without_l1_is_scikit_learns_poisson_regressor() -> None:
     """L1 weight 0: the same fit as scikit-learn's PoissonRegressor (loss averaged there)."""
     from sklearn.linear_model import PoissonRegressor
 
-    from components.estimators import ElasticNetPoissonRegressor
+    from components.ml.estimators import ElasticNetPoissonRegressor
 
     x, y = poisson_data()
     ours = ElasticNetPoissonRegressor(l1_weight=0.0, l2_weight=5.0, tol=1e-10).fit(x, y)
@@ -186,7 +186,7 @@ def test_poisson_without_l1_is_scikit_learns_poisson_regressor() -> None:
 def test_poisson_l1_weight_gives_a_sparse_optimum() -> None:
     """With an L1 weight the fit meets the lasso optimality conditions (checked from the
     gradient computed here): zero coefficients where |gradient| <= l1, else gradient = -l1 sign."""
-    from components.estimators import ElasticNetPoissonRegressor
+    from components.ml.estimators import ElasticNetPoissonRegressor
 
     x, y = poisson_data(1)
     l1, l2 = 40.0, 1.0

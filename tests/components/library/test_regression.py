@@ -14,7 +14,7 @@ from sklearn.metrics import r2_score
 
 from components import metadata
 from components.errors import ComponentInputError
-from components.learners import Task
+from components.ml.tasks import Task
 
 Run = Callable[..., dict[str, Any]]
 Train = Callable[..., Any]

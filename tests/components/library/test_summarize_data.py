@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from components.statistics import COLUMNS, summarize
+from components.ml.statistics import COLUMNS, summarize
 
 Run = Callable[..., dict[str, Any]]
 

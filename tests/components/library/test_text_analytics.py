@@ -12,7 +12,7 @@ from sklearn.feature_extraction.text import HashingVectorizer
 
 from components.columns import by_names
 from components.errors import ComponentInputError
-from components.text import lemma
+from components.ml.text import lemma
 
 Run = Callable[..., dict[str, Any]]
 

@@ -20,11 +20,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from app.processes import descendants
 from components.errors import ComponentInputError
 from jobs.runtime import wire
 from jobs.runtime.python import run_python
 from jobs.runtime.sandbox import SANDBOX_UID, SANDBOX_UID_BASE, sandbox_problem
-from tests.conftest import TEST_REDIS_URL, descendants
+from tests.conftest import TEST_REDIS_URL
 
 pytestmark = pytest.mark.skipif(
     sandbox_problem() is not None, reason=f"the sandbox cannot run here: {sandbox_problem()}"

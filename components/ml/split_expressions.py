@@ -22,8 +22,9 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from components import conversions, metadata
+from components import metadata
 from components.errors import ComponentInputError
+from components.ml import column_types
 
 REGULAR = "Regular expression"
 RELATIONAL = "Relational expression"
@@ -51,7 +52,7 @@ def regex_mask(df: pd.DataFrame, expression: str) -> pd.Series:
             f"'{REGULAR}' {expression!r}: {pattern_text.strip()!r} is not a valid regular "
             f"expression ({exc})."
         ) from exc
-    values = conversions.plain(df[column]).astype(object)
+    values = column_types.plain(df[column]).astype(object)
     text = values.where(values.notna(), "").map(str)
     return text.map(lambda value: pattern.search(value) is not None).astype(bool)
 
@@ -109,7 +110,7 @@ def _term_mask(series: pd.Series, column: str, term: str, expression: str) -> pd
     op, text = match["op"], match["value"]
     compare = _OPERATORS[op]
     kind = metadata.column_type(series)
-    values = conversions.plain(series)
+    values = column_types.plain(series)
     present = values.notna()
     if kind in ("Integer", "Double"):
         try:
@@ -118,7 +119,7 @@ def _term_mask(series: pd.Series, column: str, term: str, expression: str) -> pd
             raise ComponentInputError(
                 f"'{RELATIONAL}': column '{column}' is numeric but {text!r} is not a number."
             ) from exc
-        numbers = conversions.to_double(values, column)
+        numbers = column_types.to_double(values, column)
         return present & pd.Series(
             np.asarray(compare(numbers, target), dtype=bool), index=series.index
         )
@@ -131,7 +132,7 @@ def _term_mask(series: pd.Series, column: str, term: str, expression: str) -> pd
             f"'{column}' is {kind}. Text columns take only == and !=."
         )
     if kind == "Boolean":
-        flag = conversions.parse_bool(text)
+        flag = column_types.parse_bool(text)
         if flag is None:
             raise ComponentInputError(
                 f"'{RELATIONAL}': column '{column}' is Boolean but {text!r} is not true/false."

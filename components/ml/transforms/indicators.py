@@ -11,8 +11,8 @@ import pandas as pd
 
 from components import metadata
 from components.errors import ComponentInputError
-from components.features import value_text
-from components.transforms.base import require_columns
+from components.ml.features import value_text
+from components.ml.transforms.base import require_columns
 
 MISSING = "Missing"
 

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from components import metadata
-from components.transforms.base import require_columns
+from components.ml.transforms.base import require_columns
 
 
 def documents(df: pd.DataFrame, columns: Sequence[str]) -> list[str]:

@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from components.errors import ComponentInputError
-from components.learners import feature_columns, labelled_rows
+from components.ml.learners import feature_columns, labelled_rows
 from components.runtime import Runtime, current_runtime
 
 MODEL_CLASS = "AzureMLModel"

@@ -19,8 +19,9 @@ from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
 from sklearn.preprocessing import OneHotEncoder
 
-from components import conversions, metadata
+from components import metadata
 from components.errors import ComponentInputError
+from components.ml import column_types
 
 # At most this many indicator columns per categorical feature; rarer values share one.
 MAX_CATEGORIES = 100
@@ -124,11 +125,11 @@ def _kind(series: pd.Series) -> FeatureKind:
 
 def _convert(series: pd.Series, column: str, kind: FeatureKind) -> pd.Series:
     if kind is FeatureKind.NUMERIC:
-        return conversions.to_double(series, column)
+        return column_types.to_double(series, column)
     if kind is FeatureKind.BOOLEAN:
-        return conversions.to_double(conversions.to_boolean(series, column), column)
+        return column_types.to_double(column_types.to_boolean(series, column), column)
     if kind is FeatureKind.DATETIME:
-        dates = conversions.to_datetime(series, column)
+        dates = column_types.to_datetime(series, column)
         if dates.dt.tz is not None:
             dates = dates.dt.tz_convert(None)
         # Days, not seconds: 1.6e9 seconds next to 0/1 indicators make linear fits ill-conditioned.
@@ -138,7 +139,7 @@ def _convert(series: pd.Series, column: str, kind: FeatureKind) -> pd.Series:
 
 def category_text(series: pd.Series) -> pd.Series:
     """Values as text so that 3, 3.0 and "3" are one category; missing is MISSING_CATEGORY."""
-    values = conversions.plain(series).astype(object)
+    values = column_types.plain(series).astype(object)
     text = values.map(value_text, na_action="ignore")
     return text.where(values.notna(), MISSING_CATEGORY).astype(object)
 

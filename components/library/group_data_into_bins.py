@@ -8,10 +8,10 @@ import pandas as pd
 
 from components import columns as column_selector
 from components.errors import ComponentInputError
+from components.ml.transforms import binning
+from components.ml.transforms.binning import Binner
 from components.registry import component
 from components.spec import Param, ParamType, Port, PortKind
-from components.transforms import binning
-from components.transforms.binning import Binner
 
 _COUNTED = {"binning_mode": (binning.QUANTILES, binning.EQUAL_WIDTH)}
 

@@ -1,7 +1,7 @@
 """Estimators scikit-learn lacks, written as scikit-learn estimators (clonable, picklable).
 
 Each offers `score_matrix(X)`: the matrix behind its score columns (see
-`components.learners.TrainedModel.score_columns`).
+`components.ml.learners.TrainedModel.score_columns`).
 """
 
 from __future__ import annotations

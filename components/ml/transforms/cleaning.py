@@ -10,10 +10,11 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from components import conversions, metadata
+from components import metadata
 from components.errors import ComponentInputError
-from components.transforms.base import require_columns
-from components.transforms.imputation import PpcaImputer, fit_mice
+from components.ml import column_types
+from components.ml.transforms.base import require_columns
+from components.ml.transforms.imputation import PpcaImputer, fit_mice
 
 # The designer names an indicator column "<column>_IsMissing".
 INDICATOR_SUFFIX = "_IsMissing"
@@ -152,14 +153,14 @@ class MissingValueCleaner:
 
 
 def _fit_model(df: pd.DataFrame, columns: list[str], mode: CleaningMode, iterations: int) -> Any:
-    values = np.column_stack([conversions.to_double(df[c], c).to_numpy() for c in columns])
+    values = np.column_stack([column_types.to_double(df[c], c).to_numpy() for c in columns])
     if mode is CleaningMode.MICE:
         return fit_mice(values, iterations)
     return PpcaImputer.fit(values, iterations)
 
 
 def _impute(out: pd.DataFrame, columns: Sequence[str], imputer: Any) -> pd.DataFrame:
-    values = np.column_stack([conversions.to_double(out[c], c).to_numpy() for c in columns])
+    values = np.column_stack([column_types.to_double(out[c], c).to_numpy() for c in columns])
     if not np.isnan(values).any():
         return out
     filled = imputer.transform(values)
@@ -208,13 +209,13 @@ def _statistic(series: pd.Series, mode: CleaningMode) -> Any:
     if metadata.column_type(series) == "Boolean":
         # A Boolean column stays Boolean: the mean is rounded to the nearer of False/True.
         return bool(series.astype(float).mean() >= 0.5)
-    numbers = conversions.to_double(series, str(series.name))
+    numbers = column_types.to_double(series, str(series.name))
     return float(numbers.mean() if mode is CleaningMode.MEAN else numbers.median())
 
 
 def _replacement(series: pd.Series, column: str, text: str, required: bool) -> Any:
     try:
-        return _python(conversions.scalar_for(series, column, text))
+        return _python(column_types.scalar_for(series, column, text))
     except ComponentInputError as exc:
         if not required:
             return _UNSUITED

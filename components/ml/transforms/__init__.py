@@ -5,9 +5,9 @@ returns both the transformed dataset (`transformation.apply(training data)`) and
 the two outputs cannot disagree.
 """
 
-from components.transforms.base import Transformation, require_columns
-from components.transforms.cleaning import CleaningMode, MissingValueCleaner
-from components.transforms.normalization import NormalizationMethod, Normalizer
+from components.ml.transforms.base import Transformation, require_columns
+from components.ml.transforms.cleaning import CleaningMode, MissingValueCleaner
+from components.ml.transforms.normalization import NormalizationMethod, Normalizer
 
 __all__ = [
     "CleaningMode",

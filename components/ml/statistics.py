@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from components import conversions, metadata
+from components import metadata
+from components.ml import column_types
 
 # Summarize Data's columns, in the designer's order (REFERENCE.md 1.3).
 COUNT_COLUMNS = ("Count", "Unique Value Count", "Missing Value Count")
@@ -71,7 +72,9 @@ def _summary(name: str, series: pd.Series) -> dict[str, object]:
     numeric = metadata.is_numeric(series) or (
         metadata.column_type(series) == "Boolean" and not metadata.is_categorical(series)
     )
-    values = conversions.to_double(series, name).dropna() if numeric else pd.Series([], dtype=float)
+    values = (
+        column_types.to_double(series, name).dropna() if numeric else pd.Series([], dtype=float)
+    )
     if values.empty:
         return row | dict.fromkeys(NUMERIC_COLUMNS, np.nan)
     array = values.to_numpy()

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from components.errors import ComponentInputError
-from components.learners import SweepParam
+from components.ml.learners import SweepParam
 from components.spec import Param, ParamType, Port, PortKind
 
 UNTRAINED_MODEL_OUTPUT = [Port("untrained_model", PortKind.UNTRAINED_MODEL, "Untrained model")]

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from components import metadata
-from components.transforms.base import Transformation
+from components.ml.transforms.base import Transformation
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,10 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 
-from components import conversions, metadata
+from components import metadata
 from components.errors import ComponentInputError
-from components.transforms.base import require_columns
+from components.ml import column_types
+from components.ml.transforms.base import require_columns
 
 QUANTILES, EQUAL_WIDTH, CUSTOM_EDGES = "Quantiles", "Equal Width", "Custom Edges"
 PERCENT, PQUANTILE, QUANTILE_INDEX = "Percent", "PQuantile", "Quantile Index"
@@ -70,7 +71,7 @@ class Binner:
                     f"{metadata.column_type(df[column])}"
                     f"{' (categorical)' if metadata.is_categorical(df[column]) else ''}."
                 )
-            values = conversions.to_double(df[column], column).dropna().to_numpy()
+            values = column_types.to_double(df[column], column).dropna().to_numpy()
             if mode == CUSTOM_EDGES:
                 inner = np.asarray(custom_edges, dtype=float)
                 if len(inner) == 0 or (np.diff(inner) <= 0).any():
@@ -109,7 +110,7 @@ class Binner:
         require_columns(df, self.columns, self.name)
         results: dict[str, pd.Series] = {}
         for index, column in enumerate(self.columns):
-            numbers = conversions.to_double(df[column], column).to_numpy()
+            numbers = column_types.to_double(df[column], column).to_numpy()
             results[column] = self._reported(self.bin_numbers(numbers, index), index, df.index)
         if self.output_mode == RESULT_ONLY:
             out = pd.DataFrame(results).reset_index(drop=True)

@@ -8,7 +8,7 @@ from typing import ClassVar
 import pandas as pd
 
 from components import metadata
-from components.transforms.base import require_columns
+from components.ml.transforms.base import require_columns
 
 
 @dataclass(frozen=True)

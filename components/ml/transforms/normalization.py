@@ -11,9 +11,10 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtr
 
-from components import conversions, metadata
+from components import metadata
 from components.errors import ComponentInputError
-from components.transforms.base import require_columns
+from components.ml import column_types
+from components.ml.transforms.base import require_columns
 
 
 class NormalizationMethod(StrEnum):
@@ -72,7 +73,7 @@ class Normalizer:
             return cls(method.value, tuple(columns), constant_columns_zero=constant_columns_zero)
         centers, scales = [], []
         for column in columns:
-            values = conversions.to_double(df[column], column).dropna().to_numpy()
+            values = column_types.to_double(df[column], column).dropna().to_numpy()
             if method is NormalizationMethod.LOGNORMAL:
                 if (values <= 0).any():
                     raise ComponentInputError(
@@ -104,7 +105,7 @@ class Normalizer:
         require_columns(df, self.columns, self.name)
         out = df.copy()
         for index, column in enumerate(self.columns):
-            values = conversions.to_double(df[column], column).to_numpy()
+            values = column_types.to_double(df[column], column).to_numpy()
             out[column] = self._transform(values, index)
         return metadata.keep_metadata(df, out)
 

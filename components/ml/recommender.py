@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from components import conversions
 from components.errors import ComponentInputError
+from components.ml import column_types
 
 # L2 penalty on biases and factors, initial factor spread, and ratings per SGD step.
 REGULARIZATION = 0.02
@@ -81,13 +81,13 @@ def triples(df: pd.DataFrame, port: str, with_rating: bool = True) -> pd.DataFra
         )
     out = pd.DataFrame(
         {
-            "User": conversions.plain(df.iloc[:, 0]).astype(object),
-            "Item": conversions.plain(df.iloc[:, 1]).astype(object),
+            "User": column_types.plain(df.iloc[:, 0]).astype(object),
+            "Item": column_types.plain(df.iloc[:, 1]).astype(object),
         }
     )
     if with_rating:
         column = str(df.columns[2])
-        out["Rating"] = conversions.to_double(df.iloc[:, 2], column).to_numpy()
+        out["Rating"] = column_types.to_double(df.iloc[:, 2], column).to_numpy()
     complete = out.notna().all(axis=1)
     if not complete.all():
         print(
@@ -140,5 +140,5 @@ def fit_svd(
 def _positions(known: tuple[object, ...], values: pd.Series) -> np.ndarray:
     lookup = {str(v): n for n, v in enumerate(known)}
     return np.array(
-        [lookup.get(str(v), -1) for v in conversions.plain(values).astype(object)], dtype=np.int64
+        [lookup.get(str(v), -1) for v in column_types.plain(values).astype(object)], dtype=np.int64
     )

@@ -17,7 +17,6 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from enum import StrEnum
 from typing import Any
 
 import numpy as np
@@ -27,10 +26,11 @@ from scipy.special import expit, softmax
 from sklearn.base import clone
 from sklearn.pipeline import Pipeline
 
-from components import conversions, metadata
+from components import metadata
 from components.errors import ComponentInputError
-from components.features import FeatureSchema, value_text
-from components.score_columns import (
+from components.ml import column_types
+from components.ml.features import FeatureSchema, value_text
+from components.ml.score_columns import (
     ASSIGNMENTS,
     SCORED_LABELS,
     SCORED_PROBABILITIES,
@@ -38,26 +38,12 @@ from components.score_columns import (
     probability_column,
     quantile_column,
 )
+from components.ml.tasks import CLASSIFICATION, NUMERIC_LABEL, SUPERVISED, Task
 
 # Warnings about library versions concern developers, not the user reading the step log.
 _FOR_DEVELOPERS = (DeprecationWarning, PendingDeprecationWarning, FutureWarning)
 
 
-class Task(StrEnum):
-    """What a learner predicts; decides the score columns and the evaluation metrics."""
-
-    REGRESSION = "regression"
-    BINARY = "binary_classification"
-    MULTICLASS = "multiclass_classification"
-    QUANTILE_REGRESSION = "quantile_regression"
-    CLUSTERING = "clustering"
-    ANOMALY_DETECTION = "anomaly_detection"
-
-
-# Tasks whose learners Train Model fits to a label.
-SUPERVISED = (Task.REGRESSION, Task.BINARY, Task.MULTICLASS, Task.QUANTILE_REGRESSION)
-CLASSIFICATION = (Task.BINARY, Task.MULTICLASS)
-NUMERIC_LABEL = (Task.REGRESSION, Task.QUANTILE_REGRESSION)
 _TRAINER = {
     Task.CLUSTERING: "Train Clustering Model",
     Task.ANOMALY_DETECTION: "Train Anomaly Detection Model",
@@ -113,7 +99,7 @@ class Learner:
         """
         if self.task not in SUPERVISED:
             raise ComponentInputError(
-                f"{self.name} is a {self.task.value.replace('_', ' ')} model: train it with "
+                f"{self.name} is a {self.task.text} model: train it with "
                 f"{_TRAINER[self.task]}, not Train Model."
             )
         labelled = labelled_rows(data, label_column)
@@ -153,7 +139,7 @@ class Learner:
         if self.task in SUPERVISED:
             raise ComponentInputError(
                 f"{self.name} predicts a label: train it with Train Model; this trainer takes "
-                f"{' or '.join(t.value.replace('_', ' ') for t in _TRAINER)} models."
+                f"{' or '.join(t.text for t in _TRAINER)} models."
             )
         columns = [c for c in columns if c != label_column]
         if not columns:
@@ -162,7 +148,7 @@ class Learner:
             raise ComponentInputError(f"The dataset has no rows to train {self.name} on.")
         target = None
         if label_column:
-            target = conversions.plain(data[label_column]).astype(object).to_numpy()
+            target = column_types.plain(data[label_column]).astype(object).to_numpy()
         schema, pipeline = self._fit(data, columns, target, label_column)
         print(f"Trained {self.name} on {len(data)} rows and {len(columns)} column(s).")
         return TrainedModel(
@@ -350,7 +336,7 @@ def _label_values(learner: Learner, label: pd.Series, column: str) -> np.ndarray
                 f"{learner.name} needs a numeric label; column '{column}' is {shown}. Choose a "
                 "numeric label, or convert it with Edit Metadata."
             )
-        return conversions.to_double(label, column).to_numpy()
+        return column_types.to_double(label, column).to_numpy()
     target = class_labels(label)
     classes = np.unique(target)
     if learner.task == Task.BINARY and len(classes) != 2:
@@ -370,7 +356,7 @@ def _label_values(learner: Learner, label: pd.Series, column: str) -> np.ndarray
 
 def class_labels(label: pd.Series) -> np.ndarray:
     """Class labels as a classifier is trained on them (booleans, integers, floats or text)."""
-    values = conversions.plain(label)
+    values = column_types.plain(label)
     if ptypes.is_bool_dtype(values.dtype):
         return values.astype(bool).to_numpy()
     if ptypes.is_integer_dtype(values.dtype):
