@@ -49,7 +49,7 @@ def empty_frame(columns: list[dict[str, Any]]) -> pd.DataFrame:
     """A table with no rows and the described columns, types and roles."""
     data = {}
     for c in columns:
-        dtype = "category" if c.get("categorical") else _DTYPES.get(c.get("type"), "object")
+        dtype = "category" if c.get("categorical") else _DTYPES.get(str(c.get("type")), "object")
         data[c["name"]] = pd.Series([], dtype=dtype)
     frame = pd.DataFrame(data)
     return metadata.with_roles(frame, {c["name"]: c.get("role", metadata.FEATURE) for c in columns})

@@ -74,15 +74,16 @@ def _rule_problem(rule: Any) -> str | None:
             if not match or int(match.group(1)) < 1:
                 return f"has index item {item.strip()!r} that is not N or N-M with N >= 1"
         return None
-    allowed = {"names": None, "types": TYPES, "kinds": KINDS}
+    allowed: dict[str, tuple[str, ...] | None] = {"names": None, "types": TYPES, "kinds": KINDS}
     if by not in allowed:
         return "has 'by' names, indices, types or kinds"
     if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
         return f"has 'values' as a list of {by}"
-    if allowed[by] is not None:
-        unknown = [v for v in values if v not in allowed[by]]
+    known = allowed[by]
+    if known is not None:
+        unknown = [v for v in values if v not in known]
         if unknown:
-            return f"has unknown {by} {unknown}; known: {list(allowed[by])}"
+            return f"has unknown {by} {unknown}; known: {list(known)}"
     return None
 
 

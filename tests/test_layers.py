@@ -116,6 +116,7 @@ UI_MAY_IMPORT = (
     "components.spec",
     "jobs.pipeline",
     "jobs.graph",
+    "jobs.defaults",  # names and numbers only (the default compute target)
 )
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import operator
 import re
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -32,7 +33,8 @@ RELATIONAL = "Relational expression"
 _BY_NAME = re.compile(r'^\s*\\?"(?P<name>[^"]*)"(?P<rest>.*)$', re.DOTALL)
 _BY_INDEX = re.compile(r"^\s*\(\\(?P<index>\d+)\)(?P<rest>.*)$", re.DOTALL)
 _TERM = re.compile(r"^\s*(?P<op>==|!=|<=|>=|<|>)\s*(?P<value>.*?)\s*$", re.DOTALL)
-_OPERATORS: dict[str, Callable[..., object]] = {
+# Applied to Series: each answers a Series of booleans.
+_OPERATORS: dict[str, Callable[..., Any]] = {
     "==": operator.eq,
     "!=": operator.ne,
     "<": operator.lt,
