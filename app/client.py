@@ -17,11 +17,10 @@ from pydantic import TypeAdapter
 
 from app.api.schemas import RunDetail, RunList, SubmittedRun, ValidateResponse
 from app.settings import Settings, load_client_settings, read_token
-from storage import Dataset, DatasetVersion, Draft, Experiment, ModelVersion, Run, RunStatus
+from storage import Dataset, DatasetVersion, Draft, Experiment, ModelVersion, Run
 from storage.endpoints import EndpointLogLine, EndpointStatus, RealtimeEndpoint
 
 T = TypeVar("T")
-TERMINAL = {RunStatus.COMPLETED, RunStatus.FAILED, RunStatus.CANCELED}
 
 
 @dataclass
@@ -265,7 +264,7 @@ class FlowbenchClient:
             if on_update is not None and state != seen:
                 on_update(detail)
             seen = state
-            if detail.run.status in TERMINAL:
+            if detail.run.status.is_terminal:
                 return detail
             if time.monotonic() > deadline:
                 raise ClientError(

@@ -9,10 +9,11 @@ import streamlit as st
 
 from app.ui import designer, state
 from app.ui.client import attempt, get_client
+from storage.entities import RunStatus
 
 
 def render(run: Any) -> None:
-    if run.status.value != "completed":
+    if run.status is not RunStatus.COMPLETED:
         return
     components = {n.get("component") for n in run.spec.get("nodes", [])}
     training = "train_model" in components
