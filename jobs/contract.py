@@ -35,7 +35,7 @@ class _Record:
 
     def to_dict(self) -> dict[str, Any]:
         """The record as plain JSON-ready data, with this side's contract version."""
-        data = {"version": CONTRACT_VERSION}
+        data: dict[str, Any] = {"version": CONTRACT_VERSION}
         for item in dataclasses.fields(self):
             data[item.name] = _plain(getattr(self, item.name))
         return data

@@ -138,9 +138,7 @@ def test_no_lock_is_held_across_redis_calls(runs, monkeypatch):
     assert all(free for _, free in calls), calls
 
 
-def test_a_submit_that_dies_midway_leaves_a_run_the_sweep_settles_as_interrupted(
-    runs, monkeypatch
-):
+def test_a_submit_that_dies_midway_leaves_a_run_the_sweep_settles_as_interrupted(runs, monkeypatch):
     """A submit cut short before its jobs reached Redis leaves the run queued; the next sweep
     fails it as interrupted, its steps canceled, as after a crash of the control plane."""
 
