@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -49,6 +50,8 @@ JOB_STATE_STEP_STATUS: dict[str, StepStatus] = {
     JobStatus.CANCELED.value: StepStatus.CANCELED,
     MISSING: StepStatus.FAILED,
 }
+# How long after a run ended the sweep keeps expiring jobs that RQ had not finished recording.
+EXPIRE_WINDOW_S = 600.0
 # A job whose upstream jobs ended but that RQ left out of its queue (see enqueue_ready_jobs).
 READY_TO_ENQUEUE = JobStatus.READY_TO_ENQUEUE.value
 
@@ -100,6 +103,10 @@ class StatusMachine:
         # leaves them alone (a queued run not listed here was left by a control plane that
         # died while submitting it).
         self._submitting: set[str] = set()
+        # Runs that ended: run id -> (give up at, job ids RQ may not be done with yet). RQ sets
+        # a job's TTL to a week when it records the job's end, which may come after the step's
+        # event ended the run; the sweep expires such jobs again (`take_expiring`).
+        self._expiring: dict[str, tuple[float, list[str]]] = {}
 
     # -- submitting -------------------------------------------------------------------------
 
@@ -228,9 +235,20 @@ class StatusMachine:
             run = self.store.get_run(run_id)
             if not run.status.is_terminal:
                 run = self.store.update_run(run_id, status=RunStatus.CANCELED, finished_at=_now())
-                work.expire = self._job_ids(run_id)
+                self._ended(run_id, self._job_ids(run_id), work)
         self._do(work)
         return run
+
+    def take_expiring(self) -> dict[str, tuple[float, list[str]]]:
+        """The ended runs whose jobs may need expiring again, handed over (and forgotten)."""
+        with self.lock:
+            taken, self._expiring = self._expiring, {}
+            return taken
+
+    def expire_later(self, run_id: str, until: float, job_ids: list[str]) -> None:
+        """Keep `job_ids` of an ended run for the next `take_expiring`, up to `until`."""
+        with self.lock:
+            self._expiring[run_id] = (until, job_ids)
 
     # -- the moves, with the lock held ------------------------------------------------------
 
@@ -332,8 +350,13 @@ class StatusMachine:
         finished = self.store.update_run(run_id, status=status, finished_at=_now())
         if status is RunStatus.COMPLETED:
             self.store.set_summary_metrics(run_id, _key_metrics(steps))
-        work.expire.extend(s.job_id for s in steps if s.job_id)
+        self._ended(run_id, [s.job_id for s in steps if s.job_id], work)
         return finished
+
+    def _ended(self, run_id: str, job_ids: list[str], work: RedisWork) -> None:
+        work.expire.extend(job_ids)
+        if job_ids:
+            self._expiring[run_id] = (time.monotonic() + EXPIRE_WINDOW_S, job_ids)
 
     def _job_ids(self, run_id: str) -> list[str]:
         return [s.job_id for s in self.store.list_steps(run_id) if s.job_id]

@@ -154,3 +154,14 @@ def test_a_submit_that_dies_midway_leaves_a_run_the_sweep_settles_as_interrupted
     assert ended.status is RunStatus.FAILED
     assert ended.error == run_status.INTERRUPTED_AT_SUBMIT
     assert {s.status for s in runs.store.list_steps(run.id)} == {StepStatus.CANCELED}
+
+
+def test_jobs_of_an_ended_run_expire_even_when_rq_records_their_end_later(runs):
+    """RQ gives a job a week when it records the job's end, which may come after the event that
+    ended the run; the next sweep expires the job again."""
+    run = runs.submit(SPEC, experiment="expiry")
+    runs.cancel(run.id)
+    key = f"rq:job:{runs.store.get_step(run.id, 'a').job_id}"
+    runs.redis.expire(key, 7 * 24 * 3600)  # as RQ does when it records the end late
+    runs.sync_active()
+    assert 0 < runs.redis.ttl(key) <= 3600
