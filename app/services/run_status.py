@@ -26,7 +26,7 @@ from redis.exceptions import RedisError
 from rq.job import JobStatus
 
 from jobs import defaults
-from jobs.contract import StepResult
+from jobs.contract import StepEvent, StepResult
 from jobs.tracking import MISSING, JobState, cancel_jobs, enqueue_ready_jobs, expire_jobs
 from storage import ArtifactStore, Run, RunStatus, StepRun, StepStatus, WorkspaceStore
 
@@ -182,6 +182,13 @@ class StatusMachine:
         self._do(work)
 
     # -- what workers and RQ report ---------------------------------------------------------
+
+    def apply_event(self, event: StepEvent) -> None:
+        """A step's own report that it ended: completed with its result, else failed."""
+        if event.result is not None:
+            self.complete_step(event.run_id, event.node_id, event.result)
+        else:
+            self.fail_step(event.run_id, event.node_id, event.error or STEP_FAILED)
 
     def complete_step(self, run_id: str, node_id: str, result: StepResult) -> None:
         """A step's result arrived: it completes, and its run may end."""

@@ -95,10 +95,7 @@ class RunService:
 
     def apply_event(self, event: StepEvent) -> None:
         """Record a step's own report that it ended."""
-        if event.result is not None:
-            self.statuses.complete_step(event.run_id, event.node_id, event.result)
-        else:
-            self.statuses.fail_step(event.run_id, event.node_id, event.error or "The step failed.")
+        self.statuses.apply_event(event)
 
     def sync(self, run_id: str) -> Run:
         """Bring a run up to date with what RQ knows of its jobs (catches missed events)."""
