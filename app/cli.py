@@ -14,6 +14,7 @@ from typing import Any
 
 from app.settings import ensure_ui_password, load_settings, restrict_new_files
 from jobs.defaults import DEFAULT_QUEUE
+from storage.entities import RunStatus, StepStatus
 
 EXIT_OK, EXIT_RUN_FAILED, EXIT_INVALID, EXIT_UNREACHABLE = 0, 1, 2, 3
 
@@ -105,7 +106,7 @@ def _parser() -> argparse.ArgumentParser:
     runs = sub.add_parser("runs", help="list runs, or show one")
     runs.add_argument("run_id", nargs="?", help="show this run with its steps")
     runs.add_argument("--experiment")
-    runs.add_argument("--status", choices=["queued", "running", "completed", "failed", "canceled"])
+    runs.add_argument("--status", choices=[status.value for status in RunStatus])
     runs.add_argument(
         "--source",
         choices=["cli", "ui", "api", "endpoint", "schedule"],
@@ -339,14 +340,14 @@ def _submit(args: argparse.Namespace) -> int:
 
     detail = client.wait(run.id, timeout=args.timeout, on_update=show)
     _print_result(detail, args.json)
-    return EXIT_OK if detail.run.status.value == "completed" else EXIT_RUN_FAILED
+    return EXIT_OK if detail.run.status is RunStatus.COMPLETED else EXIT_RUN_FAILED
 
 
 def _step_label(step: Any) -> str:
     label = step.status.value
     if step.reused:
         label += " (reused)"
-    elif step.duration_s is not None and step.status.value == "completed":
+    elif step.duration_s is not None and step.status is StepStatus.COMPLETED:
         label += f" in {step.duration_s:.2f} s"
     if step.error:
         label += f": {step.error}"

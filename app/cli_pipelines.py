@@ -11,6 +11,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from storage.entities import RunStatus
+
 EXIT_OK, EXIT_RUN_FAILED, EXIT_INVALID = 0, 1, 2
 
 
@@ -253,7 +255,7 @@ def _submit(args: argparse.Namespace) -> int:
         if args.json
         else f"Run {answer['RunId']} of {args.name} v{answer['Version']}: {status}"
     )
-    return EXIT_OK if status == "completed" else EXIT_RUN_FAILED
+    return EXIT_OK if detail.run.status is RunStatus.COMPLETED else EXIT_RUN_FAILED
 
 
 def _runs(args: argparse.Namespace) -> int:

@@ -17,11 +17,17 @@ from pydantic import TypeAdapter
 
 from app.api.schemas import RunDetail, RunList, SubmittedRun, ValidateResponse
 from app.settings import Settings, load_client_settings, read_token
-from storage import Dataset, DatasetVersion, Draft, Experiment, ModelVersion, Run, RunStatus
+from storage import Dataset, DatasetVersion, Draft, Experiment, ModelVersion, Run
+
+# The statuses of what the client returns, re-exported for its callers (the UI may not import
+# storage itself).
+from storage.entities import REUSED as REUSED
+from storage.entities import RunStatus as RunStatus
+from storage.entities import StepStatus as StepStatus
+from storage.entities import step_state as step_state
 from storage.records.endpoints import EndpointLogLine, EndpointStatus, RealtimeEndpoint
 
 T = TypeVar("T")
-TERMINAL = {RunStatus.COMPLETED, RunStatus.FAILED, RunStatus.CANCELED}
 
 
 @dataclass
@@ -272,7 +278,7 @@ class FlowbenchClient:
             if on_update is not None and state != seen:
                 on_update(detail)
             seen = state
-            if detail.run.status in TERMINAL:
+            if detail.run.status.is_terminal:
                 return detail
             if time.monotonic() > deadline:
                 raise ClientError(

@@ -39,6 +39,13 @@ class SchedulingError(PipelineError):
     """Steps could not be handed to the queue (Redis down, for instance)."""
 
 
+class ContractError(PipelineError):
+    """A job payload, step result or step event this side cannot read: another contract version,
+    or a field missing (see jobs.contract). The message names the versions or the field."""
+
+    code = "worker_contract"
+
+
 class StepFailedError(PipelineError):
     """A step's component failed; raised inside the worker after the log is written."""
 

@@ -9,6 +9,7 @@ from redis.exceptions import RedisError
 from rq import Queue
 
 from jobs import defaults
+from jobs.contract import JobPayload, StepInput
 from jobs.errors import SchedulingError
 from jobs.plan import StepPlan
 from jobs.tracking import cancel_jobs
@@ -29,10 +30,11 @@ def enqueue_steps(
     Inputs from reused steps are passed as fixed URIs; inputs from steps that run now are read
     by the worker from the upstream job's result. If Redis fails midway, the jobs already
     enqueued are canceled and SchedulingError is raised, so no half-run is left behind.
-    Payloads hold URIs and names, and `artifacts`, the store's location without credentials:
-    a worker whose environment pins no store (FLOWBENCH_ARTIFACTS) uses that one, so workers
-    of several workspaces can share a Redis; credentials and the import and export folders
-    come from the worker's own environment, on whichever machine it runs.
+    Payloads (`jobs.contract.JobPayload`) hold URIs and names, and `artifacts`, the store's
+    location without credentials: a worker whose environment pins no store
+    (FLOWBENCH_ARTIFACTS) uses that one, so workers of several workspaces can share a Redis;
+    credentials and the import and export folders come from the worker's own environment, on
+    whichever machine it runs.
     """
     job_ids: dict[str, str] = {}
     try:
@@ -40,26 +42,27 @@ def enqueue_steps(
             inputs = {}
             for port, ref in step.inputs.items():
                 if ref.node is not None and ref.node in reused_outputs:
-                    inputs[port] = {"uri": reused_outputs[ref.node][ref.port]}
+                    node, output = ref.output
+                    inputs[port] = StepInput(uri=reused_outputs[node][output])
                 else:
-                    inputs[port] = ref.to_dict()
+                    inputs[port] = StepInput(uri=ref.uri, node=ref.node, port=ref.port)
             upstream = {node: job_ids[node] for node in step.upstream if node in job_ids}
-            payload = {
-                "run_id": run_id,
-                "node_id": step.node_id,
-                "component": step.component,
-                "version": step.version,
-                "params": step.params,
-                "inputs": inputs,
-                "upstream_jobs": upstream,
-                "events_key": events_key,
-                "log_uri": log_uri_for(step.node_id),
-                "timeout": step.timeout,
-                "artifacts": artifacts,
-            }
+            payload = JobPayload(
+                run_id=run_id,
+                node_id=step.node_id,
+                component=step.component,
+                component_version=step.version,
+                params=step.params,
+                inputs=inputs,
+                upstream_jobs=upstream,
+                events_key=events_key,
+                log_uri=log_uri_for(step.node_id),
+                timeout=step.timeout,
+                artifacts=artifacts,
+            )
             job = Queue(step.queue, connection=connection, serializer=defaults.SERIALIZER).enqueue(
                 "jobs.step.run_step",
-                payload,
+                payload.to_dict(),
                 job_id=defaults.job_id(run_id, step.node_id),
                 depends_on=list(upstream.values()) or None,
                 job_timeout=step.timeout,

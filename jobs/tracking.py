@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import time
 from dataclasses import dataclass
 from datetime import UTC
@@ -18,45 +19,59 @@ from rq.registry import ReadyJobRegistry
 from rq.worker import Worker
 
 from jobs import defaults
+from jobs.contract import StepEvent, StepResult
+from jobs.errors import ContractError
+
+log = logging.getLogger("flowbench.tracking")
+
+
+MISSING = "missing"  # the status of a job Redis no longer has (not one of RQ's)
 
 
 @dataclass(frozen=True)
 class JobState:
-    """What RQ knows of one step job."""
+    """What RQ knows of one step job.
+
+    `result` is the finished job's `StepResult`; `error` is the failed job's sentence for the
+    user, or why a finished job's result could not be read (another contract version).
+    """
 
     job_id: str
-    status: str  # an rq JobStatus value, or "missing" when Redis has no such job
-    result: dict[str, Any] | None = None
+    status: str  # an rq JobStatus value, or MISSING when Redis has no such job
+    result: StepResult | None = None
     error: str | None = None
     worker_name: str | None = None
 
 
-@dataclass(frozen=True)
-class StepEvent:
-    """A step's own report that it ended, pushed by the worker (see jobs.step)."""
-
-    run_id: str
-    node_id: str
-    job_id: str
-    status: str  # "completed" or "failed"
-    result: dict[str, Any] | None
-    error: str | None
-
-
 def next_event(connection: Redis, key: str, timeout: float) -> StepEvent | None:
-    """Wait up to `timeout` seconds for the next step event on `key`; None when none came."""
+    """Wait up to `timeout` seconds for the next step event on `key`; None when none came.
+
+    An event this side cannot read (another contract version, a field missing) comes back as a
+    failed event carrying the reason, when it names its run and node; otherwise it is dropped
+    and the sweep reads the job instead.
+    """
     item = connection.blpop([key], timeout=timeout)
     if item is None:
         return None
-    data = json.loads(item[1])
-    return StepEvent(
-        run_id=data["run_id"],
-        node_id=data["node_id"],
-        job_id=data["job_id"],
-        status=data["status"],
-        result=data.get("result"),
-        error=data.get("error"),
-    )
+    try:
+        return StepEvent.from_json(item[1])
+    except ContractError as exc:
+        return _unreadable_event(item[1], exc)
+
+
+def _unreadable_event(text: bytes, exc: ContractError) -> StepEvent | None:
+    with contextlib.suppress(ValueError):
+        data = json.loads(text)
+        run_id, node_id, job_id = (
+            data.get(name) if isinstance(data, dict) else None for name in _EVENT_IDS
+        )
+        if isinstance(run_id, str) and isinstance(node_id, str) and isinstance(job_id, str):
+            return StepEvent(run_id, node_id, job_id, result=None, error=str(exc))
+    log.warning("dropped a step event: %s", exc)
+    return None
+
+
+_EVENT_IDS = ("run_id", "node_id", "job_id")
 
 
 def fetch_job_states(connection: Redis, job_ids: list[str]) -> dict[str, JobState]:
@@ -65,14 +80,19 @@ def fetch_job_states(connection: Redis, job_ids: list[str]) -> dict[str, JobStat
     jobs = Job.fetch_many(job_ids, connection=connection, serializer=defaults.SERIALIZER)
     for job_id, job in zip(job_ids, jobs, strict=True):
         if job is None:
-            states[job_id] = JobState(job_id, "missing")
+            states[job_id] = JobState(job_id, MISSING)
             continue
-        status = job.get_status(refresh=False)
-        status = status.value if isinstance(status, JobStatus) else str(status)
-        result = error = None
+        found = job.get_status(refresh=False)
+        status = found.value if isinstance(found, JobStatus) else str(found)
+        result: StepResult | None = None
+        error: str | None = None
         if status == JobStatus.FINISHED.value:
             value = job.return_value()
-            result = value if isinstance(value, dict) else None
+            if value is not None:
+                try:
+                    result = StepResult.from_dict(value)
+                except ContractError as exc:
+                    error = str(exc)
         elif status == JobStatus.FAILED.value:
             error = job.meta.get("error") or _last_line(job.latest_result())
         states[job_id] = JobState(job_id, status, result, error, job.worker_name)

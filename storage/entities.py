@@ -80,6 +80,16 @@ _STEP_TRANSITIONS: dict[StepStatus, frozenset[StepStatus]] = {
 }
 
 
+# How the UI shows a completed step that reused earlier outputs (not a status of its own).
+REUSED = "reused"
+
+
+def step_state(status: StepStatus | str, reused: bool) -> str:
+    """What a step shows: its status, or `REUSED` for a completed step that reused outputs."""
+    status = StepStatus(status)
+    return REUSED if reused and status is StepStatus.COMPLETED else status.value
+
+
 _S = TypeVar("_S", RunStatus, StepStatus)
 
 

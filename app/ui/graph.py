@@ -9,29 +9,30 @@ from typing import Any
 from streamlit_agraph import Config, Edge, Node
 from streamlit_agraph import _agraph as agraph_component
 
+from app.client import REUSED, StepStatus
 from app.ui.draft_ops import layout
 
-# (background, border) per state.
-COLOURS = {
+# (background, border) per state: a validation state, or a step's (storage.entities.step_state).
+COLOURS: dict[str, tuple[str, str]] = {
     "dataset": ("#E3F2FD", "#1565C0"),
     "ok": ("#FFFFFF", "#2E7D32"),
     "issue": ("#FDECEA", "#C62828"),
-    "pending": ("#F5F5F5", "#9E9E9E"),
-    "queued": ("#FFF8E1", "#F9A825"),
-    "running": ("#E3F2FD", "#1976D2"),
-    "completed": ("#E8F5E9", "#2E7D32"),
-    "reused": ("#E0F2F1", "#00796B"),
-    "failed": ("#FDECEA", "#C62828"),
-    "canceled": ("#EEEEEE", "#616161"),
+    StepStatus.PENDING: ("#F5F5F5", "#9E9E9E"),
+    StepStatus.QUEUED: ("#FFF8E1", "#F9A825"),
+    StepStatus.RUNNING: ("#E3F2FD", "#1976D2"),
+    StepStatus.COMPLETED: ("#E8F5E9", "#2E7D32"),
+    REUSED: ("#E0F2F1", "#00796B"),
+    StepStatus.FAILED: ("#FDECEA", "#C62828"),
+    StepStatus.CANCELED: ("#EEEEEE", "#616161"),
 }
-STATUS_ICONS = {
-    "pending": "…",
-    "queued": "⏳",
-    "running": "▶",
-    "completed": "✔",
-    "failed": "✖",
-    "canceled": "⊘",
-    "reused": "♻",
+STATUS_ICONS: dict[str, str] = {
+    StepStatus.PENDING: "…",
+    StepStatus.QUEUED: "⏳",
+    StepStatus.RUNNING: "▶",
+    StepStatus.COMPLETED: "✔",
+    StepStatus.FAILED: "✖",
+    StepStatus.CANCELED: "⊘",
+    REUSED: "♻",
 }
 SCALE_X, SCALE_Y = 1.0, 1.1
 

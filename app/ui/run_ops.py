@@ -5,27 +5,19 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from app.client import StepStatus, step_state
 from app.ui.draft_ops import input_sources
 from jobs.pipeline import param_ref
-
-ENDED = {"completed", "failed", "canceled"}
-
-
-def _value(status: Any) -> str:
-    return getattr(status, "value", status)
 
 
 def progress(steps: list[Any]) -> tuple[int, int]:
     """(steps that ended, all steps)."""
-    return sum(_value(s.status) in ENDED for s in steps), len(steps)
+    return sum(StepStatus(s.status).is_terminal for s in steps), len(steps)
 
 
 def step_states(steps: list[Any]) -> dict[str, str]:
     """node id -> graph state: the step's status, or "reused" for a reused completed step."""
-    return {
-        s.node_id: "reused" if s.reused and _value(s.status) == "completed" else _value(s.status)
-        for s in steps
-    }
+    return {s.node_id: step_state(s.status, s.reused) for s in steps}
 
 
 def scores_first(columns: list[dict[str, Any]]) -> list[dict[str, Any]]:

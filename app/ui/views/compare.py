@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from app.client import StepStatus
 from app.ui import client as ui
 from app.ui import graph, run_ops, state
 from app.ui.client import call, get_client
@@ -84,9 +85,9 @@ for column, key, only in zip(st.columns(2), ("A", "B"), ("only_a", "only_b"), st
     states = {
         n["id"]: "issue"
         if n["id"] in diff[only]
-        else "queued"
+        else StepStatus.QUEUED
         if n["id"] in diff["changed"]
-        else "completed"
+        else StepStatus.COMPLETED
         for n in spec["nodes"]
     }
     with column:

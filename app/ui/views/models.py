@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from app.client import RunStatus
 from app.ui import state
 from app.ui.client import attempt, call, get_client
 from app.ui.widgets import deploy_form
@@ -68,7 +69,7 @@ else:
 st.subheader("Register a model")
 runs = [
     r
-    for r in call(client.runs, status="completed", limit=100).runs
+    for r in call(client.runs, status=RunStatus.COMPLETED, limit=100).runs
     if any(n.get("component") == "train_model" for n in r.spec.get("nodes", []))
 ]
 if not runs:

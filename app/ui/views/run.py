@@ -3,6 +3,7 @@ clone, cancel, resubmit, compare."""
 
 import streamlit as st
 
+from app.client import RunStatus, step_state
 from app.ui import canvas, run_ops, state
 from app.ui import client as ui
 from app.ui.client import call, get_client
@@ -74,9 +75,11 @@ def live() -> None:
         + (f" · cloned from {run.cloned_from}" if run.cloned_from else "")
         + run_ops.origin_text(origin)
     )
-    colour = {"completed": "green", "failed": "red", "canceled": "gray"}.get(
-        run.status.value, "blue"
-    )
+    colour = {
+        RunStatus.COMPLETED: "green",
+        RunStatus.FAILED: "red",
+        RunStatus.CANCELED: "gray",
+    }.get(run.status, "blue")
     st.markdown(f":{colour}[**{run.status.value}**] · {done} of {total} steps ended")
     # A bar in the run's own colour (st.progress takes only the theme's colour).
     st.html(
@@ -119,7 +122,7 @@ with side_col:
             {
                 "step": s.node_id,
                 "component": names.get(s.component_id, s.component_id),
-                "status": "reused" if s.reused else s.status.value,
+                "status": step_state(s.status, s.reused),
                 "seconds": None if s.duration_s is None else round(s.duration_s, 2),
             }
             for s in detail.steps

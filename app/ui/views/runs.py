@@ -2,11 +2,12 @@
 
 import streamlit as st
 
+from app.client import RunStatus
 from app.ui import state
 from app.ui.client import call, get_client
 
 PAGE_SIZE = 50
-STATUSES = ["queued", "running", "completed", "failed", "canceled"]
+STATUSES = [status.value for status in RunStatus]
 
 client = get_client()
 st.title("Experiments and runs")

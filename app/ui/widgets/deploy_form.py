@@ -8,6 +8,7 @@ from typing import Any
 
 import streamlit as st
 
+from app.client import RunStatus
 from app.ui.client import attempt, call, get_client
 
 NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,38}[a-z0-9])?$")
@@ -16,7 +17,7 @@ DEPLOYABLE = ("train_model", "web_service_input")
 
 def deployable_runs() -> list[Any]:
     """Completed runs that train a model or take rows from a Web Service Input."""
-    runs = call(get_client().runs, status="completed", limit=200).runs
+    runs = call(get_client().runs, status=RunStatus.COMPLETED, limit=200).runs
     return [
         r for r in runs if any(n.get("component") in DEPLOYABLE for n in r.spec.get("nodes", []))
     ]

@@ -7,12 +7,13 @@ from typing import Any
 
 import streamlit as st
 
+from app.client import RunStatus
 from app.ui import designer, state
 from app.ui.client import attempt, get_client
 
 
 def render(run: Any) -> None:
-    if run.status.value != "completed":
+    if run.status is not RunStatus.COMPLETED:
         return
     components = {n.get("component") for n in run.spec.get("nodes", [])}
     training = "train_model" in components

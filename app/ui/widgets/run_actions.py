@@ -6,6 +6,7 @@ from typing import Any
 
 import streamlit as st
 
+from app.client import RunStatus
 from app.ui import designer, state
 from app.ui.client import attempt, get_client
 from app.ui.widgets import pipeline_values, publish
@@ -46,7 +47,7 @@ def render(run: Any) -> None:
     ):
         st.session_state[state.COMPARE] = (run.id, None)
         st.switch_page("views/compare.py")
-    if run.status.value == "completed":
+    if run.status is RunStatus.COMPLETED:
         with st.popover("Publish as pipeline endpoint", icon=":material/publish:", width="stretch"):
             st.caption("This run's pipeline, with its parameter values as defaults.")
             publish.publish_form(

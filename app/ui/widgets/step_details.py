@@ -6,7 +6,7 @@ from typing import Any
 
 import streamlit as st
 
-from app.client import ClientError
+from app.client import ClientError, StepStatus
 from app.ui import charts, run_ops
 from app.ui.client import get_client, show_error
 
@@ -18,13 +18,13 @@ def render(run: Any, step: Any, component: dict[str, Any] | None) -> None:
     client = get_client()
     status = step.status.value
     badge = {
-        "completed": ":green",
-        "failed": ":red",
-        "running": ":blue",
-        "queued": ":orange",
-        "canceled": ":gray",
-        "pending": ":gray",
-    }.get(status, "")
+        StepStatus.COMPLETED: ":green",
+        StepStatus.FAILED: ":red",
+        StepStatus.RUNNING: ":blue",
+        StepStatus.QUEUED: ":orange",
+        StepStatus.CANCELED: ":gray",
+        StepStatus.PENDING: ":gray",
+    }.get(step.status, "")
     reused = f" · ♻ reused from {step.reused_from}" if step.reused else ""
     took = f" · {step.duration_s:.1f} s" if step.duration_s is not None else ""
     st.markdown(
@@ -56,7 +56,7 @@ def render(run: Any, step: Any, component: dict[str, Any] | None) -> None:
         with shown["Visualize"]:
             _visualize(run, step)
     with shown["Log"]:
-        if status in ("pending", "queued"):
+        if step.status in (StepStatus.PENDING, StepStatus.QUEUED):
             st.caption("No log yet: the step has not started.")
         else:
             try:
@@ -94,11 +94,11 @@ def _outputs(run: Any, step: Any, component: dict[str, Any] | None) -> None:
                 height=240,
                 column_order=[c["name"] for c in columns],
             )
-            if step.status.value == "completed":
+            if step.status is StepStatus.COMPLETED:
                 _table_actions(run, step, port)
         else:
             st.caption(f"Stored at `{uri}`.")
-        if port == MODEL_PORT and step.status.value == "completed":
+        if port == MODEL_PORT and step.status is StepStatus.COMPLETED:
             _register_model(run, step)
 
 
@@ -152,7 +152,7 @@ def _register_model(run: Any, step: Any) -> None:
 
 
 def _visualize(run: Any, step: Any) -> None:
-    if step.status.value != "completed":
+    if step.status is not StepStatus.COMPLETED:
         st.caption("The charts appear once the step has completed.")
         return
     try:

@@ -1,0 +1,243 @@
+"""Submitting runs: validate a pipeline against the workspace, plan it, choose reuse, record the
+run and hand its steps to RQ.
+
+The run is recorded `queued` and marked as being submitted (`StatusMachine.record_run`); the
+jobs are enqueued with no lock held; then the run becomes `running` (`StatusMachine.submitted`).
+A control plane that dies in between leaves the run `queued`, which the next sweep settles
+(`app.services.run_reconciliation`).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from redis import Redis
+
+from app.services.run_status import StatusMachine, initial_run_status, initial_step_status
+from jobs import defaults
+from jobs.columns import column_names, has_column_rule, infer_columns
+from jobs.errors import InvalidPipelineError, SchedulingError, SpecFormatError
+from jobs.pipeline import PipelineSpec
+from jobs.plan import ResolvedDataset, RunPlan, StepPlan, choose_reuse, plan_run
+from jobs.scheduler import enqueue_steps
+from jobs.validate import Issue, validate_pipeline
+from storage import ArtifactStore, NotFoundError, Run, StepRun, WorkspaceStore, new_id
+
+
+@dataclass(frozen=True)
+class Validation:
+    """A parsed spec (None when its shape is wrong) and every issue found."""
+
+    spec: PipelineSpec | None
+    issues: list[Issue]
+    warnings: list[Issue] = field(default_factory=list)
+    # node id -> output port -> column names, where known before running (jobs.columns)
+    columns: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+
+
+class RunSubmitter:
+    """Validates, plans and enqueues runs."""
+
+    def __init__(
+        self,
+        store: WorkspaceStore,
+        artifacts: ArtifactStore,
+        redis: Redis,
+        machine: StatusMachine,
+        *,
+        events_key: str,
+        step_timeout: int = defaults.DEFAULT_STEP_TIMEOUT,
+    ):
+        self.store = store
+        self.artifacts = artifacts
+        self.redis = redis
+        self.machine = machine
+        self.events_key = events_key
+        self.step_timeout = step_timeout
+
+    def validate(self, document: Any, parameters: dict[str, Any] | None = None) -> Validation:
+        """Parse and validate a pipeline document against this workspace."""
+        try:
+            spec = PipelineSpec.from_dict(document)
+        except SpecFormatError as exc:
+            return Validation(None, [Issue("spec_format", str(exc))])
+        targets = {t.name for t in self.store.list_compute_targets()}
+        inferred = infer_columns(
+            spec,
+            self._dataset_columns,
+            known=self._columns_of_earlier_steps(spec, parameters or {}),
+            parameter_values=parameters or {},
+        )
+        warnings: list[Issue] = []
+        issues = validate_pipeline(
+            spec,
+            dataset_exists=self._dataset_exists,
+            compute_targets=targets,
+            parameter_values=parameters or {},
+            columns=inferred,
+            warnings=warnings,
+        )
+        return Validation(spec, issues, warnings, column_names(inferred))
+
+    def submit(
+        self,
+        document: Any,
+        *,
+        experiment: str,
+        parameters: dict[str, Any] | None = None,
+        source: str = "api",
+        force_rerun: bool = False,
+        name: str | None = None,
+        cloned_from: str | None = None,
+        published_pipeline_id: str | None = None,
+    ) -> Run:
+        """Validate, plan and enqueue a run; raise InvalidPipelineError with every issue."""
+        checked = self.validate(document, parameters)
+        if checked.issues:
+            raise InvalidPipelineError(checked.issues)
+        plan = self._plan(checked.spec, parameters or {})
+        reused = choose_reuse(plan, force_rerun=force_rerun, find_outputs=self._reusable)
+        run_id = new_id("run")
+        steps = [self._initial_step(step, reused, run_id) for step in plan.steps]
+        to_run = [s for s in plan.steps if s.node_id not in reused]
+        outputs = {node: dict(step.outputs) for node, step in reused.items()}
+        run = self.machine.record_run(
+            experiment=experiment,
+            name=name or plan.spec.name,
+            spec=plan.spec.to_dict(),
+            parameters=plan.parameters,
+            source=source,
+            force_rerun=force_rerun,
+            cloned_from=cloned_from,
+            published_pipeline_id=published_pipeline_id,
+            steps=steps,
+            run_id=run_id,
+            status=initial_run_status(has_jobs=bool(to_run)),
+        )
+        if not to_run:
+            return self.machine.finish_if_done(run.id)
+        try:
+            enqueue_steps(
+                self.redis,
+                run_id=run.id,
+                steps=to_run,
+                reused_outputs=outputs,
+                log_uri_for=lambda node: self.artifacts.log_uri(run.id, node),
+                events_key=self.events_key,
+                artifacts=self.artifacts.location,
+            )
+        except SchedulingError as exc:
+            self.machine.submit_failed(run.id, [s.node_id for s in to_run], str(exc))
+            raise
+        except BaseException:
+            self.machine.forget_submit(run.id)
+            raise
+        return self.machine.submitted(run.id)
+
+    def _plan(self, spec: PipelineSpec, parameters: dict[str, Any]) -> RunPlan:
+        queues = {t.name: t.queue for t in self.store.list_compute_targets()}
+        return plan_run(
+            spec,
+            resolve_dataset=self._resolve_dataset,
+            queue_for=queues.__getitem__,
+            parameter_values=parameters,
+            default_timeout=self.step_timeout,
+            nonce=uuid.uuid4().hex,
+        )
+
+    def _initial_step(self, step: StepPlan, reused: dict[str, StepRun], run_id: str) -> StepRun:
+        earlier = reused.get(step.node_id)
+        status = initial_step_status(
+            reused=earlier is not None,
+            waits_for_upstream=any(up not in reused for up in step.upstream),
+        )
+        common = {
+            "run_id": run_id,
+            "node_id": step.node_id,
+            "component_id": step.component,
+            "component_version": step.version,
+            "cache_key": step.cache_key,
+            "queue": step.queue,
+            "job_id": None if earlier else defaults.job_id(run_id, step.node_id),
+            "status": status,
+        }
+        if earlier is not None:
+            return StepRun(
+                **common,
+                reused=True,
+                reused_from=earlier.reused_from or earlier.run_id,
+                outputs=dict(earlier.outputs),
+                metrics=dict(earlier.metrics),
+                log_uri=earlier.log_uri,
+                error=None,
+                started_at=_now(),
+                finished_at=_now(),
+                duration_s=0.0,
+            )
+        return StepRun(
+            **common,
+            reused=False,
+            reused_from=None,
+            outputs={},
+            metrics={},
+            log_uri=None,
+            error=None,
+            started_at=None,
+            finished_at=None,
+            duration_s=None,
+        )
+
+    def _dataset_columns(self, name: str, version: int | None) -> list[dict[str, Any]] | None:
+        try:
+            return self.store.get_dataset_version(name, version).columns
+        except NotFoundError:
+            return None
+
+    def _columns_of_earlier_steps(
+        self, spec: PipelineSpec, parameters: dict[str, Any]
+    ) -> dict[str, dict[str, Any]]:
+        """Output columns of finished steps with the cache keys this pipeline would have, for
+        components that cannot say their columns before running."""
+        rules = {n.id for n in spec.nodes if not n.is_dataset and has_column_rule(n)}
+        if all(n.is_dataset or n.id in rules for n in spec.nodes):
+            return {}
+        try:
+            plan = self._plan(spec, parameters)
+        except Exception:  # noqa: BLE001 - a draft may not plan yet (unknown parts); no hints
+            return {}
+        found: dict[str, dict[str, Any]] = {}
+        for step in plan.steps:
+            if step.node_id in rules or not step.deterministic:
+                continue
+            earlier = self._reusable(step.cache_key)
+            if earlier is not None:
+                found[step.node_id] = {
+                    port: self.artifacts.table_columns(uri)
+                    for port, uri in earlier.outputs.items()
+                    if uri.endswith(".parquet")
+                }
+        return found
+
+    def _reusable(self, cache_key: str) -> StepRun | None:
+        step = self.store.find_reusable_step(cache_key)
+        if step is None or not all(self.artifacts.exists(uri) for uri in step.outputs.values()):
+            return None
+        return step
+
+    def _dataset_exists(self, name: str, version: int | None) -> bool:
+        try:
+            self.store.get_dataset_version(name, version)
+        except NotFoundError:
+            return False
+        return True
+
+    def _resolve_dataset(self, name: str, version: int | None) -> ResolvedDataset:
+        found = self.store.get_dataset_version(name, version)
+        return ResolvedDataset(found.name, found.version, found.uri, found.content_hash)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)

@@ -1,0 +1,167 @@
+"""The status machine: RQ's job states mapped to step statuses in one table, and no lock held
+while Redis is called (a sweep during a submit leaves the run alone)."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+
+import pytest
+from redis import Redis
+from rq.job import JobStatus
+
+from app.services import run_reconciliation, run_status, run_submission
+from app.services.datasets import DatasetService
+from app.services.run_status import step_status_of_job
+from app.services.runs import RunService
+from jobs.contract import StepResult
+from jobs.tracking import MISSING, JobState
+from storage import ArtifactStore, DuckDBWorkspaceStore, RunStatus, StepStatus
+from storage.entities import REUSED, step_state
+
+RESULT = StepResult(outputs={"results_dataset": "artifacts://objects/x.parquet"})
+
+
+@pytest.mark.parametrize(
+    ("state", "expected"),
+    [
+        (JobState("j", JobStatus.QUEUED.value), StepStatus.QUEUED),
+        (JobState("j", JobStatus.STARTED.value), StepStatus.RUNNING),
+        (JobState("j", JobStatus.FINISHED.value, result=RESULT), StepStatus.COMPLETED),
+        (JobState("j", JobStatus.FINISHED.value), None),  # its result is not saved yet
+        (JobState("j", JobStatus.FINISHED.value, error="version 1"), StepStatus.FAILED),
+        (JobState("j", JobStatus.FAILED.value, error="boom"), StepStatus.FAILED),
+        (JobState("j", JobStatus.STOPPED.value), StepStatus.CANCELED),
+        (JobState("j", JobStatus.CANCELED.value), StepStatus.CANCELED),
+        (JobState("j", MISSING), StepStatus.FAILED),
+        (JobState("j", JobStatus.DEFERRED.value), None),
+        (JobState("j", JobStatus.SCHEDULED.value), None),
+        (JobState("j", JobStatus.READY_TO_ENQUEUE.value), None),
+    ],
+    ids=lambda v: getattr(v, "status", v),
+)
+def test_each_job_state_maps_to_one_step_status(state, expected):
+    assert step_status_of_job(state) is expected
+
+
+def test_a_reused_completed_step_shows_as_reused_and_others_by_status():
+    assert step_state(StepStatus.COMPLETED, True) == REUSED
+    assert step_state("completed", False) == "completed"
+    assert step_state(StepStatus.CANCELED, True) == "canceled"
+
+
+SPEC = {
+    "schema_version": 1,
+    "name": "two steps",
+    "parameters": [],
+    "settings": {"default_compute": "nobody"},
+    "nodes": [
+        {"id": "tiny", "dataset": "tiny", "dataset_version": None},
+        {
+            "id": "a",
+            "component": "select_columns_in_dataset",
+            "version": 1,
+            "params": {"columns": {"begin": "all", "rules": []}},
+        },
+        {
+            "id": "b",
+            "component": "select_columns_in_dataset",
+            "version": 1,
+            "params": {"columns": {"begin": "all", "rules": []}},
+        },
+    ],
+    "edges": [
+        {"source": "tiny.dataset", "target": "a.dataset"},
+        {"source": "a.results_dataset", "target": "b.dataset"},
+    ],
+}
+
+
+@pytest.fixture
+def runs(tmp_path, redis_url):
+    """A run service whose steps go to a queue no worker serves."""
+    store = DuckDBWorkspaceStore(tmp_path / "workspace.duckdb")
+    artifacts = ArtifactStore(tmp_path / "artifacts")
+    store.upsert_compute_target(name="nobody", queue=f"nobody-{uuid.uuid4().hex[:8]}")
+    DatasetService(store, artifacts).register_upload("tiny", "tiny.csv", b"a,b\n1,2\n")
+    return RunService(store, artifacts, Redis.from_url(redis_url))
+
+
+def checked(module, name, lock, calls, before=None):
+    original = getattr(module, name)
+
+    def call(*args, **kwargs):
+        free = threading.Event()
+
+        def probe():
+            if lock.acquire(timeout=0.5):
+                lock.release()
+                free.set()
+
+        thread = threading.Thread(target=probe)
+        thread.start()
+        thread.join()
+        calls.append((name, free.is_set()))
+        if before is not None:
+            before(*args, **kwargs)
+        return original(*args, **kwargs)
+
+    return call
+
+
+def test_no_lock_is_held_across_redis_calls(runs, monkeypatch):
+    """Submit, sync and cancel call Redis with the status machine's lock free; a sweep while
+    the jobs are being enqueued leaves the run alone (it is not an interrupted submit)."""
+    lock = runs.statuses.lock
+    calls: list[tuple[str, bool]] = []
+    swept: list = []
+
+    def sweep_meanwhile(*args, **kwargs):
+        swept.append(runs.sync(kwargs["run_id"]))
+
+    for module, name, before in [
+        (run_submission, "enqueue_steps", sweep_meanwhile),
+        (run_reconciliation, "fetch_job_states", None),
+        (run_status, "cancel_jobs", None),
+        (run_status, "expire_jobs", None),
+    ]:
+        monkeypatch.setattr(module, name, checked(module, name, lock, calls, before))
+    run = runs.submit(SPEC, experiment="locks")
+    assert swept[0].status is RunStatus.QUEUED and swept[0].error is None
+    assert run.status is RunStatus.RUNNING
+    assert runs.sync(run.id).status is RunStatus.RUNNING
+    assert runs.store.get_step(run.id, "a").status is StepStatus.QUEUED
+    assert runs.cancel(run.id).status is RunStatus.CANCELED
+    assert {s.status for s in runs.store.list_steps(run.id)} == {StepStatus.CANCELED}
+    names = [name for name, _ in calls]
+    assert {"enqueue_steps", "fetch_job_states", "cancel_jobs", "expire_jobs"} <= set(names)
+    assert all(free for _, free in calls), calls
+
+
+def test_a_submit_that_dies_midway_leaves_a_run_the_sweep_settles_as_interrupted(runs, monkeypatch):
+    """A submit cut short before its jobs reached Redis leaves the run queued; the next sweep
+    fails it as interrupted, its steps canceled, as after a crash of the control plane."""
+
+    def crash(*args, **kwargs):
+        raise SystemExit("the control plane stops")
+
+    monkeypatch.setattr(run_submission, "enqueue_steps", crash)
+    with pytest.raises(SystemExit):
+        runs.submit(SPEC, experiment="interrupted")
+    (run,) = runs.store.list_active_runs()
+    assert run.status is RunStatus.QUEUED
+    ended = runs.sync(run.id)
+    assert ended.status is RunStatus.FAILED
+    assert ended.error == run_status.INTERRUPTED_AT_SUBMIT
+    assert {s.status for s in runs.store.list_steps(run.id)} == {StepStatus.CANCELED}
+
+
+def test_jobs_of_an_ended_run_expire_even_when_rq_records_their_end_later(runs):
+    """RQ gives a job a week when it records the job's end, which may come after the event that
+    ended the run; the next sweep expires the job again."""
+    run = runs.submit(SPEC, experiment="expiry")
+    runs.cancel(run.id)
+    key = f"rq:job:{runs.store.get_step(run.id, 'a').job_id}"
+    runs.redis.expire(key, 7 * 24 * 3600)  # as RQ does when it records the end late
+    runs.sync_active()
+    assert 0 < runs.redis.ttl(key) <= 3600
