@@ -102,6 +102,25 @@ class PipelineGraph:
             edge = inputs.get(prefer) or next(iter(inputs.values()), None)
             current = edge.source_node if edge else None
 
+    def depths(self) -> dict[str, int]:
+        """Per node, the length of the longest line of nodes feeding it (0 for a node without
+        inputs): the row of a layered layout. A draft may hold a cycle; it is cut where the
+        walk comes back to a node it is on."""
+        depth: dict[str, int] = {}
+        known = set(self.nodes)
+
+        def depth_of(node_id: str, trail: frozenset[str]) -> int:
+            if node_id not in depth:
+                above = [p for p in self.parents(node_id) if p in known and p not in trail]
+                depth[node_id] = 1 + max(
+                    (depth_of(p, trail | {node_id}) for p in above), default=-1
+                )
+            return depth[node_id]
+
+        for node_id in self.nodes:
+            depth_of(node_id, frozenset())
+        return depth
+
     def order(self) -> list[str]:
         """Every node id, each after the nodes feeding it (ids named only by an edge too).
 

@@ -392,24 +392,14 @@ def issues_by_node(issues: Iterable[dict[str, Any]]) -> dict[str | None, list[di
 def layout(spec: dict[str, Any]) -> dict[str, tuple[float, float]]:
     """A position per node: its own when it has one, else by depth in the graph (rows) and
     order within the row (columns)."""
-    depth: dict[str, int] = {}
-    graph = PipelineGraph.of_document(spec)
-    known = set(graph.nodes)
-    parents = {n: [p for p in graph.parents(n) if p in known] for n in graph.nodes}
-
-    def depth_of(node_id: str, trail: frozenset[str] = frozenset()) -> int:
-        if node_id not in depth:
-            above = [p for p in parents[node_id] if p not in trail]  # cycles end here
-            depth[node_id] = 1 + max((depth_of(p, trail | {node_id}) for p in above), default=-1)
-        return depth[node_id]
-
+    depth = PipelineGraph.of_document(spec).depths()
     per_row: dict[int, int] = {}
     positions = {}
     for item in spec.get("nodes", []):
         if item.get("position"):
             positions[item["id"]] = (float(item["position"][0]), float(item["position"][1]))
             continue
-        row = depth_of(item["id"])
+        row = depth.get(item["id"], 0)
         column = per_row.get(row, 0)
         per_row[row] = column + 1
         positions[item["id"]] = (column * COLUMN_GAP, row * ROW_GAP)

@@ -83,6 +83,20 @@ def test_walks_end_on_a_cycle():
     assert list(looped.first_inputs("a", prefer="x")) == ["a", "c", "b"]
 
 
+def test_depths_are_the_longest_line_of_feeding_nodes():
+    """The diamond's rows by hand: top 0, left/right 1, bottom 2, tail 3; a skip edge from top
+    to bottom does not pull bottom up; a cycle is cut where the walk comes back."""
+    assert DIAMOND.depths() == {"top": 0, "left": 1, "right": 1, "bottom": 2, "tail": 3}
+    skipping = graph(
+        ["top", "left", "bottom"],
+        [("top.x", "left.x"), ("left.x", "bottom.a"), ("top.x", "bottom.b")],
+    )
+    assert skipping.depths() == {"top": 0, "left": 1, "bottom": 2}
+    looped = graph(["a", "b"], [("a.x", "b.x"), ("b.x", "a.x")])
+    depths = looped.depths()
+    assert set(depths) == {"a", "b"} and sorted(depths.values()) == [0, 1]
+
+
 def test_inputs_keep_the_first_edge_into_a_port():
     """Two edges into one input (invalid, but a draft may have it): the first one counts."""
     doubled = graph(["a", "b", "c"], [("a.out", "c.in"), ("b.out", "c.in"), ("b.out", "c.other")])
