@@ -422,10 +422,15 @@ def test_an_ended_runs_jobs_expire_from_redis_within_the_hour(client, redis_url)
     )
     assert detail.run.status.value == "completed"
     connection = Redis.from_url(redis_url)
-    for step in detail.steps:
-        if step.job_id:
-            ttl = connection.ttl(f"rq:job:{step.job_id}")
-            assert 0 < ttl <= 3600, (step.node_id, ttl)
+    keys = [f"rq:job:{step.job_id}" for step in detail.steps if step.job_id]
+    assert keys
+
+    def expiring() -> bool:
+        return all(0 < connection.ttl(key) <= 3600 for key in keys)
+
+    # RQ may record a job's end (with its own week-long TTL) just after the step's event ended
+    # the run; the control plane's sweep (every second) then expires the job again.
+    wait_for(expiring, timeout=20, what="every job of the run to expire within the hour")
 
 
 # -- the newcomer's path -----------------------------------------------------------------------
