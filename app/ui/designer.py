@@ -8,19 +8,15 @@ Callbacks report problems through a one-time message (FLASH) instead of raising.
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import streamlit as st
 
-from app.client import ClientError, Draft, ValidateResponse
+from app.client import ClientError, Draft
 from app.ui import draft_ops as ops
 from app.ui import state
 from app.ui.client import attempt, get_client
 from app.ui.draft_ops import DraftEditError
-
-# Validates an edit's spec while it is saved (the UI's client is thread-safe).
-_VALIDATOR = ThreadPoolExecutor(max_workers=4, thread_name_prefix="flowbench-validate")
 
 
 def flash(kind: str, text: str) -> None:
@@ -73,11 +69,8 @@ def refresh_issues() -> None:
     draft = current()
     if draft is None:
         return
-    _keep_validation(*attempt(get_client().validate, draft["spec"]))
-
-
-def _keep_validation(checked: ValidateResponse | None, error: str | None) -> None:
-    if error or checked is None:
+    checked, error = attempt(get_client().validate, draft["spec"])
+    if error:
         flash("error", f"Validation failed: {error}")
         return
     st.session_state[state.ISSUES] = [i.model_dump() for i in checked.issues]
@@ -118,21 +111,16 @@ def apply(edit: Callable[..., Any], *args: Any, select: str | None = None, **kwa
         flash("error", str(exc))
         return False
     spec, new_node = result if isinstance(result, tuple) else (result, None)
-    client = get_client()
-    # The draft is saved as sent, so the new spec is validated while it is being saved: one
-    # round trip to the control plane per edit instead of two in a row.
-    checking = _VALIDATOR.submit(attempt, client.validate, spec)
     saved, error = attempt(
-        client.save_draft, draft["id"], spec, expected_revision=draft["revision"]
+        get_client().save_draft, draft["id"], spec, expected_revision=draft["revision"]
     )
     if error:
-        checking.cancel()
         flash("error", f"Not saved: {error}")
         return False
     draft.update(spec=saved.spec, revision=saved.revision, name=saved.name)
     if new_node or select:
         st.session_state[state.SELECTED] = new_node or select
-    _keep_validation(*checking.result())
+    refresh_issues()
     return True
 
 

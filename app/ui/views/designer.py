@@ -37,20 +37,11 @@ issues = ops.issues_by_node(designer.issues())
 issue_count = sum(len(v) for v in issues.values())
 rejected = bool(st.session_state.get(state.FIELD_ERRORS))
 
-
-def header_state() -> tuple[str, int, bool]:
-    """What the header (title, Publish, Submit) draws from the draft: a canvas or pane edit that
-    changes it reruns the whole page, any other reruns only the editor below."""
-    current = designer.current() or {}
-    counted = sum(len(v) for v in ops.issues_by_node(designer.issues()).values())
-    return current.get("name", ""), counted, bool(st.session_state.get(state.FIELD_ERRORS))
-
-
 title_col, actions_col = st.columns([2, 3], vertical_alignment="bottom")
 with title_col:
     st.markdown(f"### :material/account_tree: {draft['name']}")
     origin = f" · cloned from {draft['source_run_id']}" if draft.get("source_run_id") else ""
-    st.caption(f"Draft · saved automatically{origin}")
+    st.caption(f"Draft · revision {draft['revision']} · saved automatically{origin}")
 with actions_col:
     validate_col, undo_col, close_col, publish_col, submit_col = st.columns(5)
     if validate_col.button(
@@ -95,43 +86,26 @@ with actions_col:
 if st.session_state.pop(state.GUIDE, False):
     algorithm_guide.dialog(list(catalogue.values()))
 
-
-@st.fragment
-def editor(shown: tuple[str, int, bool]) -> None:
-    """The canvas, the tabs under it and the properties pane. A canvas event reruns only this
-    (the event is applied in the canvas's callback, before), so a wire costs the save, the
-    validation and this part's redraw, not the whole page's."""
-    draft = designer.current()
-    if draft is None or header_state() != shown or st.session_state.get(state.GUIDE):
-        st.rerun(scope="app")  # the header is stale, or the guide's dialog opens at page level
-    designer.show_flash()  # a callback's message, when only this part reruns
-    spec = draft["spec"]
-    issues = ops.issues_by_node(designer.issues())
-    issue_count = sum(len(v) for v in issues.values())
-    graph_col, pane_col = st.columns([4, 1.35], gap="small")
-    with graph_col:
-        canvas_editor.render(spec, catalogue, call(ui.datasets), issues, height=700)
-        st.caption(
-            f"Revision {draft['revision']} · {len(spec['nodes'])} nodes · "
-            f"{len(spec['edges'])} wires · "
-            + (f":red[{issue_count} issue(s)]" if issue_count else ":green[no issues]")
-            + " · drag from an output port to an input port · click a node to "
-            "edit it · Delete removes the selection"
-        )
-        labels = [f"Issues ({issue_count})", "Connections", "Pipeline parameters", "Settings"]
-        issues_tab, edges_tab, params_tab, settings_tab = st.tabs(labels)
-        with issues_tab:
-            pipeline_panel.issues_tab(issues, names)
-            for warning in designer.warnings():
-                st.warning(f"**{warning['node']}** · {warning['message']}", icon=":material/help:")
-        with edges_tab:
-            pipeline_panel.connections_tab(spec)
-        with params_tab:
-            pipeline_panel.parameters_tab(spec)
-        with settings_tab:
-            pipeline_panel.settings_tab(spec)
-    with pane_col:
-        properties.render(spec, catalogue, issues)
-
-
-editor(header_state())
+graph_col, pane_col = st.columns([4, 1.35], gap="small")
+with graph_col:
+    canvas_editor.render(spec, catalogue, call(ui.datasets), issues, height=700)
+    st.caption(
+        f"{len(spec['nodes'])} nodes · {len(spec['edges'])} wires · "
+        + (f":red[{issue_count} issue(s)]" if issue_count else ":green[no issues]")
+        + " · drag from an output port to an input port · click a node to "
+        "edit it · Delete removes the selection"
+    )
+    labels = [f"Issues ({issue_count})", "Connections", "Pipeline parameters", "Settings"]
+    issues_tab, edges_tab, params_tab, settings_tab = st.tabs(labels)
+    with issues_tab:
+        pipeline_panel.issues_tab(issues, names)
+        for warning in designer.warnings():
+            st.warning(f"**{warning['node']}** · {warning['message']}", icon=":material/help:")
+    with edges_tab:
+        pipeline_panel.connections_tab(spec)
+    with params_tab:
+        pipeline_panel.parameters_tab(spec)
+    with settings_tab:
+        pipeline_panel.settings_tab(spec)
+with pane_col:
+    properties.render(spec, catalogue, issues)
