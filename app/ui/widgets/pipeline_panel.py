@@ -74,7 +74,12 @@ def connections_tab(spec: dict[str, Any]) -> None:
     if not spec.get("edges"):
         st.caption("No wires yet: drag from an output port to an input port on the canvas.")
         return
-    st.table([{"from": e["source"], "to": e["target"]} for e in spec["edges"]])
+    st.dataframe(
+        [{"from": e["source"], "to": e["target"]} for e in spec["edges"]],
+        hide_index=True,
+        width="stretch",
+        height=min(320, 38 + 35 * len(spec["edges"])),
+    )
     st.caption("To remove a wire, click it on the canvas and press Delete.")
 
 
