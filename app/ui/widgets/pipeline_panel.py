@@ -68,9 +68,8 @@ def issues_tab(issues: dict[str | None, list[dict[str, Any]]], names: dict[str, 
 
 
 def connections_tab(spec: dict[str, Any]) -> None:
-    """The wires as a static table (one element: a row of widgets per wire made the designer's
-    rerun slow on large pipelines; st.dataframe's grid, redrawn in the browser after every
-    canvas event, made each wire slower); wires are made and removed on the canvas."""
+    """The wires as a table (one element: a row of widgets per wire made the designer's rerun
+    slow on large pipelines); wires are made and removed on the canvas."""
     if not spec.get("edges"):
         st.caption("No wires yet: drag from an output port to an input port on the canvas.")
         return
