@@ -46,10 +46,12 @@ REPEATS = int(os.environ.get("BENCH_REPEATS", "5"))
 ROWS = 1_000_000
 
 
-def main() -> None:
+def measure(parts: list[str]) -> dict[str, object]:
+    """Run the parts ("tutorial", "table"), printing each as it ends; their figures by part."""
     redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/12")
     if "REDIS_URL" not in os.environ:
         Redis.from_url(redis_url).flushdb()
+    figures: dict[str, object] = {}
     with tempfile.TemporaryDirectory() as scratch:
         azurite = start_azurite(Path(scratch) / "azurite")
         try:
@@ -57,16 +59,73 @@ def main() -> None:
                 "FLOWBENCH_ARTIFACTS": "az://bench/ws",
                 "AZURE_STORAGE_CONNECTION_STRING": azurite.connection_string,
             }
-            parts = sys.argv[1:] or ["tutorial", "table"]
             if "tutorial" in parts:
-                _tutorial(redis_url, azure_env)
+                figures["tutorial"] = _tutorial(redis_url, azure_env)
             if "table" in parts:
-                _big_table(Path(scratch), azure_env)
+                figures["table"] = _big_table(Path(scratch), azure_env)
         finally:
             azurite.stop()
+    return figures
 
 
-def _tutorial(redis_url: str, azure_env: dict[str, str]) -> None:
+def run() -> list:
+    """Rows for `python -m bench`: Azurite against the local folder, each over its floor."""
+    from bench.common import Row
+
+    with contextlib.redirect_stdout(io.StringIO()):
+        figures = measure(["tutorial", "table"])
+    floor, by_store = figures["tutorial"]  # type: ignore[misc]
+    (local_run, _), (azure_run, _) = by_store.values()
+    rows = [
+        Row(
+            "tutorial submit to completion, Azurite artifacts",
+            azure_run * 1000,
+            local_run * 1000,
+            "ms",
+            "",
+            "local folder",
+        ),
+        Row(
+            "tutorial submit to completion, local folder",
+            local_run * 1000,
+            floor * 1000,
+            "ms",
+            "",
+            "in-process floor",
+        ),
+    ]
+    (write_floor, read_floor), stores = figures["table"]  # type: ignore[misc]
+    for name, (write, read) in stores.items():
+        rows.append(
+            Row(
+                f"{ROWS:,}-row table write, {name}",
+                write * 1000,
+                write_floor * 1000,
+                "ms",
+                "",
+                "pyarrow local file",
+            )
+        )
+        rows.append(
+            Row(
+                f"{ROWS:,}-row table read, {name}",
+                read * 1000,
+                read_floor * 1000,
+                "ms",
+                "",
+                "pyarrow local file",
+            )
+        )
+    return rows
+
+
+def main() -> None:
+    measure(sys.argv[1:] or ["tutorial", "table"])
+
+
+def _tutorial(
+    redis_url: str, azure_env: dict[str, str]
+) -> tuple[float, dict[str, tuple[float, float]]]:
     document = json.loads((ROOT / "examples" / "automobile_price.json").read_text())
     spec = PipelineSpec.from_dict(document)
     steps = sum(1 for n in spec.nodes if not n.is_dataset)
@@ -94,6 +153,7 @@ def _tutorial(redis_url: str, azure_env: dict[str, str]) -> None:
         f"{(azure_run - floor) / max(local_run - floor, 1e-9):5.2f}x, resubmit "
         f"{azure_reused / local_reused:5.2f}x"
     )
+    return floor, figures
 
 
 def _queued(document: dict, redis_url: str, env: dict[str, str]) -> tuple[float, float]:
@@ -130,7 +190,9 @@ def _queued(document: dict, redis_url: str, env: dict[str, str]) -> tuple[float,
     return queued, reused
 
 
-def _big_table(scratch: Path, azure_env: dict[str, str]) -> None:
+def _big_table(
+    scratch: Path, azure_env: dict[str, str]
+) -> tuple[tuple[float, float], dict[str, tuple[float, float]]]:
     rng = np.random.default_rng(0)
     df = pd.DataFrame(
         {
@@ -152,6 +214,7 @@ def _big_table(scratch: Path, azure_env: dict[str, str]) -> None:
         "Azurite, streamed": ArtifactStore("az://bench/streamed", env=azure_env, spool_limit=2**20),
     }
     stores["Azurite"].check()
+    timings: dict[str, tuple[float, float]] = {}
     print(
         f"\n{ROWS:,}-row table ({table.nbytes / 2**20:.0f} MiB in Arrow, "
         f"{path.stat().st_size / 2**20:.1f} MiB as Parquet), median of {REPEATS}"
@@ -178,6 +241,8 @@ def _big_table(scratch: Path, azure_env: dict[str, str]) -> None:
             f"({write / write_floor:4.2f}x)   read {read * 1000:7.1f} ms "
             f"({read / read_floor:4.2f}x, content hash checked)"
         )
+        timings[name] = (write, read)
+    return (write_floor, read_floor), timings
 
 
 def _median(action) -> float:

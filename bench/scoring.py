@@ -50,7 +50,9 @@ f:close()
 """
 
 
-def main() -> None:
+def measure() -> tuple[dict[str, dict[str, float] | None], tuple[float, float, str]]:
+    """Each server's single-row figures (None: could not run), and batch scoring's seconds for
+    ROWS rows: (bare pipeline.predict, LoadedBundle.score_frame, a note on the path)."""
     if shutil.which("wrk") is None:
         sys.exit("bench/scoring.py needs wrk: apt-get install wrk")
     from jobs.serving.keys import create_keys_file
@@ -121,8 +123,50 @@ def main() -> None:
         finally:
             for process in processes:
                 _stop(process)
-        _report(results)
-        _batch(built)
+        return results, _batch(built)
+
+
+def run() -> list:
+    """Rows for `python -m bench`: latency and throughput against bare FastAPI and MLflow, and
+    batch scoring against the bare pipeline."""
+    from bench.common import Row
+
+    results, (bare_s, ours_s, _) = measure()
+    ours = results["Flowbench"]
+    assert ours is not None
+    bare, mlflow = results.get("bare FastAPI"), results.get("MLflow")
+    return [
+        Row(
+            "scoring p50 latency, one row",
+            ours["p50_ms"],
+            bare["p50_ms"] if bare else None,
+            "ms",
+            "< 3 ms",
+            "bare FastAPI",
+        ),
+        Row(
+            "scoring throughput, one row a request",
+            ours["rps"],
+            mlflow["rps"] if mlflow else None,
+            "req/s",
+            ">= 5x MLflow",
+            "MLflow" if mlflow else "MLflow n/a",
+        ),
+        Row(
+            f"batch scoring, {ROWS:,} rows",
+            ROWS / ours_s,
+            ROWS / bare_s,
+            "rows/s",
+            ">= 0.8x the bare pipeline",
+            "bare pipeline.predict",
+        ),
+    ]
+
+
+def main() -> None:
+    results, batch = measure()
+    _report(results)
+    _print_batch(*batch)
 
 
 # -- servers ----------------------------------------------------------------------------------
@@ -340,7 +384,7 @@ def _report(results: dict[str, dict[str, float] | None]) -> None:
     )
 
 
-def _batch(built) -> None:
+def _batch(built) -> tuple[float, float, str]:
     import numpy as np
 
     from jobs.inference.bundle import load_bundle
@@ -360,10 +404,11 @@ def _batch(built) -> None:
     scored = bundle.score_frame(big)
     ours_s = time.perf_counter() - started
     np.testing.assert_allclose(scored["Scored Labels"].to_numpy(), bare, rtol=1e-9)
-    print(
-        f"\nBatch scoring of {ROWS:,} rows ({bundle.engine} path; sample row "
-        f"{sample[0].get('Manufacturer')}):"
-    )
+    return bare_s, ours_s, f"{bundle.engine} path; sample row {sample[0].get('Manufacturer')}"
+
+
+def _print_batch(bare_s: float, ours_s: float, note: str) -> None:
+    print(f"\nBatch scoring of {ROWS:,} rows ({note}):")
     print(f"  bare pipeline.predict on prepared rows: {ROWS / bare_s:>12,.0f} rows/s")
     print(
         f"  Flowbench LoadedBundle.score_frame:     {ROWS / ours_s:>12,.0f} rows/s "

@@ -27,6 +27,7 @@ from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from app.ui import draft_ops as ops  # noqa: E402
 from app.ui import state  # noqa: E402
+from app.ui.login import SIGNED_IN  # noqa: E402
 from tests.conftest import make_stack  # noqa: E402
 
 RUNS = 10_000
@@ -166,6 +167,7 @@ def main(quiet: bool = False) -> dict[str, float]:
             figures = {"empty": baseline}
 
             designer = AppTest.from_file(str(ROOT / "app/ui/main.py"), default_timeout=60)
+            designer.session_state[SIGNED_IN] = True  # else it times the login form
             designer.session_state[state.DRAFT] = {
                 "id": draft.id,
                 "name": draft.name,
@@ -183,6 +185,7 @@ def main(quiet: bool = False) -> dict[str, float]:
             )
 
             runs = AppTest.from_file(str(ROOT / "app/ui/main.py"), default_timeout=60)
+            runs.session_state[SIGNED_IN] = True
             runs.switch_page("views/runs.py")
             figures["runs"] = report(
                 f"runs page, {RUNS} runs in the workspace", time_reruns(runs), baseline
