@@ -160,6 +160,9 @@ class WorkspaceStore:
     def set_summary_metrics(self, run_id: str, metrics: dict[str, float]) -> None:
         self.runs.set_summary_metrics(run_id, metrics)
 
+    def complete_run(self, run_id: str, metrics: dict[str, float], **fields: Any) -> Run:
+        return self.runs.complete_run(run_id, metrics, **fields)
+
     def run_summaries(
         self,
         *,
@@ -187,6 +190,9 @@ class WorkspaceStore:
 
     def find_reusable_step(self, cache_key: str) -> StepRun | None:
         return self.runs.find_reusable_step(cache_key)
+
+    def find_reusable_steps(self, cache_keys: Sequence[str]) -> dict[str, StepRun]:
+        return self.runs.find_reusable_steps(cache_keys)
 
     # -- datasets (`DatasetRepository`) -------------------------------------------------------
 

@@ -356,9 +356,10 @@ class StatusMachine:
             status = RunStatus.CANCELED
         else:
             status = RunStatus.COMPLETED
-        finished = self.store.update_run(run_id, status=status, finished_at=_now())
         if status is RunStatus.COMPLETED:
-            self.store.set_summary_metrics(run_id, _key_metrics(steps))
+            finished = self.store.complete_run(run_id, _key_metrics(steps), finished_at=_now())
+        else:
+            finished = self.store.update_run(run_id, status=status, finished_at=_now())
         self._ended(run_id, [s.job_id for s in steps if s.job_id], work)
         return finished
 

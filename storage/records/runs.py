@@ -328,18 +328,21 @@ class RunRepository:
             ConflictError: The status transition is not allowed (e.g. completed to running).
             ValueError: A field cannot be updated.
         """
-        check_fields("run", fields, RUN_UPDATABLE)
         with self._db.writing() as cur:
-            current = self._fetch_run(cur, run_id)
-            if "status" in fields:
-                new = fields["status"] = RunStatus(fields["status"])
-                check_transition(f"Run '{run_id}'", current.status, new)
-                if new != current.status:
-                    stamp(fields, new, current.started_at)
-            if fields:
-                sql, values = set_clause(fields)
-                cur.execute(f"UPDATE runs SET {sql} WHERE id = ?", [*values, run_id])
-            return self._fetch_run(cur, run_id)
+            return self._update_run(cur, run_id, fields)
+
+    def _update_run(self, cur: Cursor, run_id: str, fields: dict[str, Any]) -> Run:
+        check_fields("run", fields, RUN_UPDATABLE)
+        current = self._fetch_run(cur, run_id)
+        if "status" in fields:
+            new = fields["status"] = RunStatus(fields["status"])
+            check_transition(f"Run '{run_id}'", current.status, new)
+            if new != current.status:
+                stamp(fields, new, current.started_at)
+        if fields:
+            sql, values = set_clause(fields)
+            cur.execute(f"UPDATE runs SET {sql} WHERE id = ?", [*values, run_id])
+        return self._fetch_run(cur, run_id)
 
     def set_summary_metrics(self, run_id: str, metrics: dict[str, float]) -> None:
         """Keep a completed run's first metrics on the run, for runs tables."""
@@ -347,6 +350,15 @@ class RunRepository:
             cur.execute(
                 "UPDATE runs SET summary_metrics = ? WHERE id = ?", [json.dumps(metrics), run_id]
             )
+
+    def complete_run(self, run_id: str, metrics: dict[str, float], **fields: Any) -> Run:
+        """`update_run` to completed and `set_summary_metrics`, in one write transaction."""
+        with self._db.writing() as cur:
+            run = self._update_run(cur, run_id, {**fields, "status": RunStatus.COMPLETED})
+            cur.execute(
+                "UPDATE runs SET summary_metrics = ? WHERE id = ?", [json.dumps(metrics), run_id]
+            )
+        return run
 
     def run_summaries(
         self,
@@ -470,14 +482,26 @@ class RunRepository:
         Returns:
             The step, or None when no step qualifies.
         """
-        if not cache_key:
-            return None
+        return self.find_reusable_steps([cache_key]).get(cache_key)
+
+    def find_reusable_steps(self, cache_keys: Sequence[str]) -> dict[str, StepRun]:
+        """`find_reusable_step` for many keys in one query: cache key -> step, for the keys
+        that have one (a submit looks up every step of its pipeline at once)."""
+        keys = sorted({key for key in cache_keys if key})
+        if not keys:
+            return {}
+        # The latest of each key is chosen over narrow columns, then only those rows are read
+        # whole: every reuse adds a row with the key, so the candidates grow with the history.
         with self._db.reading() as cur:
-            row = cur.execute(
-                f"SELECT {rows.select_list(rows.STEP_COLUMNS, 's')} FROM step_runs s "
-                "JOIN runs r ON r.id = s.run_id "
-                "WHERE s.cache_key = ? AND s.status = ? AND s.outputs <> '{}' "
-                "ORDER BY s.finished_at DESC NULLS LAST, r.seq DESC LIMIT 1",
-                [cache_key, StepStatus.COMPLETED.value],
-            ).fetchone()
-        return None if row is None else rows.step_from_row(row)
+            found = cur.execute(
+                f"SELECT {rows.select_list(rows.STEP_COLUMNS, 's')} FROM step_runs s JOIN ("
+                "SELECT c.run_id, c.node_id FROM step_runs c JOIN runs r ON r.id = c.run_id "
+                f"WHERE c.cache_key IN ({placeholders(len(keys))}) AND c.status = ? "
+                "AND c.outputs <> '{}' "
+                "QUALIFY row_number() OVER (PARTITION BY c.cache_key "
+                "ORDER BY c.finished_at DESC NULLS LAST, r.seq DESC) = 1"
+                ") latest ON latest.run_id = s.run_id AND latest.node_id = s.node_id",
+                [*keys, StepStatus.COMPLETED.value],
+            ).fetchall()
+        steps = [rows.step_from_row(row) for row in found]
+        return {step.cache_key: step for step in steps if step.cache_key}

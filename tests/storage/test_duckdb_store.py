@@ -308,6 +308,43 @@ class TestSteps:
         assert store.find_reusable_step("other-key") is None
         assert store.find_reusable_step("") is None
 
+    def test_find_reusable_steps_answers_each_key_as_one_lookup_would(self, store):
+        """Many keys at once: the latest qualifying step of each key, keys without one left
+        out, the same steps `find_reusable_step` picks."""
+        older = make_run(store, "exp", "a", "b")
+        finish(store, older.id, "a", {"out": "artifacts://objects/1.parquet"})
+        finish(store, older.id, "b", {"out": "artifacts://objects/2.parquet"})
+        newer = make_run(store, "exp", "a")
+        finish(
+            store,
+            newer.id,
+            "a",
+            {"out": "artifacts://objects/3.parquet"},
+            finished_at=datetime.now(UTC) + timedelta(seconds=1),
+        )
+        found = store.find_reusable_steps(["key-a", "key-b", "key-none", ""])
+        assert {k: (s.run_id, s.node_id) for k, s in found.items()} == {
+            "key-a": (newer.id, "a"),
+            "key-b": (older.id, "b"),
+        }
+        for key in ("key-a", "key-b"):
+            assert store.find_reusable_step(key) == found[key]
+        assert store.find_reusable_steps([]) == {}
+
+    def test_complete_run_ends_the_run_with_its_summary_metrics(self, store):
+        """One transaction: the run completes (finished_at stamped) and keeps its metrics."""
+        run = make_run(store, status=RunStatus.RUNNING)
+        done = store.complete_run(run.id, {"R2": 0.5})
+        assert done.status is RunStatus.COMPLETED and done.finished_at is not None
+        [(listed, metrics)] = store.run_summaries()
+        assert (listed.id, metrics) == (run.id, {"R2": 0.5})
+        failed = make_run(store, status=RunStatus.RUNNING)
+        store.update_run(failed.id, status=RunStatus.FAILED)
+        with pytest.raises(ConflictError):  # a failed run cannot complete: nothing is written
+            store.complete_run(failed.id, {"R2": 0.7})
+        [(last, metrics), _] = store.run_summaries()
+        assert (last.id, last.status, metrics) == (failed.id, RunStatus.FAILED, None)
+
 
 class TestDatasets:
     def test_versions_increment_and_latest_is_default(self, store):
