@@ -111,6 +111,7 @@ class WorkspaceStore:
         published_pipeline_id: str | None = None,
         run_id: str | None = None,
         status: RunStatus = RunStatus.QUEUED,
+        summary_metrics: dict[str, float] | None = None,
     ) -> Run:
         return self.runs.create_run(
             experiment=experiment,
@@ -124,6 +125,7 @@ class WorkspaceStore:
             published_pipeline_id=published_pipeline_id,
             run_id=run_id,
             status=status,
+            summary_metrics=summary_metrics,
         )
 
     def get_run(self, run_id: str) -> Run:

@@ -120,6 +120,17 @@ class StatusMachine:
                 self._submitting.add(run.id)
             return run
 
+    def record_reused_run(self, *, steps: list[StepRun], **fields: Any) -> Run:
+        """Record a new run every step of which reuses earlier outputs: completed at once, with
+        its summary metrics, in one write (what `record_run` then `finish_if_done` leave)."""
+        with self.lock:
+            return self.store.create_run(
+                **fields,
+                steps=steps,
+                status=RunStatus.COMPLETED,
+                summary_metrics=_key_metrics(steps),
+            )
+
     def is_submitting(self, run_id: str) -> bool:
         with self.lock:
             return run_id in self._submitting

@@ -129,21 +129,21 @@ class RunSubmitter:
         steps = [self._initial_step(step, reused, run_id) for step in plan.steps]
         to_run = [s for s in plan.steps if s.node_id not in reused]
         outputs = {node: dict(step.outputs) for node, step in reused.items()}
-        run = self.machine.record_run(
-            experiment=experiment,
-            name=name or plan.spec.name,
-            spec=plan.spec.to_dict(),
-            parameters=plan.parameters,
-            source=source,
-            force_rerun=force_rerun,
-            cloned_from=cloned_from,
-            published_pipeline_id=published_pipeline_id,
-            steps=steps,
-            run_id=run_id,
-            status=initial_run_status(has_jobs=bool(to_run)),
-        )
-        if not to_run:
-            return self.machine.finish_if_done(run.id)
+        fields: dict[str, Any] = {
+            "experiment": experiment,
+            "name": name or plan.spec.name,
+            "spec": plan.spec.to_dict(),
+            "parameters": plan.parameters,
+            "source": source,
+            "force_rerun": force_rerun,
+            "cloned_from": cloned_from,
+            "published_pipeline_id": published_pipeline_id,
+            "steps": steps,
+            "run_id": run_id,
+        }
+        if not to_run:  # every step reused: the run is complete as it is recorded
+            return self.machine.record_reused_run(**fields)
+        run = self.machine.record_run(**fields, status=initial_run_status(has_jobs=True))
         try:
             enqueue_steps(
                 self.redis,
@@ -227,8 +227,10 @@ class RunSubmitter:
             plan = self._plan(spec, parameters, view)
         except Exception:  # noqa: BLE001 - a draft may not plan yet (unknown parts); no hints
             return {}
+        # Every deterministic step's key is the same in the submit's own plan (only the others
+        # take the plan's nonce): look them all up now, in the one query of the submit.
+        view.look_up_reusable(s.cache_key for s in plan.steps if s.deterministic)
         wanted = [s for s in plan.steps if s.node_id not in rules and s.deterministic]
-        view.look_up_reusable(s.cache_key for s in wanted)
         found: dict[str, dict[str, Any]] = {}
         for step in wanted:
             earlier = view.reusable(step.cache_key)

@@ -152,6 +152,7 @@ class RunRepository:
         published_pipeline_id: str | None = None,
         run_id: str | None = None,
         status: RunStatus = RunStatus.QUEUED,
+        summary_metrics: dict[str, float] | None = None,
     ) -> Run:
         """Record a new queued run and all its steps at once: either everything or nothing.
 
@@ -167,7 +168,9 @@ class RunRepository:
             published_pipeline_id: The published pipeline that started it, if any.
             run_id: The id to give the run (from `new_id("run")`); a fresh one when None, so
                 that callers can name things after the run (its RQ jobs) before recording it.
-            status: queued (default) or running (its started_at is then now).
+            status: queued (default) or running (its started_at is then now), or completed
+                when every step is (a run that reuses all its steps; started and finished now).
+            summary_metrics: A completed run's first metrics (see `set_summary_metrics`).
 
         Returns:
             The new run, with a fresh id such as ``run_3f9a1c0b7d2e``.
@@ -178,8 +181,10 @@ class RunRepository:
         """
         require_name("experiment", experiment)
         status = RunStatus(status)
-        if status not in (RunStatus.QUEUED, RunStatus.RUNNING):
-            raise ValueError(f"A new run is queued or running; got {status.value!r}")
+        if status not in (RunStatus.QUEUED, RunStatus.RUNNING, RunStatus.COMPLETED):
+            raise ValueError(f"A new run is queued, running or completed; got {status.value!r}")
+        if summary_metrics is not None and status is not RunStatus.COMPLETED:
+            raise ValueError("Only a completed run has summary metrics.")
         now = utc_now()
         run = Run(
             id=run_id or new_id("run"),
@@ -193,11 +198,17 @@ class RunRepository:
             created_at=now,
             cloned_from=cloned_from,
             published_pipeline_id=published_pipeline_id,
-            started_at=now if status is RunStatus.RUNNING else None,
+            started_at=None if status is RunStatus.QUEUED else now,
+            finished_at=now if status is RunStatus.COMPLETED else None,
         )
         step_runs = [coerce_step(run.id, step) for step in steps]
+        if status is RunStatus.COMPLETED and any(
+            s.status is not StepStatus.COMPLETED for s in step_runs
+        ):
+            raise ValueError("A run recorded completed must have every step completed.")
         # Encode everything first, so a value JSON cannot hold fails before anything is written.
         run_values = [rows.to_db(c, getattr(run, c)) for c in rows.RUN_COLUMNS]
+        run_values.append(None if summary_metrics is None else json.dumps(summary_metrics))
         step_values = [
             [rows.to_db(c, getattr(s, c)) for c in rows.STEP_COLUMNS] + [position]
             for position, s in enumerate(step_runs)
@@ -208,7 +219,7 @@ class RunRepository:
                 [experiment, rows.to_db_time(run.created_at)],
             )
             cur.execute(
-                f"INSERT INTO runs ({rows.select_list(rows.RUN_COLUMNS)}) "
+                f"INSERT INTO runs ({rows.select_list(rows.RUN_COLUMNS)}, summary_metrics) "
                 f"VALUES ({placeholders(len(run_values))})",
                 run_values,
             )

@@ -331,6 +331,21 @@ class TestSteps:
             assert store.find_reusable_step(key) == found[key]
         assert store.find_reusable_steps([]) == {}
 
+    def test_run_recorded_completed_when_every_step_is(self, store):
+        """A run that reuses every step is recorded completed, started, finished and with its
+        summary metrics; one with a step still to run cannot be."""
+        done = [{**step, "status": StepStatus.COMPLETED} for step in steps("a", "b")]
+        run = make_run(store, steps=done, status=RunStatus.COMPLETED, summary_metrics={"R2": 1.0})
+        assert run.status is RunStatus.COMPLETED
+        assert run.started_at is not None and run.finished_at is not None
+        assert store.get_run(run.id) == run
+        assert store.run_summaries()[0][1] == {"R2": 1.0}
+        with pytest.raises(ValueError, match="every step completed"):
+            make_run(store, steps=[done[0], *steps("c")], status=RunStatus.COMPLETED)
+        with pytest.raises(ValueError, match="Only a completed run"):
+            make_run(store, status=RunStatus.RUNNING, summary_metrics={"R2": 1.0})
+        assert store.count_runs() == 1
+
     def test_complete_run_ends_the_run_with_its_summary_metrics(self, store):
         """One transaction: the run completes (finished_at stamped) and keeps its metrics."""
         run = make_run(store, status=RunStatus.RUNNING)
