@@ -96,6 +96,9 @@ class RunRepository:
 
     def __init__(self, db: Database) -> None:
         self._db = db
+        # Experiments known to exist (none is ever deleted): a run of one of them skips the
+        # insert-or-ignore, the costliest statement of recording a run, under the write lock.
+        self._experiments: set[str] = set()
 
     def get_or_create_experiment(self, name: str, description: str = "") -> Experiment:
         """Fetch the experiment called `name`, creating it if it does not exist.
@@ -113,6 +116,7 @@ class RunRepository:
                 "INSERT OR IGNORE INTO experiments VALUES (?, ?, ?)",
                 [name, description, rows.to_db_time(utc_now())],
             )
+        self._experiments.add(name)
         return self.get_experiment(name)
 
     def get_experiment(self, name: str) -> Experiment:
@@ -213,11 +217,15 @@ class RunRepository:
             [rows.to_db(c, getattr(s, c)) for c in rows.STEP_COLUMNS] + [position]
             for position, s in enumerate(step_runs)
         ]
-        with self._db.writing() as cur:
-            cur.execute(
-                "INSERT OR IGNORE INTO experiments VALUES (?, '', ?)",
-                [experiment, rows.to_db_time(run.created_at)],
-            )
+
+        known = experiment in self._experiments
+
+        def insert(cur: Cursor) -> None:
+            if not known:
+                cur.execute(
+                    "INSERT OR IGNORE INTO experiments VALUES (?, '', ?)",
+                    [experiment, rows.to_db_time(run.created_at)],
+                )
             cur.execute(
                 f"INSERT INTO runs ({rows.select_list(rows.RUN_COLUMNS)}, summary_metrics) "
                 f"VALUES ({placeholders(len(run_values))})",
@@ -230,6 +238,10 @@ class RunRepository:
                     f"position) VALUES {', '.join([row] * len(step_values))}",
                     [value for values in step_values for value in values],
                 )
+
+        # Concurrent submits share a transaction (and the wait for its commit).
+        self._db.write_shared(insert)
+        self._experiments.add(experiment)  # committed
         return run
 
     def _fetch_run(self, cur: Cursor, run_id: str) -> Run:
