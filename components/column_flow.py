@@ -13,6 +13,8 @@ same column selector the components use, on an empty table with the declared col
 
 from __future__ import annotations
 
+import functools
+import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -59,12 +61,38 @@ def selected(columns: list[dict[str, Any]], selection: Any) -> list[dict[str, An
     """The columns a selection picks (None when it names columns that are not there)."""
     if not isinstance(selection, dict):
         return None
+    # Building the empty table costs milliseconds and every validation of a pipeline asks the
+    # same questions again: the answer depends only on what empty_frame reads of each column.
+    described = tuple(
+        (c["name"], str(c.get("type")), bool(c.get("categorical")), c.get("role", metadata.FEATURE))
+        for c in columns
+    )
     try:
-        picked = column_selector.resolve(empty_frame(columns), selection)
-    except ComponentInputError:
+        key = json.dumps([described, selection], sort_keys=True)
+    except (TypeError, ValueError):  # a selection JSON cannot hold: answer without the memo
+        picked = _picked(columns, selection)
+    else:
+        picked = _picked_memo(key)
+    if picked is None:
         return None
     by_name = {c["name"]: c for c in columns}
     return [by_name[n] for n in picked]
+
+
+def _picked(columns: list[dict[str, Any]], selection: dict) -> tuple[str, ...] | None:
+    try:
+        return tuple(column_selector.resolve(empty_frame(columns), selection))
+    except ComponentInputError:
+        return None
+
+
+@functools.lru_cache(maxsize=1024)
+def _picked_memo(key: str) -> tuple[str, ...] | None:
+    described, selection = json.loads(key)
+    columns = [
+        {"name": n, "type": t, "categorical": cat, "role": role} for n, t, cat, role in described
+    ]
+    return _picked(columns, selection)
 
 
 def passthrough(port: str = "dataset") -> ColumnRule:

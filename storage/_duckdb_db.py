@@ -5,7 +5,8 @@ DuckDB lets one process open a database file, so the control plane opens it once
 connection. A connection must not be shared between threads, so each thread gets its own cursor
 (a DuckDB connection to the same database). Writes are serialized by a lock, which makes
 read-check-write sequences (status transitions, draft revisions, next version numbers) atomic;
-reads run concurrently on their thread's cursor and see committed data.
+reads run concurrently on their thread's cursor and see committed data. Recording a run
+(`write_shared`) lets the writes of concurrent callers share one transaction and its commit.
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ from __future__ import annotations
 import re
 import threading
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, TypeVar, cast
 
 import duckdb
 
@@ -23,6 +25,17 @@ from storage.errors import AlreadyExistsError, ConflictError, StorageError, Work
 from storage.migrate import Migration, apply_migrations
 
 Cursor = duckdb.DuckDBPyConnection
+T = TypeVar("T")
+
+
+class _SharedWrite:
+    """One caller's work for a shared write transaction, and what came of it."""
+
+    def __init__(self, work: Callable[[Cursor], Any]) -> None:
+        self.work = work
+        self.done = False
+        self.result: Any = None
+        self.error: Exception | None = None
 
 
 @contextmanager
@@ -73,6 +86,9 @@ class Database:
 
     def __init__(self, path: Path) -> None:
         self._write_lock = threading.Lock()
+        # Work of `write_shared` waiting for the write lock, taken by whichever thread gets it.
+        self._shared: list[_SharedWrite] = []
+        self._shared_lock = threading.Lock()
         self._local = threading.local()
         # Weak, so a finished thread's cursor is closed along with its thread-local storage.
         self._cursors: weakref.WeakSet[Cursor] = weakref.WeakSet()
@@ -116,6 +132,60 @@ class Database:
                 cursor.execute("ROLLBACK")
                 raise
             cursor.execute("COMMIT")
+
+    def write_shared(self, work: Callable[[Cursor], T]) -> T:
+        """Run `work` in a write transaction that other threads' `write_shared` work waiting
+        for the write lock may join: one commit for them all (a commit waits for the disk).
+
+        `work` must only write through the cursor it is given and may run in another thread.
+        When any work in a shared transaction fails, everything is rolled back and each one
+        runs again in a transaction of its own, so a failure is its own caller's alone.
+        """
+        item = _SharedWrite(work)
+        with self._shared_lock:
+            self._shared.append(item)
+        with self._write_lock:
+            if not item.done:
+                with self._shared_lock:
+                    batch, self._shared = self._shared, []
+                if item not in batch:  # the thread that took it was interrupted
+                    batch.append(item)
+                self._commit_shared(batch)
+        if item.error is not None:
+            raise item.error
+        return cast(T, item.result)
+
+    def _commit_shared(self, batch: list[_SharedWrite]) -> None:
+        cursor = self.cursor()
+        if len(batch) > 1:
+            try:
+                with translated():
+                    cursor.execute("BEGIN TRANSACTION")
+                    try:
+                        results = [item.work(cursor) for item in batch]
+                    except BaseException:
+                        cursor.execute("ROLLBACK")
+                        raise
+                    cursor.execute("COMMIT")
+            except Exception:  # noqa: BLE001 - each runs again alone and keeps its own error
+                pass
+            else:
+                for item, result in zip(batch, results, strict=True):
+                    item.result, item.done = result, True
+                return
+        for item in batch:
+            try:
+                with translated():
+                    cursor.execute("BEGIN TRANSACTION")
+                    try:
+                        item.result = item.work(cursor)
+                    except BaseException:
+                        cursor.execute("ROLLBACK")
+                        raise
+                    cursor.execute("COMMIT")
+            except Exception as exc:  # noqa: BLE001 - raised in the caller's thread
+                item.error = exc
+            item.done = True
 
     def close(self) -> None:
         """Close every cursor and the connection; closing twice is harmless."""

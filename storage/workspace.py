@@ -111,6 +111,7 @@ class WorkspaceStore:
         published_pipeline_id: str | None = None,
         run_id: str | None = None,
         status: RunStatus = RunStatus.QUEUED,
+        summary_metrics: dict[str, float] | None = None,
     ) -> Run:
         return self.runs.create_run(
             experiment=experiment,
@@ -124,6 +125,7 @@ class WorkspaceStore:
             published_pipeline_id=published_pipeline_id,
             run_id=run_id,
             status=status,
+            summary_metrics=summary_metrics,
         )
 
     def get_run(self, run_id: str) -> Run:
@@ -160,6 +162,9 @@ class WorkspaceStore:
     def set_summary_metrics(self, run_id: str, metrics: dict[str, float]) -> None:
         self.runs.set_summary_metrics(run_id, metrics)
 
+    def complete_run(self, run_id: str, metrics: dict[str, float], **fields: Any) -> Run:
+        return self.runs.complete_run(run_id, metrics, **fields)
+
     def run_summaries(
         self,
         *,
@@ -187,6 +192,9 @@ class WorkspaceStore:
 
     def find_reusable_step(self, cache_key: str) -> StepRun | None:
         return self.runs.find_reusable_step(cache_key)
+
+    def find_reusable_steps(self, cache_keys: Sequence[str]) -> dict[str, StepRun]:
+        return self.runs.find_reusable_steps(cache_keys)
 
     # -- datasets (`DatasetRepository`) -------------------------------------------------------
 

@@ -120,6 +120,17 @@ class StatusMachine:
                 self._submitting.add(run.id)
             return run
 
+    def record_reused_run(self, *, steps: list[StepRun], **fields: Any) -> Run:
+        """Record a new run every step of which reuses earlier outputs: completed at once, with
+        its summary metrics, in one write (what `record_run` then `finish_if_done` leave)."""
+        with self.lock:
+            return self.store.create_run(
+                **fields,
+                steps=steps,
+                status=RunStatus.COMPLETED,
+                summary_metrics=_key_metrics(steps),
+            )
+
     def is_submitting(self, run_id: str) -> bool:
         with self.lock:
             return run_id in self._submitting
@@ -356,9 +367,10 @@ class StatusMachine:
             status = RunStatus.CANCELED
         else:
             status = RunStatus.COMPLETED
-        finished = self.store.update_run(run_id, status=status, finished_at=_now())
         if status is RunStatus.COMPLETED:
-            self.store.set_summary_metrics(run_id, _key_metrics(steps))
+            finished = self.store.complete_run(run_id, _key_metrics(steps), finished_at=_now())
+        else:
+            finished = self.store.update_run(run_id, status=status, finished_at=_now())
         self._ended(run_id, [s.job_id for s in steps if s.job_id], work)
         return finished
 

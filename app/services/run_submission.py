@@ -10,6 +10,7 @@ A control plane that dies in between leaves the run `queued`, which the next swe
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -24,7 +25,16 @@ from jobs.pipeline import PipelineSpec
 from jobs.plan import ResolvedDataset, RunPlan, StepPlan, choose_reuse, plan_run
 from jobs.scheduler import enqueue_steps
 from jobs.validate import Issue, validate_pipeline
-from storage import ArtifactStore, NotFoundError, Run, StepRun, WorkspaceStore, new_id
+from storage import (
+    ArtifactStore,
+    ComputeTarget,
+    DatasetVersion,
+    NotFoundError,
+    Run,
+    StepRun,
+    WorkspaceStore,
+    new_id,
+)
 
 
 @dataclass(frozen=True)
@@ -58,23 +68,31 @@ class RunSubmitter:
         self.events_key = events_key
         self.step_timeout = step_timeout
 
-    def validate(self, document: Any, parameters: dict[str, Any] | None = None) -> Validation:
-        """Parse and validate a pipeline document against this workspace."""
+    def validate(
+        self,
+        document: Any,
+        parameters: dict[str, Any] | None = None,
+        *,
+        view: WorkspaceView | None = None,
+    ) -> Validation:
+        """Parse and validate a pipeline document against this workspace (as `view` reads it;
+        a fresh one when None)."""
+        view = view or WorkspaceView(self.store, self.artifacts)
         try:
             spec = PipelineSpec.from_dict(document)
         except SpecFormatError as exc:
             return Validation(None, [Issue("spec_format", str(exc))])
-        targets = {t.name for t in self.store.list_compute_targets()}
+        targets = {t.name for t in view.compute_targets()}
         inferred = infer_columns(
             spec,
-            self._dataset_columns,
-            known=self._columns_of_earlier_steps(spec, parameters or {}),
+            view.dataset_columns,
+            known=self._columns_of_earlier_steps(spec, parameters or {}, view),
             parameter_values=parameters or {},
         )
         warnings: list[Issue] = []
         issues = validate_pipeline(
             spec,
-            dataset_exists=self._dataset_exists,
+            dataset_exists=view.dataset_exists,
             compute_targets=targets,
             parameter_values=parameters or {},
             columns=inferred,
@@ -95,30 +113,37 @@ class RunSubmitter:
         published_pipeline_id: str | None = None,
     ) -> Run:
         """Validate, plan and enqueue a run; raise InvalidPipelineError with every issue."""
-        checked = self.validate(document, parameters)
+        # One view of the workspace for the whole submit: each dataset, the compute targets
+        # and the reusable steps are read once (every query costs a millisecond or more).
+        view = WorkspaceView(self.store, self.artifacts)
+        checked = self.validate(document, parameters, view=view)
         if checked.issues:
             raise InvalidPipelineError(checked.issues)
-        plan = self._plan(checked.spec, parameters or {})
-        reused = choose_reuse(plan, force_rerun=force_rerun, find_outputs=self._reusable)
+        plan = self._plan(checked.spec, parameters or {}, view)
+        if not force_rerun:
+            view.look_up_reusable(
+                s.cache_key for s in plan.steps if s.deterministic and not s.regenerate
+            )
+        reused = choose_reuse(plan, force_rerun=force_rerun, find_outputs=view.reusable)
         run_id = new_id("run")
         steps = [self._initial_step(step, reused, run_id) for step in plan.steps]
         to_run = [s for s in plan.steps if s.node_id not in reused]
         outputs = {node: dict(step.outputs) for node, step in reused.items()}
-        run = self.machine.record_run(
-            experiment=experiment,
-            name=name or plan.spec.name,
-            spec=plan.spec.to_dict(),
-            parameters=plan.parameters,
-            source=source,
-            force_rerun=force_rerun,
-            cloned_from=cloned_from,
-            published_pipeline_id=published_pipeline_id,
-            steps=steps,
-            run_id=run_id,
-            status=initial_run_status(has_jobs=bool(to_run)),
-        )
-        if not to_run:
-            return self.machine.finish_if_done(run.id)
+        fields: dict[str, Any] = {
+            "experiment": experiment,
+            "name": name or plan.spec.name,
+            "spec": plan.spec.to_dict(),
+            "parameters": plan.parameters,
+            "source": source,
+            "force_rerun": force_rerun,
+            "cloned_from": cloned_from,
+            "published_pipeline_id": published_pipeline_id,
+            "steps": steps,
+            "run_id": run_id,
+        }
+        if not to_run:  # every step reused: the run is complete as it is recorded
+            return self.machine.record_reused_run(**fields)
+        run = self.machine.record_run(**fields, status=initial_run_status(has_jobs=True))
         try:
             enqueue_steps(
                 self.redis,
@@ -137,11 +162,11 @@ class RunSubmitter:
             raise
         return self.machine.submitted(run.id)
 
-    def _plan(self, spec: PipelineSpec, parameters: dict[str, Any]) -> RunPlan:
-        queues = {t.name: t.queue for t in self.store.list_compute_targets()}
+    def _plan(self, spec: PipelineSpec, parameters: dict[str, Any], view: WorkspaceView) -> RunPlan:
+        queues = {t.name: t.queue for t in view.compute_targets()}
         return plan_run(
             spec,
-            resolve_dataset=self._resolve_dataset,
+            resolve_dataset=view.resolve_dataset,
             queue_for=queues.__getitem__,
             parameter_values=parameters,
             default_timeout=self.step_timeout,
@@ -190,14 +215,8 @@ class RunSubmitter:
             duration_s=None,
         )
 
-    def _dataset_columns(self, name: str, version: int | None) -> list[dict[str, Any]] | None:
-        try:
-            return self.store.get_dataset_version(name, version).columns
-        except NotFoundError:
-            return None
-
     def _columns_of_earlier_steps(
-        self, spec: PipelineSpec, parameters: dict[str, Any]
+        self, spec: PipelineSpec, parameters: dict[str, Any], view: WorkspaceView
     ) -> dict[str, dict[str, Any]]:
         """Output columns of finished steps with the cache keys this pipeline would have, for
         components that cannot say their columns before running."""
@@ -205,14 +224,16 @@ class RunSubmitter:
         if all(n.is_dataset or n.id in rules for n in spec.nodes):
             return {}
         try:
-            plan = self._plan(spec, parameters)
+            plan = self._plan(spec, parameters, view)
         except Exception:  # noqa: BLE001 - a draft may not plan yet (unknown parts); no hints
             return {}
+        # Every deterministic step's key is the same in the submit's own plan (only the others
+        # take the plan's nonce): look them all up now, in the one query of the submit.
+        view.look_up_reusable(s.cache_key for s in plan.steps if s.deterministic)
+        wanted = [s for s in plan.steps if s.node_id not in rules and s.deterministic]
         found: dict[str, dict[str, Any]] = {}
-        for step in plan.steps:
-            if step.node_id in rules or not step.deterministic:
-                continue
-            earlier = self._reusable(step.cache_key)
+        for step in wanted:
+            earlier = view.reusable(step.cache_key)
             if earlier is not None:
                 found[step.node_id] = {
                     port: self.artifacts.table_columns(uri)
@@ -221,22 +242,69 @@ class RunSubmitter:
                 }
         return found
 
-    def _reusable(self, cache_key: str) -> StepRun | None:
-        step = self.store.find_reusable_step(cache_key)
-        if step is None or not all(self.artifacts.exists(uri) for uri in step.outputs.values()):
+
+class WorkspaceView:
+    """What one validation or submit reads of the workspace, each thing read once: dataset
+    versions, compute targets, and the latest reusable step of each cache key (looked up many
+    keys in one query)."""
+
+    def __init__(self, store: WorkspaceStore, artifacts: ArtifactStore):
+        self.store = store
+        self.artifacts = artifacts
+        self._datasets: dict[tuple[str, int | None], DatasetVersion | None] = {}
+        self._targets: list[ComputeTarget] | None = None
+        self._steps: dict[str, StepRun | None] = {}
+        self._present: dict[str, bool] = {}
+
+    def dataset(self, name: str, version: int | None) -> DatasetVersion | None:
+        """The dataset version (the latest when `version` is None); None when there is none."""
+        key = (name, version)
+        if key not in self._datasets:
+            try:
+                self._datasets[key] = self.store.get_dataset_version(name, version)
+            except NotFoundError:
+                self._datasets[key] = None
+        return self._datasets[key]
+
+    def dataset_exists(self, name: str, version: int | None) -> bool:
+        return self.dataset(name, version) is not None
+
+    def dataset_columns(self, name: str, version: int | None) -> list[dict[str, Any]] | None:
+        found = self.dataset(name, version)
+        return None if found is None else found.columns
+
+    def resolve_dataset(self, name: str, version: int | None) -> ResolvedDataset:
+        found = self.dataset(name, version)
+        if found is None:  # the store's own message
+            found = self.store.get_dataset_version(name, version)
+        return ResolvedDataset(found.name, found.version, found.uri, found.content_hash)
+
+    def compute_targets(self) -> list[ComputeTarget]:
+        if self._targets is None:
+            self._targets = self.store.list_compute_targets()
+        return self._targets
+
+    def look_up_reusable(self, cache_keys: Iterable[str]) -> None:
+        """Read the latest reusable step of every key not read yet, in one query."""
+        keys = [key for key in dict.fromkeys(cache_keys) if key not in self._steps]
+        if not keys:
+            return
+        found = self.store.find_reusable_steps(keys)
+        for key in keys:
+            self._steps[key] = found.get(key)
+
+    def reusable(self, cache_key: str) -> StepRun | None:
+        """The latest finished step with this key whose outputs all still exist, else None."""
+        self.look_up_reusable([cache_key])
+        step = self._steps[cache_key]
+        if step is None or not all(self._exists(uri) for uri in step.outputs.values()):
             return None
         return step
 
-    def _dataset_exists(self, name: str, version: int | None) -> bool:
-        try:
-            self.store.get_dataset_version(name, version)
-        except NotFoundError:
-            return False
-        return True
-
-    def _resolve_dataset(self, name: str, version: int | None) -> ResolvedDataset:
-        found = self.store.get_dataset_version(name, version)
-        return ResolvedDataset(found.name, found.version, found.uri, found.content_hash)
+    def _exists(self, uri: str) -> bool:
+        if uri not in self._present:
+            self._present[uri] = self.artifacts.exists(uri)
+        return self._present[uri]
 
 
 def _now() -> datetime:

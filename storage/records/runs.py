@@ -96,6 +96,9 @@ class RunRepository:
 
     def __init__(self, db: Database) -> None:
         self._db = db
+        # Experiments known to exist (none is ever deleted): a run of one of them skips the
+        # insert-or-ignore, the costliest statement of recording a run, under the write lock.
+        self._experiments: set[str] = set()
 
     def get_or_create_experiment(self, name: str, description: str = "") -> Experiment:
         """Fetch the experiment called `name`, creating it if it does not exist.
@@ -113,6 +116,7 @@ class RunRepository:
                 "INSERT OR IGNORE INTO experiments VALUES (?, ?, ?)",
                 [name, description, rows.to_db_time(utc_now())],
             )
+        self._experiments.add(name)
         return self.get_experiment(name)
 
     def get_experiment(self, name: str) -> Experiment:
@@ -152,6 +156,7 @@ class RunRepository:
         published_pipeline_id: str | None = None,
         run_id: str | None = None,
         status: RunStatus = RunStatus.QUEUED,
+        summary_metrics: dict[str, float] | None = None,
     ) -> Run:
         """Record a new queued run and all its steps at once: either everything or nothing.
 
@@ -167,7 +172,9 @@ class RunRepository:
             published_pipeline_id: The published pipeline that started it, if any.
             run_id: The id to give the run (from `new_id("run")`); a fresh one when None, so
                 that callers can name things after the run (its RQ jobs) before recording it.
-            status: queued (default) or running (its started_at is then now).
+            status: queued (default) or running (its started_at is then now), or completed
+                when every step is (a run that reuses all its steps; started and finished now).
+            summary_metrics: A completed run's first metrics (see `set_summary_metrics`).
 
         Returns:
             The new run, with a fresh id such as ``run_3f9a1c0b7d2e``.
@@ -178,8 +185,10 @@ class RunRepository:
         """
         require_name("experiment", experiment)
         status = RunStatus(status)
-        if status not in (RunStatus.QUEUED, RunStatus.RUNNING):
-            raise ValueError(f"A new run is queued or running; got {status.value!r}")
+        if status not in (RunStatus.QUEUED, RunStatus.RUNNING, RunStatus.COMPLETED):
+            raise ValueError(f"A new run is queued, running or completed; got {status.value!r}")
+        if summary_metrics is not None and status is not RunStatus.COMPLETED:
+            raise ValueError("Only a completed run has summary metrics.")
         now = utc_now()
         run = Run(
             id=run_id or new_id("run"),
@@ -193,22 +202,32 @@ class RunRepository:
             created_at=now,
             cloned_from=cloned_from,
             published_pipeline_id=published_pipeline_id,
-            started_at=now if status is RunStatus.RUNNING else None,
+            started_at=None if status is RunStatus.QUEUED else now,
+            finished_at=now if status is RunStatus.COMPLETED else None,
         )
         step_runs = [coerce_step(run.id, step) for step in steps]
+        if status is RunStatus.COMPLETED and any(
+            s.status is not StepStatus.COMPLETED for s in step_runs
+        ):
+            raise ValueError("A run recorded completed must have every step completed.")
         # Encode everything first, so a value JSON cannot hold fails before anything is written.
         run_values = [rows.to_db(c, getattr(run, c)) for c in rows.RUN_COLUMNS]
+        run_values.append(None if summary_metrics is None else json.dumps(summary_metrics))
         step_values = [
             [rows.to_db(c, getattr(s, c)) for c in rows.STEP_COLUMNS] + [position]
             for position, s in enumerate(step_runs)
         ]
-        with self._db.writing() as cur:
+
+        known = experiment in self._experiments
+
+        def insert(cur: Cursor) -> None:
+            if not known:
+                cur.execute(
+                    "INSERT OR IGNORE INTO experiments VALUES (?, '', ?)",
+                    [experiment, rows.to_db_time(run.created_at)],
+                )
             cur.execute(
-                "INSERT OR IGNORE INTO experiments VALUES (?, '', ?)",
-                [experiment, rows.to_db_time(run.created_at)],
-            )
-            cur.execute(
-                f"INSERT INTO runs ({rows.select_list(rows.RUN_COLUMNS)}) "
+                f"INSERT INTO runs ({rows.select_list(rows.RUN_COLUMNS)}, summary_metrics) "
                 f"VALUES ({placeholders(len(run_values))})",
                 run_values,
             )
@@ -219,6 +238,10 @@ class RunRepository:
                     f"position) VALUES {', '.join([row] * len(step_values))}",
                     [value for values in step_values for value in values],
                 )
+
+        # Concurrent submits share a transaction (and the wait for its commit).
+        self._db.write_shared(insert)
+        self._experiments.add(experiment)  # committed
         return run
 
     def _fetch_run(self, cur: Cursor, run_id: str) -> Run:
@@ -328,18 +351,21 @@ class RunRepository:
             ConflictError: The status transition is not allowed (e.g. completed to running).
             ValueError: A field cannot be updated.
         """
-        check_fields("run", fields, RUN_UPDATABLE)
         with self._db.writing() as cur:
-            current = self._fetch_run(cur, run_id)
-            if "status" in fields:
-                new = fields["status"] = RunStatus(fields["status"])
-                check_transition(f"Run '{run_id}'", current.status, new)
-                if new != current.status:
-                    stamp(fields, new, current.started_at)
-            if fields:
-                sql, values = set_clause(fields)
-                cur.execute(f"UPDATE runs SET {sql} WHERE id = ?", [*values, run_id])
-            return self._fetch_run(cur, run_id)
+            return self._update_run(cur, run_id, fields)
+
+    def _update_run(self, cur: Cursor, run_id: str, fields: dict[str, Any]) -> Run:
+        check_fields("run", fields, RUN_UPDATABLE)
+        current = self._fetch_run(cur, run_id)
+        if "status" in fields:
+            new = fields["status"] = RunStatus(fields["status"])
+            check_transition(f"Run '{run_id}'", current.status, new)
+            if new != current.status:
+                stamp(fields, new, current.started_at)
+        if fields:
+            sql, values = set_clause(fields)
+            cur.execute(f"UPDATE runs SET {sql} WHERE id = ?", [*values, run_id])
+        return self._fetch_run(cur, run_id)
 
     def set_summary_metrics(self, run_id: str, metrics: dict[str, float]) -> None:
         """Keep a completed run's first metrics on the run, for runs tables."""
@@ -347,6 +373,15 @@ class RunRepository:
             cur.execute(
                 "UPDATE runs SET summary_metrics = ? WHERE id = ?", [json.dumps(metrics), run_id]
             )
+
+    def complete_run(self, run_id: str, metrics: dict[str, float], **fields: Any) -> Run:
+        """`update_run` to completed and `set_summary_metrics`, in one write transaction."""
+        with self._db.writing() as cur:
+            run = self._update_run(cur, run_id, {**fields, "status": RunStatus.COMPLETED})
+            cur.execute(
+                "UPDATE runs SET summary_metrics = ? WHERE id = ?", [json.dumps(metrics), run_id]
+            )
+        return run
 
     def run_summaries(
         self,
@@ -470,14 +505,26 @@ class RunRepository:
         Returns:
             The step, or None when no step qualifies.
         """
-        if not cache_key:
-            return None
+        return self.find_reusable_steps([cache_key]).get(cache_key)
+
+    def find_reusable_steps(self, cache_keys: Sequence[str]) -> dict[str, StepRun]:
+        """`find_reusable_step` for many keys in one query: cache key -> step, for the keys
+        that have one (a submit looks up every step of its pipeline at once)."""
+        keys = sorted({key for key in cache_keys if key})
+        if not keys:
+            return {}
+        # The latest of each key is chosen over narrow columns, then only those rows are read
+        # whole: every reuse adds a row with the key, so the candidates grow with the history.
         with self._db.reading() as cur:
-            row = cur.execute(
-                f"SELECT {rows.select_list(rows.STEP_COLUMNS, 's')} FROM step_runs s "
-                "JOIN runs r ON r.id = s.run_id "
-                "WHERE s.cache_key = ? AND s.status = ? AND s.outputs <> '{}' "
-                "ORDER BY s.finished_at DESC NULLS LAST, r.seq DESC LIMIT 1",
-                [cache_key, StepStatus.COMPLETED.value],
-            ).fetchone()
-        return None if row is None else rows.step_from_row(row)
+            found = cur.execute(
+                f"SELECT {rows.select_list(rows.STEP_COLUMNS, 's')} FROM step_runs s JOIN ("
+                "SELECT c.run_id, c.node_id FROM step_runs c JOIN runs r ON r.id = c.run_id "
+                f"WHERE c.cache_key IN ({placeholders(len(keys))}) AND c.status = ? "
+                "AND c.outputs <> '{}' "
+                "QUALIFY row_number() OVER (PARTITION BY c.cache_key "
+                "ORDER BY c.finished_at DESC NULLS LAST, r.seq DESC) = 1"
+                ") latest ON latest.run_id = s.run_id AND latest.node_id = s.node_id",
+                [*keys, StepStatus.COMPLETED.value],
+            ).fetchall()
+        steps = [rows.step_from_row(row) for row in found]
+        return {step.cache_key: step for step in steps if step.cache_key}

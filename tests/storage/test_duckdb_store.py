@@ -308,6 +308,58 @@ class TestSteps:
         assert store.find_reusable_step("other-key") is None
         assert store.find_reusable_step("") is None
 
+    def test_find_reusable_steps_answers_each_key_as_one_lookup_would(self, store):
+        """Many keys at once: the latest qualifying step of each key, keys without one left
+        out, the same steps `find_reusable_step` picks."""
+        older = make_run(store, "exp", "a", "b")
+        finish(store, older.id, "a", {"out": "artifacts://objects/1.parquet"})
+        finish(store, older.id, "b", {"out": "artifacts://objects/2.parquet"})
+        newer = make_run(store, "exp", "a")
+        finish(
+            store,
+            newer.id,
+            "a",
+            {"out": "artifacts://objects/3.parquet"},
+            finished_at=datetime.now(UTC) + timedelta(seconds=1),
+        )
+        found = store.find_reusable_steps(["key-a", "key-b", "key-none", ""])
+        assert {k: (s.run_id, s.node_id) for k, s in found.items()} == {
+            "key-a": (newer.id, "a"),
+            "key-b": (older.id, "b"),
+        }
+        for key in ("key-a", "key-b"):
+            assert store.find_reusable_step(key) == found[key]
+        assert store.find_reusable_steps([]) == {}
+
+    def test_run_recorded_completed_when_every_step_is(self, store):
+        """A run that reuses every step is recorded completed, started, finished and with its
+        summary metrics; one with a step still to run cannot be."""
+        done = [{**step, "status": StepStatus.COMPLETED} for step in steps("a", "b")]
+        run = make_run(store, steps=done, status=RunStatus.COMPLETED, summary_metrics={"R2": 1.0})
+        assert run.status is RunStatus.COMPLETED
+        assert run.started_at is not None and run.finished_at is not None
+        assert store.get_run(run.id) == run
+        assert store.run_summaries()[0][1] == {"R2": 1.0}
+        with pytest.raises(ValueError, match="every step completed"):
+            make_run(store, steps=[done[0], *steps("c")], status=RunStatus.COMPLETED)
+        with pytest.raises(ValueError, match="Only a completed run"):
+            make_run(store, status=RunStatus.RUNNING, summary_metrics={"R2": 1.0})
+        assert store.count_runs() == 1
+
+    def test_complete_run_ends_the_run_with_its_summary_metrics(self, store):
+        """One transaction: the run completes (finished_at stamped) and keeps its metrics."""
+        run = make_run(store, status=RunStatus.RUNNING)
+        done = store.complete_run(run.id, {"R2": 0.5})
+        assert done.status is RunStatus.COMPLETED and done.finished_at is not None
+        [(listed, metrics)] = store.run_summaries()
+        assert (listed.id, metrics) == (run.id, {"R2": 0.5})
+        failed = make_run(store, status=RunStatus.RUNNING)
+        store.update_run(failed.id, status=RunStatus.FAILED)
+        with pytest.raises(ConflictError):  # a failed run cannot complete: nothing is written
+            store.complete_run(failed.id, {"R2": 0.7})
+        [(last, metrics), _] = store.run_summaries()
+        assert (last.id, last.status, metrics) == (failed.id, RunStatus.FAILED, None)
+
 
 class TestDatasets:
     def test_versions_increment_and_latest_is_default(self, store):
