@@ -147,9 +147,13 @@ class LocalServers:
             return None
 
     def alive(self, server: ServerProcess) -> bool:
+        """Whether the server runs: for our own child, its exit status says; for a server a
+        previous control plane started, its pid must still run its command line."""
         child = self._children.get(server.pid)
-        if child is not None and child.poll() is not None:  # our own child ended (reaped)
-            return False
+        if child is not None:
+            # Not /proc: just after exec the kernel shows an empty command line for a moment
+            # (the new program's arguments are not mapped yet), which looked like a dead server.
+            return child.poll() is None
         return _running(server.pid, server.command)
 
     def exit_code(self, server: ServerProcess) -> int | None:

@@ -106,3 +106,28 @@ def test_sample_code_quotes_what_a_shell_would_break_on():
     words = shlex.split(code["curl"].replace("\\\n", " "))
     assert json.loads(words[words.index("-d") + 1]) == request
     assert "Authorization: Bearer k-e_y" in words
+
+
+def test_our_own_server_is_alive_by_its_exit_status_not_its_command_line(tmp_path, monkeypatch):
+    """Just after exec the kernel can show an empty command line, which once made a starting
+    server look dead (and then be stopped): our own child counts as alive until it exits. A
+    server started by an earlier control plane is still matched by pid and command line."""
+    import sys
+
+    from app.services import endpoint_processes
+    from app.services.endpoint_processes import LocalServers
+
+    sleeper = [sys.executable, "-c", "import time; time.sleep(60)"]
+    servers = LocalServers(tmp_path / "endpoints", serve_command=sleeper)
+    server = servers.start("probe", tmp_path / "bundle.fbbundle")
+    try:
+        monkeypatch.setattr(endpoint_processes, "_running", lambda pid, command: False)
+        assert servers.alive(server)  # our child, still running
+        assert servers.exit_code(server) is None
+        adopted = LocalServers(tmp_path / "endpoints", serve_command=sleeper)
+        assert not adopted.alive(adopted.read("probe"))  # not ours: the command line decides
+        monkeypatch.undo()
+        assert adopted.alive(adopted.read("probe"))
+    finally:
+        servers.stop("probe")
+    assert not servers.alive(server)
