@@ -23,8 +23,10 @@ from typing import Any
 from rq import Worker
 from rq.executions import Execution
 
+from jobs.heartbeat import OneTripHeartbeat
 
-class PreforkWorker(Worker):
+
+class PreforkWorker(OneTripHeartbeat, Worker):
     """`rq.Worker` with a work horse forked in advance (see the module docstring).
 
     `warm_spare`: what each spare runs, one after another, before it waits; the pages they

@@ -25,6 +25,7 @@ from redis.exceptions import RedisError
 from rq import Queue, SimpleWorker
 
 from jobs import defaults
+from jobs.heartbeat import OneTripHeartbeat
 from jobs.prefork import PreforkWorker
 
 log = logging.getLogger("flowbench.worker")
@@ -161,7 +162,7 @@ def _run(component_id: str, **arguments: object) -> dict:
     return component.run(inputs, params)
 
 
-class InlineWorker(SimpleWorker):
+class InlineWorker(OneTripHeartbeat, SimpleWorker):
     """Runs each step in the worker process itself instead of a forked work horse.
 
     Much less overhead per step where fork is costly, at the price of isolation: a step that
