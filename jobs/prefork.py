@@ -16,6 +16,7 @@ import gc
 import json
 import os
 import select
+import signal
 import time
 from collections.abc import Callable
 from typing import Any
@@ -67,21 +68,19 @@ class PreforkWorker(OneTripHeartbeat, Worker):
             if not done:
                 return
             self._drop_spare()  # it died while waiting (killed by hand, out of memory)
-        # Objects that exist now are never collected in the horse: freezing them keeps the
-        # collector from writing to (and so copying) every page the horse inherits.
-        gc.freeze()
         read_end, write_end = os.pipe()
         pid = os.fork()
         if pid == 0:
             os.close(write_end)
             self._spare_main(read_end)  # never returns
-        gc.unfreeze()  # the worker itself collects as usual
         os.close(read_end)
         self._spare = (pid, write_end)
 
     def _hand_over(self, spare: tuple[int, int], job, queue) -> bool:  # noqa: ANN001
         pid, write_end = spare
-        message = json.dumps({"job": job.id, "queue": queue.name, "execution": self.execution.id})
+        execution = self.execution  # RQ's execute_job prepared it before forking
+        assert execution is not None
+        message = json.dumps({"job": job.id, "queue": queue.name, "execution": execution.id})
         try:
             os.write(write_end, message.encode() + b"\n")
         except OSError:  # the spare is gone: fork as RQ does
@@ -97,13 +96,20 @@ class PreforkWorker(OneTripHeartbeat, Worker):
             return
         pid, write_end = spare
         with contextlib.suppress(OSError):
-            os.close(write_end)  # the spare reads end-of-file and exits
+            os.close(write_end)
+        # It holds no job: stopping it at once cannot lose work, and it may be warming up or
+        # waiting on Redis rather than reading its pipe.
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
         _reap(pid, block=True)
 
     # -- the spare's side ----------------------------------------------------------------------
 
     def _spare_main(self, read_end: int) -> None:
         """Wait for a job on `read_end`, then be its work horse; exit when the worker is gone."""
+        # What the spare inherits is never collected here: a collection would write to (and
+        # so copy) every page of it. Freezing is a few pointer moves.
+        gc.freeze()
         try:
             os.setpgrp()
             self.setup_work_horse_signals()
@@ -122,9 +128,16 @@ class PreforkWorker(OneTripHeartbeat, Worker):
             request = json.loads(order)
             os.environ["RQ_WORKER_ID"] = self.name
             os.environ["RQ_JOB_ID"] = request["job"]
-            job = self.job_class.fetch(
+            job = self.job_class(
                 request["job"], connection=self.connection, serializer=self.serializer
             )
+            execution = Execution(request["execution"], job.id, connection=self.connection)
+            with self.connection.pipeline(transaction=False) as pipeline:
+                pipeline.hgetall(job.key)
+                pipeline.hgetall(execution.key)
+                job_data, execution_data = pipeline.execute()
+            job.restore(job_data)  # both in one round trip; empty ones fail the step
+            execution.restore(execution_data)
             queue = self.queue_class(
                 request["queue"],
                 connection=self.connection,
@@ -132,9 +145,8 @@ class PreforkWorker(OneTripHeartbeat, Worker):
                 serializer=self.serializer,
                 death_penalty_class=self.death_penalty_class,
             )
-            execution = Execution.fetch(request["execution"], job.id, connection=self.connection)
             execution._job = job
-            self.execution = execution
+            self.executions = {execution.id: execution}  # this horse's one execution
         except BaseException:  # noqa: BLE001 - a horse never returns into the worker's loop
             os._exit(1)
         self.main_work_horse(job, queue)
