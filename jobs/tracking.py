@@ -59,7 +59,7 @@ def next_event(connection: Redis, key: str, timeout: float) -> StepEvent | None:
         return _unreadable_event(item[1], exc)
 
 
-def _unreadable_event(text: bytes, exc: ContractError) -> StepEvent | None:
+def _unreadable_event(text: bytes | str, exc: ContractError) -> StepEvent | None:
     with contextlib.suppress(ValueError):
         data = json.loads(text)
         run_id, node_id, job_id = (
