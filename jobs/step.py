@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 from rq import get_current_job
 from rq.job import Job
+from rq.results import Result
 from rq.timeouts import JobTimeoutException
 
 import components
@@ -137,9 +138,14 @@ def _load_inputs(
 def _upstream_result(job_id: str, job: Job | None) -> StepResult:
     if job is None:
         raise StepFailedError("A step with upstream steps must run inside an RQ job.")
-    upstream = Job.fetch(job_id, connection=job.connection, serializer=defaults.SERIALIZER)
-    result = upstream.return_value()
+    # Only the result is needed: read it alone (one round trip), not the whole job first.
+    latest = Result.fetch_latest(
+        Job(job_id, connection=job.connection, serializer=defaults.SERIALIZER),
+        serializer=defaults.SERIALIZER,
+    )
+    result = latest.return_value if latest and latest.type == Result.Type.SUCCESSFUL else None
     if not isinstance(result, dict):
+        upstream = Job.fetch(job_id, connection=job.connection, serializer=defaults.SERIALIZER)
         raise StepFailedError(
             f"Upstream job {job_id} has no result (status {upstream.get_status()})."
         )

@@ -8,6 +8,7 @@ the whole library first, and every forked step finds it in memory.
 from __future__ import annotations
 
 import contextlib
+import gc
 import importlib
 import io
 import logging
@@ -18,12 +19,15 @@ import sys
 import tempfile
 import threading
 import uuid
+from collections.abc import Callable
 
 from redis import Redis
 from redis.exceptions import RedisError
-from rq import Queue, SimpleWorker, Worker
+from rq import Queue, SimpleWorker
 
 from jobs import defaults
+from jobs.heartbeat import OneTripHeartbeat
+from jobs.prefork import PreforkWorker
 
 log = logging.getLogger("flowbench.worker")
 
@@ -115,6 +119,40 @@ def _warm_up() -> None:
             _run("evaluate_model", scored_dataset=scored)
 
 
+class _SpareWarmUp:
+    """What a spare work horse does while it waits (`PreforkWorker.warm_spare`): read a table
+    and a model back from a store and write a table, the paths every step takes, so that the
+    pages they touch are the spare's own before its job arrives."""
+
+    def __init__(self) -> None:
+        import numpy as np
+        import pandas as pd
+
+        from storage.artifacts import ArtifactStore
+
+        self._folder = tempfile.TemporaryDirectory(prefix="flowbench-spare-")
+        self._store = ArtifactStore(self._folder.name)
+        frame = pd.DataFrame({"x": np.arange(20.0), "s": ["a", "b"] * 10})
+        self._table = self._store.put_table(frame).uri
+        self._model = self._store.put_object({"model": frame.head(2)})
+
+    def steps(self) -> tuple[Callable[[], None], ...]:
+        return (self._read_table, self._read_model, self._write_table)
+
+    def _read_table(self) -> None:
+        self._store.get_table(self._table)
+
+    def _read_model(self) -> None:
+        self._store.get_object(self._model)
+
+    def _write_table(self) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        frame = self._store.get_table(self._table)
+        pq.write_table(pa.Table.from_pandas(frame), pa.BufferOutputStream())
+
+
 def _run(component_id: str, **arguments: object) -> dict:
     import components
 
@@ -125,7 +163,7 @@ def _run(component_id: str, **arguments: object) -> dict:
     return component.run(inputs, params)
 
 
-class InlineWorker(SimpleWorker):
+class InlineWorker(OneTripHeartbeat, SimpleWorker):
     """Runs each step in the worker process itself instead of a forked work horse.
 
     Much less overhead per step where fork is costly, at the price of isolation: a step that
@@ -169,8 +207,13 @@ def run_worker(
     from jobs.runtime.python import remove_leftovers
 
     remove_leftovers()  # sandbox folders of steps killed with this machine's last workers
+    # What preloading made lives as long as the worker: kept out of the collector's full
+    # passes (hundreds of milliseconds over this heap, at random points of a step otherwise).
+    gc.freeze()
     connection = Redis.from_url(redis_url)
-    worker_class = Worker if fork else InlineWorker
+    worker_class = PreforkWorker if fork else InlineWorker
+    if fork:
+        PreforkWorker.warm_spare = _SpareWarmUp().steps()
     name = name or f"flowbench-{socket.gethostname()}-{uuid.uuid4().hex[:6]}"
     pause = 0.5
     while True:
