@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -155,7 +156,9 @@ def _update(args: argparse.Namespace) -> int:
     return _report(client, args, updated, skip_logs=len(before))
 
 
-def _report(client: Any, args: argparse.Namespace, succeeded: Any, *, skip_logs: int = 0) -> int:
+def _report(
+    client: Any, args: argparse.Namespace, succeeded: Callable[[Any], bool], *, skip_logs: int = 0
+) -> int:
     """Wait for the endpoint to settle, print it (or its JSON summary) and the exit code."""
     on_log = None if args.json else (lambda line: print(f"  {line}", file=sys.stderr))
     endpoint = client.wait_endpoint(

@@ -28,23 +28,13 @@ from storage.records._sql import aggregate, placeholders, require_name, set_clau
 RUN_UPDATABLE = frozenset(
     {"name", "status", "started_at", "finished_at", "error", "published_pipeline_id"}
 )
-STEP_UPDATABLE = frozenset(
-    {
-        "status",
-        "reused",
-        "reused_from",
-        "cache_key",
-        "job_id",
-        "queue",
-        "outputs",
-        "metrics",
-        "log_uri",
-        "error",
-        "started_at",
-        "finished_at",
-        "duration_s",
-    }
-)
+# A step's identity (its run, node and component) is fixed; every other column may change.
+STEP_UPDATABLE = frozenset(rows.STEP_COLUMNS) - {
+    "run_id",
+    "node_id",
+    "component_id",
+    "component_version",
+}
 
 StepInput = StepRun | Mapping[str, Any]
 
