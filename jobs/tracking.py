@@ -103,9 +103,10 @@ def enqueue_ready_jobs(connection: Redis, queue: str) -> int:
     """Enqueue the jobs of `queue` whose dependencies finished but that RQ left unqueued.
 
     RQ 3 moves such a job to its ready registry and enqueues it at once, unless the registry
-    changed meanwhile (two sibling steps ending together on two workers): then it leaves the job
-    to the workers' maintenance, up to 10 minutes later. Safe to call at any time: RQ enqueues
-    each job once. Returns how many jobs were enqueued.
+    changed meanwhile (another worker ending a step): then it leaves the job to the workers'
+    maintenance, up to 10 minutes later. Flowbench's workers try again (`jobs.ready_queue`);
+    this catches what is left (a plain `rq worker`, a worker killed in between). Safe to call at
+    any time: RQ enqueues each job once. Returns how many jobs were enqueued.
     """
     return len(
         ReadyJobRegistry(

@@ -23,11 +23,12 @@ from collections.abc import Callable
 
 from redis import Redis
 from redis.exceptions import RedisError
-from rq import Queue, SimpleWorker
+from rq import SimpleWorker
 
 from jobs import defaults
 from jobs.heartbeat import OneTripHeartbeat
 from jobs.prefork import PreforkWorker
+from jobs.ready_queue import ReadyQueue
 
 log = logging.getLogger("flowbench.worker")
 
@@ -218,8 +219,9 @@ def run_worker(
     pause = 0.5
     while True:
         worker = worker_class(
-            [Queue(q, connection=connection, serializer=defaults.SERIALIZER) for q in queues],
+            [ReadyQueue(q, connection=connection, serializer=defaults.SERIALIZER) for q in queues],
             connection=connection,
+            queue_class=ReadyQueue,
             serializer=defaults.SERIALIZER,
             name=name,
             job_monitoring_interval=defaults.JOB_MONITORING_INTERVAL,
