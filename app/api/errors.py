@@ -18,6 +18,7 @@ from app.services.inference_pipelines import InferencePipelineError
 from app.services.publishing import PublishingError
 from components.errors import UnknownComponentError
 from jobs.errors import InvalidPipelineError, SchedulingError
+from jobs.kube import KubeConfigError, KubeError, KubeNotFoundError, KubeSpecError
 from storage import errors as storage_errors
 
 # The most specific class of an error decides (Starlette walks its MRO).
@@ -38,6 +39,11 @@ STATUS_AND_CODE: dict[type[Exception], tuple[int, str]] = {
     EndpointError: (400, "endpoint_error"),
     InferencePipelineError: (400, "invalid"),
     SchedulingError: (503, "unavailable"),
+    # Kubernetes settings the user can fix; the cluster refusing or not answering is a 502
+    # (`cluster_error` below).
+    KubeSpecError: (422, "invalid_settings"),
+    KubeConfigError: (422, "invalid_settings"),
+    KubeNotFoundError: (422, "invalid_settings"),
     RedisError: (503, "unavailable"),
 }
 # The code of an HTTPException raised by FastAPI itself or by a route, by its status.
@@ -95,6 +101,12 @@ def add_error_handlers(app: FastAPI) -> None:
         )
         return JSONResponse(body, status_code=422)
 
+    async def cluster_error(_: Request, exc: KubeError) -> JSONResponse:
+        return JSONResponse(
+            error_body("bad_gateway", f"The Kubernetes cluster: {exc}"), status_code=502
+        )
+
     app.add_exception_handler(HTTPException, http_error)
+    app.add_exception_handler(KubeError, cluster_error)
     app.add_exception_handler(RequestValidationError, invalid_request)
     app.add_exception_handler(InvalidPipelineError, invalid_pipeline)

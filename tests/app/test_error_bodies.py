@@ -12,6 +12,7 @@ from app.client import ClientError
 from app.services import errors as app_errors
 from app.services.datasets import DatasetService
 from jobs.errors import InvalidPipelineError
+from jobs.kube import KubeNotFoundError, KubeSpecError, KubeUnreachableError
 from jobs.validate import Issue
 from storage import errors as storage_errors
 
@@ -24,6 +25,9 @@ RAISED = {
     "artifact": storage_errors.ArtifactNotFoundError("No artifact at artifacts://objects/x."),
     "broken": storage_errors.StorageError("The workspace database failed."),
     "unauthorized": HTTPException(401, "Wrong token.", headers={"WWW-Authenticate": "Bearer"}),
+    "kube-spec": KubeSpecError("CPU request 'lots' is not a quantity."),
+    "kube-missing": KubeNotFoundError("Namespace 'nowhere' does not exist."),
+    "kube-down": KubeUnreachableError("No Kubernetes API server answers at far:6443."),
 }
 
 
@@ -58,6 +62,8 @@ def http() -> TestClient:
         ("artifact", 404, "not_found"),  # the most specific mapped class decides
         ("broken", 500, "storage_error"),
         ("unauthorized", 401, "unauthorized"),
+        ("kube-spec", 422, "invalid_settings"),  # settings the user can fix
+        ("kube-missing", 422, "invalid_settings"),
     ],
 )
 def test_each_error_class_has_its_status_and_code(http, name, status, code):
@@ -65,6 +71,13 @@ def test_each_error_class_has_its_status_and_code(http, name, status, code):
     message = str(RAISED[name].detail if name == "unauthorized" else RAISED[name])
     assert response.status_code == status
     assert response.json() == {"code": code, "message": message, "detail": message}
+
+
+def test_a_cluster_that_does_not_answer_is_a_bad_gateway(http):
+    body = http.get("/raise/kube-down")
+    message = "The Kubernetes cluster: No Kubernetes API server answers at far:6443."
+    assert body.status_code == 502
+    assert body.json() == {"code": "bad_gateway", "message": message, "detail": message}
 
 
 def test_an_http_exception_keeps_its_headers(http):

@@ -5,21 +5,13 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import APIRouter, HTTPException, Path, Request
+from fastapi import APIRouter, Path, Request
 from pydantic import BaseModel, Field
 
 from app.api.deps import ServicesDep
 from app.services.kube_compute import KubeComputeService
 from app.settings import load_settings
-from jobs.kube import (
-    DEFAULT_IMAGE,
-    KubeConfigError,
-    KubeError,
-    KubeNotFoundError,
-    KubeSpecError,
-    current_context,
-    list_contexts,
-)
+from jobs.kube import DEFAULT_IMAGE, KubeConfigError, current_context, list_contexts
 from jobs.kube.cluster import kubeconfig_path
 
 router = APIRouter(prefix="/kubernetes", tags=["kubernetes"])
@@ -32,13 +24,6 @@ def _service(request: Request, svc: ServicesDep) -> KubeComputeService:
         found = KubeComputeService(svc.store, load_settings().effective_redis_url)
         request.app.state.kube_compute = found
     return found
-
-
-def _http_error(exc: KubeError) -> HTTPException:
-    """Settings the user can fix: 422; the cluster refusing or not answering: 502."""
-    if isinstance(exc, KubeSpecError | KubeConfigError | KubeNotFoundError):
-        return HTTPException(422, str(exc))
-    return HTTPException(502, f"The Kubernetes cluster: {exc}")
 
 
 @router.get("/contexts")
@@ -100,12 +85,9 @@ def put_target(
 ) -> dict[str, Any]:
     """Deploy (or update) a compute target's workers on a cluster, then record the target."""
     settings = body.model_dump(exclude={"description", "is_default"})
-    try:
-        return _service(request, svc).put(
-            name, settings, description=body.description, is_default=body.is_default
-        )
-    except KubeError as exc:
-        raise _http_error(exc) from exc
+    return _service(request, svc).put(
+        name, settings, description=body.description, is_default=body.is_default
+    )
 
 
 @router.get("/compute/{name}")
@@ -117,8 +99,6 @@ def target_status(request: Request, svc: ServicesDep, name: str = TargetName) ->
 
 @router.delete("/compute/{name}")
 def delete_target(request: Request, svc: ServicesDep, name: str = TargetName) -> dict[str, Any]:
-    """Delete the workers' objects on the cluster, then the compute target."""
-    try:
-        return {"removed": _service(request, svc).delete(name)}
-    except KubeError as exc:
-        raise _http_error(exc) from exc
+    """Delete the workers' objects on the cluster, then the compute target (a KubeError is
+    answered by app.api.errors: 422 for settings, 502 for the cluster)."""
+    return {"removed": _service(request, svc).delete(name)}

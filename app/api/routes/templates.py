@@ -1,17 +1,16 @@
-"""Sample pipelines: the JSON documents in examples/, offered as templates for new drafts."""
+"""Sample pipelines offered as templates for new drafts (`app.services.templates`)."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
+from dataclasses import asdict
 from typing import Any
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter
 from pydantic import BaseModel
 
-router = APIRouter(prefix="/templates", tags=["templates"])
+from app.services import templates
 
-EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
+router = APIRouter(prefix="/templates", tags=["templates"])
 
 
 class Template(BaseModel):
@@ -21,37 +20,11 @@ class Template(BaseModel):
     spec: dict[str, Any]
 
 
-def load_templates(folder: Path = EXAMPLES) -> list[Template]:
-    """Every example pipeline in `folder`, by file name (a file that is not JSON is skipped)."""
-    found = []
-    for path in sorted(folder.glob("*.json")):
-        try:
-            spec = json.loads(path.read_text())
-        except (OSError, ValueError):
-            continue
-        if isinstance(spec, dict) and isinstance(spec.get("nodes"), list):
-            found.append(
-                Template(
-                    id=path.stem,
-                    name=str(spec.get("name") or path.stem),
-                    description=str(spec.get("description") or ""),
-                    spec=spec,
-                )
-            )
-    return found
-
-
 @router.get("")
 def list_templates() -> list[Template]:
-    return load_templates()
+    return [Template(**asdict(t)) for t in templates.load_templates()]
 
 
 @router.get("/{template_id}")
 def get_template(template_id: str) -> Template:
-    for template in load_templates():
-        if template.id == template_id:
-            return template
-    raise HTTPException(
-        404,
-        f"No sample pipeline '{template_id}'; known: {', '.join(t.id for t in load_templates())}.",
-    )
+    return Template(**asdict(templates.get_template(template_id)))
