@@ -5,7 +5,8 @@ joblib); a backend only keeps bytes under keys such as ``objects/<sha256>.parque
 every write atomic: a reader sees no object or the whole object, never part of one.
 
 - `LocalBackend` (``file:///path``, the embedded default): a temporary file in the same folder,
-  renamed into place.
+  fsynced unless the caller says the object is recomputable (`durable=False`), renamed into
+  place.
 - `FsspecBackend` (``az://container/prefix`` through adlfs, ``s3://bucket/prefix`` through
   s3fs): a small object is one PUT (Azure and S3 commit a PUT whole or not at all); a large one
   is streamed to a staging object (Azure's block list or S3's multipart upload, committed only
@@ -137,6 +138,15 @@ class Backend:
     def open_staging(self) -> StagingFile:
         raise NotImplementedError
 
+    def sync(self, key: str) -> None:
+        """Make an object written with `durable=False` durable (object stores: always are)."""
+        if not self.exists(key):
+            raise ArtifactNotFoundError(f"No artifact exists at 'artifacts://{key}'.")
+
+    def set_aside(self, key: str) -> None:
+        """Take a damaged object from its name (so it counts as absent), keeping its bytes
+        where no URI reaches them; object stores leave it (their writes are never torn)."""
+
     def local_path(self, key: str) -> Path | None:
         """The object's file when the backend is a local folder."""
         return None
@@ -152,7 +162,8 @@ class Backend:
 
 
 class LocalBackend(Backend):
-    """A folder: temporary files renamed into place, data fsynced before the rename."""
+    """A folder: temporary files renamed into place, data fsynced before the rename when the
+    write is `durable`."""
 
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root).resolve()
@@ -189,6 +200,21 @@ class LocalBackend(Backend):
     def open_staging(self, folder: Path | None = None) -> _LocalStaging:
         return _LocalStaging(self, folder or self.root)
 
+    def sync(self, key: str) -> None:
+        try:
+            fd = os.open(self.local_path(key), os.O_RDONLY)
+        except FileNotFoundError:
+            raise ArtifactNotFoundError(f"No artifact exists at 'artifacts://{key}'.") from None
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    def set_aside(self, key: str) -> None:
+        path = self.local_path(key)
+        # A dot-named file: no URI can address it (see ArtifactStore._key).
+        os.replace(path, path.with_name(f".damaged-{uuid.uuid4().hex[:8]}-{path.name}"))
+
 
 class _LocalStaging(StagingFile):
     """A temporary file named with a leading dot, so no URI can address it."""
@@ -211,9 +237,12 @@ class _LocalStaging(StagingFile):
 
     def commit(self, key: str, *, durable: bool = True) -> None:
         # `durable` fsyncs the data before the rename, so a name that exists after a power cut
-        # has its whole content. The folder is not fsynced: a rename lost in a power cut leaves
-        # the artifact missing, and a missing artifact is never reused (its step runs again),
-        # while the extra fsync cost every step tens of milliseconds.
+        # has its whole content. Without it (a step's outputs) a power cut may leave the name
+        # with torn bytes, which the hash check on read refuses and sets aside (see
+        # ArtifactStore._damaged). The rename stays either way: a writer killed midway leaves
+        # no object under a final name. The folder is not fsynced: a rename lost in a power
+        # cut leaves the artifact missing, and a missing artifact is never reused (its step
+        # runs again), while the extra fsync cost every step tens of milliseconds.
         target = self.backend.local_path(key)
         try:
             self.file.flush()
