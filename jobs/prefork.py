@@ -170,8 +170,11 @@ class PreforkWorker(OneTripHeartbeat, Worker):
             self.setup_work_horse_signals()
             self._spare = None
             # Connect now (the worker's connections are not this process's), not when the job
-            # has arrived.
-            self.connection.ping()
+            # has arrived: twice, as RQ's end of a job holds one connection for its WATCH and
+            # reads with another (each new one is a connect and five round trips).
+            with self.connection.pipeline() as watching:
+                watching.watch(self.key)
+                self.connection.ping()
             for warm in self.warm_spare:
                 if select.select([orders], [], [], 0)[0]:
                     break  # the job is here: better to run it than to warm up for it
