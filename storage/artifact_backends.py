@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import IO, Any
 from urllib.parse import unquote, urlsplit
 
-from storage.errors import ArtifactError, ArtifactNotFoundError
+from storage.errors import ArtifactError, ArtifactIntegrityError, ArtifactNotFoundError
 
 STAGING = "staging"  # key prefix of objects being streamed, before they get their final name
 # Azure: 3-63 lowercase letters, digits and single hyphens; S3: also dots.
@@ -180,13 +180,25 @@ class LocalBackend(Backend):
         try:
             return self.local_path(key).stat().st_size
         except FileNotFoundError:
-            raise ArtifactNotFoundError(f"No artifact exists at 'artifacts://{key}'.") from None
+            raise self._missing(key) from None
 
     def open_read(self, key: str) -> IO[bytes]:
         try:
             return self.local_path(key).open("rb")
         except (FileNotFoundError, IsADirectoryError):
-            raise ArtifactNotFoundError(f"No artifact exists at 'artifacts://{key}'.") from None
+            raise self._missing(key) from None
+
+    def _missing(self, key: str) -> ArtifactError:
+        # An object set aside as damaged is absent to writers and to reuse, but a reader is
+        # told why it is gone rather than only that it is.
+        path = self.local_path(key)
+        aside = sorted(path.parent.glob(f".damaged-*-{path.name}"))
+        if aside:
+            return ArtifactIntegrityError(
+                f"Artifact 'artifacts://{key}' was modified after it was written (set aside as "
+                f"{aside[-1].name}); refusing to use it. Re-run the step that produced it."
+            )
+        return ArtifactNotFoundError(f"No artifact exists at 'artifacts://{key}'.")
 
     def put(self, key: str, data: bytes, *, durable: bool = True) -> None:
         staging = self.open_staging(self.local_path(key).parent)
