@@ -239,7 +239,11 @@ class FlowbenchClient:
             source=source,
         )
 
-    def run(self, run_id: str) -> RunDetail:
+    def run(self, run_id: str, *, wait: float = 0.0) -> RunDetail:
+        """A run and its steps; with `wait` > 0 the control plane answers once the run has
+        ended, or after `wait` seconds (at most 10) if it has not."""
+        if wait > 0:
+            return self._get(f"/runs/{run_id}", RunDetail, wait=min(wait, 10.0))
         return self._get(f"/runs/{run_id}", RunDetail)
 
     def step_log(self, run_id: str, node_id: str) -> str:
@@ -269,11 +273,18 @@ class FlowbenchClient:
         poll: float = 0.05,
         on_update: Callable[[RunDetail], None] | None = None,
     ) -> RunDetail:
-        """Poll a run until it ends; `on_update` sees every change of its steps."""
+        """Wait until a run ends; `on_update` sees every change of its steps.
+
+        Without `on_update` the control plane is asked to answer when the run ends (a long
+        poll, so the end is seen at once rather than up to `poll` later); with it, the run is
+        polled every `poll` seconds so that each change is seen.
+        """
         deadline = time.monotonic() + timeout
         seen: Any = None
         while True:
-            detail = self.run(run_id)
+            asked = time.monotonic()
+            long_poll = 0.0 if on_update is not None else max(0.0, min(deadline - asked, 10.0))
+            detail = self.run(run_id, wait=long_poll)
             state = [(s.node_id, s.status) for s in detail.steps] + [detail.run.status]
             if on_update is not None and state != seen:
                 on_update(detail)
@@ -286,7 +297,8 @@ class FlowbenchClient:
                     f"Run {run_id} did not finish within {timeout:.0f} s "
                     f"(status {detail.run.status.value}).",
                 )
-            time.sleep(poll)
+            if time.monotonic() - asked < max(poll, long_poll / 2):
+                time.sleep(poll)  # answered early and unfinished (a control plane without wait)
 
     # -- UI views: templates, models, profiles, compute status, run summaries ----------------
 

@@ -155,7 +155,10 @@ def _upstream_result(job_id: str, job: Job | None) -> StepResult:
 def _save_outputs(
     outputs: dict[str, Any], component: components.Component, store: ArtifactStore
 ) -> tuple[dict[str, str], dict[str, dict[str, Any]], dict[str, float]]:
-    """Write each declared output; return (port -> URI, port -> table summary, metrics)."""
+    """Write each declared output; return (port -> URI, port -> table summary, metrics).
+
+    Outputs are written without fsync: they are recomputable, and one torn by a power cut is
+    set aside when read and so runs again (docs/architecture.md, "Why these choices")."""
     uris: dict[str, str] = {}
     summaries: dict[str, dict[str, Any]] = {}
     for port in component.spec.outputs:
@@ -166,11 +169,11 @@ def _save_outputs(
                     f"{component.spec.id} output {port.name!r} must be a DataFrame; "
                     f"got {type(value).__name__}"
                 )
-            ref = store.put_table(value)
+            ref = store.put_table(value, durable=False)
             uris[port.name] = ref.uri
             summaries[port.name] = {"rows": ref.row_count, "columns": len(ref.columns)}
         else:
-            uris[port.name] = store.put_object(value)
+            uris[port.name] = store.put_object(value, durable=False)
     metrics: dict[str, float] = {}
     if component.spec.metrics_output:
         metrics = metrics_from_table(outputs[component.spec.metrics_output])

@@ -5,7 +5,8 @@ joblib); a backend only keeps bytes under keys such as ``objects/<sha256>.parque
 every write atomic: a reader sees no object or the whole object, never part of one.
 
 - `LocalBackend` (``file:///path``, the embedded default): a temporary file in the same folder,
-  renamed into place.
+  fsynced unless the caller says the object is recomputable (`durable=False`), renamed into
+  place.
 - `FsspecBackend` (``az://container/prefix`` through adlfs, ``s3://bucket/prefix`` through
   s3fs): a small object is one PUT (Azure and S3 commit a PUT whole or not at all); a large one
   is streamed to a staging object (Azure's block list or S3's multipart upload, committed only
@@ -30,7 +31,7 @@ from pathlib import Path
 from typing import IO, Any
 from urllib.parse import unquote, urlsplit
 
-from storage.errors import ArtifactError, ArtifactNotFoundError
+from storage.errors import ArtifactError, ArtifactIntegrityError, ArtifactNotFoundError
 
 STAGING = "staging"  # key prefix of objects being streamed, before they get their final name
 # Azure: 3-63 lowercase letters, digits and single hyphens; S3: also dots.
@@ -137,6 +138,15 @@ class Backend:
     def open_staging(self) -> StagingFile:
         raise NotImplementedError
 
+    def sync(self, key: str) -> None:
+        """Make an object written with `durable=False` durable (object stores: always are)."""
+        if not self.exists(key):
+            raise ArtifactNotFoundError(f"No artifact exists at 'artifacts://{key}'.")
+
+    def set_aside(self, key: str) -> None:
+        """Take a damaged object from its name (so it counts as absent), keeping its bytes
+        where no URI reaches them; object stores leave it (their writes are never torn)."""
+
     def local_path(self, key: str) -> Path | None:
         """The object's file when the backend is a local folder."""
         return None
@@ -152,7 +162,8 @@ class Backend:
 
 
 class LocalBackend(Backend):
-    """A folder: temporary files renamed into place, data fsynced before the rename."""
+    """A folder: temporary files renamed into place, data fsynced before the rename when the
+    write is `durable`."""
 
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root).resolve()
@@ -169,13 +180,25 @@ class LocalBackend(Backend):
         try:
             return self.local_path(key).stat().st_size
         except FileNotFoundError:
-            raise ArtifactNotFoundError(f"No artifact exists at 'artifacts://{key}'.") from None
+            raise self._missing(key) from None
 
     def open_read(self, key: str) -> IO[bytes]:
         try:
             return self.local_path(key).open("rb")
         except (FileNotFoundError, IsADirectoryError):
-            raise ArtifactNotFoundError(f"No artifact exists at 'artifacts://{key}'.") from None
+            raise self._missing(key) from None
+
+    def _missing(self, key: str) -> ArtifactError:
+        # An object set aside as damaged is absent to writers and to reuse, but a reader is
+        # told why it is gone rather than only that it is.
+        path = self.local_path(key)
+        aside = sorted(path.parent.glob(f".damaged-*-{path.name}"))
+        if aside:
+            return ArtifactIntegrityError(
+                f"Artifact 'artifacts://{key}' was modified after it was written (set aside as "
+                f"{aside[-1].name}); refusing to use it. Re-run the step that produced it."
+            )
+        return ArtifactNotFoundError(f"No artifact exists at 'artifacts://{key}'.")
 
     def put(self, key: str, data: bytes, *, durable: bool = True) -> None:
         staging = self.open_staging(self.local_path(key).parent)
@@ -188,6 +211,21 @@ class LocalBackend(Backend):
 
     def open_staging(self, folder: Path | None = None) -> _LocalStaging:
         return _LocalStaging(self, folder or self.root)
+
+    def sync(self, key: str) -> None:
+        try:
+            fd = os.open(self.local_path(key), os.O_RDONLY)
+        except FileNotFoundError:
+            raise ArtifactNotFoundError(f"No artifact exists at 'artifacts://{key}'.") from None
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    def set_aside(self, key: str) -> None:
+        path = self.local_path(key)
+        # A dot-named file: no URI can address it (see ArtifactStore._key).
+        os.replace(path, path.with_name(f".damaged-{uuid.uuid4().hex[:8]}-{path.name}"))
 
 
 class _LocalStaging(StagingFile):
@@ -211,9 +249,12 @@ class _LocalStaging(StagingFile):
 
     def commit(self, key: str, *, durable: bool = True) -> None:
         # `durable` fsyncs the data before the rename, so a name that exists after a power cut
-        # has its whole content. The folder is not fsynced: a rename lost in a power cut leaves
-        # the artifact missing, and a missing artifact is never reused (its step runs again),
-        # while the extra fsync cost every step tens of milliseconds.
+        # has its whole content. Without it (a step's outputs) a power cut may leave the name
+        # with torn bytes, which the hash check on read refuses and sets aside (see
+        # ArtifactStore._damaged). The rename stays either way: a writer killed midway leaves
+        # no object under a final name. The folder is not fsynced: a rename lost in a power
+        # cut leaves the artifact missing, and a missing artifact is never reused (its step
+        # runs again), while the extra fsync cost every step tens of milliseconds.
         target = self.backend.local_path(key)
         try:
             self.file.flush()

@@ -68,6 +68,8 @@ class DatasetService:
                 "'_' or '.', starting with a letter or digit (at most 100)."
             )
         ref = self.artifacts.put_table(self.artifacts.get_table(uri))
+        # A step wrote it without fsync (recomputable then); as a dataset version it is not.
+        self.artifacts.make_durable(ref.uri)
         return self.store.register_dataset_version(
             name=name,
             uri=ref.uri,

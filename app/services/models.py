@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from app.services.errors import ConflictError, InvalidRequestError
-from storage import ModelVersion, StepStatus, WorkspaceStore
+from storage import ArtifactNotFoundError, ArtifactStore, ModelVersion, StepStatus, WorkspaceStore
 
 MODEL_PORT = "trained_model"
 
 
 def register_step_model(
-    store: WorkspaceStore, *, name: str, run_id: str, node_id: str, description: str = ""
+    store: WorkspaceStore,
+    *,
+    name: str,
+    run_id: str,
+    node_id: str,
+    description: str = "",
+    artifacts: ArtifactStore | None = None,
 ) -> ModelVersion:
     """Register the trained model of a completed step as the model's next version.
 
     The version keeps the metrics the run's other steps measured (run records never change).
+    With `artifacts`, the model's object is made durable first: its step wrote it without
+    fsync, as a recomputable output, and a registered model is kept on its own.
 
     Raises:
         InvalidRequestError: The step has no trained model output (not a Train Model step).
@@ -32,6 +42,9 @@ def register_step_model(
             f"Step '{node_id}' is {step.status.value}; only a completed step's model can be "
             "registered."
         )
+    if artifacts is not None:
+        with contextlib.suppress(ArtifactNotFoundError):  # registering never needed the bytes
+            artifacts.make_durable(uri)
     version = store.register_model_version(
         name=name, uri=uri, run_id=run_id, node_id=node_id, description=description
     )

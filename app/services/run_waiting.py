@@ -1,7 +1,9 @@
-"""What a run waits for: its end (polling the workspace), and queues no live worker serves."""
+"""What a run waits for: its end (told by whoever changes runs), and queues no live worker
+serves."""
 
 from __future__ import annotations
 
+import threading
 import time
 
 from redis import Redis
@@ -25,15 +27,32 @@ class RunWaiting:
         self.redis = redis
         self.worker_stale_after = worker_stale_after
         self._served: tuple[float, set[str]] = (0.0, set())
+        self._changes = 0  # counts `changed()` calls; waiters look again when it moves
+        self._changed = threading.Condition()
+
+    def changed(self) -> None:
+        """Say that runs may have changed (an event applied, a sweep, a cancel): wakes `wait`."""
+        with self._changed:
+            self._changes += 1
+            self._changed.notify_all()
 
     def wait(self, run_id: str, timeout: float) -> Run:
-        """Poll until the run ends or `timeout` seconds pass (for tests and the CLI)."""
+        """The run once it has ended, or as it is after `timeout` seconds.
+
+        It looks again whenever `changed()` is called, and at least every 0.25 s, so a change
+        made without telling (none is known) costs at most that long.
+        """
         deadline = time.monotonic() + timeout
         while True:
+            with self._changed:
+                seen = self._changes
             run = self.store.get_run(run_id)
-            if run.status.is_terminal or time.monotonic() > deadline:
+            left = deadline - time.monotonic()
+            if run.status.is_terminal or left <= 0:
                 return run
-            time.sleep(0.02)
+            with self._changed:
+                if self._changes == seen:
+                    self._changed.wait(timeout=min(left, 0.25))
 
     def unserved_queues(self, queues: list[str], *, fresh: bool = False) -> list[str]:
         """The queues among `queues` that no live worker listens on (cached for 2 s)."""

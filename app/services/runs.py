@@ -95,7 +95,10 @@ class RunService:
 
     def apply_event(self, event: StepEvent) -> None:
         """Record a step's own report that it ended."""
-        self.statuses.apply_event(event)
+        try:
+            self.statuses.apply_event(event)
+        finally:
+            self.waiting.changed()
 
     def sync(self, run_id: str) -> Run:
         """Bring a run up to date with what RQ knows of its jobs (catches missed events)."""
@@ -103,13 +106,19 @@ class RunService:
 
     def sync_active(self) -> None:
         """Sync every run that is not finished."""
-        self.reconciler.sync_active()
+        try:
+            self.reconciler.sync_active()
+        finally:
+            self.waiting.changed()
 
     # -- user actions and waiting ----------------------------------------------------------
 
     def cancel(self, run_id: str) -> Run:
         """Stop a run: running steps are stopped, waiting ones canceled."""
-        return self.statuses.cancel_run(run_id)
+        try:
+            return self.statuses.cancel_run(run_id)
+        finally:
+            self.waiting.changed()
 
     def clone(self, run_id: str, name: str | None = None) -> Draft:
         """A new draft holding the run's exact spec."""
@@ -119,7 +128,7 @@ class RunService:
         )
 
     def wait(self, run_id: str, timeout: float) -> Run:
-        """Poll until the run ends or `timeout` seconds pass (for tests and the CLI)."""
+        """The run once it ended, or as it is after `timeout` seconds (`GET /runs/{id}?wait=`)."""
         return self.waiting.wait(run_id, timeout)
 
     def unserved_queues(self, queues: list[str], *, fresh: bool = False) -> list[str]:

@@ -248,6 +248,22 @@ def test_cancel_stops_a_run_whose_steps_wait(client):
     assert {s.status.value for s in steps} == {"canceled"}
 
 
+def test_get_run_with_wait_answers_once_the_run_has_ended(client):
+    """A long poll (`GET /runs/{id}?wait=`) answers with the ended run, asked right after the
+    submit; a run that cannot end is answered as it is once the wait is over."""
+    run = client.submit(tutorial(), experiment=experiment(), force_rerun=True)
+    detail = client.run(run.id, wait=10)
+    assert detail.run.status.value == "completed"
+    assert {s.status.value for s in detail.steps} == {"completed"}
+
+    client.put_compute_target("unserved", queue=f"unserved-{uuid.uuid4().hex[:6]}")
+    spec = tutorial()
+    spec["settings"] = {"default_compute": "unserved"}
+    waiting = client.submit(spec, experiment=experiment(), force_rerun=True)
+    assert client.run(waiting.id, wait=0.3).run.status.value == "running"
+    assert client.cancel(waiting.id).status.value == "canceled"
+
+
 def test_step_timeout_fails_the_step(client):
     """A step that runs past its node's timeout is stopped and the run fails."""
     spec = tutorial()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 import uuid
 
 import pytest
@@ -58,9 +59,75 @@ def test_a_job_runs_in_the_spare_forked_before_it_arrived(queue):
     horse = job.return_value()
     assert horse == worker.spares[0]
     assert horse != os.getpid()
-    # a fresh spare is forked for the next job, and none outlives the worker
-    assert len(worker.spares) == 2
-    assert not any(_alive(pid) for pid in worker.spares)
+    assert not any(_alive(pid) for pid in worker.spares)  # none outlives the worker
+
+
+def test_a_horse_whose_job_succeeded_runs_the_next_job_too(queue):
+    jobs = [queue.enqueue(os.getpid) for _ in range(3)]
+    worker = _worker(queue)
+    worker.work(burst=True)
+    assert [j.get_status() for j in jobs] == [JobStatus.FINISHED] * 3
+    assert {j.return_value() for j in jobs} == {worker.spares[0]}
+    assert worker.spares == [worker.spares[0]]
+    assert not _alive(worker.spares[0])
+
+
+def test_a_horse_serves_at_most_jobs_per_horse_jobs(queue):
+    jobs = [queue.enqueue(os.getpid) for _ in range(3)]
+    worker = _worker(queue)
+    worker.jobs_per_horse = 2
+    worker.work(burst=True)
+    horses = [j.return_value() for j in jobs]
+    assert horses[0] == horses[1] != horses[2]
+    assert horses[2] == worker.spares[1]
+
+
+def test_a_horse_whose_job_failed_is_not_reused(queue):
+    first = queue.enqueue(os.getpid)
+    failed = queue.enqueue(os.getpgid, -1)  # raises ProcessLookupError
+    after = queue.enqueue(os.getpid)
+    worker = _worker(queue)
+    worker.work(burst=True)
+    assert failed.get_status() == JobStatus.FAILED
+    assert after.get_status() == JobStatus.FINISHED
+    assert first.return_value() == worker.spares[0]
+    assert after.return_value() == worker.spares[1] != worker.spares[0]
+
+
+def test_a_reused_horse_that_crashes_fails_its_job_only(queue):
+    first = queue.enqueue(os.getpid)
+    crashed = queue.enqueue(os.abort)
+    after = queue.enqueue(os.getpid)
+    worker = _worker(queue)
+    worker.work(burst=True)
+    assert first.get_status() == JobStatus.FINISHED
+    assert crashed.get_status() == JobStatus.FAILED
+    assert after.get_status() == JobStatus.FINISHED
+    assert after.return_value() not in (first.return_value(), os.getpid())
+
+
+def test_a_reused_horse_still_times_out(queue):
+    first = queue.enqueue(os.getpid)
+    slow = queue.enqueue(time.sleep, 30, job_timeout=1)
+    after = queue.enqueue(os.getpid)
+    worker = _worker(queue)
+    worker.work(burst=True)
+    assert slow.get_status() == JobStatus.FAILED
+    assert "JobTimeoutException" in (slow.latest_result().exc_string or "")
+    assert after.get_status() == JobStatus.FINISHED
+    assert after.return_value() != first.return_value()
+
+
+def test_the_monitoring_alarm_never_loses_the_horse_s_word(queue):
+    # RQ wakes the worker every job_monitoring_interval while a horse runs; a job that spans
+    # several such alarms still ends as FINISHED and its horse is reused.
+    first = queue.enqueue(time.sleep, 2.5)
+    after = queue.enqueue(os.getpid)
+    worker = _worker(queue)
+    worker.job_monitoring_interval = 1
+    worker.work(burst=True)
+    assert first.get_status() == JobStatus.FINISHED
+    assert after.return_value() == worker.spares[0]
 
 
 def test_a_crashing_step_fails_its_job_and_the_worker_goes_on(queue):

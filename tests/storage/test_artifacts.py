@@ -575,3 +575,56 @@ class TestCredentials:
         """az:// without any Azure credential says which variables to set."""
         with pytest.raises(ArtifactError, match="AZURE_STORAGE_CONNECTION_STRING"):
             ArtifactStore("az://flowbench/ws", env={})
+
+
+class TestDurability:
+    """Local stores fsync what only they hold, not what a step can compute again, and a torn
+    object (written without fsync, then cut by a power loss) counts as absent once read."""
+
+    @pytest.fixture
+    def fsyncs(self, monkeypatch) -> list[int]:
+        calls: list[int] = []
+        real = os.fsync
+        monkeypatch.setattr(os, "fsync", lambda fd: calls.append(fd) or real(fd))
+        return calls
+
+    def test_only_durable_writes_are_fsynced(self, tmp_path, table, fsyncs):
+        store = ArtifactStore(tmp_path)
+        store.put_table(table, durable=False)
+        store.put_object({"w": [1, 2]}, durable=False)
+        assert fsyncs == []
+        store.put_table(table.head(2))
+        store.put_object({"w": [3]})
+        assert len(fsyncs) == 3  # a table's Parquet and sidecar, the object
+
+    def test_make_durable_fsyncs_a_table_and_its_sidecar(self, tmp_path, table, fsyncs):
+        store = ArtifactStore(tmp_path)
+        ref = store.put_table(table, durable=False)
+        store.make_durable(ref.uri)
+        assert len(fsyncs) == 2
+        with pytest.raises(ArtifactNotFoundError):
+            store.make_durable(SCHEME + "objects/" + "0" * 64 + ".joblib")
+
+    def test_a_torn_object_is_set_aside_and_written_again(self, tmp_path, table):
+        store = ArtifactStore(tmp_path)
+        ref = store.put_table(table, durable=False)
+        path = store.path_for(ref.uri)
+        path.write_bytes(path.read_bytes()[:100])  # what a power cut can leave
+        with pytest.raises(ArtifactIntegrityError):
+            store.get_table(ref.uri)
+        assert not store.exists(ref.uri)  # a run no longer reuses it: its step runs again
+        with pytest.raises(ArtifactIntegrityError, match="set aside"):  # a reader is told why
+            store.preview(ref.uri)
+        assert [p.name for p in path.parent.glob(".damaged-*")] != []  # kept, unaddressable
+        assert store.put_table(table, durable=False) == ref
+        pd.testing.assert_frame_equal(store.get_table(ref.uri), table)
+
+    def test_a_torn_model_is_set_aside_too(self, tmp_path):
+        store = ArtifactStore(tmp_path)
+        uri = store.put_object({"w": [1, 2]}, durable=False)
+        store.path_for(uri).write_bytes(b"")
+        with pytest.raises(ArtifactIntegrityError):
+            store.get_object(uri)
+        assert not store.exists(uri)
+        assert store.put_object({"w": [1, 2]}) == uri
+        assert store.get_object(uri) == {"w": [1, 2]}

@@ -41,6 +41,7 @@ def register(body: ModelRegister, svc: ServicesDep) -> ModelVersion:
         run_id=body.run_id,
         node_id=body.node_id,
         description=body.description,
+        artifacts=svc.artifacts,
     )
 
 

@@ -72,9 +72,24 @@ def list_runs(
     )
 
 
+# The longest a `GET /runs/{id}?wait=` holds its request: under the client's HTTP timeout.
+MAX_WAIT_S = 10.0
+
+
 @router.get("/runs/{run_id}")
-def get_run(run_id: str, svc: ServicesDep) -> RunDetail:
-    run = svc.store.get_run(run_id)
+def get_run(
+    run_id: str,
+    svc: ServicesDep,
+    wait: float = Query(
+        0.0,
+        ge=0.0,
+        le=MAX_WAIT_S,
+        description="Answer once the run has ended, or after this many seconds (a long "
+        "poll); 0 answers at once.",
+    ),
+) -> RunDetail:
+    """A run and its steps; with `wait`, answered as soon as the run ends (within `wait` s)."""
+    run = svc.runs.wait(run_id, wait) if wait > 0 else svc.store.get_run(run_id)
     warnings = [] if run.status.is_terminal else svc.runs.queue_warnings(run_id)
     return RunDetail(run=run, steps=svc.store.list_steps(run_id), warnings=warnings)
 
