@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 from typing import Any
 
 from storage import _duckdb_rows as rows
 from storage._duckdb_db import Database
 from storage.entities import Dataset, DatasetSource, DatasetVersion, utc_now
 from storage.errors import NotFoundError
+from storage.records._memo import Memo
 from storage.records._sql import aggregate, placeholders, require_name
 
 
@@ -16,6 +19,9 @@ class DatasetRepository:
 
     def __init__(self, db: Database) -> None:
         self._db = db
+        # (name, version or None for the latest) -> the version, or the NotFoundError to raise;
+        # forgotten whenever a version is registered (the only write of these tables).
+        self._versions: Memo[tuple[str, int | None], DatasetVersion | NotFoundError] = Memo()
 
     def register_dataset_version(
         self,
@@ -74,6 +80,7 @@ class DatasetRepository:
                 f"({placeholders(len(rows.DATASET_VERSION_COLUMNS))})",
                 [rows.to_db(c, getattr(version, c)) for c in rows.DATASET_VERSION_COLUMNS],
             )
+        self._versions.written()
         return version
 
     def get_dataset_version(self, name: str, version: int | None = None) -> DatasetVersion:
@@ -82,6 +89,21 @@ class DatasetRepository:
         Raises:
             NotFoundError: No such dataset or version.
         """
+        kept, answer = self._versions.get((name, version))
+        if not kept:
+            generation = self._versions.generation
+            try:
+                answer = self._read_version(name, version)
+            except NotFoundError as exc:
+                answer = exc
+            self._versions.keep(generation, {(name, version): answer})
+        if isinstance(answer, NotFoundError):
+            raise NotFoundError(str(answer))
+        assert answer is not None
+        # Its column list is mutable: each caller gets a copy of its own.
+        return dataclasses.replace(answer, columns=copy.deepcopy(answer.columns))
+
+    def _read_version(self, name: str, version: int | None) -> DatasetVersion:
         select = f"SELECT {rows.select_list(rows.DATASET_VERSION_COLUMNS)} FROM dataset_versions"
         with self._db.reading() as cur:
             if version is None:
