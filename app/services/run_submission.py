@@ -9,11 +9,14 @@ A control plane that dies in between leaves the run `queued`, which the next swe
 
 from __future__ import annotations
 
+import json
+import threading
 import uuid
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from redis import Redis
 
@@ -67,6 +70,11 @@ class RunSubmitter:
         self.machine = machine
         self.events_key = events_key
         self.step_timeout = step_timeout
+        # Outcomes of validating the same document against the same workspace state (see
+        # `_validation_key`), and the column descriptions of stored tables: content-addressed,
+        # so a URI's columns never change.
+        self._validations = _Lru[tuple[Any, ...], Validation](256)
+        self._table_columns = _Lru[str, str](1024)
 
     def validate(
         self,
@@ -82,11 +90,16 @@ class RunSubmitter:
             spec = PipelineSpec.from_dict(document)
         except SpecFormatError as exc:
             return Validation(None, [Issue("spec_format", str(exc))])
+        known = self._columns_of_earlier_steps(spec, parameters or {}, view)
+        key = _validation_key(document, parameters or {}, known, view.generation)
+        found = self._validations.get(key) if key is not None else None
+        if found is not None:  # the same document against the same workspace: same outcome
+            return Validation(spec, list(found.issues), list(found.warnings), found.columns)
         targets = {t.name for t in view.compute_targets()}
         inferred = infer_columns(
             spec,
             view.dataset_columns,
-            known=self._columns_of_earlier_steps(spec, parameters or {}, view),
+            known=known,
             parameter_values=parameters or {},
         )
         warnings: list[Issue] = []
@@ -98,7 +111,12 @@ class RunSubmitter:
             columns=inferred,
             warnings=warnings,
         )
-        return Validation(spec, issues, warnings, column_names(inferred))
+        checked = Validation(spec, issues, warnings, column_names(inferred))
+        if key is not None:
+            self._validations.put(
+                key, Validation(None, list(issues), list(warnings), checked.columns)
+            )
+        return checked
 
     def submit(
         self,
@@ -163,8 +181,12 @@ class RunSubmitter:
         return self.machine.submitted(run.id)
 
     def _plan(self, spec: PipelineSpec, parameters: dict[str, Any], view: WorkspaceView) -> RunPlan:
+        """The plan of `spec` with `parameters` (made once per view: validation's column hints
+        and the submit share it)."""
+        if view.plan is not None and view.plan[0] is spec and view.plan[1] == parameters:
+            return view.plan[2]
         queues = {t.name: t.queue for t in view.compute_targets()}
-        return plan_run(
+        plan = plan_run(
             spec,
             resolve_dataset=view.resolve_dataset,
             queue_for=queues.__getitem__,
@@ -172,6 +194,8 @@ class RunSubmitter:
             default_timeout=self.step_timeout,
             nonce=uuid.uuid4().hex,
         )
+        view.plan = (spec, dict(parameters), plan)
+        return plan
 
     def _initial_step(self, step: StepPlan, reused: dict[str, StepRun], run_id: str) -> StepRun:
         earlier = reused.get(step.node_id)
@@ -236,11 +260,20 @@ class RunSubmitter:
             earlier = view.reusable(step.cache_key)
             if earlier is not None:
                 found[step.node_id] = {
-                    port: self.artifacts.table_columns(uri)
+                    port: self._columns_of_table(uri)
                     for port, uri in earlier.outputs.items()
                     if uri.endswith(".parquet")
                 }
         return found
+
+    def _columns_of_table(self, uri: str) -> list[dict[str, Any]]:
+        """A stored table's columns (a fresh list for each caller)."""
+        kept = self._table_columns.get(uri)
+        if kept is None:
+            kept = json.dumps(self.artifacts.table_columns(uri))
+            self._table_columns.put(uri, kept)
+        columns: list[dict[str, Any]] = json.loads(kept)
+        return columns
 
 
 class WorkspaceView:
@@ -251,6 +284,9 @@ class WorkspaceView:
     def __init__(self, store: WorkspaceStore, artifacts: ArtifactStore):
         self.store = store
         self.artifacts = artifacts
+        # Read before anything else: what the view reads is at least this recent.
+        self.generation = store.catalog_generation()
+        self.plan: tuple[PipelineSpec, dict[str, Any], RunPlan] | None = None
         self._datasets: dict[tuple[str, int | None], DatasetVersion | None] = {}
         self._targets: list[ComputeTarget] | None = None
         self._steps: dict[str, StepRun | None] = {}
@@ -309,3 +345,45 @@ class WorkspaceView:
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def _validation_key(
+    document: Any, parameters: dict[str, Any], known: dict[str, Any], generation: int
+) -> tuple[Any, ...] | None:
+    """What a validation's outcome depends on: the document and parameters, the columns that
+    earlier steps give to components without a column rule, and the datasets and compute
+    targets (by their generation). None when the document is not plain JSON."""
+    try:
+        return (
+            json.dumps([document, parameters, known], sort_keys=True, allow_nan=False),
+            generation,
+        )
+    except (TypeError, ValueError):
+        return None
+
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class _Lru(Generic[K, V]):
+    """A small thread-safe map that forgets its least recently used entries."""
+
+    def __init__(self, limit: int) -> None:
+        self._lock = threading.Lock()
+        self._entries: OrderedDict[K, V] = OrderedDict()
+        self._limit = limit
+
+    def get(self, key: K) -> V | None:
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+            return found
+
+    def put(self, key: K, value: V) -> None:
+        with self._lock:
+            self._entries[key] = value
+            self._entries.move_to_end(key)
+            while len(self._entries) > self._limit:
+                self._entries.popitem(last=False)

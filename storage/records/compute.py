@@ -113,6 +113,11 @@ class ComputeTargetRepository:
         """compute_targets was written (committed): the list is read again."""
         self._targets.written()
 
+    @property
+    def generation(self) -> int:
+        """A number that moves on whenever a compute target is added, changed or removed."""
+        return self._targets.generation
+
     def default_compute_target(self) -> ComputeTarget:
         """The compute target used by nodes that name none.
 

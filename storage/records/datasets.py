@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import copy
-import dataclasses
 from typing import Any
 
 from storage import _duckdb_rows as rows
@@ -19,9 +17,9 @@ class DatasetRepository:
 
     def __init__(self, db: Database) -> None:
         self._db = db
-        # (name, version or None for the latest) -> the version, or the NotFoundError to raise;
-        # forgotten whenever a version is registered (the only write of these tables).
-        self._versions: Memo[tuple[str, int | None], DatasetVersion | NotFoundError] = Memo()
+        # (name, version or None for the latest) -> the version's row, or the NotFoundError to
+        # raise; forgotten whenever a version is registered (the only write of these tables).
+        self._versions: Memo[tuple[str, int | None], tuple[Any, ...] | NotFoundError] = Memo()
 
     def register_dataset_version(
         self,
@@ -100,10 +98,15 @@ class DatasetRepository:
         if isinstance(answer, NotFoundError):
             raise NotFoundError(str(answer))
         assert answer is not None
-        # Its column list is mutable: each caller gets a copy of its own.
-        return dataclasses.replace(answer, columns=copy.deepcopy(answer.columns))
+        # Made from the row each time: its column list is mutable, each caller gets its own.
+        return rows.dataset_version_from_row(answer)
 
-    def _read_version(self, name: str, version: int | None) -> DatasetVersion:
+    @property
+    def generation(self) -> int:
+        """A number that moves on whenever a dataset version is registered."""
+        return self._versions.generation
+
+    def _read_version(self, name: str, version: int | None) -> tuple[Any, ...]:
         select = f"SELECT {rows.select_list(rows.DATASET_VERSION_COLUMNS)} FROM dataset_versions"
         with self._db.reading() as cur:
             if version is None:
@@ -115,7 +118,7 @@ class DatasetRepository:
                     f"{select} WHERE name = ? AND version = ?", [name, version]
                 ).fetchone()
             if row is not None:
-                return rows.dataset_version_from_row(row)
+                return tuple(row)
             latest = aggregate(
                 cur, "SELECT max(version) FROM dataset_versions WHERE name = ?", [name]
             )

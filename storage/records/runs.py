@@ -8,8 +8,6 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import pyarrow as pa
-
 from storage import _duckdb_rows as rows
 from storage._duckdb_db import Cursor, Database
 from storage.entities import (
@@ -543,15 +541,14 @@ class _RunRows:
 
 _RUN_INSERT_COLUMNS = (*rows.RUN_COLUMNS, "summary_metrics")
 _STEP_INSERT_COLUMNS = (*rows.STEP_COLUMNS, "position")
-_ARROW_FROM = 3  # runs recorded together (measured: below, bound parameters are cheaper)
 
 
 def _insert_runs(cur: Cursor, works: list[Any]) -> list[None]:
     """Insert the rows of runs (`_RunRows`) with a statement per table, whatever their number.
 
     A statement costs about a millisecond and each bound parameter more (a run with its steps
-    has about 150), so the rows of more than a couple of runs go to DuckDB as Arrow tables,
-    which cost a few milliseconds however many rows they hold."""
+    has about 150), so each column's values are bound as one list and unnested: a few
+    milliseconds for a hundred runs."""
     runs: list[_RunRows] = works
     for experiment, created_at in {
         (r.experiment, r.created_at) for r in runs if r.experiment is not None
@@ -562,22 +559,12 @@ def _insert_runs(cur: Cursor, works: list[Any]) -> list[None]:
         "step_runs": (_STEP_INSERT_COLUMNS, [step for r in runs for step in r.steps]),
     }
     for table, (columns, values) in tables.items():
-        if not values:
-            continue
-        listed = ", ".join(columns)
-        if len(runs) < _ARROW_FROM:
-            row = f"({placeholders(len(columns))})"
+        if values:
             cur.execute(
-                f"INSERT INTO {table} ({listed}) VALUES {', '.join([row] * len(values))}",
-                [value for one in values for value in one],
+                f"INSERT INTO {table} ({', '.join(columns)}) "
+                f"SELECT {', '.join(['unnest(?)'] * len(columns))}",
+                [list(column) for column in zip(*values, strict=True)],
             )
-            continue
-        new_rows = pa.Table.from_pylist([dict(zip(columns, v, strict=True)) for v in values])
-        cur.register("flowbench_new_rows", new_rows)
-        try:
-            cur.execute(f"INSERT INTO {table} ({listed}) SELECT {listed} FROM flowbench_new_rows")
-        finally:
-            cur.unregister("flowbench_new_rows")
     return [None] * len(runs)
 
 
