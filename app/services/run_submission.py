@@ -94,7 +94,7 @@ class RunSubmitter:
         key = _validation_key(document, parameters or {}, known, view.generation)
         found = self._validations.get(key) if key is not None else None
         if found is not None:  # the same document against the same workspace: same outcome
-            return Validation(spec, list(found.issues), list(found.warnings), found.columns)
+            return Validation(spec, list(found.issues), list(found.warnings), _copy(found.columns))
         targets = {t.name for t in view.compute_targets()}
         inferred = infer_columns(
             spec,
@@ -113,9 +113,8 @@ class RunSubmitter:
         )
         checked = Validation(spec, issues, warnings, column_names(inferred))
         if key is not None:
-            self._validations.put(
-                key, Validation(None, list(issues), list(warnings), checked.columns)
-            )
+            kept = Validation(None, list(issues), list(warnings), _copy(checked.columns))
+            self._validations.put(key, kept)
         return checked
 
     def submit(
@@ -345,6 +344,13 @@ class WorkspaceView:
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def _copy(columns: dict[str, dict[str, list[str]]]) -> dict[str, dict[str, list[str]]]:
+    return {
+        node: {port: list(names) for port, names in ports.items()}
+        for node, ports in columns.items()
+    }
 
 
 def _validation_key(
