@@ -551,8 +551,8 @@ def _insert_runs(cur: Cursor, works: list[Any]) -> list[None]:
     milliseconds for a hundred runs."""
     runs: list[_RunRows] = works
     for experiment, created_at in {
-        (r.experiment, r.created_at) for r in runs if r.experiment is not None
-    }:
+        r.experiment: r.created_at for r in runs if r.experiment is not None
+    }.items():
         cur.execute("INSERT OR IGNORE INTO experiments VALUES (?, '', ?)", [experiment, created_at])
     tables = {
         "runs": (_RUN_INSERT_COLUMNS, [r.run for r in runs]),
