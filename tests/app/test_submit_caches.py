@@ -5,6 +5,7 @@ dataset version or a changed compute target is seen by the next validation and s
 from __future__ import annotations
 
 import copy
+import threading
 import uuid
 
 import pytest
@@ -129,3 +130,20 @@ def test_every_step_reused_is_recorded_completed(runs):
     assert second.status is RunStatus.COMPLETED
     step = runs.store.get_step(second.id, "pick")
     assert (step.reused, step.reused_from) == (True, first.id)
+
+
+def test_refused_submits_leave_room_for_the_next_ones(runs):
+    """Validation runs a few threads at a time; a refused submit gives its place back (else
+    the calls after it would wait forever: they run in a thread the test stops waiting for)."""
+    outcome: list = []
+
+    def calls() -> None:
+        for _ in range(runs.submitter.WORKERS + 1):
+            with pytest.raises(InvalidPipelineError):
+                runs.submit(SPEC, experiment="caches")
+        outcome.append(runs.validate(SPEC))
+
+    thread = threading.Thread(target=calls, daemon=True)
+    thread.start()
+    thread.join(30)
+    assert outcome and [i.code for i in outcome[0].issues] == ["unknown_column"]
