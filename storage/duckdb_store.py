@@ -44,7 +44,7 @@ class DuckDBWorkspaceStore(WorkspaceStore):
         self.models = ModelRepository(self._db)
         self.model_metrics = ModelMetricsRepository(self._db)
         self.compute = ComputeTargetRepository(self._db)
-        self.kube_targets = KubeTargetRepository(self._db)
+        self.kube_targets = KubeTargetRepository(self._db, self.compute)
         self.endpoints = EndpointRepository(self._db)
         self.pipelines = PipelineRepository(self._db)
 

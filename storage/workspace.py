@@ -222,6 +222,12 @@ class WorkspaceStore:
     def get_dataset_version(self, name: str, version: int | None = None) -> DatasetVersion:
         return self.datasets.get_dataset_version(name, version)
 
+    def catalog_generation(self) -> int:
+        """A number that moves on (never back) whenever a dataset version is registered or a
+        compute target is added, changed or removed: what validating a pipeline reads of the
+        workspace besides its runs. Equal numbers mean those records are unchanged."""
+        return self.datasets.generation + self.compute.generation
+
     def list_datasets(self) -> list[Dataset]:
         return self.datasets.list_datasets()
 

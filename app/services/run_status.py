@@ -111,25 +111,34 @@ class StatusMachine:
 
     # -- submitting -------------------------------------------------------------------------
 
-    def record_run(self, **fields: Any) -> Run:
+    def record_run(self, *, run_id: str, **fields: Any) -> Run:
         """Record a new run and its steps (`WorkspaceStore.create_run`); a queued one is marked
-        as being submitted until `submitted` or `submit_failed`."""
-        with self.lock:
-            run = self.store.create_run(**fields)
-            if run.status is RunStatus.QUEUED:
-                self._submitting.add(run.id)
-            return run
+        as being submitted until `submitted` or `submit_failed`.
+
+        The lock is not held while recording (so concurrent submits share a write, see
+        `Database.write_shared`): nothing else knows the new run's id until it is recorded, and
+        it is marked before, so a sweep never finds it queued and unmarked."""
+        queued = RunStatus(fields.get("status", RunStatus.QUEUED)) is RunStatus.QUEUED
+        if queued:
+            with self.lock:
+                self._submitting.add(run_id)
+        try:
+            return self.store.create_run(run_id=run_id, **fields)
+        except BaseException:
+            with self.lock:
+                self._submitting.discard(run_id)
+            raise
 
     def record_reused_run(self, *, steps: list[StepRun], **fields: Any) -> Run:
         """Record a new run every step of which reuses earlier outputs: completed at once, with
-        its summary metrics, in one write (what `record_run` then `finish_if_done` leave)."""
-        with self.lock:
-            return self.store.create_run(
-                **fields,
-                steps=steps,
-                status=RunStatus.COMPLETED,
-                summary_metrics=_key_metrics(steps),
-            )
+        its summary metrics, in one write (what `record_run` then `finish_if_done` leave).
+        Without the lock, as `record_run`."""
+        return self.store.create_run(
+            **fields,
+            steps=steps,
+            status=RunStatus.COMPLETED,
+            summary_metrics=_key_metrics(steps),
+        )
 
     def is_submitting(self, run_id: str) -> bool:
         with self.lock:

@@ -9,11 +9,14 @@ A control plane that dies in between leaves the run `queued`, which the next swe
 
 from __future__ import annotations
 
+import json
+import threading
 import uuid
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from redis import Redis
 
@@ -51,6 +54,10 @@ class Validation:
 class RunSubmitter:
     """Validates, plans and enqueues runs."""
 
+    # Threads validating or planning at once (measured with the submissions benchmark: 2 beat
+    # 1 and 40, on two cores).
+    WORKERS = 2
+
     def __init__(
         self,
         store: WorkspaceStore,
@@ -67,6 +74,17 @@ class RunSubmitter:
         self.machine = machine
         self.events_key = events_key
         self.step_timeout = step_timeout
+        # Outcomes of validating the same document against the same workspace state (see
+        # `_validation_key`), and the column descriptions of stored tables: content-addressed,
+        # so a URI's columns never change.
+        self._validations = _Lru[tuple[Any, ...], Validation](256)
+        self._table_columns = _Lru[str, str](1024)
+        # Validating and planning are pure Python: under the GIL, a second core does not speed
+        # them up. Left to the 40 threads of the request pool at once, they make every thread
+        # that comes back from DuckDB (the one committing a shared write above all) wait
+        # several switch intervals for the GIL; so at most WORKERS threads do this part at a
+        # time, and the others wait on the semaphore, not for the GIL. Recording is outside it.
+        self._working = threading.BoundedSemaphore(self.WORKERS)
 
     def validate(
         self,
@@ -77,16 +95,31 @@ class RunSubmitter:
     ) -> Validation:
         """Parse and validate a pipeline document against this workspace (as `view` reads it;
         a fresh one when None)."""
+        with self._working:
+            return self._validate(document, parameters, view=view)
+
+    def _validate(
+        self,
+        document: Any,
+        parameters: dict[str, Any] | None = None,
+        *,
+        view: WorkspaceView | None = None,
+    ) -> Validation:
         view = view or WorkspaceView(self.store, self.artifacts)
         try:
             spec = PipelineSpec.from_dict(document)
         except SpecFormatError as exc:
             return Validation(None, [Issue("spec_format", str(exc))])
+        known = self._columns_of_earlier_steps(spec, parameters or {}, view)
+        key = _validation_key(document, parameters or {}, known, view.generation)
+        found = self._validations.get(key) if key is not None else None
+        if found is not None:  # the same document against the same workspace: same outcome
+            return Validation(spec, list(found.issues), list(found.warnings), _copy(found.columns))
         targets = {t.name for t in view.compute_targets()}
         inferred = infer_columns(
             spec,
             view.dataset_columns,
-            known=self._columns_of_earlier_steps(spec, parameters or {}, view),
+            known=known,
             parameter_values=parameters or {},
         )
         warnings: list[Issue] = []
@@ -98,7 +131,11 @@ class RunSubmitter:
             columns=inferred,
             warnings=warnings,
         )
-        return Validation(spec, issues, warnings, column_names(inferred))
+        checked = Validation(spec, issues, warnings, column_names(inferred))
+        if key is not None:
+            kept = Validation(None, list(issues), list(warnings), _copy(checked.columns))
+            self._validations.put(key, kept)
+        return checked
 
     def submit(
         self,
@@ -115,20 +152,21 @@ class RunSubmitter:
         """Validate, plan and enqueue a run; raise InvalidPipelineError with every issue."""
         # One view of the workspace for the whole submit: each dataset, the compute targets
         # and the reusable steps are read once (every query costs a millisecond or more).
-        view = WorkspaceView(self.store, self.artifacts)
-        checked = self.validate(document, parameters, view=view)
-        if checked.issues:
-            raise InvalidPipelineError(checked.issues)
-        plan = self._plan(checked.spec, parameters or {}, view)
-        if not force_rerun:
-            view.look_up_reusable(
-                s.cache_key for s in plan.steps if s.deterministic and not s.regenerate
-            )
-        reused = choose_reuse(plan, force_rerun=force_rerun, find_outputs=view.reusable)
-        run_id = new_id("run")
-        steps = [self._initial_step(step, reused, run_id) for step in plan.steps]
-        to_run = [s for s in plan.steps if s.node_id not in reused]
-        outputs = {node: dict(step.outputs) for node, step in reused.items()}
+        with self._working:
+            view = WorkspaceView(self.store, self.artifacts)
+            checked = self._validate(document, parameters, view=view)
+            if checked.issues:
+                raise InvalidPipelineError(checked.issues)
+            plan = self._plan(checked.spec, parameters or {}, view)
+            if not force_rerun:
+                view.look_up_reusable(
+                    s.cache_key for s in plan.steps if s.deterministic and not s.regenerate
+                )
+            reused = choose_reuse(plan, force_rerun=force_rerun, find_outputs=view.reusable)
+            run_id = new_id("run")
+            steps = [self._initial_step(step, reused, run_id) for step in plan.steps]
+            to_run = [s for s in plan.steps if s.node_id not in reused]
+            outputs = {node: dict(step.outputs) for node, step in reused.items()}
         fields: dict[str, Any] = {
             "experiment": experiment,
             "name": name or plan.spec.name,
@@ -163,8 +201,12 @@ class RunSubmitter:
         return self.machine.submitted(run.id)
 
     def _plan(self, spec: PipelineSpec, parameters: dict[str, Any], view: WorkspaceView) -> RunPlan:
+        """The plan of `spec` with `parameters` (made once per view: validation's column hints
+        and the submit share it)."""
+        if view.plan is not None and view.plan[0] is spec and view.plan[1] == parameters:
+            return view.plan[2]
         queues = {t.name: t.queue for t in view.compute_targets()}
-        return plan_run(
+        plan = plan_run(
             spec,
             resolve_dataset=view.resolve_dataset,
             queue_for=queues.__getitem__,
@@ -172,6 +214,8 @@ class RunSubmitter:
             default_timeout=self.step_timeout,
             nonce=uuid.uuid4().hex,
         )
+        view.plan = (spec, dict(parameters), plan)
+        return plan
 
     def _initial_step(self, step: StepPlan, reused: dict[str, StepRun], run_id: str) -> StepRun:
         earlier = reused.get(step.node_id)
@@ -236,11 +280,20 @@ class RunSubmitter:
             earlier = view.reusable(step.cache_key)
             if earlier is not None:
                 found[step.node_id] = {
-                    port: self.artifacts.table_columns(uri)
+                    port: self._columns_of_table(uri)
                     for port, uri in earlier.outputs.items()
                     if uri.endswith(".parquet")
                 }
         return found
+
+    def _columns_of_table(self, uri: str) -> list[dict[str, Any]]:
+        """A stored table's columns (a fresh list for each caller)."""
+        kept = self._table_columns.get(uri)
+        if kept is None:
+            kept = json.dumps(self.artifacts.table_columns(uri))
+            self._table_columns.put(uri, kept)
+        columns: list[dict[str, Any]] = json.loads(kept)
+        return columns
 
 
 class WorkspaceView:
@@ -251,6 +304,9 @@ class WorkspaceView:
     def __init__(self, store: WorkspaceStore, artifacts: ArtifactStore):
         self.store = store
         self.artifacts = artifacts
+        # Read before anything else: what the view reads is at least this recent.
+        self.generation = store.catalog_generation()
+        self.plan: tuple[PipelineSpec, dict[str, Any], RunPlan] | None = None
         self._datasets: dict[tuple[str, int | None], DatasetVersion | None] = {}
         self._targets: list[ComputeTarget] | None = None
         self._steps: dict[str, StepRun | None] = {}
@@ -309,3 +365,52 @@ class WorkspaceView:
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def _copy(columns: dict[str, dict[str, list[str]]]) -> dict[str, dict[str, list[str]]]:
+    return {
+        node: {port: list(names) for port, names in ports.items()}
+        for node, ports in columns.items()
+    }
+
+
+def _validation_key(
+    document: Any, parameters: dict[str, Any], known: dict[str, Any], generation: int
+) -> tuple[Any, ...] | None:
+    """What a validation's outcome depends on: the document and parameters, the columns that
+    earlier steps give to components without a column rule, and the datasets and compute
+    targets (by their generation). None when the document is not plain JSON."""
+    try:
+        return (
+            json.dumps([document, parameters, known], sort_keys=True, allow_nan=False),
+            generation,
+        )
+    except (TypeError, ValueError):
+        return None
+
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class _Lru(Generic[K, V]):
+    """A small thread-safe map that forgets its least recently used entries."""
+
+    def __init__(self, limit: int) -> None:
+        self._lock = threading.Lock()
+        self._entries: OrderedDict[K, V] = OrderedDict()
+        self._limit = limit
+
+    def get(self, key: K) -> V | None:
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+            return found
+
+    def put(self, key: K, value: V) -> None:
+        with self._lock:
+            self._entries[key] = value
+            self._entries.move_to_end(key)
+            while len(self._entries) > self._limit:
+                self._entries.popitem(last=False)

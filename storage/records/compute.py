@@ -14,6 +14,7 @@ from storage._duckdb_db import Database
 from storage._duckdb_rows import from_db_time, to_db_time
 from storage.entities import ComputeTarget, utc_now
 from storage.errors import ConflictError, NotFoundError
+from storage.records._memo import Memo
 from storage.records._sql import require_name
 
 _KUBE_COLUMNS = ("name", "settings", "scaler", "deployed_at", "error")
@@ -46,9 +47,19 @@ class ComputeTargetRepository:
 
     def __init__(self, db: Database) -> None:
         self._db = db
+        # The list, kept until the next write of compute_targets (all of them are here).
+        self._targets: Memo[str, list[ComputeTarget]] = Memo()
 
     def list_compute_targets(self) -> list[ComputeTarget]:
         """Every compute target, by name."""
+        kept, targets = self._targets.get("all")
+        if not kept or targets is None:
+            generation = self._targets.generation
+            targets = self._read_targets()
+            self._targets.keep(generation, {"all": targets})
+        return list(targets)  # the targets are frozen; the list is the caller's
+
+    def _read_targets(self) -> list[ComputeTarget]:
         with self._db.reading() as cur:
             found = cur.execute(
                 f"SELECT {rows.select_list(rows.COMPUTE_TARGET_COLUMNS)} "
@@ -95,7 +106,17 @@ class ComputeTargetRepository:
                     "is_default = ? WHERE name = ?",
                     [queue, description, target.is_default, name],
                 )
+        self.written()
         return target
+
+    def written(self) -> None:
+        """compute_targets was written (committed): the list is read again."""
+        self._targets.written()
+
+    @property
+    def generation(self) -> int:
+        """A number that moves on whenever a compute target is added, changed or removed."""
+        return self._targets.generation
 
     def default_compute_target(self) -> ComputeTarget:
         """The compute target used by nodes that name none.
@@ -114,10 +135,12 @@ class ComputeTargetRepository:
 
 
 class KubeTargetRepository:
-    """The kube_compute_targets table (migration 0004)."""
+    """The kube_compute_targets table (migration 0004); removing a target also deletes its
+    compute_targets row, which `compute` is told of."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, compute: ComputeTargetRepository) -> None:
         self._db = db
+        self._compute = compute
 
     def list(self) -> list[KubeTargetRecord]:
         with self._db.reading() as cur:
@@ -186,3 +209,4 @@ class KubeTargetRepository:
                 )
             cur.execute("DELETE FROM kube_compute_targets WHERE name = ?", [name])
             cur.execute("DELETE FROM compute_targets WHERE name = ?", [name])
+        self._compute.written()

@@ -8,6 +8,7 @@ from storage import _duckdb_rows as rows
 from storage._duckdb_db import Database
 from storage.entities import Dataset, DatasetSource, DatasetVersion, utc_now
 from storage.errors import NotFoundError
+from storage.records._memo import Memo
 from storage.records._sql import aggregate, placeholders, require_name
 
 
@@ -16,6 +17,9 @@ class DatasetRepository:
 
     def __init__(self, db: Database) -> None:
         self._db = db
+        # (name, version or None for the latest) -> the version's row, or the NotFoundError to
+        # raise; forgotten whenever a version is registered (the only write of these tables).
+        self._versions: Memo[tuple[str, int | None], tuple[Any, ...] | NotFoundError] = Memo()
 
     def register_dataset_version(
         self,
@@ -74,6 +78,7 @@ class DatasetRepository:
                 f"({placeholders(len(rows.DATASET_VERSION_COLUMNS))})",
                 [rows.to_db(c, getattr(version, c)) for c in rows.DATASET_VERSION_COLUMNS],
             )
+        self._versions.written()
         return version
 
     def get_dataset_version(self, name: str, version: int | None = None) -> DatasetVersion:
@@ -82,6 +87,26 @@ class DatasetRepository:
         Raises:
             NotFoundError: No such dataset or version.
         """
+        kept, answer = self._versions.get((name, version))
+        if not kept:
+            generation = self._versions.generation
+            try:
+                answer = self._read_version(name, version)
+            except NotFoundError as exc:
+                answer = exc
+            self._versions.keep(generation, {(name, version): answer})
+        if isinstance(answer, NotFoundError):
+            raise NotFoundError(str(answer))
+        assert answer is not None
+        # Made from the row each time: its column list is mutable, each caller gets its own.
+        return rows.dataset_version_from_row(answer)
+
+    @property
+    def generation(self) -> int:
+        """A number that moves on whenever a dataset version is registered."""
+        return self._versions.generation
+
+    def _read_version(self, name: str, version: int | None) -> tuple[Any, ...]:
         select = f"SELECT {rows.select_list(rows.DATASET_VERSION_COLUMNS)} FROM dataset_versions"
         with self._db.reading() as cur:
             if version is None:
@@ -93,7 +118,7 @@ class DatasetRepository:
                     f"{select} WHERE name = ? AND version = ?", [name, version]
                 ).fetchone()
             if row is not None:
-                return rows.dataset_version_from_row(row)
+                return tuple(row)
             latest = aggregate(
                 cur, "SELECT max(version) FROM dataset_versions WHERE name = ?", [name]
             )

@@ -22,6 +22,7 @@ from storage.entities import (
     utc_now,
 )
 from storage.errors import NotFoundError
+from storage.records._memo import Memo
 from storage.records._sql import aggregate, placeholders, require_name, set_clause, stamp
 
 # The fields `update_run` and `update_step` may change; the rest of a run is its snapshot.
@@ -89,6 +90,10 @@ class RunRepository:
         # Experiments known to exist (none is ever deleted): a run of one of them skips the
         # insert-or-ignore, the costliest statement of recording a run, under the write lock.
         self._experiments: set[str] = set()
+        # cache key -> the step `find_reusable_steps` answers (None: no step). Every write of
+        # step_runs is here: a new run's reusable steps revise the answers, a changed step
+        # makes its key's answer be read again.
+        self._reusable: Memo[str, StepRun | None] = Memo()
 
     def get_or_create_experiment(self, name: str, description: str = "") -> Experiment:
         """Fetch the experiment called `name`, creating it if it does not exist.
@@ -201,37 +206,24 @@ class RunRepository:
         ):
             raise ValueError("A run recorded completed must have every step completed.")
         # Encode everything first, so a value JSON cannot hold fails before anything is written.
-        run_values = [rows.to_db(c, getattr(run, c)) for c in rows.RUN_COLUMNS]
-        run_values.append(None if summary_metrics is None else json.dumps(summary_metrics))
-        step_values = [
-            [rows.to_db(c, getattr(s, c)) for c in rows.STEP_COLUMNS] + [position]
-            for position, s in enumerate(step_runs)
-        ]
-
-        known = experiment in self._experiments
-
-        def insert(cur: Cursor) -> None:
-            if not known:
-                cur.execute(
-                    "INSERT OR IGNORE INTO experiments VALUES (?, '', ?)",
-                    [experiment, rows.to_db_time(run.created_at)],
-                )
-            cur.execute(
-                f"INSERT INTO runs ({rows.select_list(rows.RUN_COLUMNS)}, summary_metrics) "
-                f"VALUES ({placeholders(len(run_values))})",
-                run_values,
-            )
-            if step_values:  # one statement for all steps: each statement costs about 1 ms
-                row = f"({placeholders(len(rows.STEP_COLUMNS) + 1)})"
-                cur.execute(
-                    f"INSERT INTO step_runs ({rows.select_list(rows.STEP_COLUMNS)}, "
-                    f"position) VALUES {', '.join([row] * len(step_values))}",
-                    [value for values in step_values for value in values],
-                )
-
-        # Concurrent submits share a transaction (and the wait for its commit).
-        self._db.write_shared(insert)
+        rows_of_run = _RunRows(
+            experiment=None if experiment in self._experiments else experiment,
+            created_at=rows.to_db_time(run.created_at),
+            run=[rows.to_db(c, getattr(run, c)) for c in rows.RUN_COLUMNS]
+            + [None if summary_metrics is None else json.dumps(summary_metrics)],
+            steps=[
+                [rows.to_db(c, getattr(s, c)) for c in rows.STEP_COLUMNS] + [position]
+                for position, s in enumerate(step_runs)
+            ],
+        )
+        # Concurrent submits share a transaction (and the wait for its commit), and their rows
+        # are inserted together.
+        self._db.write_shared(rows_of_run, combine=_insert_runs)
         self._experiments.add(experiment)  # committed
+        recorded = {s.cache_key: s for s in step_runs if s.cache_key and _reusable(s)}
+        self._reusable.written(
+            (), revise=lambda key, kept: _later(kept, recorded[key]), revise_keys=recorded
+        )
         return run
 
     def _fetch_run(self, cur: Cursor, run_id: str) -> Run:
@@ -484,7 +476,10 @@ class RunRepository:
                     f"UPDATE step_runs SET {sql} WHERE run_id = ? AND node_id = ?",
                     [*values, run_id, node_id],
                 )
-            return self._fetch_step(cur, run_id, node_id)
+            step = self._fetch_step(cur, run_id, node_id)
+        # Whether the step is now the latest of its key (or no longer one) is read again.
+        self._reusable.written({current.cache_key, step.cache_key})
+        return step
 
     def find_reusable_step(self, cache_key: str) -> StepRun | None:
         """The latest completed step with this cache key whose outputs are recorded.
@@ -500,9 +495,20 @@ class RunRepository:
     def find_reusable_steps(self, cache_keys: Sequence[str]) -> dict[str, StepRun]:
         """`find_reusable_step` for many keys in one query: cache key -> step, for the keys
         that have one (a submit looks up every step of its pipeline at once)."""
-        keys = sorted({key for key in cache_keys if key})
-        if not keys:
-            return {}
+        answers: dict[str, StepRun | None] = {}
+        for key in {key for key in cache_keys if key}:
+            kept, answer = self._reusable.get(key)
+            if kept:
+                answers[key] = answer
+        keys = sorted({key for key in cache_keys if key} - set(answers))
+        if keys:
+            generation = self._reusable.generation
+            read = self._read_reusable_steps(keys)
+            self._reusable.keep(generation, {key: read.get(key) for key in keys})
+            answers.update(read)
+        return {key: step for key, step in answers.items() if step is not None}
+
+    def _read_reusable_steps(self, keys: list[str]) -> dict[str, StepRun]:
         # The latest of each key is chosen over narrow columns, then only those rows are read
         # whole: every reuse adds a row with the key, so the candidates grow with the history.
         with self._db.reading() as cur:
@@ -518,3 +524,62 @@ class RunRepository:
             ).fetchall()
         steps = [rows.step_from_row(row) for row in found]
         return {step.cache_key: step for step in steps if step.cache_key}
+
+
+@dataclasses.dataclass(frozen=True)
+class _RunRows:
+    """A new run's row and its steps' rows, encoded for the database."""
+
+    experiment: str | None  # to insert when not known to exist
+    created_at: Any
+    run: list[Any]
+    steps: list[list[Any]]
+
+    def __call__(self, cur: Cursor) -> None:
+        _insert_runs(cur, [self])
+
+
+_RUN_INSERT_COLUMNS = (*rows.RUN_COLUMNS, "summary_metrics")
+_STEP_INSERT_COLUMNS = (*rows.STEP_COLUMNS, "position")
+
+
+def _insert_runs(cur: Cursor, works: list[Any]) -> list[None]:
+    """Insert the rows of runs (`_RunRows`) with a statement per table, whatever their number.
+
+    A statement costs about a millisecond and each bound parameter more (a run with its steps
+    has about 150), so each column's values are bound as one list and unnested: a few
+    milliseconds for a hundred runs."""
+    runs: list[_RunRows] = works
+    for experiment, created_at in {
+        r.experiment: r.created_at for r in runs if r.experiment is not None
+    }.items():
+        cur.execute("INSERT OR IGNORE INTO experiments VALUES (?, '', ?)", [experiment, created_at])
+    tables = {
+        "runs": (_RUN_INSERT_COLUMNS, [r.run for r in runs]),
+        "step_runs": (_STEP_INSERT_COLUMNS, [step for r in runs for step in r.steps]),
+    }
+    for table, (columns, values) in tables.items():
+        if values:
+            cur.execute(
+                f"INSERT INTO {table} ({', '.join(columns)}) "
+                f"SELECT {', '.join(['unnest(?)'] * len(columns))}",
+                [list(column) for column in zip(*values, strict=True)],
+            )
+    return [None] * len(runs)
+
+
+def _reusable(step: StepRun) -> bool:
+    """Whether `find_reusable_steps` may answer with this step (as its query filters)."""
+    return step.status is StepStatus.COMPLETED and bool(step.outputs)
+
+
+def _later(kept: StepRun | None, new: StepRun) -> StepRun:
+    """Which of a kept answer and a step just recorded with its key `find_reusable_steps`
+    answers now: the later finished (its ORDER BY; nulls last), the newer run on a tie."""
+    if kept is None or new.finished_at is None and kept.finished_at is None:
+        return new
+    if new.finished_at is None:
+        return kept
+    if kept.finished_at is None:
+        return new
+    return new if rows.to_db_time(new.finished_at) >= rows.to_db_time(kept.finished_at) else kept
