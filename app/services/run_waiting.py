@@ -14,7 +14,8 @@ from storage import Run, StepStatus, WorkspaceStore
 
 
 class RunWaiting:
-    """Polls runs in the workspace and tells which of their queues have no worker."""
+    """Waits for runs in the workspace to end, woken by `changed()`, and tells which of their
+    queues have no worker."""
 
     def __init__(
         self,

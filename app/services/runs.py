@@ -8,7 +8,8 @@ parts, each in its own module:
 - `run_status.StatusMachine`: the one place where a step's or a run's status changes (events,
   RQ's job states, cancel), under one lock that is never held across a Redis call;
 - `run_reconciliation.RunReconciler`: sweeps unfinished runs against RQ's job states;
-- `run_waiting.RunWaiting`: polling a run until it ends, queues without a live worker.
+- `run_waiting.RunWaiting`: waiting for a run's end (the long poll), queues without a live
+  worker.
 """
 
 from __future__ import annotations

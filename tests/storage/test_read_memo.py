@@ -3,13 +3,11 @@ always answers as the database would now: each of their writes revises or forget
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from storage import DuckDBWorkspaceStore, StepStatus
-from storage._duckdb_db import Database
 from storage.errors import NotFoundError
 from storage.records._memo import Memo
 
@@ -151,73 +149,3 @@ def test_a_memo_forgets_its_least_recently_used_answers():
     memo.get("a")
     memo.keep(0, {"c": 3})
     assert [memo.get(k)[0] for k in "abc"] == [True, False, True]
-
-
-class TestCombinedWrites:
-    @pytest.fixture
-    def db(self, tmp_path):
-        opened = Database(tmp_path / "workspace.duckdb")
-        with opened.writing() as cur:
-            cur.execute("CREATE TABLE items (id TEXT PRIMARY KEY)")
-        yield opened
-        opened.close()
-
-    @staticmethod
-    def ids(db):
-        with db.reading() as cur:
-            return [r[0] for r in cur.execute("SELECT id FROM items ORDER BY id").fetchall()]
-
-    def queue_behind_lock(self, db, works, combine):
-        outcomes: list = [None] * len(works)
-
-        def call(index):
-            try:
-                outcomes[index] = db.write_shared(works[index], combine=combine)
-            except Exception as exc:  # noqa: BLE001 - the test looks at it
-                outcomes[index] = exc
-
-        threads = [threading.Thread(target=call, args=(i,)) for i in range(len(works))]
-        with db.writing():
-            for thread in threads:
-                thread.start()
-            while len(db._shared) < len(works):
-                threading.Event().wait(0.01)
-        for thread in threads:
-            thread.join(10)
-        return outcomes
-
-    def test_queued_works_with_one_combine_are_done_by_one_call(self, db):
-        calls: list[int] = []
-
-        def combine(cur, works):
-            calls.append(len(works))
-            cur.execute("INSERT INTO items SELECT unnest(?)", [[work.item for work in works]])
-            return [work.item for work in works]
-
-        works = [Item(f"r{i}", combine) for i in range(6)]
-        assert self.queue_behind_lock(db, works, combine) == [f"r{i}" for i in range(6)]
-        assert calls == [6]
-        assert self.ids(db) == [f"r{i}" for i in range(6)]
-
-    def test_a_failing_combined_write_fails_only_its_own_caller(self, db):
-        def combine(cur, works):
-            cur.execute("INSERT INTO items SELECT unnest(?)", [[work.item for work in works]])
-            return [work.item for work in works]
-
-        db.write_shared(Item("taken", combine), combine=combine)
-        works = [Item("a", combine), Item("taken", combine), Item("b", combine)]
-        outcomes = self.queue_behind_lock(db, works, combine)
-        assert outcomes[0] == "a" and outcomes[2] == "b"
-        assert isinstance(outcomes[1], Exception)
-        assert self.ids(db) == ["a", "b", "taken"]
-
-
-class Item:
-    """One caller's work: insert its item (alone, or with others through `combine`)."""
-
-    def __init__(self, item: str, combine) -> None:
-        self.item = item
-        self.combine = combine
-
-    def __call__(self, cur):
-        return self.combine(cur, [self])[0]

@@ -34,14 +34,14 @@ def ids(db: Database) -> list[str]:
         return [r[0] for r in cur.execute("SELECT id FROM items ORDER BY id").fetchall()]
 
 
-def run_waiting(db: Database, works: list) -> list:
-    """Call write_shared with each work from its own thread while the write lock is held, so
-    that they queue up; return each call's result or exception."""
+def run_waiting(db: Database, works: list, combine=None) -> list:
+    """Call write_shared (with `combine`) with each work from its own thread while the write
+    lock is held, so that they queue up; return each call's result or exception."""
     outcomes: list = [None] * len(works)
 
     def call(index: int) -> None:
         try:
-            outcomes[index] = db.write_shared(works[index])
+            outcomes[index] = db.write_shared(works[index], combine=combine)
         except Exception as exc:  # noqa: BLE001 - the test looks at it
             outcomes[index] = exc
 
@@ -87,3 +87,42 @@ def test_a_lone_write_commits_or_rolls_back(db):
     with pytest.raises(ValueError, match="no"):
         db.write_shared(half_then_fail)
     assert ids(db) == ["x"]
+
+
+def insert_all(cur, works: list) -> list[str]:
+    """A `combine`: every queued work's item in one statement."""
+    cur.execute("INSERT INTO items SELECT unnest(?)", [[work.item for work in works]])
+    return [work.item for work in works]
+
+
+class Item:
+    """One caller's work: insert its item (alone, or with others through `combine`)."""
+
+    def __init__(self, item: str, combine) -> None:
+        self.item = item
+        self.combine = combine
+
+    def __call__(self, cur):
+        return self.combine(cur, [self])[0]
+
+
+def test_queued_works_with_one_combine_are_done_by_one_call(db):
+    calls: list[int] = []
+
+    def combine(cur, works):
+        calls.append(len(works))
+        return insert_all(cur, works)
+
+    works = [Item(f"r{i}", combine) for i in range(6)]
+    assert run_waiting(db, works, combine) == [f"r{i}" for i in range(6)]
+    assert calls == [6]
+    assert ids(db) == [f"r{i}" for i in range(6)]
+
+
+def test_a_failing_combined_write_fails_only_its_own_caller(db):
+    db.write_shared(Item("taken", insert_all), combine=insert_all)
+    works = [Item("a", insert_all), Item("taken", insert_all), Item("b", insert_all)]
+    outcomes = run_waiting(db, works, insert_all)
+    assert outcomes[0] == "a" and outcomes[2] == "b"
+    assert isinstance(outcomes[1], Exception)
+    assert ids(db) == ["a", "b", "taken"]
