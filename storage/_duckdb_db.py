@@ -127,15 +127,32 @@ class Database:
     @contextmanager
     def writing(self) -> Iterator[Cursor]:
         """One write transaction, committed at the end or rolled back on any error."""
-        with self._write_lock, translated():
-            cursor = self.cursor()
-            cursor.execute("BEGIN TRANSACTION")
+        with self._write_lock:
+            actions: list[Callable[[], None]] = []
+            self._local.after_commit = actions
             try:
-                yield cursor
-            except BaseException:
-                cursor.execute("ROLLBACK")
-                raise
-            cursor.execute("COMMIT")
+                with translated():
+                    cursor = self.cursor()
+                    cursor.execute("BEGIN TRANSACTION")
+                    try:
+                        yield cursor
+                    except BaseException:
+                        cursor.execute("ROLLBACK")
+                        raise
+                    cursor.execute("COMMIT")
+            finally:
+                self._local.after_commit = None
+            for action in actions:
+                action()
+
+    def after_commit(self, action: Callable[[], None]) -> None:
+        """Run `action` once the calling thread's `writing()` transaction commits, still under
+        the write lock (so what writers keep in memory changes in the order of their commits);
+        dropped when it rolls back."""
+        actions = getattr(self._local, "after_commit", None)
+        if actions is None:
+            raise RuntimeError("after_commit() is only for use inside writing().")
+        actions.append(action)
 
     def write_shared(
         self,

@@ -8,7 +8,7 @@ and their allowed moves are `storage.entities.StepStatus` and `RunStatus`.
 State changes happen under one lock, so the monitor thread and request threads never race on
 the same run; no lock is held while Redis is called: a change collects the Redis work it asks
 for (jobs to stop, jobs to expire, queues to nudge) in `RedisWork`, done once the lock is
-released.
+released. Runs that end are told to `on_run_end` then too (requests waiting for them answer).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -85,20 +85,31 @@ def initial_run_status(*, has_jobs: bool) -> RunStatus:
 
 @dataclass
 class RedisWork:
-    """Redis calls that status changes ask for, made after the lock is released."""
+    """What status changes ask for once the lock is released: Redis calls, and the news of
+    runs that ended."""
 
     cancel: list[str] = field(default_factory=list)  # job ids to stop or cancel
     expire: list[str] = field(default_factory=list)  # job ids of runs that ended
     enqueue_ready: set[str] = field(default_factory=set)  # queues with ready jobs left out
+    ended: list[str] = field(default_factory=list)  # runs that ended, for `on_run_end`
 
 
 class StatusMachine:
     """Applies what is learned about steps to the workspace store, under one lock."""
 
-    def __init__(self, store: WorkspaceStore, artifacts: ArtifactStore, redis: Redis):
+    def __init__(
+        self,
+        store: WorkspaceStore,
+        artifacts: ArtifactStore,
+        redis: Redis,
+        *,
+        on_run_end: Callable[[str], None] = lambda run_id: None,
+    ):
         self.store = store
         self.artifacts = artifacts
         self.redis = redis
+        # Told of each run that ends, once the lock is released (the long poll waits on it).
+        self.on_run_end = on_run_end
         self.lock = threading.RLock()
         # Runs whose jobs a submit in this process is handing to Redis right now: a sweep
         # leaves them alone (a queued run not listed here was left by a control plane that
@@ -160,11 +171,13 @@ class StatusMachine:
 
     def submit_failed(self, run_id: str, node_ids: list[str], message: str) -> None:
         """Redis refused the run's jobs: its steps to run are canceled and the run fails."""
+        work = RedisWork(ended=[run_id])
         with self.lock:
             self._submitting.discard(run_id)
             for node_id in node_ids:
                 self._move(run_id, node_id, StepStatus.CANCELED)
             self.store.update_run(run_id, status=RunStatus.FAILED, error=message)
+        self._do(work)
 
     def forget_submit(self, run_id: str) -> None:
         """A submit ended without saying how (an unexpected error): the sweep judges the run as
@@ -200,6 +213,7 @@ class StatusMachine:
                     error=INTERRUPTED_AT_SUBMIT,
                     finished_at=_now(),
                 )
+                work.ended.append(run_id)
         self._do(work)
 
     # -- what workers and RQ report ---------------------------------------------------------
@@ -384,6 +398,7 @@ class StatusMachine:
         return finished
 
     def _ended(self, run_id: str, job_ids: list[str], work: RedisWork) -> None:
+        work.ended.append(run_id)
         work.expire.extend(job_ids)
         if job_ids:
             self._expiring[run_id] = (time.monotonic() + EXPIRE_WINDOW_S, job_ids)
@@ -394,6 +409,8 @@ class StatusMachine:
     # -- Redis, with no lock held -----------------------------------------------------------
 
     def _do(self, work: RedisWork) -> None:
+        for run_id in work.ended:  # recorded already: waiters need not wait for Redis
+            self.on_run_end(run_id)
         if work.cancel:
             cancel_jobs(self.redis, work.cancel)
         for queue in sorted(work.enqueue_ready):

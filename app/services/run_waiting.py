@@ -1,4 +1,4 @@
-"""What a run waits for: its end (told by whoever changes runs), and queues no live worker
+"""What a run waits for: its end (told by the status machine), and queues no live worker
 serves."""
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from storage import Run, StepStatus, WorkspaceStore
 
 
 class RunWaiting:
-    """Waits for runs in the workspace to end, woken by `changed()`, and tells which of their
-    queues have no worker."""
+    """Waits for runs in the workspace to end, woken by `ended(run_id)`, and tells which of
+    their queues have no worker."""
 
     def __init__(
         self,
@@ -28,32 +28,48 @@ class RunWaiting:
         self.redis = redis
         self.worker_stale_after = worker_stale_after
         self._served: tuple[float, set[str]] = (0.0, set())
-        self._changes = 0  # counts `changed()` calls; waiters look again when it moves
-        self._changed = threading.Condition()
+        # run id -> (set once the run ended, how many requests wait for it)
+        self._waiters: dict[str, tuple[threading.Event, int]] = {}
+        self._lock = threading.Lock()
 
-    def changed(self) -> None:
-        """Say that runs may have changed (an event applied, a sweep, a cancel): wakes `wait`."""
-        with self._changed:
-            self._changes += 1
-            self._changed.notify_all()
+    def ended(self, run_id: str) -> None:
+        """Say that a run has ended (the status machine does): wakes its `wait`s."""
+        with self._lock:
+            waiting = self._waiters.get(run_id)
+        if waiting is not None:
+            waiting[0].set()
 
     def wait(self, run_id: str, timeout: float) -> Run:
         """The run once it has ended, or as it is after `timeout` seconds.
 
-        It looks again whenever `changed()` is called, and at least every 0.25 s, so a change
-        made without telling (none is known) costs at most that long.
+        Its end is told by `ended`; it also looks again every 0.25 s, so an end nobody told of
+        (none is known) costs at most that long. Other runs' events do not wake it.
         """
         deadline = time.monotonic() + timeout
-        while True:
-            with self._changed:
-                seen = self._changes
-            run = self.store.get_run(run_id)
-            left = deadline - time.monotonic()
-            if run.status.is_terminal or left <= 0:
-                return run
-            with self._changed:
-                if self._changes == seen:
-                    self._changed.wait(timeout=min(left, 0.25))
+        ended = self._enter(run_id)  # before the first read: an end after it is told
+        try:
+            while True:
+                run = self.store.get_run(run_id)
+                left = deadline - time.monotonic()
+                if run.status.is_terminal or left <= 0:
+                    return run
+                ended.wait(timeout=min(left, 0.25))
+        finally:
+            self._leave(run_id)
+
+    def _enter(self, run_id: str) -> threading.Event:
+        with self._lock:
+            event, count = self._waiters.get(run_id, (threading.Event(), 0))
+            self._waiters[run_id] = (event, count + 1)
+            return event
+
+    def _leave(self, run_id: str) -> None:
+        with self._lock:
+            event, count = self._waiters[run_id]
+            if count > 1:
+                self._waiters[run_id] = (event, count - 1)
+            else:
+                del self._waiters[run_id]
 
     def unserved_queues(self, queues: list[str], *, fresh: bool = False) -> list[str]:
         """The queues among `queues` that no live worker listens on (cached for 2 s)."""

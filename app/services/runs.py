@@ -48,7 +48,8 @@ class RunService:
         self.worker_stale_after = worker_stale_after
         # Keyed by the store's folder as before (or its URL), so a workspace keeps its list.
         self.events_key = defaults.events_key(str(artifacts.root or artifacts.location))
-        self.statuses = StatusMachine(store, artifacts, redis)
+        self.waiting = RunWaiting(store, redis, worker_stale_after=worker_stale_after)
+        self.statuses = StatusMachine(store, artifacts, redis, on_run_end=self.waiting.ended)
         self.submitter = RunSubmitter(
             store,
             artifacts,
@@ -60,7 +61,6 @@ class RunService:
         self.reconciler = RunReconciler(
             store, redis, self.statuses, worker_stale_after=worker_stale_after
         )
-        self.waiting = RunWaiting(store, redis, worker_stale_after=worker_stale_after)
 
     # -- submitting ------------------------------------------------------------------------
 
@@ -96,10 +96,7 @@ class RunService:
 
     def apply_event(self, event: StepEvent) -> None:
         """Record a step's own report that it ended."""
-        try:
-            self.statuses.apply_event(event)
-        finally:
-            self.waiting.changed()
+        self.statuses.apply_event(event)
 
     def sync(self, run_id: str) -> Run:
         """Bring a run up to date with what RQ knows of its jobs (catches missed events)."""
@@ -107,19 +104,13 @@ class RunService:
 
     def sync_active(self) -> None:
         """Sync every run that is not finished."""
-        try:
-            self.reconciler.sync_active()
-        finally:
-            self.waiting.changed()
+        self.reconciler.sync_active()
 
     # -- user actions and waiting ----------------------------------------------------------
 
     def cancel(self, run_id: str) -> Run:
         """Stop a run: running steps are stopped, waiting ones canceled."""
-        try:
-            return self.statuses.cancel_run(run_id)
-        finally:
-            self.waiting.changed()
+        return self.statuses.cancel_run(run_id)
 
     def clone(self, run_id: str, name: str | None = None) -> Draft:
         """A new draft holding the run's exact spec."""

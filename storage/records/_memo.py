@@ -16,12 +16,14 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
 _MISSING = object()
+# What a `revise` function returns when the write leaves the kept answer unknown.
+FORGET: Any = object()
 
 
 class Memo(Generic[K, V]):
@@ -59,10 +61,13 @@ class Memo(Generic[K, V]):
         *,
         revise: Callable[[K, V], V] | None = None,
         revise_keys: Iterable[K] = (),
+        add: dict[K, V] | None = None,
     ) -> None:
         """A write committed: move the generation on; forget `forget`'s answers (every one when
-        None), and replace the kept answer of each key in `revise_keys` by `revise(key,
-        answer)` (what the write made of it, when the writer can tell)."""
+        None), replace the kept answer of each key in `revise_keys` by `revise(key, answer)`
+        (what the write made of it, when the writer can tell; `FORGET` when it cannot), and
+        keep `add`'s answers (of
+        keys only this write knows yet, such as a new record's)."""
         with self._lock:
             self.generation += 1
             if forget is None:
@@ -73,4 +78,14 @@ class Memo(Generic[K, V]):
             if revise is not None:
                 for key in revise_keys:
                     if key in self._answers:
-                        self._answers[key] = revise(key, self._answers[key])
+                        revised = revise(key, self._answers[key])
+                        if revised is FORGET:
+                            del self._answers[key]
+                        else:
+                            self._answers[key] = revised
+            if add:
+                self._answers.update(add)
+                for key in add:
+                    self._answers.move_to_end(key)
+                while len(self._answers) > self._limit:
+                    self._answers.popitem(last=False)

@@ -22,7 +22,7 @@ from storage.entities import (
     utc_now,
 )
 from storage.errors import NotFoundError
-from storage.records._memo import Memo
+from storage.records._memo import FORGET, Memo
 from storage.records._sql import aggregate, placeholders, require_name, set_clause, stamp
 
 # The fields `update_run` and `update_step` may change; the rest of a run is its snapshot.
@@ -94,6 +94,12 @@ class RunRepository:
         # step_runs is here: a new run's reusable steps revise the answers, a changed step
         # makes its key's answer be read again.
         self._reusable: Memo[str, StepRun | None] = Memo()
+        # run id -> its row, and run id -> its steps' rows: what the monitor, the long poll and
+        # the run page read on every step event. Rows, not entities, so that every reader gets
+        # objects of its own. Each write of a run or a step revises its kept row after the
+        # commit, under the write lock (so in commit order), from the row its UPDATE returned.
+        self._run_rows: Memo[str, tuple[Any, ...]] = Memo(limit=1024)
+        self._step_rows: Memo[str, tuple[tuple[Any, ...], ...]] = Memo(limit=1024)
 
     def get_or_create_experiment(self, name: str, description: str = "") -> Experiment:
         """Fetch the experiment called `name`, creating it if it does not exist.
@@ -220,19 +226,57 @@ class RunRepository:
         # are inserted together.
         self._db.write_shared(rows_of_run, combine=_insert_runs)
         self._experiments.add(experiment)  # committed
+        # The rows as the database now holds them (the submit, the monitor and the run page
+        # read them next); nobody else knows the new id yet, so no write can come between.
+        self._run_rows.written((), add={run.id: tuple(rows_of_run.run[:-1])})
+        self._step_rows.written(
+            (), add={run.id: tuple(_as_read(step[:-1]) for step in rows_of_run.steps)}
+        )
         recorded = {s.cache_key: s for s in step_runs if s.cache_key and _reusable(s)}
         self._reusable.written(
             (), revise=lambda key, kept: _later(kept, recorded[key]), revise_keys=recorded
         )
         return run
 
-    def _fetch_run(self, cur: Cursor, run_id: str) -> Run:
+    @staticmethod
+    def _select_run_row(cur: Cursor, run_id: str) -> tuple[Any, ...]:
         row = cur.execute(
             f"SELECT {rows.select_list(rows.RUN_COLUMNS)} FROM runs WHERE id = ?", [run_id]
         ).fetchone()
         if row is None:
             raise NotFoundError(f"No run '{run_id}' exists.")
-        return rows.run_from_row(row)
+        return tuple(row)
+
+    def _run_row(self, run_id: str) -> tuple[Any, ...]:
+        """The run's row, kept or read (and kept)."""
+        kept, row = self._run_rows.get(run_id)
+        if kept and row is not None:
+            return row
+        generation = self._run_rows.generation
+        with self._db.reading() as cur:
+            row = self._select_run_row(cur, run_id)
+        self._run_rows.keep(generation, {run_id: row})
+        return row
+
+    def _step_rows_of(self, run_id: str) -> tuple[tuple[Any, ...], ...]:
+        """The rows of a run's steps in order, kept or read (and kept); none for a run that
+        does not exist (the caller checks)."""
+        kept, found = self._step_rows.get(run_id)
+        if kept and found is not None:
+            return found
+        generation = self._step_rows.generation
+        with self._db.reading() as cur:
+            found = tuple(
+                tuple(row)
+                for row in cur.execute(
+                    f"SELECT {rows.select_list(rows.STEP_COLUMNS)} FROM step_runs "
+                    "WHERE run_id = ? ORDER BY position",
+                    [run_id],
+                ).fetchall()
+            )
+        if found:  # a run has steps; an unknown id keeps nothing
+            self._step_rows.keep(generation, {run_id: found})
+        return found
 
     def get_run(self, run_id: str) -> Run:
         """Fetch a run by id.
@@ -240,8 +284,7 @@ class RunRepository:
         Raises:
             NotFoundError: No run has that id.
         """
-        with self._db.reading() as cur:
-            return self._fetch_run(cur, run_id)
+        return rows.run_from_row(self._run_row(run_id))
 
     @staticmethod
     def _run_filter(
@@ -336,18 +379,38 @@ class RunRepository:
         with self._db.writing() as cur:
             return self._update_run(cur, run_id, fields)
 
-    def _update_run(self, cur: Cursor, run_id: str, fields: dict[str, Any]) -> Run:
+    def _update_run(
+        self,
+        cur: Cursor,
+        run_id: str,
+        fields: dict[str, Any],
+        summary_metrics: dict[str, float] | None = None,
+    ) -> Run:
         check_fields("run", fields, RUN_UPDATABLE)
-        current = self._fetch_run(cur, run_id)
+        kept, row = self._run_rows.get(run_id)
+        if not kept or row is None:  # under the write lock, a kept row is the committed one
+            row = self._select_run_row(cur, run_id)
+        current = rows.run_from_row(row)
         if "status" in fields:
             new = fields["status"] = RunStatus(fields["status"])
             check_transition(f"Run '{run_id}'", current.status, new)
             if new != current.status:
                 stamp(fields, new, current.started_at)
-        if fields:
-            sql, values = set_clause(fields)
-            cur.execute(f"UPDATE runs SET {sql} WHERE id = ?", [*values, run_id])
-        return self._fetch_run(cur, run_id)
+        sql, values = set_clause(fields)
+        if summary_metrics is not None:
+            sql = f"{sql}, summary_metrics = ?" if sql else "summary_metrics = ?"
+            values.append(json.dumps(summary_metrics))
+        if not sql:
+            return current
+        # UPDATE then SELECT: in DuckDB 2.0 that is faster than UPDATE ... RETURNING.
+        cur.execute(f"UPDATE runs SET {sql} WHERE id = ?", [*values, run_id])
+        updated = self._select_run_row(cur, run_id)
+        self._db.after_commit(
+            lambda: self._run_rows.written(
+                (), revise=lambda _key, _kept: updated, revise_keys=[run_id]
+            )
+        )
+        return rows.run_from_row(updated)
 
     def set_summary_metrics(self, run_id: str, metrics: dict[str, float]) -> None:
         """Keep a completed run's first metrics on the run, for runs tables."""
@@ -359,11 +422,9 @@ class RunRepository:
     def complete_run(self, run_id: str, metrics: dict[str, float], **fields: Any) -> Run:
         """`update_run` to completed and `set_summary_metrics`, in one write transaction."""
         with self._db.writing() as cur:
-            run = self._update_run(cur, run_id, {**fields, "status": RunStatus.COMPLETED})
-            cur.execute(
-                "UPDATE runs SET summary_metrics = ? WHERE id = ?", [json.dumps(metrics), run_id]
+            return self._update_run(
+                cur, run_id, {**fields, "status": RunStatus.COMPLETED}, summary_metrics=metrics
             )
-        return run
 
     def run_summaries(
         self,
@@ -413,30 +474,14 @@ class RunRepository:
             found.setdefault(run_id, []).append(json.loads(metrics))
         return found
 
-    def _fetch_step(self, cur: Cursor, run_id: str, node_id: str) -> StepRun:
-        row = cur.execute(
-            f"SELECT {rows.select_list(rows.STEP_COLUMNS)} FROM step_runs "
-            "WHERE run_id = ? AND node_id = ?",
-            [run_id, node_id],
-        ).fetchone()
-        if row is None:
-            raise NotFoundError(f"Run '{run_id}' has no step '{node_id}'.")
-        return rows.step_from_row(row)
-
     def list_steps(self, run_id: str) -> list[StepRun]:
         """A run's steps in the order they were created.
 
         Raises:
             NotFoundError: No run has that id.
         """
-        with self._db.reading() as cur:
-            self._fetch_run(cur, run_id)
-            found = cur.execute(
-                f"SELECT {rows.select_list(rows.STEP_COLUMNS)} FROM step_runs "
-                "WHERE run_id = ? ORDER BY position",
-                [run_id],
-            )
-            return [rows.step_from_row(r) for r in found.fetchall()]
+        self._run_row(run_id)  # raises for an unknown run
+        return [rows.step_from_row(row) for row in self._step_rows_of(run_id)]
 
     def get_step(self, run_id: str, node_id: str) -> StepRun:
         """Fetch one step of a run.
@@ -444,8 +489,10 @@ class RunRepository:
         Raises:
             NotFoundError: The run has no step for that node.
         """
-        with self._db.reading() as cur:
-            return self._fetch_step(cur, run_id, node_id)
+        row = _step_row(self._step_rows_of(run_id), node_id)
+        if row is None:
+            raise NotFoundError(f"Run '{run_id}' has no step '{node_id}'.")
+        return rows.step_from_row(row)
 
     def update_step(self, run_id: str, node_id: str, **fields: Any) -> StepRun:
         """Change some of a step's fields (see `STEP_UPDATABLE`).
@@ -464,21 +511,41 @@ class RunRepository:
         """
         check_fields("step", fields, STEP_UPDATABLE)
         with self._db.writing() as cur:
-            current = self._fetch_step(cur, run_id, node_id)
+            # Under the write lock, kept rows are the committed ones.
+            kept, steps = self._step_rows.get(run_id)
+            row = _step_row(steps, node_id) if kept and steps is not None else None
+            current = rows.step_from_row(row or _select_step_row(cur, run_id, node_id))
             if "status" in fields:
                 new = fields["status"] = StepStatus(fields["status"])
                 check_transition(f"Step '{node_id}' of run '{run_id}'", current.status, new)
                 if new != current.status:
                     stamp(fields, new, current.started_at)
-            if fields:
-                sql, values = set_clause(fields)
-                cur.execute(
-                    f"UPDATE step_runs SET {sql} WHERE run_id = ? AND node_id = ?",
-                    [*values, run_id, node_id],
+            if not fields:
+                return current
+            sql, values = set_clause(fields)
+            cur.execute(
+                f"UPDATE step_runs SET {sql} WHERE run_id = ? AND node_id = ?",
+                [*values, run_id, node_id],
+            )
+            updated = _select_step_row(cur, run_id, node_id)
+            self._db.after_commit(
+                lambda: self._step_rows.written(
+                    (),
+                    revise=lambda _key, kept_rows: tuple(
+                        updated if r[_NODE] == node_id else r for r in kept_rows
+                    ),
+                    revise_keys=[run_id],
                 )
-            step = self._fetch_step(cur, run_id, node_id)
-        # Whether the step is now the latest of its key (or no longer one) is read again.
-        self._reusable.written({current.cache_key, step.cache_key})
+            )
+            step = rows.step_from_row(updated)
+        if _reusable(current):  # it may have been its key's answer: read the answers again
+            self._reusable.written({current.cache_key, step.cache_key})
+        elif _reusable(step) and step.cache_key:  # a step that just completed (every run's)
+            self._reusable.written(
+                (),
+                revise=lambda _key, kept: _completed_later(kept, step),
+                revise_keys=[step.cache_key],
+            )
         return step
 
     def find_reusable_step(self, cache_key: str) -> StepRun | None:
@@ -568,9 +635,55 @@ def _insert_runs(cur: Cursor, works: list[Any]) -> list[None]:
     return [None] * len(runs)
 
 
+_NODE = rows.STEP_COLUMNS.index("node_id")
+
+
+_DURATION = rows.STEP_COLUMNS.index("duration_s")
+
+
+def _as_read(step_row: list[Any]) -> tuple[Any, ...]:
+    """A step's row encoded for the database, as a SELECT returns it (a DOUBLE is a float)."""
+    read = list(step_row)
+    if read[_DURATION] is not None:
+        read[_DURATION] = float(read[_DURATION])
+    return tuple(read)
+
+
+def _select_step_row(cur: Cursor, run_id: str, node_id: str) -> tuple[Any, ...]:
+    row = cur.execute(
+        f"SELECT {rows.select_list(rows.STEP_COLUMNS)} FROM step_runs "
+        "WHERE run_id = ? AND node_id = ?",
+        [run_id, node_id],
+    ).fetchone()
+    if row is None:
+        raise NotFoundError(f"Run '{run_id}' has no step '{node_id}'.")
+    return tuple(row)
+
+
+def _step_row(step_rows: tuple[tuple[Any, ...], ...], node_id: str) -> tuple[Any, ...] | None:
+    return next((row for row in step_rows if row[_NODE] == node_id), None)
+
+
 def _reusable(step: StepRun) -> bool:
     """Whether `find_reusable_steps` may answer with this step (as its query filters)."""
     return step.status is StepStatus.COMPLETED and bool(step.outputs)
+
+
+def _completed_later(kept: StepRun | None, completed: StepRun) -> StepRun | Any:
+    """Which of a kept answer and a step of an earlier recorded run that just completed
+    `find_reusable_steps` answers now: the later finished; unknown (`FORGET`) on a tie, which
+    the runs' order decides."""
+    if kept is None or kept.finished_at is None:
+        return completed
+    if completed.finished_at is None:
+        return kept
+    finished, kept_finished = (
+        rows.to_db_time(completed.finished_at),
+        rows.to_db_time(kept.finished_at),
+    )
+    if finished == kept_finished:
+        return FORGET
+    return completed if finished > kept_finished else kept
 
 
 def _later(kept: StepRun | None, new: StepRun) -> StepRun:

@@ -15,6 +15,7 @@ from app.services.datasets import DatasetService
 from app.services.run_status import step_status_of_job
 from app.services.runs import RunService
 from jobs.contract import StepResult
+from jobs.errors import SchedulingError
 from jobs.tracking import MISSING, JobState
 from storage import ArtifactStore, DuckDBWorkspaceStore, RunStatus, StepStatus
 from storage.entities import REUSED, step_state
@@ -165,3 +166,49 @@ def test_jobs_of_an_ended_run_expire_even_when_rq_records_their_end_later(runs):
     runs.redis.expire(key, 7 * 24 * 3600)  # as RQ does when it records the end late
     runs.sync_active()
     assert 0 < runs.redis.ttl(key) <= 3600
+
+
+def _told(runs, monkeypatch) -> list[str]:
+    """The runs the status machine says ended (what wakes `GET /runs/{id}?wait=`)."""
+    told: list[str] = []
+    monkeypatch.setattr(runs.statuses, "on_run_end", told.append)
+    return told
+
+
+def test_a_run_that_completes_or_fails_is_told_once_when_its_last_step_ends(runs, monkeypatch):
+    told = _told(runs, monkeypatch)
+    done = runs.submit(SPEC, experiment="told")
+    runs.statuses.complete_step(done.id, "a", RESULT)
+    assert told == []  # a step ended, not the run
+    runs.statuses.complete_step(done.id, "b", RESULT)
+    assert told == [done.id] and runs.store.get_run(done.id).status is RunStatus.COMPLETED
+    failed = runs.submit(SPEC, experiment="told")
+    runs.statuses.fail_step(failed.id, "a", "boom")  # b is canceled with it
+    assert told == [done.id, failed.id]
+    assert runs.store.get_run(failed.id).status is RunStatus.FAILED
+
+
+def test_a_canceled_interrupted_or_refused_run_is_told(runs, monkeypatch):
+    told = _told(runs, monkeypatch)
+    canceled = runs.submit(SPEC, experiment="told")
+    runs.cancel(canceled.id)
+    assert told == [canceled.id]
+
+    def refuse(*args, **kwargs):
+        raise SchedulingError("Redis said no")
+
+    monkeypatch.setattr(run_submission, "enqueue_steps", refuse)
+    with pytest.raises(SchedulingError):
+        runs.submit(SPEC, experiment="told")
+    (refused,) = [r for r in runs.store.list_runs(experiment="told") if r.id != canceled.id]
+    assert told == [canceled.id, refused.id] and refused.status is RunStatus.FAILED
+
+    def crash(*args, **kwargs):
+        raise SystemExit("the control plane stops")
+
+    monkeypatch.setattr(run_submission, "enqueue_steps", crash)
+    with pytest.raises(SystemExit):
+        runs.submit(SPEC, experiment="interrupted")
+    (interrupted,) = runs.store.list_active_runs()
+    runs.sync(interrupted.id)
+    assert told == [canceled.id, refused.id, interrupted.id]

@@ -12,6 +12,7 @@ from redis import Redis
 from rq import Queue, SimpleWorker
 from rq.job import JobStatus
 
+from jobs import heartbeat
 from jobs.heartbeat import OneTripHeartbeat
 from jobs.prefork import PreforkWorker
 
@@ -172,3 +173,26 @@ def test_a_heartbeat_is_sent_whole_in_one_round_trip(redis_url):
     assert sent == []  # nothing went alone: the pipeline carried it
     assert connection.hget(worker.key, "last_heartbeat")
     assert 0 < connection.ttl(worker.key) <= 90
+
+
+def test_heartbeats_go_at_most_once_a_second_unless_part_of_a_pipeline(redis_url, monkeypatch):
+    class Beating(OneTripHeartbeat, SimpleWorker):
+        pass
+
+    clock = [1000.0]
+    monkeypatch.setattr(heartbeat.time, "monotonic", lambda: clock[0])
+    connection = Redis.from_url(redis_url)
+    worker = Beating(["beat"], connection=connection, name=uuid.uuid4().hex)
+    worker.heartbeat(90)
+    connection.delete(worker.key)
+    clock[0] += heartbeat.MIN_INTERVAL_S / 2
+    worker.heartbeat(90)  # too soon after the last: skipped
+    assert not connection.exists(worker.key)
+    with connection.pipeline() as pipe:  # RQ's beat when it starts a job always goes
+        worker.heartbeat(90, pipe)
+        pipe.execute()
+    assert connection.hget(worker.key, "last_heartbeat")
+    connection.delete(worker.key)
+    clock[0] += heartbeat.MIN_INTERVAL_S
+    worker.heartbeat(90)
+    assert connection.hget(worker.key, "last_heartbeat")

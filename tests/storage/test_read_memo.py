@@ -1,14 +1,16 @@
-"""What repositories keep of their reads (dataset versions, compute targets, reusable steps)
-always answers as the database would now: each of their writes revises or forgets it."""
+"""What repositories keep of their reads (dataset versions, compute targets, reusable steps,
+runs and their steps) always answers as the database would now: each of their writes revises
+or forgets it."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from storage import DuckDBWorkspaceStore, StepStatus
-from storage.errors import NotFoundError
+from storage import DuckDBWorkspaceStore, RunStatus, StepStatus
+from storage.errors import ConflictError, NotFoundError
 from storage.records._memo import Memo
 
 COLUMNS = [{"name": "a", "type": "int64", "categorical": False, "role": "feature"}]
@@ -121,6 +123,26 @@ class TestReusableSteps:
         store.update_step(queued.id, "a", status=StepStatus.COMPLETED, outputs=OUT)
         assert store.find_reusable_steps(["k"])["k"].run_id == queued.id
 
+    @pytest.mark.parametrize("completes", ["earlier", "later", "at the same time"])
+    def test_a_step_that_completes_is_the_answer_only_if_it_finished_last(self, store, completes):
+        """A step of an older run completes while a newer run's step with its key is kept as
+        the answer: the later finished wins, and on a tie the newer run (as the query says)."""
+        at = datetime.now(UTC)
+        older = run_with(store, "k", done=False)
+        newer = run_with(store, "k", done=True, at=at)
+        assert store.find_reusable_steps(["k"])["k"].run_id == newer.id  # kept
+        finish = {"earlier": at - timedelta(hours=1), "later": at + timedelta(hours=1)}
+        store.update_step(
+            older.id,
+            "a",
+            status=StepStatus.COMPLETED,
+            outputs=OUT,
+            finished_at=finish.get(completes, at),
+        )
+        expected = older.id if completes == "later" else newer.id
+        assert store.find_reusable_steps(["k"])["k"].run_id == expected
+        assert read_now(store, "k").run_id == expected
+
     def test_a_step_without_outputs_is_never_an_answer(self, store):
         run_with(store, "k", done=True, outputs={})
         assert store.find_reusable_steps(["k"]) == {} and read_now(store, "k") is None
@@ -131,6 +153,125 @@ class TestReusableSteps:
         store.update_step(done.id, "a", cache_key="other")
         assert store.find_reusable_steps(["k"]) == {}
         assert store.find_reusable_steps(["other"])["other"].run_id == done.id
+
+
+class TestRunsAndSteps:
+    @staticmethod
+    def as_in_database(store, run_id):
+        """The run and its steps read from the database, past anything kept."""
+        with store.runs._db.reading() as cur:
+            run = store.runs._select_run_row(cur, run_id)
+            steps = cur.execute(
+                "SELECT node_id, status, outputs, metrics, started_at, finished_at, duration_s, "
+                "reused, error FROM step_runs WHERE run_id = ? ORDER BY position",
+                [run_id],
+            ).fetchall()
+        return run, steps
+
+    @staticmethod
+    def as_kept(store, run_id):
+        """The same, as the store answers it (from what it keeps, once read)."""
+        run = store.runs._run_row(run_id)
+        steps = [
+            (
+                s.node_id,
+                s.status.value,
+                json.dumps(s.outputs),
+                json.dumps(s.metrics),
+                s.started_at,
+                s.finished_at,
+                s.duration_s,
+                s.reused,
+                s.error,
+            )
+            for s in store.list_steps(run_id)
+        ]
+        return run, steps
+
+    def same(self, store, run_id):
+        kept = self.as_kept(store, run_id)
+        assert store.runs._run_rows.get(run_id)[0] and store.runs._step_rows.get(run_id)[0]
+        now = self.as_in_database(store, run_id)
+        assert kept[0] == now[0]
+        assert [_naive(row) for row in kept[1]] == now[1]
+
+    def test_a_recorded_run_is_kept_as_the_database_holds_it(self, store):
+        reused = {
+            "node_id": "r",
+            "component_id": "comp",
+            "component_version": 1,
+            "queue": "default",
+            "status": StepStatus.COMPLETED,
+            "reused": True,
+            "outputs": OUT,
+            "metrics": {"MAE": 1.5},
+            "started_at": datetime.now(UTC),
+            "finished_at": datetime.now(UTC),
+            "duration_s": 0,  # an int given, a DOUBLE read back
+        }
+        run = store.create_run(
+            experiment="exp",
+            name="run",
+            spec={"nodes": [{"id": "r"}, {"id": "a"}]},
+            parameters={"p": 1},
+            source="api",
+            force_rerun=False,
+            steps=[reused, {"node_id": "a", "component_id": "c", "component_version": 2}],
+        )
+        self.same(store, run.id)
+        assert repr(store.get_step(run.id, "r").duration_s) == "0.0"  # as a fresh read gives
+
+    def test_every_write_of_a_run_or_step_is_seen_by_the_next_read(self, store):
+        run = run_with(store, "k", done=False)
+        self.same(store, run.id)
+        store.update_run(run.id, status=RunStatus.RUNNING)
+        store.update_step(run.id, "a", status=StepStatus.RUNNING)
+        self.same(store, run.id)
+        assert store.get_step(run.id, "a").status is StepStatus.RUNNING
+        store.update_step(run.id, "a", status=StepStatus.COMPLETED, outputs=OUT, metrics={"m": 2})
+        store.complete_run(run.id, {"m": 2.0})
+        self.same(store, run.id)
+        assert store.get_run(run.id).status is RunStatus.COMPLETED
+        assert store.get_step(run.id, "a").metrics == {"m": 2}
+        assert store.run_summaries()[0][1] == {"m": 2.0}
+
+    def test_a_refused_write_changes_nothing_kept(self, store):
+        run = run_with(store, "k", done=True)
+        with pytest.raises(ConflictError):
+            store.update_run(run.id, status=RunStatus.RUNNING)
+        with pytest.raises(ConflictError):
+            store.update_step(run.id, "a", status=StepStatus.RUNNING)
+        self.same(store, run.id)
+        assert store.get_run(run.id).status is RunStatus.COMPLETED
+
+    def test_each_caller_gets_its_own_run_and_steps(self, store):
+        run = run_with(store, "k", done=True)
+        store.get_run(run.id).spec["nodes"].append("mine")
+        store.list_steps(run.id)[0].outputs["mine"] = "x"
+        assert store.get_run(run.id).spec == {"nodes": []}
+        assert store.get_step(run.id, "a").outputs == OUT
+
+    def test_unknown_runs_and_steps_are_not_found(self, store):
+        run = run_with(store, "k", done=False)
+        for _ in range(2):
+            with pytest.raises(NotFoundError, match="No run 'nope' exists"):
+                store.get_run("nope")
+            with pytest.raises(NotFoundError, match="No run 'nope' exists"):
+                store.list_steps("nope")
+            with pytest.raises(NotFoundError, match="has no step 'b'"):
+                store.get_step(run.id, "b")
+            with pytest.raises(NotFoundError, match="has no step 'b'"):
+                store.update_step(run.id, "b", error="x")
+
+
+def _naive(row):
+    """A step's row with its times as the database keeps them (naive UTC)."""
+    return tuple(
+        value.astimezone(UTC).replace(tzinfo=None)
+        if isinstance(value, datetime) and value.tzinfo
+        else value
+        for value in row
+    )
 
 
 def test_an_answer_read_before_a_write_is_not_kept():
