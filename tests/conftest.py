@@ -1,13 +1,16 @@
 """Shared fixtures: a real Redis, and a real Flowbench stack (control plane + worker processes).
 
 Redis: FLOWBENCH_TEST_REDIS_URL, else redis://127.0.0.1:6379/11 (a database of its own, flushed
-before use). `.ci/run` starts a server where none answers.
+before use). `.ci/run` starts a server where none answers. `make test` runs the suite on
+pytest-xdist workers; each worker is a session of its own with a database of its own (see
+`worker_redis_url`) and its own stack.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -15,6 +18,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from redis import Redis
@@ -24,13 +28,57 @@ from app import processes
 from jobs.defaults import DEFAULT_QUEUE
 
 ROOT = Path(__file__).parents[1]
-TEST_REDIS_URL = os.environ.get("FLOWBENCH_TEST_REDIS_URL", "redis://127.0.0.1:6379/11")
+# Databases kept for benchmarks (bench/ uses 12 and 9 by default; 13 is kept for them too): a
+# test worker passes over them.
+BENCHMARK_DBS = frozenset({9, 12, 13})
+# pytest-xdist's name and count of this worker process ("gw0", "gw1", ...); unset when serial.
+XDIST_WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+XDIST_WORKERS = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+
+
+def worker_redis_url(url: str, worker: int) -> str:
+    """The URL of test worker `worker`'s database: the `worker`th one above `url`'s, passing over
+    the benchmarks' (11, 14, 15 for the default URL; 3, 4, 5 for .../3)."""
+    parts = urlsplit(url)
+    db = int(parts.path.strip("/") or 0)
+    for _ in range(worker):
+        db += 1
+        while db in BENCHMARK_DBS:
+            db += 1
+    return urlunsplit(parts._replace(path=f"/{db}"))
+
+
+TEST_REDIS_URL = worker_redis_url(
+    os.environ.get("FLOWBENCH_TEST_REDIS_URL", "redis://127.0.0.1:6379/11"), XDIST_WORKER
+)
+
+# Ports free_port hands out: below the kernel's ephemeral range (32768-60999 by default), where
+# bind(("", 0)) and outgoing connections take theirs, split into one slice per test worker.
+TEST_PORTS = range(20000, 32768)
+_ports_handed_out: set[int] = set()
 
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A loopback port that nothing is bound to now, for a server the test starts next.
+
+    Never the same one twice in a session, and from this worker's own slice of TEST_PORTS: no
+    other test worker, nor a server that picks the kernel's free port, takes it before the
+    server binds it.
+    """
+    size = len(TEST_PORTS) // XDIST_WORKERS
+    mine = TEST_PORTS[XDIST_WORKER * size : (XDIST_WORKER + 1) * size]
+    for _ in range(1000):
+        port = random.choice(mine)
+        if port in _ports_handed_out:
+            continue
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _ports_handed_out.add(port)
+        return port
+    raise RuntimeError(f"no free port found in {mine}")
 
 
 @pytest.fixture(scope="session")
