@@ -139,14 +139,15 @@ def test_no_lock_is_held_across_redis_calls(runs, monkeypatch):
     assert all(free for _, free in calls), calls
 
 
+def _control_plane_stops(*args, **kwargs):
+    raise SystemExit("the control plane stops")
+
+
 def test_a_submit_that_dies_midway_leaves_a_run_the_sweep_settles_as_interrupted(runs, monkeypatch):
     """A submit cut short before its jobs reached Redis leaves the run queued; the next sweep
     fails it as interrupted, its steps canceled, as after a crash of the control plane."""
 
-    def crash(*args, **kwargs):
-        raise SystemExit("the control plane stops")
-
-    monkeypatch.setattr(run_submission, "enqueue_steps", crash)
+    monkeypatch.setattr(run_submission, "enqueue_steps", _control_plane_stops)
     with pytest.raises(SystemExit):
         runs.submit(SPEC, experiment="interrupted")
     (run,) = runs.store.list_active_runs()
@@ -203,10 +204,7 @@ def test_a_canceled_interrupted_or_refused_run_is_told(runs, monkeypatch):
     (refused,) = [r for r in runs.store.list_runs(experiment="told") if r.id != canceled.id]
     assert told == [canceled.id, refused.id] and refused.status is RunStatus.FAILED
 
-    def crash(*args, **kwargs):
-        raise SystemExit("the control plane stops")
-
-    monkeypatch.setattr(run_submission, "enqueue_steps", crash)
+    monkeypatch.setattr(run_submission, "enqueue_steps", _control_plane_stops)
     with pytest.raises(SystemExit):
         runs.submit(SPEC, experiment="interrupted")
     (interrupted,) = runs.store.list_active_runs()
