@@ -66,8 +66,7 @@ class Memo(Generic[K, V]):
         """A write committed: move the generation on; forget `forget`'s answers (every one when
         None), replace the kept answer of each key in `revise_keys` by `revise(key, answer)`
         (what the write made of it, when the writer can tell; `FORGET` when it cannot), and
-        keep `add`'s answers (of
-        keys only this write knows yet, such as a new record's)."""
+        keep `add`'s answers (of keys only this write knows yet, such as a new record's)."""
         with self._lock:
             self.generation += 1
             if forget is None:

@@ -91,13 +91,14 @@ class RunRepository:
         # insert-or-ignore, the costliest statement of recording a run, under the write lock.
         self._experiments: set[str] = set()
         # cache key -> the step `find_reusable_steps` answers (None: no step). Every write of
-        # step_runs is here: a new run's reusable steps revise the answers, a changed step
-        # makes its key's answer be read again.
+        # step_runs is here: a new run's reusable steps and a step that completes revise the
+        # answers; any other change of a completed step makes its key's answer be read again.
         self._reusable: Memo[str, StepRun | None] = Memo()
         # run id -> its row, and run id -> its steps' rows: what the monitor, the long poll and
         # the run page read on every step event. Rows, not entities, so that every reader gets
         # objects of its own. Each write of a run or a step revises its kept row after the
-        # commit, under the write lock (so in commit order), from the row its UPDATE returned.
+        # commit, under the write lock (so in commit order), from the row read back in its
+        # transaction.
         self._run_rows: Memo[str, tuple[Any, ...]] = Memo(limit=1024)
         self._step_rows: Memo[str, tuple[tuple[Any, ...], ...]] = Memo(limit=1024)
 
@@ -636,8 +637,6 @@ def _insert_runs(cur: Cursor, works: list[Any]) -> list[None]:
 
 
 _NODE = rows.STEP_COLUMNS.index("node_id")
-
-
 _DURATION = rows.STEP_COLUMNS.index("duration_s")
 
 
@@ -670,9 +669,9 @@ def _reusable(step: StepRun) -> bool:
 
 
 def _completed_later(kept: StepRun | None, completed: StepRun) -> StepRun | Any:
-    """Which of a kept answer and a step of an earlier recorded run that just completed
-    `find_reusable_steps` answers now: the later finished; unknown (`FORGET`) on a tie, which
-    the runs' order decides."""
+    """Which of a kept answer and a step that just completed (of any run) `find_reusable_steps`
+    answers now: the later finished; unknown (`FORGET`) on a tie, which the runs' order
+    decides."""
     if kept is None or kept.finished_at is None:
         return completed
     if completed.finished_at is None:
