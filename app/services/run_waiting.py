@@ -17,6 +17,9 @@ class RunWaiting:
     """Waits for runs in the workspace to end, woken by `ended(run_id)`, and tells which of
     their queues have no worker."""
 
+    # How often a waiter looks again untold: an end nobody told of (none is known) costs that.
+    RECHECK_S = 0.25
+
     def __init__(
         self,
         store: WorkspaceStore,
@@ -42,8 +45,8 @@ class RunWaiting:
     def wait(self, run_id: str, timeout: float) -> Run:
         """The run once it has ended, or as it is after `timeout` seconds.
 
-        Its end is told by `ended`; it also looks again every 0.25 s, so an end nobody told of
-        (none is known) costs at most that long. Other runs' events do not wake it.
+        Its end is told by `ended`; it also looks again every `RECHECK_S`. Other runs' events
+        do not wake it.
         """
         deadline = time.monotonic() + timeout
         ended = self._enter(run_id)  # before the first read: an end after it is told
@@ -53,7 +56,7 @@ class RunWaiting:
                 left = deadline - time.monotonic()
                 if run.status.is_terminal or left <= 0:
                     return run
-                ended.wait(timeout=min(left, 0.25))
+                ended.wait(timeout=min(left, self.RECHECK_S))
         finally:
             self._leave(run_id)
 

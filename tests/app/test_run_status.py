@@ -4,6 +4,7 @@ while Redis is called (a sweep during a submit leaves the run alone)."""
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 
 import pytest
@@ -210,3 +211,32 @@ def test_a_canceled_interrupted_or_refused_run_is_told(runs, monkeypatch):
     (interrupted,) = runs.store.list_active_runs()
     runs.sync(interrupted.id)
     assert told == [canceled.id, refused.id, interrupted.id]
+
+
+def test_a_waiting_request_is_answered_when_its_run_ends(runs, monkeypatch):
+    """The long poll is woken by its run's end, not by looking again: with the periodic look
+    pushed past the wait's timeout, the wait answers once the run ends, long before timing out.
+    Another run's end does not answer it."""
+    monkeypatch.setattr(runs.waiting, "RECHECK_S", 60.0)
+    run = runs.submit(SPEC, experiment="waited")
+    other = runs.submit(SPEC, experiment="waited")
+    answered = threading.Event()
+    seen: list[bool] = []
+
+    def end_later():
+        time.sleep(0.3)
+        for node in ("a", "b"):
+            runs.statuses.complete_step(other.id, node, RESULT)
+        seen.append(answered.wait(1.0))  # the other run ended: still waiting
+        for node in ("a", "b"):
+            runs.statuses.complete_step(run.id, node, RESULT)
+        seen.append(answered.wait(20.0))  # its own run ended: answered (the wait allows 60 s)
+
+    ender = threading.Thread(target=end_later)
+    ender.start()
+    try:
+        assert runs.wait(run.id, 60.0).status is RunStatus.COMPLETED
+        answered.set()
+    finally:
+        ender.join()
+    assert seen == [False, True]
