@@ -143,9 +143,15 @@ def test_a_second_up_on_the_same_workspace_refuses_at_once(up):
     """It names the process that holds the workspace and starts nothing."""
     process, env, _ = up
     # Once idle, the worker forks its spare work horse (jobs/prefork.py), later on a busy
-    # machine: compare the tree as it is after that.
+    # machine: compare the tree as it is after that. The horse is told by its command line (a
+    # fork's is its worker's): before it, the worker's sandbox probe runs bwrap as its child.
     wait_for(
-        lambda: [horse for pid in worker_pids(process.pid) for horse in descendants(pid)],
+        lambda: [
+            horse
+            for pid in worker_pids(process.pid)
+            for horse in descendants(pid)
+            if _parent(horse) == pid and "app.cli worker" in command_line(horse)
+        ],
         60,
         "the worker's spare work horse",
     )
