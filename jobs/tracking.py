@@ -16,6 +16,7 @@ from rq.command import send_stop_job_command
 from rq.exceptions import InvalidJobOperation, NoSuchJobError
 from rq.job import Job, JobStatus
 from rq.registry import ReadyJobRegistry
+from rq.utils import as_text
 from rq.worker import Worker
 
 from jobs import defaults
@@ -74,8 +75,39 @@ def _unreadable_event(text: bytes | str, exc: ContractError) -> StepEvent | None
 _EVENT_IDS = ("run_id", "node_id", "job_id")
 
 
+def fetch_job_statuses(connection: Redis, job_ids: list[str]) -> dict[str, tuple[str, str | None]]:
+    """Each job id's RQ status (`MISSING` when Redis has no such job) and the worker that took
+    it, if any: two fields of each job, in one round trip for the lot."""
+    with connection.pipeline(transaction=False) as pipe:
+        for job_id in job_ids:
+            pipe.hmget(Job.key_for(job_id), "status", "worker_name")
+        found = pipe.execute()
+    return {
+        job_id: (as_text(status) if status else MISSING, as_text(worker) if worker else None)
+        for job_id, (status, worker) in zip(job_ids, found, strict=True)
+    }
+
+
+# Jobs whose state is more than their status: a result, or an error to read.
+_ENDED = (JobStatus.FINISHED.value, JobStatus.FAILED.value)
+
+
 def fetch_job_states(connection: Redis, job_ids: list[str]) -> dict[str, JobState]:
-    """The state of each job id (one round trip for the lot)."""
+    """The state of each job id: the status and worker of all (one round trip), and the
+    result or error of those that finished or failed, read whole (one more)."""
+    states: dict[str, JobState] = {}
+    ended = []
+    for job_id, (status, worker) in fetch_job_statuses(connection, job_ids).items():
+        if status in _ENDED:
+            ended.append(job_id)
+        else:
+            states[job_id] = JobState(job_id, status, worker_name=worker)
+    if ended:
+        states.update(_fetch_ended(connection, ended))
+    return {job_id: states[job_id] for job_id in job_ids}
+
+
+def _fetch_ended(connection: Redis, job_ids: list[str]) -> dict[str, JobState]:
     states: dict[str, JobState] = {}
     jobs = Job.fetch_many(job_ids, connection=connection, serializer=defaults.SERIALIZER)
     for job_id, job in zip(job_ids, jobs, strict=True):

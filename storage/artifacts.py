@@ -17,6 +17,7 @@ import io
 import json
 import math
 import os
+import pickle
 import re
 import tempfile
 from collections.abc import Mapping
@@ -43,7 +44,12 @@ SCHEME = "artifacts://"
 _SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.%-]*$")
 _OBJECT = re.compile(r"^objects/([0-9a-f]{64})\.([a-z0-9]+(?:\.[a-z0-9]+)*)$")
 _FILE_SUFFIX = re.compile(r"^[a-z0-9]{1,10}(?:\.[a-z0-9]{1,10}){0,2}$")
-_RESERVED_SUFFIXES = {"parquet", "joblib", "columns.json"}
+# Objects are pickles (protocol 5, the C pickler): for a fitted ensemble of hundreds of trees
+# that is about 10x faster both ways than joblib's, whose pickler wraps every array and whose
+# unpickler is the pure-Python one. Objects written before with joblib still load.
+OBJECT_SUFFIX = "pkl"
+_OBJECT_SUFFIXES = {OBJECT_SUFFIX, "joblib"}
+_RESERVED_SUFFIXES = {"parquet", "columns.json", *_OBJECT_SUFFIXES}
 # Objects up to this size are written with one PUT from memory; larger ones are streamed to a
 # staging object (hashed on the way) and then given their name.
 SPOOL_LIMIT = 32 * 2**20
@@ -59,6 +65,23 @@ def location_from_environment(env: Mapping[str, str] | None = None) -> str:
     if configured:
         return configured
     return str(Path(env.get("FLOWBENCH_HOME", "workspace")).resolve() / "artifacts")
+
+
+def dump_object(obj: Any) -> bytes:
+    """An object's bytes as `put_object` stores them (raises what pickling raises)."""
+    return pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def load_object(data: bytes | bytearray, suffix: str) -> Any:
+    """The object in bytes stored with `suffix` (``pkl``, or ``joblib`` as written before).
+
+    Unpickling runs code: only for bytes whose hash was checked against where they came from.
+    """
+    if suffix == "joblib":
+        return joblib.load(io.BytesIO(data))
+    if suffix != OBJECT_SUFFIX:
+        raise ArtifactError(f"Objects are stored as .pkl or .joblib; got {suffix!r}.")
+    return pickle.loads(data)
 
 
 @dataclass(frozen=True)
@@ -439,24 +462,24 @@ class ArtifactStore:
     # -- objects (models, transformations) ----------------------------------------------------
 
     def put_object(self, obj: Any, *, durable: bool = True) -> str:
-        """Store a Python object (a trained model, a fitted transformation) with joblib;
+        """Store a Python object (a trained model, a fitted transformation) as a pickle;
         `durable` as for `put_table`.
 
         Returns:
-            Its URI, ``artifacts://objects/<sha256>.joblib``.
+            Its URI, ``artifacts://objects/<sha256>.pkl``.
 
         Raises:
             ArtifactError: The object cannot be pickled.
         """
-        buffer = io.BytesIO()
         try:
-            joblib.dump(obj, buffer)
+            data = dump_object(obj)
         except Exception as exc:  # pickling raises many types (PicklingError, TypeError, ...)
             raise ArtifactError(f"Cannot store {type(obj).__name__} object: {exc}") from exc
-        return SCHEME + self._put_content(buffer.getvalue(), "joblib", durable=durable)[1]
+        return SCHEME + self._put_content(data, OBJECT_SUFFIX, durable=durable)[1]
 
     def get_object(self, uri: str) -> Any:
-        """Load a stored object after checking that its bytes match the hash in its URI.
+        """Load a stored object (``.pkl``, or ``.joblib`` as written before) after checking
+        that its bytes match the hash in its URI.
 
         Unpickling runs code, so only bytes that this store wrote may be unpickled: the check
         runs on the bytes in memory, and those same bytes are loaded.
@@ -466,8 +489,9 @@ class ArtifactStore:
             ArtifactNotFoundError: Nothing is stored at `uri`.
             ArtifactIntegrityError: The object was changed after it was written.
         """
-        digest = self._object_digest(uri, "joblib", "object")
-        return joblib.load(io.BytesIO(self._read_verified(uri, digest)))
+        suffix = uri.rpartition(".")[2] if isinstance(uri, str) else ""
+        digest = self._object_digest(uri, suffix if suffix in _OBJECT_SUFFIXES else "pkl", "object")
+        return load_object(self._read_verified(uri, digest), suffix)
 
     # -- opaque files (endpoint bundles, ...) ------------------------------------------------
 
@@ -481,12 +505,12 @@ class ArtifactStore:
 
         Raises:
             ArtifactError: The suffix is not a short lowercase extension (or is one of the
-                store's own: parquet, joblib), or the file cannot be read or written.
+                store's own: parquet, pkl, joblib), or the file cannot be read or written.
         """
         if not _FILE_SUFFIX.match(suffix) or suffix in _RESERVED_SUFFIXES:
             raise ArtifactError(
                 f"File suffix {suffix!r} is not allowed: use a short lowercase "
-                "extension such as 'bin' or 'tar.gz' (not parquet or joblib)."
+                "extension such as 'bin' or 'tar.gz' (not parquet, pkl or joblib)."
             )
         if isinstance(source, bytes | bytearray | memoryview):
             return SCHEME + self._put_content(bytes(source), suffix)[1]

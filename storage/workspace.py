@@ -28,6 +28,7 @@ from storage.entities import (
     RunSource,
     RunStatus,
     StepRun,
+    StepStatus,
 )
 from storage.records.drafts import DRAFT_HISTORY_LIMIT
 from storage.records.runs import (
@@ -186,6 +187,9 @@ class WorkspaceStore:
 
     def get_step(self, run_id: str, node_id: str) -> StepRun:
         return self.runs.get_step(run_id, node_id)
+
+    def run_progress(self, run_id: str) -> tuple[RunStatus, list[StepStatus]]:
+        return self.runs.run_progress(run_id)
 
     def update_step(self, run_id: str, node_id: str, **fields: Any) -> StepRun:
         return self.runs.update_step(run_id, node_id, **fields)

@@ -19,7 +19,13 @@ from rq.job import JobStatus
 
 from app.services.run_status import StatusMachine
 from jobs import defaults
-from jobs.tracking import MISSING, expire_jobs, fetch_job_states, worker_is_alive
+from jobs.tracking import (
+    MISSING,
+    expire_jobs,
+    fetch_job_states,
+    fetch_job_statuses,
+    worker_is_alive,
+)
 from storage import Run, RunStatus, WorkspaceStore
 
 # States of a job RQ is not done with: it will set the job's TTL again when it is.
@@ -84,8 +90,8 @@ class RunReconciler:
         """Expire again the jobs of ended runs that RQ has now finished recording (RQ gives a
         job a week when it records its end, possibly after the run ended)."""
         for run_id, (until, job_ids) in self.machine.take_expiring().items():
-            states = fetch_job_states(self.redis, job_ids)
-            done = [job_id for job_id, state in states.items() if state.status not in RQ_BUSY]
+            statuses = fetch_job_statuses(self.redis, job_ids)
+            done = [job_id for job_id, (status, _) in statuses.items() if status not in RQ_BUSY]
             with contextlib.suppress(RedisError):
                 expire_jobs(self.redis, done, defaults.ENDED_RUN_JOB_TTL)
             left = [job_id for job_id in job_ids if job_id not in done]

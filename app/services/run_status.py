@@ -252,7 +252,7 @@ class StatusMachine:
         with self.lock:
             for step in steps:
                 self._apply_job_state(step, states[step.job_id], step.job_id in dead_workers, work)
-            run = self._finish_if_done(run_id, work)
+            run = self._finish_if_done(run_id, work) or self.store.get_run(run_id)
         self._do(work)
         return run
 
@@ -260,7 +260,7 @@ class StatusMachine:
         """End the run when every step has ended (failed, else canceled, else completed)."""
         work = RedisWork()
         with self.lock:
-            run = self._finish_if_done(run_id, work)
+            run = self._finish_if_done(run_id, work) or self.store.get_run(run_id)
         self._do(work)
         return run
 
@@ -376,14 +376,15 @@ class StatusMachine:
             )
         self._finish_if_done(run_id, work)
 
-    def _finish_if_done(self, run_id: str, work: RedisWork) -> Run:
-        run = self.store.get_run(run_id)
-        if run.status.is_terminal:
-            return run
-        steps = self.store.list_steps(run_id)
-        statuses = {s.status for s in steps}
+    def _finish_if_done(self, run_id: str, work: RedisWork) -> Run | None:
+        """End the run when every step has; the run when it ended (now or before), else None."""
+        run_status, step_statuses = self.store.run_progress(run_id)
+        if run_status.is_terminal:
+            return self.store.get_run(run_id)
+        statuses = set(step_statuses)
         if not all(status.is_terminal for status in statuses):
-            return run
+            return None
+        steps = self.store.list_steps(run_id)
         if StepStatus.FAILED in statuses:
             status = RunStatus.FAILED
         elif StepStatus.CANCELED in statuses:

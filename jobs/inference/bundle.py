@@ -7,7 +7,8 @@ A bundle is a zip file named after its own SHA-256 (``<sha256>.fbbundle``) holdi
   (a real row of the training data, without the label), the lineage (training run, inference
   run, model, dataset versions) and the SHA-256 of every other member;
 - ``pipeline.json``: the inference run's pipeline spec;
-- ``objects/<sha256>.joblib``: the frozen models and transformations;
+- ``objects/<sha256>.pkl``: the frozen models and transformations, each as the artifact store
+  keeps it (``.joblib`` in bundles made before objects were plain pickles);
 - ``samples/<input>.parquet``: up to 500 rows of each input, which `load_bundle` uses to check
   the compiled fast path against the plain pipeline.
 
@@ -30,7 +31,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import joblib
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -43,7 +43,7 @@ from jobs.inference.errors import BundleError, RequestError
 from jobs.inference.replay import WEB_SERVICE_INPUT, WEB_SERVICE_OUTPUT, Replay
 from jobs.inference.schema import ColumnSchema, InputSchema
 from jobs.pipeline import PipelineSpec
-from storage.artifacts import json_safe
+from storage.artifacts import json_safe, load_object
 from storage.errors import ArtifactError
 
 FORMAT = "flowbench-bundle"
@@ -98,7 +98,7 @@ def write_bundle(
             if not isinstance(uri, str):
                 raise BundleError(f"Frozen node {node.id!r} names no stored artifact.")
             data = _read_artifact(store, uri)
-            member = f"objects/{hashlib.sha256(data).hexdigest()}.joblib"
+            member = f"objects/{hashlib.sha256(data).hexdigest()}.{_object_suffix(uri)}"
             members[member] = data
             objects[uri] = member
     inputs, samples = [], {}
@@ -126,7 +126,7 @@ def write_bundle(
             "Service Input and a Web Service Output (create one from a training "
             "run with 'Create real-time inference pipeline')."
         )
-    loaded = {uri: joblib.load(io.BytesIO(members[m])) for uri, m in objects.items()}
+    loaded = {uri: _load_member(m, members[m]) for uri, m in objects.items()}
     replay = Replay(spec, loaded)
     inputs, sample_rows = _probe(replay, inputs, samples)
     datasets = [
@@ -352,7 +352,7 @@ def load_bundle(path: str | Path, expected_sha256: str | None = None) -> LoadedB
                 "refusing to load it."
             )
         members[name] = content
-    objects = {uri: joblib.load(io.BytesIO(members[m])) for uri, m in manifest["objects"].items()}
+    objects = {uri: _load_member(m, members[m]) for uri, m in manifest["objects"].items()}
     samples = {
         name.removeprefix("samples/").removesuffix(".parquet"): pq.read_table(
             io.BytesIO(content)
@@ -473,6 +473,21 @@ def _records(table: pd.DataFrame) -> list[dict[str, Any]]:
         {c: json_safe(v) for c, v in zip(columns, row, strict=True)}
         for row in table.itertuples(index=False, name=None)
     ]
+
+
+def _object_suffix(uri: str) -> str:
+    suffix = uri.rpartition(".")[2]
+    if suffix not in ("pkl", "joblib"):
+        raise BundleError(f"Frozen artifact {uri!r} is not a stored object (.pkl or .joblib).")
+    return suffix
+
+
+def _load_member(name: str, data: bytes) -> Any:
+    """A bundle's object member, whose bytes were checked against the manifest."""
+    try:
+        return load_object(data, name.rpartition(".")[2])
+    except ArtifactError as exc:
+        raise BundleError(f"Bundle member {name}: {exc}") from exc
 
 
 def _read_artifact(store: Any, uri: str) -> bytes:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from storage import _duckdb_rows as rows
@@ -97,8 +98,8 @@ class RunRepository:
         # run id -> its row, and run id -> its steps' rows: what the monitor, the long poll and
         # the run page read on every step event. Rows, not entities, so that every reader gets
         # objects of its own. Each write of a run or a step revises its kept row after the
-        # commit, under the write lock (so in commit order), from the row read back in its
-        # transaction.
+        # commit, under the write lock (so in commit order), to the row as the database now
+        # holds it (`_revised`, else read back in its transaction).
         self._run_rows: Memo[str, tuple[Any, ...]] = Memo(limit=1024)
         self._step_rows: Memo[str, tuple[tuple[Any, ...], ...]] = Memo(limit=1024)
 
@@ -351,13 +352,37 @@ class RunRepository:
 
     def list_active_runs(self) -> list[Run]:
         """Queued and running runs, oldest first (what the monitor must follow)."""
+        # Their ids only, then their kept rows (the monitor's sweep asks every second, and
+        # reading every column, the spec's JSON included, costs several times more).
+        generation = self._run_rows.generation
         with self._db.reading() as cur:
-            found = cur.execute(
-                f"SELECT {rows.select_list(rows.RUN_COLUMNS)} FROM runs "
-                "WHERE status IN (?, ?) ORDER BY seq",
-                [RunStatus.QUEUED.value, RunStatus.RUNNING.value],
-            )
-            return [rows.run_from_row(r) for r in found.fetchall()]
+            ids = [
+                row[0]
+                for row in cur.execute(
+                    "SELECT id FROM runs WHERE status IN (?, ?) ORDER BY seq",
+                    [RunStatus.QUEUED.value, RunStatus.RUNNING.value],
+                ).fetchall()
+            ]
+            found = {run_id: self._run_rows.get(run_id) for run_id in ids}
+            missing = [run_id for run_id, (kept, row) in found.items() if not kept or row is None]
+            if missing:
+                read = {
+                    row[0]: tuple(row)
+                    for row in cur.execute(
+                        f"SELECT {rows.select_list(rows.RUN_COLUMNS)} FROM runs "
+                        f"WHERE id IN ({placeholders(len(missing))})",
+                        missing,
+                    ).fetchall()
+                }
+                self._run_rows.keep(generation, read)
+                found.update((run_id, (True, row)) for run_id, row in read.items())
+        active = [found[run_id][1] for run_id in ids]
+        # A kept row may be newer than the ids' read: a run that ended since is not listed.
+        return [
+            rows.run_from_row(row)
+            for row in active
+            if row and row[_RUN_STATUS] in (RunStatus.QUEUED.value, RunStatus.RUNNING.value)
+        ]
 
     def update_run(self, run_id: str, **fields: Any) -> Run:
         """Change some of a run's fields (see `RUN_UPDATABLE`).
@@ -398,14 +423,14 @@ class RunRepository:
             if new != current.status:
                 stamp(fields, new, current.started_at)
         sql, values = set_clause(fields)
+        revised = _revised(rows.RUN_COLUMNS, row, fields, values)  # summary_metrics is not kept
         if summary_metrics is not None:
             sql = f"{sql}, summary_metrics = ?" if sql else "summary_metrics = ?"
             values.append(json.dumps(summary_metrics))
         if not sql:
             return current
-        # UPDATE then SELECT: in DuckDB 2.0 that is faster than UPDATE ... RETURNING.
         cur.execute(f"UPDATE runs SET {sql} WHERE id = ?", [*values, run_id])
-        updated = self._select_run_row(cur, run_id)
+        updated = revised or self._select_run_row(cur, run_id)
         self._db.after_commit(
             lambda: self._run_rows.written(
                 (), revise=lambda _key, _kept: updated, revise_keys=[run_id]
@@ -484,6 +509,16 @@ class RunRepository:
         self._run_row(run_id)  # raises for an unknown run
         return [rows.step_from_row(row) for row in self._step_rows_of(run_id)]
 
+    def run_progress(self, run_id: str) -> tuple[RunStatus, list[StepStatus]]:
+        """A run's status and its steps' statuses in order: what deciding whether it ended
+        needs (on every step event), without the entities' JSON.
+
+        Raises:
+            NotFoundError: No run has that id.
+        """
+        status = RunStatus(self._run_row(run_id)[_RUN_STATUS])
+        return status, [StepStatus(row[_STEP_STATUS]) for row in self._step_rows_of(run_id)]
+
     def get_step(self, run_id: str, node_id: str) -> StepRun:
         """Fetch one step of a run.
 
@@ -515,7 +550,8 @@ class RunRepository:
             # Under the write lock, kept rows are the committed ones.
             kept, steps = self._step_rows.get(run_id)
             row = _step_row(steps, node_id) if kept and steps is not None else None
-            current = rows.step_from_row(row or _select_step_row(cur, run_id, node_id))
+            row = row or _select_step_row(cur, run_id, node_id)
+            current = rows.step_from_row(row)
             if "status" in fields:
                 new = fields["status"] = StepStatus(fields["status"])
                 check_transition(f"Step '{node_id}' of run '{run_id}'", current.status, new)
@@ -528,7 +564,9 @@ class RunRepository:
                 f"UPDATE step_runs SET {sql} WHERE run_id = ? AND node_id = ?",
                 [*values, run_id, node_id],
             )
-            updated = _select_step_row(cur, run_id, node_id)
+            updated = _revised(rows.STEP_COLUMNS, row, fields, values) or _select_step_row(
+                cur, run_id, node_id
+            )
             self._db.after_commit(
                 lambda: self._step_rows.written(
                     (),
@@ -637,6 +675,8 @@ def _insert_runs(cur: Cursor, works: list[Any]) -> list[None]:
 
 
 _NODE = rows.STEP_COLUMNS.index("node_id")
+_RUN_STATUS = rows.RUN_COLUMNS.index("status")
+_STEP_STATUS = rows.STEP_COLUMNS.index("status")
 _DURATION = rows.STEP_COLUMNS.index("duration_s")
 
 
@@ -646,6 +686,34 @@ def _as_read(step_row: list[Any]) -> tuple[Any, ...]:
     if read[_DURATION] is not None:
         read[_DURATION] = float(read[_DURATION])
     return tuple(read)
+
+
+# The Python type a SELECT returns for the encoded value of an updatable column (TEXT when not
+# named here: statuses, ids, JSON documents, errors).
+SELECTED_TYPES: dict[str, type] = {
+    "reused": bool,
+    "started_at": datetime,
+    "finished_at": datetime,
+    "duration_s": float,
+}
+
+
+def _revised(
+    columns: tuple[str, ...], row: tuple[Any, ...], fields: Mapping[str, Any], values: list[Any]
+) -> tuple[Any, ...] | None:
+    """`row` as a SELECT returns it after an UPDATE set `fields` to the encoded `values`: the
+    row a write keeps without reading it back (each statement costs DuckDB a millisecond or
+    two). None when a value is not of its column's type, which the database would convert:
+    the caller reads that row back."""
+    revised = list(row)
+    for field, value in zip(fields, values, strict=True):
+        selected = SELECTED_TYPES.get(field, str)
+        if selected is float and type(value) is int:
+            value = float(value)
+        elif value is not None and type(value) is not selected:
+            return None
+        revised[columns.index(field)] = value
+    return tuple(revised)
 
 
 def _select_step_row(cur: Cursor, run_id: str, node_id: str) -> tuple[Any, ...]:

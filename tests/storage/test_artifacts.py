@@ -6,6 +6,7 @@ Tests that only make sense for a folder (paths, a failing rename) say so in thei
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import pickle
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+import joblib
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -330,9 +332,22 @@ class TestObjects:
         """A fitted transformation comes back and behaves the same."""
         scaler = StandardScaler().fit([[1.0], [3.0]])
         uri = artifacts.put_object(scaler)
-        assert uri.startswith("artifacts://objects/") and uri.endswith(".joblib")
+        assert uri.startswith("artifacts://objects/") and uri.endswith(".pkl")
         assert artifacts.put_object(scaler) == uri
         assert artifacts.get_object(uri).transform([[3.0]])[0][0] == pytest.approx(1.0)
+
+    def test_objects_written_with_joblib_before_still_load(self, artifacts, raw):
+        """Workspaces hold `.joblib` objects from before objects were plain pickles."""
+        scaler = StandardScaler().fit([[1.0], [3.0]])
+        buffer = io.BytesIO()
+        joblib.dump(scaler, buffer)
+        data = buffer.getvalue()
+        uri = f"{SCHEME}objects/{hashlib.sha256(data).hexdigest()}.joblib"
+        raw.write(uri, data)
+        assert artifacts.get_object(uri).transform([[3.0]])[0][0] == pytest.approx(1.0)
+        raw.write(uri, data + b"x")
+        with pytest.raises(ArtifactIntegrityError):
+            artifacts.get_object(uri)
 
     def test_tampered_file_is_refused_before_unpickling(self, artifacts, raw, tmp_path):
         """A changed object raises ArtifactIntegrityError and its payload never runs."""
@@ -381,7 +396,7 @@ class TestFiles:
             artifacts.get_file(uri, tmp_path / "copy.bin")
         assert list(tmp_path.glob("*copy.bin*")) == []
 
-    @pytest.mark.parametrize("suffix", ["parquet", "joblib", "../x", "EXE", ""])
+    @pytest.mark.parametrize("suffix", ["parquet", "pkl", "joblib", "../x", "EXE", ""])
     def test_reserved_or_odd_suffixes_are_refused(self, artifacts, suffix):
         """Opaque files cannot pose as tables or pickles, nor leave the objects folder."""
         with pytest.raises(ArtifactError, match="suffix"):

@@ -5,13 +5,16 @@ or forgets it."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
 from storage import DuckDBWorkspaceStore, RunStatus, StepStatus
+from storage import _duckdb_rows as rows
+from storage._duckdb_rows import STEP_COLUMNS
 from storage.errors import ConflictError, NotFoundError
 from storage.records._memo import Memo
+from storage.records.runs import RUN_UPDATABLE, SELECTED_TYPES, STEP_UPDATABLE
 
 COLUMNS = [{"name": "a", "type": "int64", "categorical": False, "role": "feature"}]
 OUT = {"out": "artifacts://objects/1.parquet"}
@@ -194,6 +197,11 @@ class TestRunsAndSteps:
         now = self.as_in_database(store, run_id)
         assert kept[0] == now[0]
         assert [_naive(row) for row in kept[1]] == now[1]
+        status, steps = store.run_progress(run_id)
+        assert (status.value, [s.value for s in steps]) == (
+            now[0][rows.RUN_COLUMNS.index("status")],
+            [row[1] for row in now[1]],
+        )
 
     def test_a_recorded_run_is_kept_as_the_database_holds_it(self, store):
         reused = {
@@ -234,6 +242,95 @@ class TestRunsAndSteps:
         assert store.get_run(run.id).status is RunStatus.COMPLETED
         assert store.get_step(run.id, "a").metrics == {"m": 2}
         assert store.run_summaries()[0][1] == {"m": 2.0}
+
+    @staticmethod
+    def whole_rows(store, run_id):
+        """Every column of the run's row and its steps' rows: kept, then read from the database."""
+        kept = (store.runs._run_row(run_id), store.runs._step_rows_of(run_id))
+        with store.runs._db.reading() as cur:
+            run = store.runs._select_run_row(cur, run_id)
+            steps = cur.execute(
+                f"SELECT {', '.join(STEP_COLUMNS)} FROM step_runs WHERE run_id = ? "
+                "ORDER BY position",
+                [run_id],
+            ).fetchall()
+        return kept, (run, tuple(steps))
+
+    @pytest.mark.parametrize(
+        "fields",
+        [
+            {"status": StepStatus.RUNNING},
+            {"status": "running", "started_at": datetime(2026, 1, 2, 3, 4, 5, 678901)},
+            {"started_at": datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone(timedelta(hours=5)))},
+            {"started_at": "2026-01-02 03:04:05.5"},  # a text the database converts
+            {"duration_s": 3},  # an int, read back as a DOUBLE
+            {"duration_s": 2.5, "reused": True, "reused_from": "run_x"},
+            {"reused": 1},  # an int the database converts
+            {"outputs": OUT, "metrics": {"m": 0.1}, "log_uri": "logs/a.txt"},
+            {"error": "a\x00b é", "job_id": None, "queue": "gpu", "cache_key": ""},
+            {"status": StepStatus.FAILED, "error": "boom"},
+        ],
+    )
+    def test_a_step_update_keeps_the_row_the_database_holds(self, store, fields):
+        run = run_with(store, "k", done=False)
+        store.update_step(run.id, "a", **fields)
+        kept, now = self.whole_rows(store, run.id)
+        assert kept == now
+        assert [type(v) for v in kept[1][0]] == [type(v) for v in now[1][0]]
+
+    @pytest.mark.parametrize(
+        "fields",
+        [
+            {"status": RunStatus.RUNNING},
+            {"status": "failed", "error": "x", "finished_at": datetime.now(UTC)},
+            {"name": "renamed", "published_pipeline_id": "pp_1"},
+            {"started_at": "2026-01-02T03:04:05"},  # a text the database converts
+        ],
+    )
+    def test_a_run_update_keeps_the_row_the_database_holds(self, store, fields):
+        run = run_with(store, "k", done=False)
+        store.update_run(run.id, **fields)
+        kept, now = self.whole_rows(store, run.id)
+        assert kept == now
+        assert [type(v) for v in kept[0]] == [type(v) for v in now[0]]
+
+    def test_the_types_a_select_returns_are_the_columns_types(self, store):
+        """What `_revised` assumes of each updatable column, against the schema."""
+        python_type = {"VARCHAR": str, "BOOLEAN": bool, "TIMESTAMP": datetime, "DOUBLE": float}
+        with store.runs._db.reading() as cur:
+            for table, updatable in (("runs", RUN_UPDATABLE), ("step_runs", STEP_UPDATABLE)):
+                declared = dict(
+                    cur.execute(
+                        "SELECT column_name, data_type FROM "
+                        "information_schema.columns WHERE table_name = ?",
+                        [table],
+                    ).fetchall()
+                )
+                for column in updatable:
+                    assert python_type[declared[column]] is SELECTED_TYPES.get(column, str), column
+
+    def test_active_runs_are_listed_as_the_database_holds_them(self, tmp_path):
+        """From kept rows where there are some, else read (a store opened again keeps none)."""
+        path = tmp_path / "again.duckdb"
+        with DuckDBWorkspaceStore(path) as first:
+            old = [run_with(first, "k", done=False) for _ in range(2)]
+            first.update_run(old[1].id, status=RunStatus.RUNNING)
+        with DuckDBWorkspaceStore(path) as store:
+            assert not store.runs._run_rows.get(old[0].id)[0]
+            assert store.list_active_runs() == [store.get_run(run.id) for run in old]
+            assert store.runs._run_rows.get(old[0].id)[0]  # kept from the listing's read
+            new = run_with(store, "k", done=False)
+            store.update_run(old[0].id, status=RunStatus.CANCELED)
+            store.update_run(new.id, name="renamed")
+            listed = store.list_active_runs()
+            assert [(r.id, r.status, r.name) for r in listed] == [
+                (old[1].id, RunStatus.RUNNING, "run"),
+                (new.id, RunStatus.QUEUED, "renamed"),
+            ]
+            with store.runs._db.reading() as cur:
+                assert listed == [
+                    rows.run_from_row(store.runs._select_run_row(cur, r.id)) for r in listed
+                ]
 
     def test_a_refused_write_changes_nothing_kept(self, store):
         run = run_with(store, "k", done=True)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
+import pickle
 import shutil
 import zipfile
 from pathlib import Path
 
+import joblib
 import numpy as np
 import pytest
 
@@ -65,6 +69,31 @@ def test_scores_equal_the_training_runs_score_model(tutorial: TutorialBundle) ->
     ]
     np.testing.assert_allclose(fast, expected, rtol=1e-12)
     np.testing.assert_allclose(plain, expected, rtol=1e-12)
+
+
+def test_a_bundle_made_when_objects_were_joblib_files_still_scores(
+    tutorial: TutorialBundle, tmp_path: Path
+) -> None:
+    """Bundles written before objects were plain pickles hold `.joblib` members."""
+    source = zipfile.ZipFile(tutorial.info.path)
+    manifest = json.loads(source.read("manifest.json"))
+    assert all(m.endswith(".pkl") for m in manifest["objects"].values())
+    members = {n: source.read(n) for n in source.namelist() if n != "manifest.json"}
+    for uri, name in list(manifest["objects"].items()):
+        buffer = io.BytesIO()
+        joblib.dump(pickle.loads(members.pop(name)), buffer)
+        old = f"objects/{hashlib.sha256(buffer.getvalue()).hexdigest()}.joblib"
+        members[old] = buffer.getvalue()
+        manifest["objects"][uri] = old
+    manifest["files"] = {n: hashlib.sha256(d).hexdigest() for n, d in members.items()}
+    target = tmp_path / "older.fbbundle"
+    with zipfile.ZipFile(target, "w") as out:
+        out.writestr("manifest.json", json.dumps(manifest))
+        for name, data in members.items():
+            out.writestr(name, data)
+    rows, expected = scored_test_rows(tutorial)
+    scored = [r["Scored Labels"] for r in load_bundle(target).score(rows)]
+    np.testing.assert_allclose(scored, expected, rtol=1e-12)
 
 
 def test_batch_scoring_of_a_table_matches_row_scoring(tutorial: TutorialBundle) -> None:
