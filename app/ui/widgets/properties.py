@@ -269,13 +269,17 @@ def _inputs(
         if current not in options:
             options.append(current)
         label = port.get("label") or port["name"]
+        picker = f"{key}.in.{port['name']}"
+        # The draft decides what the picker shows: a wire drawn or deleted on the canvas changes
+        # the input under it, and a keyed widget would keep (and later send back) its old value.
+        if st.session_state.get(picker) != current:
+            st.session_state[picker] = current
         st.selectbox(
             f"{label}{' (optional)' if port.get('optional') else ''}",
             options,
-            index=options.index(current),
-            key=f"{key}.in.{port['name']}",
+            key=picker,
             on_change=_on_input,
-            args=(item["id"], port["name"], f"{key}.in.{port['name']}"),
+            args=(item["id"], port["name"], picker),
             help=f"Takes a {port['kind'].replace('_', ' ')}.",
         )
 

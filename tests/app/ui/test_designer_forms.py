@@ -201,3 +201,26 @@ def test_algorithm_guide_adds_the_chosen_learner(app):
     at.run()
     assert not at.exception, at.exception
     assert [n["component"] for n in saved_spec(at)["nodes"]] == ["two_class_logistic_regression"]
+
+
+def test_a_wire_drawn_on_the_canvas_shows_in_the_open_inputs_and_stays(app):
+    """The selected node's input picker follows a wire drawn on the canvas, and the next action
+    elsewhere does not send the picker's old "(not connected)" back (which dropped the wire)."""
+    at = new_draft(app("designer"), "Wire while selected")
+    score = add(at, "pal.score_model")
+    evaluate = add(at, "pal.evaluate_model")  # selected: its inputs show "(not connected)"
+    picker = field(at, evaluate, "in.scored_dataset")
+    assert at.selectbox(key=picker).value == "(not connected)"
+    canvas_event(
+        at, type="connect", source=f"{score}.scored_dataset", target=f"{evaluate}.scored_dataset"
+    )
+    wire = {"source": f"{score}.scored_dataset", "target": f"{evaluate}.scored_dataset"}
+    assert wire in saved_spec(at)["edges"]
+    assert at.selectbox(key=picker).value == f"{score}.scored_dataset"
+    canvas_event(at, type="move", positions={score: [10, 20]})
+    at.run()
+    assert wire in saved_spec(at)["edges"]
+    assert at.selectbox(key=picker).value == f"{score}.scored_dataset"
+    canvas_event(at, type="delete", edges=[wire])
+    assert wire not in saved_spec(at)["edges"]
+    assert at.selectbox(key=picker).value == "(not connected)"
