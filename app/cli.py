@@ -79,6 +79,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument(
+        "--fd",
+        type=int,
+        default=None,
+        help="serve on this inherited listening socket (--port then only names it)",
+    )
+    serve.add_argument(
         "--keys-file", default=None, help="JSON key hashes (default: $FLOWBENCH_KEYS_FILE)"
     )
     serve.add_argument(
@@ -236,6 +242,7 @@ def _serve(args: argparse.Namespace) -> int:
             expected_sha256=args.sha256,
             max_body_bytes=args.max_body_bytes,
             generate_keys=args.generate_keys,
+            fd=args.fd,
         )
     except BundleError as exc:
         print(f"flowbench: {exc}", file=sys.stderr)

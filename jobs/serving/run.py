@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 from jobs.inference.bundle import SUFFIX, LoadedBundle, load_bundle
@@ -86,8 +88,11 @@ def serve(
     expected_sha256: str | None = None,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     generate_keys: bool = False,
+    fd: int | None = None,
 ) -> None:
-    """Load the bundle at `location` and serve it until interrupted."""
+    """Load the bundle at `location` and serve it until interrupted: on `host` and `port`, or
+    on the listening socket inherited as file descriptor `fd` (then `port` only names it), so
+    that whoever chose the port holds it until the server takes it over."""
     import uvicorn
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
@@ -103,15 +108,18 @@ def serve(
         port,
     )
     app = create_app(bundle, keys, max_body_bytes=max_body_bytes)
-    uvicorn.run(
-        app,
-        host=host,
-        port=port,
-        log_level="warning",
-        access_log=False,
-        loop=_best("uvloop", "asyncio"),
-        http=_best("httptools", "h11"),
-    )
+    options: dict[str, Any] = {
+        "log_level": "warning",
+        "access_log": False,
+        "loop": _best("uvloop", "asyncio"),
+        "http": _best("httptools", "h11"),
+    }
+    if fd is None:
+        uvicorn.run(app, host=host, port=port, **options)
+        return
+    # Not uvicorn's own `fd` option: it labels the socket AF_UNIX, which turns TCP_NODELAY off.
+    listening = socket.socket(fileno=fd)
+    uvicorn.Server(uvicorn.Config(app, **options)).run(sockets=[listening])
 
 
 def _best(module: str, fallback: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import socket
 import stat
 
 import pytest
@@ -131,3 +132,49 @@ def test_our_own_server_is_alive_by_its_exit_status_not_its_command_line(tmp_pat
     finally:
         servers.stop("probe")
     assert not servers.alive(server)
+
+
+HEALTH_SERVER = """
+import argparse, http.server, socket
+parser = argparse.ArgumentParser()
+parser.add_argument("bundle"); parser.add_argument("--host"); parser.add_argument("--port")
+parser.add_argument("--fd", type=int); parser.add_argument("--keys-file")
+args = parser.parse_args()
+class Health(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200 if self.path == "/health" else 404); self.end_headers()
+server = http.server.HTTPServer(("127.0.0.1", 0), Health, bind_and_activate=False)
+server.socket.close()
+server.socket = socket.socket(fileno=args.fd)
+server.serve_forever()
+"""
+
+
+def test_the_port_is_held_from_its_choice_until_the_server_serves_it(tmp_path):
+    """The control plane binds the port and hands the listening socket over (`--fd`): nothing
+    can take it in between, and a taken port of the allowed range is passed over."""
+    import sys
+
+    from app.services.endpoint_processes import LocalServers
+
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    first = taken.getsockname()[1]
+    servers = LocalServers(
+        tmp_path / "endpoints",
+        ports=range(first, first + 20),
+        serve_command=[sys.executable, "-c", HEALTH_SERVER],
+    )
+    try:
+        server = servers.start("probe", tmp_path / "bundle.fbbundle")
+        assert first < server.port < first + 20
+        with socket.socket() as late, pytest.raises(OSError):  # already ours, before it serves
+            late.bind(("127.0.0.1", server.port))
+        assert servers.wait_healthy(server, timeout=30)
+        again = servers.start("again", tmp_path / "bundle.fbbundle", port=server.port)
+        assert again.port not in (first, server.port)  # the asked port was busy: another one
+        assert servers.wait_healthy(again, timeout=30)
+    finally:
+        servers.stop_all()
+        taken.close()

@@ -50,3 +50,29 @@ def test_redis_url_wins(tmp_path):
         Settings(home=tmp_path, redis_url="redis://example:1/2"), workers=0, ui=False
     )
     assert up._redis() == "redis://example:1/2"
+
+
+def test_a_port_taken_before_the_bundled_redis_binds_it_is_passed_over(
+    tmp_path, monkeypatch, capsys
+):
+    """The free port is chosen, then bound by redis-server a moment later: when another process
+    took it in between, redis-server exits, and another port is tried."""
+    import socket
+
+    monkeypatch.setattr(supervisor, "DEFAULT_REDIS_URL", f"redis://127.0.0.1:{free_port()}/0")
+    thief = socket.socket()
+    thief.bind(("127.0.0.1", 0))
+    thief.listen()
+    lost = thief.getsockname()[1]
+    ports = iter([lost])
+    monkeypatch.setattr(supervisor, "_free_port", lambda: next(ports, None) or free_port())
+    up = supervisor.Supervisor(Settings(home=tmp_path, redis_url=None), workers=0, ui=False)
+    try:
+        url = up._redis()
+        assert Redis.from_url(url).ping()
+        assert Redis.from_url(url).connection_pool.connection_kwargs["port"] != lost
+        assert [child.name for child in up.children] == ["redis"]  # the lost one is forgotten
+        assert f"port {lost} was taken before the bundled Redis bound it" in capsys.readouterr().err
+    finally:
+        up.stop()
+        thief.close()
