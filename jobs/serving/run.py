@@ -118,8 +118,14 @@ def serve(
         uvicorn.run(app, host=host, port=port, **options)
         return
     # Not uvicorn's own `fd` option: it labels the socket AF_UNIX, which turns TCP_NODELAY off.
-    listening = socket.socket(fileno=fd)
-    uvicorn.Server(uvicorn.Config(app, **options)).run(sockets=[listening])
+    server = uvicorn.Server(uvicorn.Config(app, **options))
+    server.run(sockets=[socket.socket(fileno=fd)])
+    if not server.started:
+        sys.exit(STARTUP_FAILURE)  # as uvicorn.run does
+
+
+# uvicorn.run's exit code when the server could not start.
+STARTUP_FAILURE = 3
 
 
 def _best(module: str, fallback: str) -> str:
