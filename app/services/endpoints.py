@@ -11,6 +11,7 @@ endpoints are deployed and watched through `jobs.kube`.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
@@ -89,6 +90,10 @@ _ROLLED_BACK = (
 )
 
 
+def _rollback_of(endpoint: RealtimeEndpoint) -> dict[str, Any]:
+    return {key: getattr(endpoint, key) for key in _ROLLED_BACK}
+
+
 @dataclass
 class _Health:
     failures: int = 0
@@ -144,7 +149,6 @@ class EndpointService:
         self._stop = threading.Event()
         self._watcher: threading.Thread | None = None
         self._deployers: list[threading.Thread] = []
-        self._previous: dict[str, dict[str, Any]] = {}  # per endpoint being updated
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -324,22 +328,22 @@ class EndpointService:
                 )
             self._busy.add(name)
             self._canceled.discard(name)
-            self._previous[name] = {key: getattr(endpoint, key) for key in _ROLLED_BACK}
         try:
             # No bundle until the new one is written: a control plane restarted meanwhile
-            # resumes the deployment (see `start`); the running server keeps answering.
+            # resumes the deployment (see `start`); the running server keeps answering. What to
+            # go back to is kept with the endpoint, so that a resumed update can roll back too.
             updated = self.store.endpoints.update(
                 name,
                 status=EndpointStatus.TRANSITIONING,
                 error=None,
                 bundle_uri=None,
                 resources=resources,
+                rollback=endpoint.rollback or _rollback_of(endpoint),
                 **fields,
             )
         except BaseException:
             with self._lock:
                 self._busy.discard(name)
-                self._previous.pop(name, None)
             raise
         what = f"run {request.run_id}" if request.run_id else "new resources"
         self._log(name, f"Update requested: {what}; the current deployment serves meanwhile.")
@@ -387,6 +391,7 @@ class EndpointService:
                 self._start_local(name, bundle.path, port=running.port if running else None)
             else:
                 self._deploy_kubernetes(name, bundle.sha256)
+                self.store.endpoints.update(name, rollback=None)  # applied: the cluster rolls
         except _Canceled:
             self.servers.stop(name)
         except (InferencePipelineError, EndpointError, NotFoundError) as exc:
@@ -397,25 +402,25 @@ class EndpointService:
         finally:
             with self._lock:
                 self._busy.discard(name)
-                self._previous.pop(name, None)
 
     def _fail_or_roll_back(self, name: str, message: str) -> None:
-        if name in self._previous:
-            self._roll_back(name, message)
+        try:
+            previous = self.get(name).rollback
+        except NotFoundError:
+            return
+        if previous is not None:
+            self._roll_back(name, message, previous)
         else:
             self._fail(name, message)
 
-    def _roll_back(self, name: str, message: str) -> None:
+    def _roll_back(self, name: str, message: str, previous: dict[str, Any]) -> None:
         """An update failed: serve what the endpoint served before (the watcher restarts a
         local server that was already stopped)."""
-        previous = self._previous.get(name, {})
         self._log(name, f"Update failed: {message}. Back to the previous deployment.")
-        try:
+        with contextlib.suppress(NotFoundError):
             self.store.endpoints.update(
-                name, status=EndpointStatus.TRANSITIONING, error=message, **previous
+                name, status=EndpointStatus.TRANSITIONING, error=message, rollback=None, **previous
             )
-        except NotFoundError:
-            pass
 
     def _run_inference_pipeline(self, endpoint: RealtimeEndpoint) -> RealtimeEndpoint:
         name, training = endpoint.name, endpoint.training_run_id
@@ -464,6 +469,7 @@ class EndpointService:
             error=None,
             url=f"{server.base_url}/score",
             swagger_url=f"{server.base_url}/swagger.json",
+            rollback=None,  # an update that got here is done
         )
         self._health.setdefault(name, _Health()).adopted = True  # ours: nothing to adopt
         self._log(name, "Healthy: the server answers its health route.")
@@ -689,6 +695,7 @@ class EndpointService:
                         error=None,
                         url=url,
                         swagger_url=f"{server.base_url}/swagger.json",
+                        rollback=None,  # an update interrupted after its bundle is done now
                     )
                     self._log(name, "Healthy: the server answers its health route.")
                 return

@@ -53,6 +53,8 @@ class RealtimeEndpoint:
     error: str | None = None
     updated_at: datetime | None = None
     inference_spec: dict[str, Any] = field(default_factory=dict)
+    # While an update is in flight: the fields it changed, as they were (None otherwise).
+    rollback: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,7 @@ ENDPOINT_COLUMNS = (
     "error",
     "updated_at",
     "inference_spec",
+    "rollback",
 )
 ENDPOINT_UPDATABLE = frozenset(ENDPOINT_COLUMNS) - {"name", "created_at", "target"}
 _JSON = frozenset({"resources", "inference_spec"})
@@ -88,6 +91,8 @@ _TIMES = frozenset({"created_at", "updated_at"})
 def _encode(column: str, value: Any) -> Any:
     if column in _JSON:
         return json.dumps(value or {})
+    if column == "rollback":
+        return None if value is None else json.dumps(value)
     if column in _TIMES:
         return to_db_time(value)
     if isinstance(value, StrEnum):
@@ -99,6 +104,7 @@ def _endpoint_from_row(row: tuple[Any, ...]) -> RealtimeEndpoint:
     r = dict(zip(ENDPOINT_COLUMNS, row, strict=True))
     for column in _JSON:
         r[column] = json.loads(r[column] or "{}")
+    r["rollback"] = None if r["rollback"] is None else json.loads(r["rollback"])
     for column in _TIMES:
         r[column] = from_db_time(r[column])
     r["status"] = EndpointStatus(r["status"])

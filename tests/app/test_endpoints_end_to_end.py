@@ -489,3 +489,59 @@ def test_a_deployment_cut_short_by_a_restart_is_resumed(stack, trained, cars):
         == 200
     )
     client.delete_endpoint("cars-resumed")
+
+
+def test_a_failing_update_cut_short_by_a_restart_still_rolls_back(stack, trained, cars):
+    """What an update goes back to is kept with the endpoint: a control plane that stops during
+    an update, whose resumed deployment then fails, serves the previous run again."""
+    from storage import DuckDBWorkspaceStore
+    from storage.records.endpoints import EndpointStatus
+
+    client = stack.client()
+    client.deploy_endpoint("cars-undo", cars.inference_run_id)
+    before = client.wait_endpoint("cars-undo", timeout=300)
+    assert before.status.value == "healthy", before.error
+    data_only = {
+        "name": "no model",
+        "nodes": [TUTORIAL["nodes"][0], next(n for n in TUTORIAL["nodes"] if n["id"] == "select")],
+        "edges": [TUTORIAL["edges"][0]],
+    }
+    untrained = client.wait(client.submit(data_only, experiment="endpoints").id, timeout=300)
+    assert untrained.run.status.value == "completed", untrained.run.error
+    stack.stop("api")
+    # The endpoint as `update` leaves it when the control plane stops right after: the new
+    # run recorded, no bundle yet, and what to go back to.
+    with DuckDBWorkspaceStore(stack.home / "workspace.duckdb") as store:
+        served = store.endpoints.get("cars-undo")
+        assert served.rollback is None  # no update in flight
+        store.endpoints.update(
+            "cars-undo",
+            status=EndpointStatus.TRANSITIONING,
+            bundle_uri=None,
+            inference_run_id=None,
+            training_run_id=untrained.run.id,
+            inference_spec={},
+            model=None,
+            rollback={
+                "inference_run_id": served.inference_run_id,
+                "training_run_id": served.training_run_id,
+                "inference_spec": served.inference_spec,
+                "bundle_uri": served.bundle_uri,
+                "resources": served.resources,
+                "model": served.model,
+            },
+        )
+    stack.start_api()
+    client = stack.client()
+    settled = _until(
+        lambda: (e := client.endpoint("cars-undo")).status.value == "healthy" and e, timeout=120
+    )
+    messages = [m.message for m in client.endpoint_logs("cars-undo")]
+    assert any("restarted during the deployment; resuming it" in m for m in messages), messages
+    assert any(m.startswith("Update failed") for m in messages), messages
+    assert settled.inference_run_id == cars.inference_run_id and settled.url == before.url
+    assert settled.bundle_uri == before.bundle_uri
+    key = client.endpoint_keys("cars-undo")["primary"]
+    sample = client.endpoint_schema("cars-undo")["sample_request"]
+    assert _post(settled.url, sample, key).status_code == 200
+    client.delete_endpoint("cars-undo")

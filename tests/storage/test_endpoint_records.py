@@ -48,6 +48,20 @@ def test_endpoint_round_trip_update_and_delete(store):
         store.endpoints.update("cars", status=EndpointStatus.FAILED)
 
 
+def test_what_an_update_goes_back_to_is_kept_until_it_is_cleared(tmp_path):
+    """An empty rollback (an update of nothing but the description) is not no rollback, and
+    what is kept survives the store being opened again."""
+    previous = {"inference_run_id": "run_1", "resources": {"cpu": 0.1}, "model": None}
+    with DuckDBWorkspaceStore(tmp_path / "ws.duckdb") as store:
+        assert store.endpoints.create(_endpoint()).rollback is None
+        assert store.endpoints.get("cars").rollback is None
+        store.endpoints.update("cars", rollback=previous)
+    with DuckDBWorkspaceStore(tmp_path / "ws.duckdb") as store:
+        assert store.endpoints.get("cars").rollback == previous
+        assert store.endpoints.update("cars", rollback={}).rollback == {}
+        assert store.endpoints.update("cars", rollback=None).rollback is None
+
+
 def test_duplicate_name_and_unknown_field_are_refused(store):
     store.endpoints.create(_endpoint())
     with pytest.raises(AlreadyExistsError, match="cars"):
