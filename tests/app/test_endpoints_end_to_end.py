@@ -103,6 +103,19 @@ def _score_model_rows(stack, trained, schema, count: int = 8):
     return rows, [r["Scored Labels"] for r in records]
 
 
+def _run_without_a_model(client):
+    """A completed run with no trained model (the data and Select Columns): one no endpoint
+    can serve, so an update to it fails."""
+    data_only = {
+        "name": "no model",
+        "nodes": [TUTORIAL["nodes"][0], next(n for n in TUTORIAL["nodes"] if n["id"] == "select")],
+        "edges": [TUTORIAL["edges"][0]],
+    }
+    untrained = client.wait(client.submit(data_only, experiment="endpoints").id, timeout=300)
+    assert untrained.run.status.value == "completed", untrained.run.error
+    return untrained
+
+
 def _post(url: str, body, key: str | None = None, **kwargs) -> httpx.Response:
     headers = {"Authorization": f"Bearer {key}"} if key else {}
     return httpx.post(url, json=body, headers=headers, timeout=30, **kwargs)
@@ -351,13 +364,7 @@ def test_an_update_rolls_to_another_run_and_a_failed_one_rolls_back(stack, train
 
     # A completed run with no trained model cannot be served: the update fails in the
     # background and the endpoint keeps serving the run it served.
-    data_only = {
-        "name": "no model",
-        "nodes": [TUTORIAL["nodes"][0], next(n for n in TUTORIAL["nodes"] if n["id"] == "select")],
-        "edges": [TUTORIAL["edges"][0]],
-    }
-    untrained = client.wait(client.submit(data_only, experiment="endpoints").id, timeout=300)
-    assert untrained.run.status.value == "completed", untrained.run.error
+    untrained = _run_without_a_model(client)
     client.update_endpoint("cars-roll", run_id=untrained.run.id)
     _until(
         lambda: any(
@@ -501,13 +508,7 @@ def test_a_failing_update_cut_short_by_a_restart_still_rolls_back(stack, trained
     client.deploy_endpoint("cars-undo", cars.inference_run_id)
     before = client.wait_endpoint("cars-undo", timeout=300)
     assert before.status.value == "healthy", before.error
-    data_only = {
-        "name": "no model",
-        "nodes": [TUTORIAL["nodes"][0], next(n for n in TUTORIAL["nodes"] if n["id"] == "select")],
-        "edges": [TUTORIAL["edges"][0]],
-    }
-    untrained = client.wait(client.submit(data_only, experiment="endpoints").id, timeout=300)
-    assert untrained.run.status.value == "completed", untrained.run.error
+    untrained = _run_without_a_model(client)
     stack.stop("api")
     # The endpoint as `update` leaves it when the control plane stops right after: the new
     # run recorded, no bundle yet, and what to go back to.
