@@ -100,13 +100,21 @@ def _run(client, spec: dict) -> None:  # noqa: ANN001 - the tests' client
 
 def ceiling(trees: int) -> tuple[float, float]:
     """Median wall time of both branches in one process, and of each in a process of its own
-    at once (forked with the data loaded and the components warm)."""
+    at once (forked with the data loaded and the components warm).
+
+    With one math thread, as a worker runs steps: limited at run time, not by OMP_NUM_THREADS,
+    which OpenMP reads once when it is loaded (under `python -m bench` an earlier benchmark has
+    loaded it already), and for the whole measurement, so that the processes forked inherit it
+    and no thread pool exists to fork."""
+    from threadpoolctl import threadpool_limits
+
     context = multiprocessing.get_context("fork")
-    _branch(trees)  # imports, data and first calls, before forking
-    both, apart = [], []
-    for _ in range(REPEATS):
-        both.append(timed(lambda: _in_processes(context, trees, [2])))
-        apart.append(timed(lambda: _in_processes(context, trees, [1, 1])))
+    with threadpool_limits(limits=1):
+        _branch(trees)  # imports, data and first calls, before forking
+        both, apart = [], []
+        for _ in range(REPEATS):
+            both.append(timed(lambda: _in_processes(context, trees, [2])))
+            apart.append(timed(lambda: _in_processes(context, trees, [1, 1])))
     return statistics.median(both), statistics.median(apart)
 
 
@@ -136,9 +144,7 @@ def _one_branch(trees: int) -> tuple[Any, Any]:
 
 
 def _branch(trees: int, count: int = 1) -> None:
-    """Run the branch `count` times in this process with one math thread, as a worker does."""
-    for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ.setdefault(variable, "1")
+    """Run the branch `count` times in this process."""
     from jobs.local import run_locally
 
     pipeline, data = _one_branch(trees)
