@@ -8,13 +8,15 @@ about 0.3 s in process on a 2-core Xeon, as much as the steps' fixed costs allow
 2,000 (about 1.3 s, a training step of real size), since what two workers gain depends on how
 much of a branch is work rather than each step's fixed cost.
 
-Both stacks run side by side (each with its own workspace and Redis database) and the runs
-alternate between them, so a slower minute of a shared machine weighs on both figures alike.
-
 The machine's own ceiling is printed next to it: the same two branches run in process (the
 components called one after another, no Flowbench around them), once both in one process and
 once each in a process of its own at the same time. No scheduler gets more out of two cores
 than that ratio.
+
+The speed of these shared machines drifts by a third within minutes, so each repeat measures
+all four back to back (both stacks run side by side, each with its own workspace and Redis
+database; the ceiling's two processes wait beside them), and a ratio is the median of the
+repeats' own ratios: a slow minute weighs on both sides of each.
 """
 
 from __future__ import annotations
@@ -24,9 +26,11 @@ import functools
 import io
 import json
 import multiprocessing
+import multiprocessing.connection
 import os
 import statistics
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -68,9 +72,12 @@ def _next_db(redis_url: str) -> str:
     return f"{base}/{int(db) + 1}" if db.isdigit() else f"{redis_url.rstrip('/')}/1"
 
 
-def wall_times(spec: dict) -> tuple[float, float]:
-    """Median wall time of the pipeline with one worker and with two, runs alternating."""
-    with tempfile.TemporaryDirectory() as folder:
+def measure(trees: int) -> dict[str, list[float]]:
+    """Per repeat, the seconds of: the pipeline with one worker and with two, and the ceiling's
+    both branches in one process and each in its own."""
+    spec = two_branches(trees)
+    times: dict[str, list[float]] = {"one": [], "two": [], "both": [], "apart": []}
+    with tempfile.TemporaryDirectory() as folder, _ceiling_processes(trees) as branches:
         stacks = []
         try:
             for workers, redis_url in ((1, bench_redis_url()), (2, _next_db(bench_redis_url()))):
@@ -79,17 +86,23 @@ def wall_times(spec: dict) -> tuple[float, float]:
                 stack.start_api()
                 for index in range(workers):
                     stack.start_worker(f"bench-{index}")
-            clients = [stack.client() for stack in stacks]
-            for client in clients:  # the first run of a stack warms its workers up
+            one, two = (stack.client() for stack in stacks)
+            for client in (one, two):  # the first run of a stack warms its workers up
                 client.wait(client.submit(spec, experiment="warm", force_rerun=True).id)
-            times: list[list[float]] = [[], []]
             for _ in range(REPEATS):
-                for index, client in enumerate(clients):
-                    times[index].append(timed(lambda client=client: _run(client, spec)))
-            return statistics.median(times[0]), statistics.median(times[1])
+                times["one"].append(timed(lambda: _run(one, spec)))
+                times["two"].append(timed(lambda: _run(two, spec)))
+                times["both"].append(timed(lambda: _round(branches, [2])))
+                times["apart"].append(timed(lambda: _round(branches, [1, 1])))
         finally:
             for stack in stacks:
                 stack.stop_all()
+    return times
+
+
+def median_ratio(numerators: list[float], denominators: list[float]) -> float:
+    """The median of the repeats' own ratios."""
+    return statistics.median(a / b for a, b in zip(numerators, denominators, strict=True))
 
 
 def _run(client, spec: dict) -> None:  # noqa: ANN001 - the tests' client
@@ -98,34 +111,89 @@ def _run(client, spec: dict) -> None:  # noqa: ANN001 - the tests' client
         raise SystemExit(f"run ended {detail.run.status.value}: {detail.run.error}")
 
 
-def ceiling(trees: int) -> tuple[float, float]:
-    """Median wall time of both branches in one process, and of each in a process of its own
-    at once (forked with the data loaded and the components warm).
+@contextlib.contextmanager
+def _ceiling_processes(trees: int) -> Iterator[list[_BranchProcess]]:
+    """Two processes that run the branch in process when told (`_round`).
 
-    With one math thread, as a worker runs steps: limited at run time, not by OMP_NUM_THREADS,
-    which OpenMP reads once when it is loaded (under `python -m bench` an earlier benchmark has
-    loaded it already), and for the whole measurement, so that the processes forked inherit it
-    and no thread pool exists to fork."""
-    from threadpoolctl import threadpool_limits
-
-    context = multiprocessing.get_context("fork")
-    with threadpool_limits(limits=1):
-        _branch(trees)  # imports, data and first calls, before forking
-        both, apart = [], []
-        for _ in range(REPEATS):
-            both.append(timed(lambda: _in_processes(context, trees, [2])))
-            apart.append(timed(lambda: _in_processes(context, trees, [1, 1])))
-    return statistics.median(both), statistics.median(apart)
+    Spawned, not forked: a process forked after OpenMP has run a parallel region hangs in its
+    next one (libgomp's thread pool does not survive a fork). Each has one math thread, as a
+    worker's steps do (the same variables, set before the child's first import), loads the
+    data and runs the branch once to warm up before any timing."""
+    context = multiprocessing.get_context("spawn")
+    with _environment(ONE_MATH_THREAD):  # a spawned child starts with the parent's
+        branches = [_BranchProcess(context, trees) for _ in range(2)]
+    try:
+        yield branches
+    finally:
+        for branch in branches:
+            branch.stop()
 
 
-def _in_processes(context, trees: int, branches: list[int]) -> None:  # noqa: ANN001 - a context
-    processes = [context.Process(target=_branch, args=(trees, count)) for count in branches]
-    for process in processes:
-        process.start()
-    for process in processes:
-        process.join()
-        if process.exitcode != 0:
-            raise SystemExit(f"an in-process branch failed (exit code {process.exitcode})")
+class _BranchProcess:
+    """A process that runs the branch as often as it is told, and answers when done."""
+
+    def __init__(self, context, trees: int) -> None:  # noqa: ANN001 - a context
+        self.orders, theirs = context.Pipe()
+        self.process = context.Process(target=_serve_branches, args=(theirs, trees), daemon=True)
+        self.process.start()
+        self.answer()  # warm
+
+    def order(self, count: int) -> None:
+        self.orders.send(count)
+
+    def answer(self) -> None:
+        if not multiprocessing.connection.wait([self.orders, self.process.sentinel], 300):
+            raise SystemExit("an in-process branch did not answer within 5 minutes")
+        if not self.orders.poll():
+            raise SystemExit(f"an in-process branch ended (exit code {self.process.exitcode})")
+        if (reply := self.orders.recv()) != "done":
+            raise SystemExit(f"an in-process branch failed: {reply}")
+
+    def stop(self) -> None:
+        with contextlib.suppress(OSError):  # it may have ended already
+            self.orders.send(None)
+        self.process.join(10)
+        if self.process.is_alive():
+            self.process.kill()
+
+
+def _round(branches: list[_BranchProcess], counts: list[int]) -> None:
+    busy = branches[: len(counts)]
+    for branch, count in zip(busy, counts, strict=True):
+        branch.order(count)
+    for branch in busy:
+        branch.answer()
+
+
+def _serve_branches(orders, trees: int) -> None:  # noqa: ANN001 - a connection
+    count = 1
+    while count is not None:
+        try:
+            _branch(trees, count)
+        except Exception as exc:  # noqa: BLE001 - told to the parent, which stops
+            orders.send(repr(exc))
+            return
+        orders.send("done")
+        count = orders.recv()
+
+
+ONE_MATH_THREAD = {
+    name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+}
+
+
+@contextlib.contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    before = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 @functools.cache
@@ -156,27 +224,26 @@ def _branch(trees: int, count: int = 1) -> None:
 def run() -> list[Row]:
     rows = []
     for trees in TREES:
-        one, two = wall_times(two_branches(trees))
-        both, apart = ceiling(trees)
+        times = measure(trees)
         rows += [
             Row(
                 f"two independent branches ({trees} trees), two workers",
-                two * 1000,
-                one * 1000,
+                statistics.median(times["two"]) * 1000,
+                statistics.median(times["one"]) * 1000,
                 "ms",
                 ">= 1.8x speed-up",
                 "one worker",
-                ratio=one / two,
+                ratio=median_ratio(times["one"], times["two"]),
             ),
             Row(
                 f"the machine's ceiling: the same branches ({trees} trees) in process, two "
                 "processes",
-                apart * 1000,
-                both * 1000,
+                statistics.median(times["apart"]) * 1000,
+                statistics.median(times["both"]) * 1000,
                 "ms",
                 "(no scheduler does better)",
                 "one process",
-                ratio=both / apart,
+                ratio=median_ratio(times["both"], times["apart"]),
             ),
         ]
     return rows
