@@ -145,6 +145,15 @@ class Database:
             for action in actions:
                 action()
 
+    @contextmanager
+    def serialized(self) -> Iterator[None]:
+        """The write lock without a transaction: for changes kept in memory before they are
+        written, which must be ordered with the writes."""
+        with self._write_lock:
+            if self._closed:
+                raise StorageError("The workspace store is closed.")
+            yield
+
     def after_commit(self, action: Callable[[], None]) -> None:
         """Run `action` once the calling thread's `writing()` transaction commits, still under
         the write lock (so what writers keep in memory changes in the order of their commits);

@@ -49,4 +49,7 @@ class DuckDBWorkspaceStore(WorkspaceStore):
         self.pipelines = PipelineRepository(self._db)
 
     def close(self) -> None:
-        self._db.close()
+        try:
+            self.runs.write_unwritten()
+        finally:
+            self._db.close()

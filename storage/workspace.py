@@ -194,6 +194,12 @@ class WorkspaceStore:
     def update_step(self, run_id: str, node_id: str, **fields: Any) -> StepRun:
         return self.runs.update_step(run_id, node_id, **fields)
 
+    def update_step_later(self, run_id: str, node_id: str, **fields: Any) -> StepRun:
+        return self.runs.update_step_later(run_id, node_id, **fields)
+
+    def write_unwritten(self) -> None:
+        self.runs.write_unwritten()
+
     def find_reusable_step(self, cache_key: str) -> StepRun | None:
         return self.runs.find_reusable_step(cache_key)
 

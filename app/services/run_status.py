@@ -338,7 +338,8 @@ class StatusMachine:
             "finished_at": _ts(result.finished_at),
             "duration_s": result.duration_s,
         }
-        self.store.update_step(
+        # Written with the run's next write (its end, at the latest) or at the next sweep.
+        self.store.update_step_later(
             run_id,
             node_id,
             status=StepStatus.COMPLETED,

@@ -103,7 +103,9 @@ class RunService:
         return self.reconciler.sync(run_id)
 
     def sync_active(self) -> None:
-        """Sync every run that is not finished."""
+        """Write the step ends recorded in memory since the last sweep (so the database is at
+        most a sweep behind, whatever Redis does); sync every run that is not finished."""
+        self.store.write_unwritten()
         self.reconciler.sync_active()
 
     # -- user actions and waiting ----------------------------------------------------------

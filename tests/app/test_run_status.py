@@ -3,6 +3,10 @@ while Redis is called (a sweep during a submit leaves the run alone)."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -17,9 +21,10 @@ from app.services.run_status import step_status_of_job
 from app.services.runs import RunService
 from jobs.contract import StepResult
 from jobs.errors import SchedulingError
-from jobs.tracking import MISSING, JobState
+from jobs.tracking import MISSING, JobState, next_event
 from storage import ArtifactStore, DuckDBWorkspaceStore, RunStatus, StepStatus
 from storage.entities import REUSED, step_state
+from tests.conftest import ROOT
 
 RESULT = StepResult(outputs={"results_dataset": "artifacts://objects/x.parquet"})
 
@@ -240,3 +245,66 @@ def test_a_waiting_request_is_answered_when_its_run_ends(runs, monkeypatch):
     finally:
         ender.join()
     assert seen == [False, True]
+
+
+def _step_in_database(store, run_id: str, node_id: str) -> tuple:
+    """A step's status and outputs as the database holds them, past what the store keeps."""
+    with store.runs._db.reading() as cur:
+        return cur.execute(
+            "SELECT status, outputs FROM step_runs WHERE run_id = ? AND node_id = ?",
+            [run_id, node_id],
+        ).fetchone()
+
+
+def test_a_step_end_is_written_by_the_next_sweep_or_with_its_run(runs):
+    """A step's end is kept until its run's next write; a sweep writes it meanwhile."""
+    run = runs.submit(SPEC, experiment="later")
+    runs.statuses.complete_step(run.id, "a", RESULT)
+    assert runs.store.get_step(run.id, "a").status is StepStatus.COMPLETED
+    assert _step_in_database(runs.store, run.id, "a")[0] == "queued"
+    runs.sync_active()
+    assert _step_in_database(runs.store, run.id, "a") == (
+        "completed",
+        json.dumps(RESULT.outputs),
+    )
+    runs.statuses.complete_step(run.id, "b", RESULT)  # the run's end writes b with it
+    assert _step_in_database(runs.store, run.id, "b")[0] == "completed"
+    assert runs.store.get_run(run.id).status is RunStatus.COMPLETED
+
+
+def test_step_ends_lost_with_a_killed_control_plane_are_read_back_from_rq(
+    runs, redis_url, tmp_path
+):
+    """A control plane killed after recording a step's end in memory, before writing it:
+    the next one's sweep reads the step's result back from its RQ job (a real worker ran
+    both steps) and completes the run with the same outputs."""
+    run = runs.submit(SPEC, experiment="killed")
+    queue = runs.store.get_step(run.id, "a").queue
+    worker = subprocess.run(
+        [sys.executable, "-m", "app.cli", "worker", "--queues", queue, "--burst"],
+        env={
+            **os.environ,
+            "REDIS_URL": redis_url,
+            "FLOWBENCH_HOME": str(tmp_path / "worker-home"),
+        },
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert worker.returncode == 0, worker.stderr
+    event = next_event(runs.redis, runs.events_key, timeout=5)
+    assert event is not None and event.node_id == "a" and event.result is not None
+    runs.apply_event(event)
+    assert runs.store.get_step(run.id, "a").status is StepStatus.COMPLETED
+    path = runs.store.path
+    runs.store._db.close()  # as SIGKILL would: nothing kept in memory is written
+    with DuckDBWorkspaceStore(path) as reopened:
+        assert _step_in_database(reopened, run.id, "a")[0] == "queued"
+        RunService(reopened, runs.artifacts, runs.redis).sync_active()
+        assert reopened.get_run(run.id).status is RunStatus.COMPLETED
+        assert _step_in_database(reopened, run.id, "a") == (
+            "completed",
+            json.dumps(event.result.outputs),
+        )
+        assert reopened.get_step(run.id, "b").outputs.keys() == {"results_dataset"}
