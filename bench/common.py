@@ -18,6 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from jobs.defaults import MATH_THREAD_VARIABLES
+
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
@@ -45,6 +47,11 @@ class Row:
         if self.baseline:
             return self.flowbench / self.baseline
         return None
+
+
+# One math thread, as a worker's steps have (see jobs.worker.work): for processes a benchmark
+# starts, in their environment before their first import.
+ONE_MATH_THREAD = dict.fromkeys(MATH_THREAD_VARIABLES, "1")
 
 
 def bench_redis_url(default_db: int = 12) -> str:

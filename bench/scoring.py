@@ -35,6 +35,7 @@ sys.path.insert(0, str(ROOT))
 import httpx  # noqa: E402
 
 from app import processes  # noqa: E402
+from bench.common import ONE_MATH_THREAD  # noqa: E402
 
 SECONDS = int(os.environ.get("BENCH_SECONDS", "8"))
 ROWS = int(os.environ.get("BENCH_ROWS", "1000000"))
@@ -176,11 +177,10 @@ def _start(
     command: list[str], log: Path, health: str | None = None, path: Path | None = None
 ) -> subprocess.Popen:
     # One thread per server: on one row, BLAS/OpenMP threads only add contention.
-    threads = {name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
     env = {
         **os.environ,
         "PYTHONUNBUFFERED": "1",
-        **threads,
+        **ONE_MATH_THREAD,
         "PATH": f"{path}:{os.environ['PATH']}" if path else os.environ["PATH"],
     }
     process = processes.start(command, log, env=env, cwd=ROOT)

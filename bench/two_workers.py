@@ -33,8 +33,9 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
-from bench.common import ROOT, Row, bench_redis_url, timed
+from bench.common import ONE_MATH_THREAD, ROOT, Row, bench_redis_url, timed
 from tests.conftest import make_stack
 
 REPEATS = int(os.environ.get("BENCH_REPEATS", "7"))
@@ -120,7 +121,7 @@ def _ceiling_processes(trees: int) -> Iterator[list[_BranchProcess]]:
     worker's steps do (the same variables, set before the child's first import), loads the
     data and runs the branch once to warm up before any timing."""
     context = multiprocessing.get_context("spawn")
-    with _environment(ONE_MATH_THREAD):  # a spawned child starts with the parent's
+    with mock.patch.dict(os.environ, ONE_MATH_THREAD):  # a spawned child inherits it
         branches = [_BranchProcess(context, trees) for _ in range(2)]
     try:
         yield branches
@@ -175,25 +176,6 @@ def _serve_branches(orders, trees: int) -> None:  # noqa: ANN001 - a connection
             return
         orders.send("done")
         count = orders.recv()
-
-
-ONE_MATH_THREAD = {
-    name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
-}
-
-
-@contextlib.contextmanager
-def _environment(values: dict[str, str]) -> Iterator[None]:
-    before = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in before.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 @functools.cache

@@ -34,6 +34,9 @@ FAILURE_TTL = 7 * 24 * 3600
 # like) instead of a week each.
 ENDED_RUN_JOB_TTL = 3600
 DEFAULT_STEP_TIMEOUT = 3600
+# What OpenMP and the BLAS libraries read, once, for their thread count: a worker sets each to 1
+# before it preloads anything (N workers on N cores, not N x cores threads fighting).
+MATH_THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 # A worker whose heartbeat is older than this while it holds a started step is taken for dead.
 WORKER_STALE_AFTER = 30
 # Our workers heartbeat this often while a step runs (RQ's default is 30 s).

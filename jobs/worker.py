@@ -200,9 +200,8 @@ def run_worker(
 
     `fork=False` runs steps in this process (see InlineWorker).
     """
-    # One math thread per worker: N workers on N cores, instead of N x cores threads fighting
-    # (OpenMP and BLAS read these once, at first use, so before preloading).
-    for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    # One math thread per worker (read once, at first use, so before preloading).
+    for variable in defaults.MATH_THREAD_VARIABLES:
         os.environ.setdefault(variable, "1")
     preload()
     from jobs.runtime.python import remove_leftovers
