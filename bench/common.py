@@ -76,9 +76,11 @@ def median(values: list[float]) -> float:
     return statistics.median(values)
 
 
-def seed_runs(home: Path, count: int, experiments: int = 20) -> None:
-    """Record `count` completed runs (one Evaluate step with metrics each) in the workspace at
-    `home`, in bulk SQL: the control plane must not be running (it owns the file)."""
+def seed_runs(home: Path, count: int, experiments: int = 20, steps: int = 1) -> None:
+    """Record `count` completed runs in the workspace at `home`, in bulk SQL: the control plane
+    must not be running (it owns the file). Each run has an Evaluate step with metrics and
+    `steps - 1` steps before it; run ids look like the store's own (12 hex digits, in no
+    order), so that nothing finds a run faster for its place in the table."""
     import json
 
     import duckdb
@@ -87,6 +89,7 @@ def seed_runs(home: Path, count: int, experiments: int = 20) -> None:
 
     DuckDBWorkspaceStore(home / "workspace.duckdb").close()  # creates and migrates the file
     spec = json.dumps(json.loads((ROOT / "examples" / "automobile_price.json").read_text()))
+    run_id = "'run_' || substr(md5(i::TEXT), 1, 12)"
     with duckdb.connect(str(home / "workspace.duckdb")) as db:
         db.execute(
             "INSERT INTO experiments SELECT 'bench-' || i, '', now()::TIMESTAMP "
@@ -96,7 +99,7 @@ def seed_runs(home: Path, count: int, experiments: int = 20) -> None:
         db.execute(
             "INSERT INTO runs (id, experiment, name, status, spec, parameters, source, "
             "force_rerun, created_at, started_at, finished_at, summary_metrics) "
-            "SELECT 'run_bench' || lpad(i::TEXT, 8, '0'), 'bench-' || (i % ?), 'run ' || i, "
+            f"SELECT {run_id}, 'bench-' || (i % ?), 'run ' || i, "
             "'completed', ?, '{}', 'api', false, now()::TIMESTAMP, now()::TIMESTAMP, "
             "now()::TIMESTAMP + INTERVAL 1 SECOND, '{\"Mean_Absolute_Error\": ' || "
             "(i / 100.0) || ', \"R2\": 0.8}' FROM range(?) t(i)",
@@ -105,8 +108,9 @@ def seed_runs(home: Path, count: int, experiments: int = 20) -> None:
         db.execute(
             "INSERT INTO step_runs (run_id, node_id, position, component_id, "
             "component_version, status, queue, metrics) "
-            "SELECT 'run_bench' || lpad(i::TEXT, 8, '0'), 'evaluate', 0, 'evaluate_model', 1, "
-            "'completed', 'default', '{\"Mean_Absolute_Error\": ' || (i / 100.0) || "
-            "', \"R2\": 0.8}' FROM range(?) t(i)",
-            [count],
+            f"SELECT {run_id}, if(s = ?, 'evaluate', 'step_' || s), s, "
+            "if(s = ?, 'evaluate_model', 'select_columns'), 1, 'completed', 'default', "
+            "if(s = ?, '{\"Mean_Absolute_Error\": ' || (i / 100.0) || ', \"R2\": 0.8}', '{}') "
+            "FROM range(?) t(i), range(?) u(s) ORDER BY i, s",
+            [steps - 1, steps - 1, steps - 1, count, steps],
         )

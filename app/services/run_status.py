@@ -318,16 +318,22 @@ class StatusMachine:
                 work,
             )
         elif status is StepStatus.RUNNING:
-            self._move(step.run_id, step.node_id, status, started_at=_now())
+            self._move(step.run_id, step.node_id, status, later=True, started_at=_now())
         elif status is not None:
-            self._move(step.run_id, step.node_id, status)
+            self._move(step.run_id, step.node_id, status, later=True)
 
-    def _move(self, run_id: str, node_id: str, status: StepStatus, **fields: Any) -> bool:
-        """Move a step forward to `status`; a step already there, or past it, stays."""
+    def _move(
+        self, run_id: str, node_id: str, status: StepStatus, *, later: bool = False, **fields: Any
+    ) -> bool:
+        """Move a step forward to `status`; a step already there, or past it, stays. `later`:
+        written as a step's end is (`update_step_later`), for what the sweep reads of a job
+        that has not ended (queued, running): should a crash lose it, the next sweep reads it
+        again, and a write of its own took a transaction for each step the sweep found so."""
         current = self.store.get_step(run_id, node_id).status
         if current == status or not current.can_become(status):
             return False
-        self.store.update_step(run_id, node_id, status=status, **fields)
+        update = self.store.update_step_later if later else self.store.update_step
+        update(run_id, node_id, status=status, **fields)
         return True
 
     def _complete(self, run_id: str, node_id: str, result: StepResult, work: RedisWork) -> None:

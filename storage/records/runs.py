@@ -570,11 +570,9 @@ class RunRepository:
             fields = _with_stamps(current, fields)
             if not fields:
                 return current
-            sql, values = set_clause(fields)
-            cur.execute(
-                f"UPDATE step_runs SET {sql} WHERE run_id = ? AND node_id = ?",
-                [*values, run_id, node_id],
-            )
+            values = [rows.to_db(field, value) for field, value in fields.items()]
+            encoded = {field: [value] for field, value in zip(fields, values, strict=True)}
+            _update_run_steps(cur, run_id, [node_id], encoded)
             updated = _revised(rows.STEP_COLUMNS, row, fields, values) or _select_step_row(
                 cur, run_id, node_id
             )
@@ -635,21 +633,20 @@ class RunRepository:
             }
         if not pending:
             return
-        by_columns: dict[frozenset[str], list[tuple[Any, ...]]] = {}
-        for steps in pending.values():
+        # A statement per run finds its rows by the run's index, whatever the table's size; past
+        # a few runs, one statement for them all (a join, which scans the table) costs less.
+        by_run = len(pending) <= _RUNS_WRITTEN_ONE_BY_ONE
+        groups: dict[tuple[str, frozenset[str]], list[tuple[Any, ...]]] = {}
+        for run_id, steps in pending.items():
             for row, changed in steps.values():
-                by_columns.setdefault(changed, []).append(row)
-        for changed, step_rows in by_columns.items():
-            columns = sorted(changed)
-            keys = ("run_id", "node_id", *columns)
-            cur.execute(
-                f"UPDATE step_runs SET {', '.join(f'{c} = v.{c}' for c in columns)} FROM (SELECT "
-                + ", ".join(
-                    f"unnest(?::{_SQL_TYPES[SELECTED_TYPES.get(c, str)]}[]) AS {c}" for c in keys
-                )
-                + ") v WHERE step_runs.run_id = v.run_id AND step_runs.node_id = v.node_id",
-                [[row[rows.STEP_COLUMNS.index(c)] for row in step_rows] for c in keys],
-            )
+                groups.setdefault((run_id if by_run else "", changed), []).append(row)
+        for (run_id, changed), step_rows in groups.items():
+            values = {c: [row[rows.STEP_COLUMNS.index(c)] for row in step_rows] for c in changed}
+            nodes = [row[_NODE] for row in step_rows]
+            if by_run:
+                _update_run_steps(cur, run_id, nodes, values)
+            else:
+                _update_steps(cur, [row[_RUN] for row in step_rows], nodes, values)
 
         def written() -> None:
             with self._unwritten_lock:
@@ -781,6 +778,7 @@ def _insert_runs(cur: Cursor, works: list[Any]) -> list[None]:
     return [None] * len(runs)
 
 
+_RUN = rows.STEP_COLUMNS.index("run_id")
 _NODE = rows.STEP_COLUMNS.index("node_id")
 _RUN_STATUS = rows.RUN_COLUMNS.index("status")
 _STEP_STATUS = rows.STEP_COLUMNS.index("status")
@@ -842,14 +840,57 @@ def _with_stamps(current: StepRun, fields: dict[str, Any]) -> dict[str, Any]:
 
 
 def _select_step_row(cur: Cursor, run_id: str, node_id: str) -> tuple[Any, ...]:
-    row = cur.execute(
-        f"SELECT {rows.select_list(rows.STEP_COLUMNS)} FROM step_runs "
-        "WHERE run_id = ? AND node_id = ?",
-        [run_id, node_id],
-    ).fetchone()
+    # The run's rows, by its index (a second condition would make DuckDB scan the table).
+    found = cur.execute(
+        f"SELECT {rows.select_list(rows.STEP_COLUMNS)} FROM step_runs WHERE run_id = ?",
+        [run_id],
+    ).fetchall()
+    row = _step_row(tuple(tuple(row) for row in found), node_id)
     if row is None:
         raise NotFoundError(f"Run '{run_id}' has no step '{node_id}'.")
-    return tuple(row)
+    return row
+
+
+# The most runs whose kept step changes `_write_unwritten` writes with a statement each.
+_RUNS_WRITTEN_ONE_BY_ONE = 4
+
+
+def _update_run_steps(
+    cur: Cursor, run_id: str, node_ids: list[str], values: Mapping[str, list[Any]]
+) -> None:
+    """Set `values` (column -> encoded value per node) on the steps `node_ids` of one run.
+
+    The run's rows are found by its index: the run is the scan's one filter (DuckDB uses an
+    index for nothing else), and the nodes and their values come as lists, matched by position,
+    in a one-row subquery that gives the scan no filter of its own."""
+    columns = list(values)
+    cur.execute(
+        "UPDATE step_runs SET "
+        + ", ".join(f"{c} = v.{c}[list_position(v.nodes, step_runs.node_id)]" for c in columns)
+        + " FROM (SELECT ?::VARCHAR[] AS nodes, "
+        + ", ".join(f"?::{_sql_type(c)}[] AS {c}" for c in columns)
+        + ") v WHERE step_runs.run_id = ? AND list_contains(v.nodes, step_runs.node_id)",
+        [node_ids, *(values[c] for c in columns), run_id],
+    )
+
+
+def _update_steps(
+    cur: Cursor, run_ids: list[str], node_ids: list[str], values: Mapping[str, list[Any]]
+) -> None:
+    """Set `values` (column -> encoded value per step) on the steps (`run_ids[i]`,
+    `node_ids[i]`) of any runs, in one statement (a join: it scans step_runs)."""
+    columns = list(values)
+    cur.execute(
+        f"UPDATE step_runs SET {', '.join(f'{c} = v.{c}' for c in columns)} FROM (SELECT "
+        "unnest(?::VARCHAR[]) AS run_id, unnest(?::VARCHAR[]) AS node_id, "
+        + ", ".join(f"unnest(?::{_sql_type(c)}[]) AS {c}" for c in columns)
+        + ") v WHERE step_runs.run_id = v.run_id AND step_runs.node_id = v.node_id",
+        [run_ids, node_ids, *(values[c] for c in columns)],
+    )
+
+
+def _sql_type(column: str) -> str:
+    return _SQL_TYPES[SELECTED_TYPES.get(column, str)]
 
 
 def _step_row(step_rows: tuple[tuple[Any, ...], ...], node_id: str) -> tuple[Any, ...] | None:

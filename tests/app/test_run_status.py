@@ -272,6 +272,26 @@ def test_a_step_end_is_written_by_the_next_sweep_or_with_its_run(runs):
     assert runs.store.get_run(run.id).status is RunStatus.COMPLETED
 
 
+def test_a_start_the_sweep_finds_is_seen_at_once_and_written_by_the_next_sweep(runs):
+    """What a sweep reads of a job that has not ended (here: started) is kept as a step's end
+    is, not written in a transaction of its own: every read sees it, the next sweep writes it,
+    and a control plane that lost it reads it again from RQ."""
+    run = runs.submit(SPEC, experiment="started")
+    job_id = runs.store.get_step(run.id, "a").job_id
+    runs.redis.hset(f"rq:job:{job_id}", "status", "started")  # as a worker sets it
+    runs.sync_active()
+    assert runs.store.get_step(run.id, "a").status is StepStatus.RUNNING
+    assert _step_in_database(runs.store, run.id, "a")[0] == "queued"
+    path = runs.store.path
+    runs.store._db.close()  # a control plane killed: what it kept is lost
+    with DuckDBWorkspaceStore(path) as reopened:
+        again = RunService(reopened, runs.artifacts, runs.redis)
+        again.sync_active()
+        assert reopened.get_step(run.id, "a").status is StepStatus.RUNNING
+        again.sync_active()
+        assert _step_in_database(reopened, run.id, "a")[0] == "running"
+
+
 def test_step_ends_lost_with_a_killed_control_plane_are_read_back_from_rq(
     runs, redis_url, tmp_path
 ):

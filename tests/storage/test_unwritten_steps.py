@@ -11,7 +11,10 @@ import pytest
 from storage import DuckDBWorkspaceStore, RunStatus, StepStatus
 from storage._duckdb_rows import STEP_COLUMNS
 from storage.errors import ConflictError
+from storage.records.runs import _RUNS_WRITTEN_ONE_BY_ONE
 
+# Past this many runs, kept changes are written by one joined statement, not one per run.
+BY_RUN = _RUNS_WRITTEN_ONE_BY_ONE
 OUT = {"scored": "artifacts://objects/1.parquet"}
 DONE = {
     "status": StepStatus.COMPLETED,
@@ -114,8 +117,11 @@ class TestWrites:
             {"queue": "gpu", "cache_key": "other"},
         ],
     )
-    def test_the_database_gets_the_row_every_read_saw(self, store, fields):
+    @pytest.mark.parametrize("other_runs", [0, BY_RUN], ids=["by its run", "joined"])
+    def test_the_database_gets_the_row_every_read_saw(self, store, fields, other_runs):
         run = new_run(store)
+        for other in [new_run(store) for _ in range(other_runs)]:
+            store.update_step_later(other.id, "b", status=StepStatus.RUNNING)
         store.update_step_later(run.id, "a", **fields)
         seen = kept(store, run.id)
         store.write_unwritten()
@@ -126,15 +132,19 @@ class TestWrites:
 
     def test_a_value_the_database_converts_is_written_at_once(self, store):
         run = new_run(store)
-        step = store.update_step_later(run.id, "a", started_at="2026-01-02 03:04:05.5")
-        assert in_database(store, run.id)[0][STEP_COLUMNS.index("started_at")] == datetime(
+        step = store.update_step_later(run.id, "b", started_at="2026-01-02 03:04:05.5")
+        assert in_database(store, run.id)[1][STEP_COLUMNS.index("started_at")] == datetime(
             2026, 1, 2, 3, 4, 5, 500000
         )
+        assert step.node_id == "b"  # read back
         assert step.started_at == datetime(2026, 1, 2, 3, 4, 5, 500000, tzinfo=UTC)
         assert not store.runs._unwritten
 
-    def test_changes_of_many_runs_and_columns_are_written_together(self, store):
-        runs = [new_run(store) for _ in range(3)]
+    @pytest.mark.parametrize("count", [3, BY_RUN + 2], ids=["each by its run", "joined"])
+    def test_changes_of_many_runs_and_columns_are_written_together(self, store, count):
+        runs = [new_run(store) for _ in range(count)]
+        for run in runs[2:]:
+            store.update_step_later(run.id, "a", status=StepStatus.QUEUED)
         store.update_step_later(runs[0].id, "a", **DONE)
         store.update_step_later(runs[0].id, "b", status=StepStatus.RUNNING)
         store.update_step_later(runs[1].id, "b", error="late")
