@@ -22,6 +22,7 @@ import duckdb
 from bench.common import Row, median, seed_runs, timed
 from storage import DuckDBWorkspaceStore, StepStatus
 from storage._duckdb_db import CONFIG
+from tests.storage.test_unwritten_steps import new_run as new_test_run
 
 RUNS = 100_000
 STEPS = 7
@@ -38,17 +39,7 @@ ENDED = {
 
 
 def new_run(store: DuckDBWorkspaceStore) -> str:
-    return store.create_run(
-        experiment="bench-0",
-        name="bench",
-        spec={"nodes": []},
-        parameters={},
-        source="api",
-        force_rerun=False,
-        steps=[
-            {"node_id": n, "component_id": "select_columns", "component_version": 1} for n in NODES
-        ],
-    ).id
+    return new_test_run(store, nodes=NODES).id
 
 
 def measure_flowbench(store: DuckDBWorkspaceStore, old_runs: list[str]) -> dict[str, float]:

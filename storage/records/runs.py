@@ -851,7 +851,9 @@ def _select_step_row(cur: Cursor, run_id: str, node_id: str) -> tuple[Any, ...]:
     return row
 
 
-# The most runs whose kept step changes `_write_unwritten` writes with a statement each.
+# The most runs whose kept step changes `_write_unwritten` writes with a statement each (about
+# 5 ms per run at any size; one join for them all took 5 ms in a new workspace and 24 ms at
+# 100,000 runs, so past four runs the join costs less whatever the size).
 _RUNS_WRITTEN_ONE_BY_ONE = 4
 
 
