@@ -47,6 +47,11 @@ def run_with(store, key: str, *, done: bool, at: datetime | None = None, outputs
     }
     if done:
         step |= {"status": StepStatus.COMPLETED, "outputs": outputs, "finished_at": at}
+    return record_run(store, [step], "completed" if done else "queued")
+
+
+def record_run(store, steps: list[dict], status):
+    """A run of `steps` (as `create_run` takes them) with `status`; the rest is filler."""
     return store.create_run(
         experiment="exp",
         name="run",
@@ -54,8 +59,8 @@ def run_with(store, key: str, *, done: bool, at: datetime | None = None, outputs
         parameters={},
         source="api",
         force_rerun=False,
-        steps=[step],
-        status="completed" if done else "queued",
+        steps=steps,
+        status=status,
     )
 
 

@@ -12,6 +12,7 @@ from storage import DuckDBWorkspaceStore, RunStatus, StepStatus
 from storage._duckdb_rows import STEP_COLUMNS
 from storage.errors import ConflictError
 from storage.records.runs import _RUNS_WRITTEN_ONE_BY_ONE
+from tests.storage.test_read_memo import record_run
 
 # Past this many runs, kept changes are written by one joined statement, not one per run.
 BY_RUN = _RUNS_WRITTEN_ONE_BY_ONE
@@ -34,25 +35,17 @@ def store(tmp_path):
 
 
 def new_run(store, nodes=("a", "b"), key: str = ""):
-    return store.create_run(
-        experiment="exp",
-        name="run",
-        spec={"nodes": []},
-        parameters={},
-        source="api",
-        force_rerun=False,
-        steps=[
-            {
-                "node_id": node,
-                "component_id": "comp",
-                "component_version": 1,
-                "cache_key": f"{key}{node}" if key else "",
-                "queue": "default",
-            }
-            for node in nodes
-        ],
-        status=RunStatus.RUNNING,
-    )
+    steps = [
+        {
+            "node_id": node,
+            "component_id": "comp",
+            "component_version": 1,
+            "cache_key": f"{key}{node}" if key else "",
+            "queue": "default",
+        }
+        for node in nodes
+    ]
+    return record_run(store, steps, RunStatus.RUNNING)
 
 
 def in_database(store, run_id):
