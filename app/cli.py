@@ -356,6 +356,8 @@ def _step_label(step: Any) -> str:
         label += " (reused)"
     elif step.duration_s is not None and step.status is StepStatus.COMPLETED:
         label += f" in {step.duration_s:.2f} s"
+    elif step.duration_s is not None and step.status is StepStatus.FAILED:
+        label += f" after {step.duration_s:.2f} s"
     if step.error:
         label += f": {step.error}"
     return label

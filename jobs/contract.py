@@ -21,8 +21,9 @@ from typing import Any, ClassVar, Self
 from jobs.errors import ContractError
 
 # Bump whenever a field is added, removed, renamed or changes meaning. Version 1 was the untyped
-# dicts of earlier releases (they carried the component's version under "version").
-CONTRACT_VERSION = 2
+# dicts of earlier releases (they carried the component's version under "version"); version 3
+# added when a failed step ran to its event.
+CONTRACT_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -160,7 +161,8 @@ class StepResult(_Record):
 
 @dataclass(frozen=True)
 class StepEvent(_Record):
-    """A step's own report that it ended: its result when it completed, else its error."""
+    """A step's own report that it ended: its result when it completed, else its error and
+    when it ran (a completed step's times are in its result)."""
 
     kind: ClassVar[str] = "step event"
     nested: ClassVar[dict[str, type[_Record]]] = {"result": StepResult}
@@ -170,6 +172,8 @@ class StepEvent(_Record):
     job_id: str
     result: StepResult | None = None
     error: str | None = None
+    started_at: float | None = None  # seconds since the epoch
+    finished_at: float | None = None
 
     @property
     def completed(self) -> bool:

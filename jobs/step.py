@@ -72,14 +72,15 @@ def run_step(data: dict[str, Any]) -> dict[str, Any]:
         ran = time.time()
         uris, summaries, metrics = _save_outputs(outputs, component, store)
     except Exception as exc:
-        message = _user_message(exc, payload.timeout, time.time() - started)
+        failed = time.time()
+        message = _user_message(exc, payload.timeout, failed - started)
         buffer.write(f"\n{traceback.format_exc()}\nStep failed: {message}\n")
         store.write_log(payload.log_uri, buffer.getvalue())
         if job is not None:
             job.meta["error"] = message
             job.save_meta()
-            _notify(job, payload, error=message)
-        _announce(payload, f"failed after {time.time() - started:.2f} s: {message}")
+            _notify(job, payload, error=message, ran=(started, failed))
+        _announce(payload, f"failed after {failed - started:.2f} s: {message}")
         raise StepFailedError(message) from exc
     finished = time.time()
     buffer.write(
@@ -215,12 +216,24 @@ def _caused_by_timeout(exc: BaseException | None) -> bool:
 
 
 def _notify(
-    job: Job, payload: JobPayload, *, result: StepResult | None = None, error: str | None = None
+    job: Job,
+    payload: JobPayload,
+    *,
+    result: StepResult | None = None,
+    error: str | None = None,
+    ran: tuple[float, float] | None = None,
 ) -> None:
     # Tell the control plane at once, before RQ itself saves the job's result. The job stays
     # the record of truth: the control plane's sweep reads it when an event is missed.
+    started_at, finished_at = ran or (None, None)
     event = StepEvent(
-        run_id=payload.run_id, node_id=payload.node_id, job_id=job.id, result=result, error=error
+        run_id=payload.run_id,
+        node_id=payload.node_id,
+        job_id=job.id,
+        result=result,
+        error=error,
+        started_at=started_at,
+        finished_at=finished_at,
     )
     with contextlib.suppress(Exception):
         job.connection.rpush(payload.events_key, event.to_json())

@@ -7,7 +7,7 @@ import json
 import logging
 import time
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 
 from redis import Redis
@@ -34,7 +34,8 @@ class JobState:
     """What RQ knows of one step job.
 
     `result` is the finished job's `StepResult`; `error` is the failed job's sentence for the
-    user, or why a finished job's result could not be read (another contract version).
+    user, or why a finished job's result could not be read (another contract version);
+    `started_at` and `ended_at`, when a failed job ran, as RQ recorded it.
     """
 
     job_id: str
@@ -42,6 +43,8 @@ class JobState:
     result: StepResult | None = None
     error: str | None = None
     worker_name: str | None = None
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
 
 
 def next_event(connection: Redis, key: str, timeout: float) -> StepEvent | None:
@@ -118,6 +121,7 @@ def _fetch_ended(connection: Redis, job_ids: list[str]) -> dict[str, JobState]:
         status = found.value if isinstance(found, JobStatus) else str(found)
         result: StepResult | None = None
         error: str | None = None
+        ran: tuple[datetime | None, datetime | None] = (None, None)
         if status == JobStatus.FINISHED.value:
             value = job.return_value()
             if value is not None:
@@ -127,7 +131,8 @@ def _fetch_ended(connection: Redis, job_ids: list[str]) -> dict[str, JobState]:
                     error = str(exc)
         elif status == JobStatus.FAILED.value:
             error = job.meta.get("error") or _last_line(job.latest_result())
-        states[job_id] = JobState(job_id, status, result, error, job.worker_name)
+            ran = (job.started_at, job.ended_at)
+        states[job_id] = JobState(job_id, status, result, error, job.worker_name, *ran)
     return states
 
 

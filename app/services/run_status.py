@@ -39,6 +39,8 @@ JOB_GONE = (
     "Its job is gone from Redis (was Redis restarted without persistence?); submit the run again."
 )
 STEP_FAILED = "The step failed."
+# When a step started and when it stopped, each where known.
+Span = tuple[datetime | None, datetime | None]
 
 # What each state of a step's RQ job says of the step. States not listed (deferred, scheduled,
 # RQ 3's ready-to-enqueue) say nothing new: the step keeps its status.
@@ -223,7 +225,8 @@ class StatusMachine:
         if event.result is not None:
             self.complete_step(event.run_id, event.node_id, event.result)
         else:
-            self.fail_step(event.run_id, event.node_id, event.error or STEP_FAILED)
+            ran = (_ts(event.started_at), _ts(event.finished_at))
+            self.fail_step(event.run_id, event.node_id, event.error or STEP_FAILED, ran=ran)
 
     def complete_step(self, run_id: str, node_id: str, result: StepResult) -> None:
         """A step's result arrived: it completes, and its run may end."""
@@ -232,11 +235,12 @@ class StatusMachine:
             self._complete(run_id, node_id, result, work)
         self._do(work)
 
-    def fail_step(self, run_id: str, node_id: str, message: str) -> None:
-        """A step failed: its downstream steps are canceled, and its run may end."""
+    def fail_step(self, run_id: str, node_id: str, message: str, ran: Span = (None, None)) -> None:
+        """A step failed: its downstream steps are canceled, and its run may end. `ran`: when it
+        started and stopped, where the worker said."""
         work = RedisWork()
         with self.lock:
-            self._fail(run_id, node_id, message, work)
+            self._fail(run_id, node_id, message, work, ran)
         self._do(work)
 
     def apply_job_states(
@@ -305,7 +309,7 @@ class StatusMachine:
             self._complete(step.run_id, step.node_id, state.result, work)
         elif status is StepStatus.FAILED:
             message = JOB_GONE if state.status == MISSING else state.error or STEP_FAILED
-            self._fail(step.run_id, step.node_id, message, work)
+            self._fail(step.run_id, step.node_id, message, work, (state.started_at, state.ended_at))
         elif status is StepStatus.CANCELED:
             self._cancel(step.run_id, [step.node_id], work)
         elif status is StepStatus.RUNNING and worker_dead:
@@ -356,16 +360,27 @@ class StatusMachine:
         )
         self._finish_if_done(run_id, work)
 
-    def _fail(self, run_id: str, node_id: str, message: str, work: RedisWork) -> None:
+    def _fail(
+        self,
+        run_id: str,
+        node_id: str,
+        message: str,
+        work: RedisWork,
+        ran: Span = (None, None),
+    ) -> None:
         if self.store.get_step(run_id, node_id).status.is_terminal:
             return
+        started_at, finished_at = ran
+        # The store gives the step its duration from these (or from when a sweep saw it start).
+        times = {"started_at": started_at} if started_at else {}
         self.store.update_step(
             run_id,
             node_id,
             status=StepStatus.FAILED,
             error=message,
             log_uri=self.artifacts.log_uri(run_id, node_id),
-            finished_at=_now(),
+            finished_at=finished_at or _now(),
+            **times,
         )
         run = self.store.get_run(run_id)
         if run.error is None:

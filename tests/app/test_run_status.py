@@ -328,3 +328,49 @@ def test_step_ends_lost_with_a_killed_control_plane_are_read_back_from_rq(
             json.dumps(event.result.outputs),
         )
         assert reopened.get_step(run.id, "b").outputs.keys() == {"results_dataset"}
+
+
+@pytest.mark.parametrize("told", ["by its event", "by the sweep"])
+def test_a_failed_step_keeps_when_it_ran(runs, redis_url, tmp_path, told):
+    """A step that fails keeps its start, end and duration: as its worker told them (its
+    event), or as RQ recorded them when the event was lost (the sweep). A step canceled
+    before it ran has none."""
+    spec = json.loads(json.dumps(SPEC))
+    spec["nodes"][1] = {
+        "id": "a",
+        "component": "apply_sql_transformation",
+        "version": 1,
+        "params": {"query": "select no_such_column from t1"},
+    }
+    spec["edges"] = [
+        {"source": "tiny.dataset", "target": "a.t1"},
+        {"source": "a.result_dataset", "target": "b.dataset"},
+    ]
+    run = runs.submit(spec, experiment="fails")
+    queue = runs.store.get_step(run.id, "a").queue
+    before = time.time()
+    worker = subprocess.run(
+        [sys.executable, "-m", "app.cli", "worker", "--queues", queue, "--burst"],
+        env={**os.environ, "REDIS_URL": redis_url, "FLOWBENCH_HOME": str(tmp_path / "home")},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    after = time.time()
+    assert worker.returncode == 0, worker.stderr
+    event = next_event(runs.redis, runs.events_key, timeout=5)
+    assert event is not None and event.error is not None
+    if told == "by its event":
+        runs.apply_event(event)
+    else:
+        runs.sync_active()
+    failed = runs.store.get_step(run.id, "a")
+    assert failed.status is StepStatus.FAILED and "no_such_column" in failed.error
+    started, finished = failed.started_at.timestamp(), failed.finished_at.timestamp()
+    assert before < started < finished < after
+    assert failed.duration_s == pytest.approx(finished - started)
+    if told == "by its event":
+        assert (started, finished) == pytest.approx((event.started_at, event.finished_at))
+    canceled = runs.store.get_step(run.id, "b")
+    assert canceled.status is StepStatus.CANCELED and canceled.duration_s is None

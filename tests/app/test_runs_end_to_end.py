@@ -264,8 +264,9 @@ def test_get_run_with_wait_answers_once_the_run_has_ended(client):
     assert client.cancel(waiting.id).status.value == "canceled"
 
 
-def test_step_timeout_fails_the_step(client):
-    """A step that runs past its node's timeout is stopped and the run fails."""
+def test_step_timeout_fails_the_step(stack, client):
+    """A step that runs past its node's timeout is stopped and the run fails; the step keeps
+    how long it ran, which the CLI shows."""
     spec = tutorial()
     learner = spec["nodes"][4]
     learner.update(
@@ -280,7 +281,10 @@ def test_step_timeout_fails_the_step(client):
     train = next(s for s in detail.steps if s.node_id == "train")
     assert train.status.value == "failed"
     assert "timeout" in train.error
+    assert 2 <= train.duration_s < 60
     assert detail.run.status.value == "failed"
+    shown = cli(stack, "runs", detail.run.id)
+    assert f"failed after {train.duration_s:.2f} s: The step ran longer" in shown.stdout
 
 
 def test_experiments_list_counts_runs(client):

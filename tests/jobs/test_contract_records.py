@@ -40,7 +40,10 @@ PAYLOAD = JobPayload(
     artifacts="/tmp/artifacts",
 )
 EVENT = StepEvent(run_id="run_1", node_id="select", job_id="fb-run_1-select", result=RESULT)
-RECORDS = [PAYLOAD, RESULT, EVENT, StepEvent("run_1", "select", "fb-run_1-select", error="boom")]
+FAILED = StepEvent(
+    "run_1", "select", "fb-run_1-select", error="boom", started_at=1.5, finished_at=2.25
+)
+RECORDS = [PAYLOAD, RESULT, EVENT, FAILED]
 
 
 @pytest.mark.parametrize("record", RECORDS, ids=lambda r: type(r).__name__)

@@ -130,6 +130,7 @@ with side_col:
         hide_index=True,
         width="stretch",
         height=min(420, 38 + 35 * len(detail.steps)),
+        placeholder="—",  # a step that never ran has no seconds; "None" read as a value
     )
     ids = list(steps)
     chosen = st.session_state.get(state.RUN_STEP)

@@ -88,6 +88,7 @@ picked = st.dataframe(
     selection_mode="single-row",
     key="runs.table",
     column_config={"status": st.column_config.TextColumn(width="small")},
+    placeholder="—",  # a run still going has no seconds, one without a metric no value
 )
 chosen = picked.selection.rows if picked else []
 if chosen:  # a selected row opens its run
