@@ -14,12 +14,13 @@ from app.ui.widgets import pipeline_values, publish
 
 def render(run: Any) -> None:
     client = get_client()
-    clone_col, cancel_col, again_col, compare_col = st.columns(4)
-    if clone_col.button(
+    # A row that wraps, each button as wide as its label: four equal columns beside the graph
+    # cut the labels to "Can…" and "R…" on a 1400-pixel screen.
+    actions = st.container(horizontal=True, wrap=True)
+    if actions.button(
         "Clone",
         key="run.clone",
         icon=":material/content_copy:",
-        width="stretch",
         help="Copy this run's pipeline into a new draft",
     ):
         draft, error = attempt(client.clone, run.id)
@@ -28,11 +29,10 @@ def render(run: Any) -> None:
         else:
             designer.open_draft(draft)
             st.switch_page("views/designer.py")
-    if cancel_col.button(
+    if actions.button(
         "Cancel",
         key="run.cancel",
         icon=":material/stop_circle:",
-        width="stretch",
         disabled=run.status.is_terminal,
     ):
         _, error = attempt(client.cancel, run.id)
@@ -40,11 +40,9 @@ def render(run: Any) -> None:
             st.error(error)
         else:
             st.rerun()
-    with again_col.popover("Rerun", icon=":material/replay:", width="stretch"):
+    with actions.popover("Rerun", icon=":material/replay:"):
         _resubmit(run)
-    if compare_col.button(
-        "Compare", key="run.compare", icon=":material/compare_arrows:", width="stretch"
-    ):
+    if actions.button("Compare", key="run.compare", icon=":material/compare_arrows:"):
         st.session_state[state.COMPARE] = (run.id, None)
         st.switch_page("views/compare.py")
     if run.status is RunStatus.COMPLETED:
