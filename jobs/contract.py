@@ -6,9 +6,10 @@ control plane read it) and the step event (the worker pushes it when a step ends
 plane's monitor pops it). Each carries `version`, the contract version of the side that wrote
 it, and is turned into JSON and back only here: `to_dict`/`from_dict` for the RQ path (RQ's
 JSONSerializer writes the dict, see `jobs.defaults.SERIALIZER`), `to_json`/`from_json` for the
-events list. A record of another version, or with a field missing or unknown, raises
+events list. A record of another version, with a field missing or unknown, or with a value of
+the wrong type (checked by pydantic against the dataclass's annotations) raises
 `ContractError` naming the versions or the field, so a worker and a control plane of different
-Flowbench versions fail a step with a sentence instead of a KeyError.
+Flowbench versions fail a step with a sentence instead of a KeyError or a TypeError.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ import dataclasses
 import json
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Self
+
+from pydantic import TypeAdapter, ValidationError
 
 from jobs.errors import ContractError
 
@@ -49,8 +52,8 @@ class _Record:
         """Read a record written by `to_dict`, on this side or the other.
 
         Raises:
-            ContractError: not a JSON object, another contract version, or a field missing or
-                unknown.
+            ContractError: not a JSON object, another contract version, a field missing or
+                unknown, or a value of the wrong type.
         """
         if not isinstance(data, dict):
             raise ContractError(f"A {cls.kind} must be a JSON object; got {type(data).__name__}.")
@@ -79,10 +82,23 @@ class _Record:
                 f"A {cls.kind} (contract version {version}) has unknown field(s) "
                 f"{', '.join(unknown)}."
             )
-        values = {name: data[name] for name in names if name in data}
+        values = cls._decoded({name: data[name] for name in names if name in data})
+        try:
+            return _adapter(cls).validate_python(values)
+        except ValidationError as exc:
+            wrong = "; ".join(
+                f"{'.'.join(map(str, error['loc']))}: {error['msg']}" for error in exc.errors()
+            )
+            raise ContractError(
+                f"A {cls.kind} (contract version {version}) has a value of the wrong type: {wrong}."
+            ) from exc
+
+    @classmethod
+    def _decoded(cls, values: dict[str, Any]) -> dict[str, Any]:
+        """`values` with nested records read (with their own checks) before types are."""
         for name, record in cls.nested.items():
             values[name] = _decode_nested(record, values.get(name))
-        return cls(**values)
+        return values
 
     @classmethod
     def from_json(cls, text: str | bytes) -> Self:
@@ -136,12 +152,14 @@ class JobPayload(_Record):
     artifacts: str | None = None
 
     @classmethod
-    def from_dict(cls, data: Any) -> Self:
-        payload = super().from_dict(data)
-        if not isinstance(payload.inputs, dict):
+    def _decoded(cls, values: dict[str, Any]) -> dict[str, Any]:
+        inputs = values.get("inputs")
+        if not isinstance(inputs, dict):
             raise ContractError(f"A {cls.kind}'s inputs must be an object.")
-        inputs = {port: _decode_input(port, ref) for port, ref in payload.inputs.items()}
-        return dataclasses.replace(payload, inputs=inputs)
+        return {
+            **values,
+            "inputs": {port: _decode_input(port, ref) for port, ref in inputs.items()},
+        }
 
 
 @dataclass(frozen=True)
@@ -178,6 +196,20 @@ class StepEvent(_Record):
     @property
     def completed(self) -> bool:
         return self.result is not None
+
+
+_ADAPTERS: dict[type, TypeAdapter] = {}
+
+
+def _adapter(record: type) -> TypeAdapter:
+    # pydantic checks each field's value against the dataclass's annotations (a number where
+    # a time is, an object of strings where outputs are), so that a record of the right
+    # version but with a wrong value fails its step with a sentence, not the reader with a
+    # TypeError. Built once per record class, at its first read.
+    adapter = _ADAPTERS.get(record)
+    if adapter is None:
+        adapter = _ADAPTERS[record] = TypeAdapter(record)
+    return adapter
 
 
 def _decode_nested(record: type[_Record], value: Any) -> Any:

@@ -11,6 +11,7 @@ step before it moves it.
 from __future__ import annotations
 
 import contextlib
+import logging
 import time
 
 from redis import Redis
@@ -26,7 +27,9 @@ from jobs.tracking import (
     fetch_job_statuses,
     worker_is_alive,
 )
-from storage import Run, RunStatus, WorkspaceStore
+from storage import Run, RunStatus, StorageError, WorkspaceStore
+
+log = logging.getLogger("flowbench.sweep")
 
 # States of a job RQ is not done with: it will set the job's TTL again when it is.
 RQ_BUSY = {
@@ -81,9 +84,20 @@ class RunReconciler:
         return self.machine.apply_job_states(run_id, steps, states, dead)
 
     def sync_active(self) -> None:
-        """Sync every run that is not finished; expire the jobs of runs that ended."""
+        """Sync every run that is not finished; expire the jobs of runs that ended.
+
+        Redis or the workspace failing stops the sweep (the monitor tries it again); anything
+        else one run trips on is logged with its traceback and the sweep goes on with the
+        others, so that one run cannot keep every other run's dead workers and lost jobs from
+        being seen.
+        """
         for run in self.store.list_active_runs():
-            self.sync(run.id)
+            try:
+                self.sync(run.id)
+            except (RedisError, StorageError, OSError):
+                raise
+            except Exception:
+                log.exception("sweep: run %s was not brought up to date", run.id)
         self.expire_ended()
 
     def expire_ended(self) -> None:

@@ -13,6 +13,7 @@ import uuid
 
 import pytest
 from redis import Redis
+from redis.exceptions import RedisError
 from rq.job import JobStatus
 
 from app.services import run_reconciliation, run_status, run_submission
@@ -374,3 +375,28 @@ def test_a_failed_step_keeps_when_it_ran(runs, redis_url, tmp_path, told):
         assert (started, finished) == pytest.approx((event.started_at, event.finished_at))
     canceled = runs.store.get_step(run.id, "b")
     assert canceled.status is StepStatus.CANCELED and canceled.duration_s is None
+
+
+def test_a_run_the_sweep_trips_on_does_not_stop_it_for_the_others(runs, monkeypatch, caplog):
+    """The oldest run's sweep raises (a bug it trips on); the next run's started job is still
+    seen, and the log names the run that was not brought up to date."""
+    tripping = runs.submit(SPEC, experiment="trips")
+    other = runs.submit(SPEC, experiment="goes on")
+    job_id = runs.store.get_step(other.id, "a").job_id
+    runs.redis.hset(f"rq:job:{job_id}", "status", "started")
+    fetch = run_reconciliation.fetch_job_states
+
+    def tripping_on_the_first(redis, job_ids):
+        if any(tripping.id in job_id for job_id in job_ids):
+            raise TypeError("a bug")
+        return fetch(redis, job_ids)
+
+    monkeypatch.setattr(run_reconciliation, "fetch_job_states", tripping_on_the_first)
+    with caplog.at_level("ERROR", logger="flowbench.sweep"):
+        runs.sync_active()
+    assert runs.store.get_step(other.id, "a").status is StepStatus.RUNNING
+    assert f"run {tripping.id} was not brought up to date" in caplog.text
+    monkeypatch.setattr(run_reconciliation, "fetch_job_states", fetch)
+    with pytest.raises(RedisError):  # Redis failing still stops the sweep: the monitor retries
+        runs.reconciler.redis = Redis(port=1)
+        runs.sync_active()

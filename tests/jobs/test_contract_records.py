@@ -44,6 +44,7 @@ FAILED = StepEvent(
     "run_1", "select", "fb-run_1-select", error="boom", started_at=1.5, finished_at=2.25
 )
 RECORDS = [PAYLOAD, RESULT, EVENT, FAILED]
+EVENT_IDS = ("run_1", "select", "fb-run_1-select")
 
 
 @pytest.mark.parametrize("record", RECORDS, ids=lambda r: type(r).__name__)
@@ -95,6 +96,29 @@ def test_a_nested_result_of_another_version_is_refused():
         StepEvent.from_dict(data)
 
 
+@pytest.mark.parametrize(
+    ("record", "field", "value", "named"),
+    [
+        (RESULT, "outputs", 5, "outputs: Input should be a valid dictionary"),
+        (RESULT, "outputs", {"scored": 1}, "outputs.scored: Input should be a valid string"),
+        (RESULT, "metrics", ["x"], "metrics: Input should be a valid dictionary"),
+        (RESULT, "started_at", "soon", "started_at: Input should be a valid number"),
+        (FAILED, "finished_at", [2.25], "finished_at: Input should be a valid number"),
+        (FAILED, "error", 7, "error: Input should be a valid string"),
+        (PAYLOAD, "component_version", "one", "component_version: Input should be a valid int"),
+        (PAYLOAD, "params", [], "params: Input should be a valid dictionary"),
+    ],
+    ids=lambda v: v if isinstance(v, str) else type(v).__name__,
+)
+def test_a_value_of_the_wrong_type_is_named(record, field, value, named):
+    """A record of the right version whose value has the wrong type is refused, naming the
+    field, where it would have reached the reader as a TypeError further on."""
+    data = record.to_dict() | {field: value}
+    with pytest.raises(ContractError, match="has a value of the wrong type") as caught:
+        type(record).from_dict(data)
+    assert named in str(caught.value)
+
+
 @pytest.mark.parametrize("bad", [None, [], "text", {"uri": None}, {"node": "a"}, {"x": 1}])
 def test_an_input_that_names_nothing_is_refused(bad):
     data = PAYLOAD.to_dict()
@@ -115,12 +139,15 @@ def test_an_unreadable_event_comes_back_as_a_failed_event_with_the_reason(redis_
     redis = Redis.from_url(redis_url)
     key = "flowbench:events:contract-test"
     redis.delete(key)
-    data = EVENT.to_dict() | {"version": CONTRACT_VERSION + 1}
-    redis.rpush(key, json.dumps(data), json.dumps({"version": 0}))
-    event = next_event(redis, key, timeout=1)
-    assert (event.run_id, event.node_id, event.job_id) == ("run_1", "select", "fb-run_1-select")
-    assert event.result is None
-    assert f"version {CONTRACT_VERSION + 1}" in event.error
+    newer = EVENT.to_dict() | {"version": CONTRACT_VERSION + 1}
+    wrong = EVENT.to_dict()
+    wrong["result"]["started_at"] = "soon"
+    redis.rpush(key, json.dumps(newer), json.dumps(wrong), json.dumps({"version": 0}))
+    for reason in (f"version {CONTRACT_VERSION + 1}", "wrong type: started_at: Input should be"):
+        event = next_event(redis, key, timeout=1)
+        assert (event.run_id, event.node_id, event.job_id) == EVENT_IDS
+        assert event.result is None
+        assert reason in event.error
     assert next_event(redis, key, timeout=1) is None  # no ids: dropped, the sweep reads the job
 
 
@@ -128,12 +155,15 @@ def test_a_finished_job_whose_result_is_unreadable_carries_the_reason(redis_url)
     """The sweep reads a result of another version as an error, not a KeyError."""
     redis = Redis.from_url(redis_url)
     queue = Queue("contract-test", connection=redis, serializer=defaults.SERIALIZER)
-    # A job that returns what a worker of contract version 1 returned, run here as a worker would.
-    job = queue.enqueue_call(
-        "builtins.dict", kwargs={"outputs": {}, "version": 1}, job_id="fb-contract-test-old"
-    )
-    queue.run_sync(job)
-    state = fetch_job_states(redis, [job.id])[job.id]
-    assert state.status == "finished"
-    assert state.result is None
-    assert "step result of worker contract version 1" in state.error
+    # Jobs that return what a worker of contract version 1 returned, and a result of this
+    # version with outputs that are not an object, run here as a worker would.
+    for returned, reason in (
+        ({"outputs": {}, "version": 1}, "step result of worker contract version 1"),
+        ({"outputs": [], "version": CONTRACT_VERSION}, "outputs: Input should be a valid dict"),
+    ):
+        job = queue.enqueue_call("builtins.dict", kwargs=returned, job_id="fb-contract-test-old")
+        queue.run_sync(job)
+        state = fetch_job_states(redis, [job.id])[job.id]
+        assert state.status == "finished"
+        assert state.result is None
+        assert reason in state.error
