@@ -5,13 +5,17 @@ that fails validation keeps FastAPI's list of problems there, an invalid pipelin
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from redis.exceptions import RedisError
 from starlette.exceptions import HTTPException
 
+from app.api.schemas import IssueOut
 from app.services import errors as app_errors
 from app.services.endpoints import EndpointError, EndpointSettingsError
 from app.services.inference_pipelines import InferencePipelineError
@@ -58,6 +62,23 @@ HTTP_CODES = {
     422: "invalid",
     502: "bad_gateway",
     503: "unavailable",
+}
+
+
+class ErrorBody(BaseModel):
+    """The body of every error answer, as the OpenAPI document describes it."""
+
+    code: str  # e.g. not_found, conflict, invalid_request, invalid_pipeline
+    message: str
+    # The message again; for a request that fails validation, FastAPI's list of problems.
+    detail: str | list[dict[str, Any]]
+    issues: list[IssueOut] | None = None  # an invalid pipeline's issues, every one at once
+
+
+# Every route's error answers in the OpenAPI document. With a default answer described, FastAPI
+# no longer describes a 422 as its own `{"detail": [...]}`, which it is not here.
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    "default": {"model": ErrorBody, "description": "An error, with its code and message"},
 }
 
 

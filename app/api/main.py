@@ -14,8 +14,9 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 import components
 from app.api.deps import Services, require_token
-from app.api.errors import add_error_handlers
+from app.api.errors import ERROR_RESPONSES, add_error_handlers
 from app.api.routes import catalog, datasets, drafts, endpoints, runs
+from app.api.schemas import Health
 from app.services.datasets import DatasetService
 from app.services.endpoints import EndpointService
 from app.services.monitor import Monitor
@@ -81,16 +82,17 @@ def create_app(settings: Settings, *, register_samples: bool = True) -> FastAPI:
         lifespan=lifespan,
         description="Build, run and review machine-learning pipelines. Every route "
         "but /health needs `Authorization: Bearer <workspace token>`.",
+        responses=ERROR_RESPONSES,
     )
 
     @app.get("/health", tags=["health"])
-    def health(request: Request) -> dict[str, object]:
+    def health(request: Request) -> Health:
         redis_ok = True
         try:
             request.app.state.services.runs.redis.ping()
         except RedisError:
             redis_ok = False
-        return {"status": "ok", "redis": redis_ok}
+        return Health(status="ok", redis=redis_ok)
 
     # A Host header other than the names the API is known by is refused (DNS rebinding).
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.trusted_hosts)

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, Field
 
 from jobs.pipeline import PipelineDocument
-from storage import Run, RunSource, StepRun
+from storage import Run, RunSource, RunStatus, StepRun
 
 # Paging: larger offsets overflow the database's integers; nobody pages that far.
 MAX_OFFSET = 2**53
@@ -60,6 +60,29 @@ class SubmitRequest(BaseModel):
 class RunList(BaseModel):
     runs: list[Run]
     total: int
+
+
+class RunSummary(BaseModel):
+    """A run in a runs table: its duration and first metrics, without its spec."""
+
+    id: str
+    name: str
+    experiment: str
+    status: RunStatus
+    source: RunSource
+    created_at: str  # ISO 8601
+    duration_s: float | None  # None until it ended
+    metrics: dict[str, float]  # its first metrics, in step order
+
+
+class RunSummaries(BaseModel):
+    total: int  # runs that match, on every page
+    runs: list[RunSummary]
+
+
+class Health(BaseModel):
+    status: str
+    redis: bool  # whether Redis answered
 
 
 class RunDetail(BaseModel):

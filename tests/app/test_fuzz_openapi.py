@@ -1,4 +1,5 @@
-"""A property-based fuzzer over the control plane's OpenAPI document: no request gets a 5xx.
+"""A property-based fuzzer over the control plane's OpenAPI document: no request gets a 5xx, and
+an answer with a documented status matches its documented schema.
 
 schemathesis generates requests for every operation from the schema (valid and invalid bodies,
 parameters and paths) and sends them, with the token, to a real control plane of its own; the
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import schemathesis
+from schemathesis import checks
 from hypothesis import HealthCheck, Phase, settings
 
 from app.api.main import create_app
@@ -50,3 +52,5 @@ def test_no_request_gets_a_server_error(case, fuzz_stack):
     assert response.status_code < 500, (
         f"{case.method} {case.formatted_path} -> {response.status_code}: {response.text[:500]}"
     )
+    # An answer with a documented status matches the schema the document gives it.
+    case.validate_response(response, checks=[checks.response_schema_conformance])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import secrets
+from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
@@ -105,13 +106,77 @@ class RegisterOutputBody(BaseModel):
     description: str = ""
 
 
+# -- answers ----------------------------------------------------------------------------------
+
+
+class EndpointVersionOut(BaseModel):
+    """One published version of an endpoint."""
+
+    id: str
+    version: int
+    name: str
+    is_default: bool
+    enabled: bool
+    description: str
+    source_kind: str  # draft | run | spec
+    source_id: str | None
+    created_at: str  # ISO 8601
+    parameters: list[dict[str, Any]]  # the spec's pipeline parameters, with their defaults
+    spec: dict[str, Any]
+
+
 class EndpointOut(BaseModel):
     name: str
     description: str
     default_version: int | None
-    versions: list[dict[str, Any]]
+    versions: list[EndpointVersionOut]
     rest_url: str
-    samples: dict[str, str]
+    samples: dict[str, str]  # curl and Python calls of the default version
+
+
+class PublishedOut(BaseModel):
+    endpoint: EndpointOut
+    version: int
+    key: str | None  # the endpoint's key, only when this publish created the endpoint
+
+
+class KeyOut(BaseModel):
+    endpoint: str
+    key: str
+
+
+class EndpointRunOut(BaseModel):
+    """A run an endpoint started, with what started it."""
+
+    run: Run
+    origin: RunOrigin
+    url: str
+
+
+class PipelineRunOut(BaseModel):
+    """The answer to a published pipeline call, in the designer's (Azure ML's) names."""
+
+    Id: str
+    RunId: str
+    Status: str
+    Endpoint: str
+    Version: int
+    ExperimentName: str
+    ParameterAssignments: dict[str, Any]
+    Url: str  # the run in this API
+    RunUrl: str  # the run's page in the UI
+
+
+@dataclass(frozen=True)
+class ScheduleOut(Schedule):
+    """A schedule with its next ticks (none while paused)."""
+
+    next_ticks: list[str] = field(default_factory=list)  # ISO 8601
+
+
+class RegisteredOutput(BaseModel):
+    dataset: DatasetVersion
+    lineage: DatasetLineage
 
 
 # -- endpoints and versions -------------------------------------------------------------------
@@ -122,19 +187,19 @@ def _endpoint_out(request: Request, endpoint: PipelineEndpoint) -> EndpointOut:
     default = next((v for v in endpoint.versions if v.is_default), None)
     rest_url = f"{base}/pipelines/{endpoint.name}/runs"
     versions = [
-        {
-            "id": v.id,
-            "version": v.version,
-            "name": v.name,
-            "is_default": v.is_default,
-            "enabled": v.enabled,
-            "description": v.description,
-            "source_kind": v.source_kind,
-            "source_id": v.source_id,
-            "created_at": v.created_at.isoformat(),
-            "parameters": v.spec.get("parameters", []),
-            "spec": v.spec,
-        }
+        EndpointVersionOut(
+            id=v.id,
+            version=v.version,
+            name=v.name,
+            is_default=v.is_default,
+            enabled=v.enabled,
+            description=v.description,
+            source_kind=v.source_kind,
+            source_id=v.source_id,
+            created_at=v.created_at.isoformat(),
+            parameters=v.spec.get("parameters", []),
+            spec=v.spec,
+        )
         for v in endpoint.versions
     ]
     samples = sample_requests(rest_url, endpoint.name, default.spec if default else {})
@@ -159,7 +224,7 @@ def get_endpoint(name: str, request: Request, pub: PublishingDep) -> EndpointOut
 
 
 @router.post("/pipelines/{name}/versions", status_code=201)
-def publish(name: str, body: PublishBody, request: Request, pub: PublishingDep) -> dict[str, Any]:
+def publish(name: str, body: PublishBody, request: Request, pub: PublishingDep) -> PublishedOut:
     """Publish a spec, a draft or a run's pipeline as the endpoint's next version. The answer
     carries the endpoint's key once, when this publish created the endpoint."""
     published = pub.publish(
@@ -170,11 +235,11 @@ def publish(name: str, body: PublishBody, request: Request, pub: PublishingDep) 
         description=body.description,
         make_default=body.make_default,
     )
-    return {
-        "endpoint": _endpoint_out(request, pub.endpoint(name)).model_dump(),
-        "version": published.version.version,
-        "key": published.key,
-    }
+    return PublishedOut(
+        endpoint=_endpoint_out(request, pub.endpoint(name)),
+        version=published.version.version,
+        key=published.key,
+    )
 
 
 @router.post("/pipelines/{name}/default")
@@ -197,23 +262,21 @@ def disable(name: str, version: int, request: Request, pub: PublishingDep) -> En
 
 
 @router.post("/pipelines/{name}/key")
-def regenerate_key(name: str, pub: PublishingDep) -> dict[str, str]:
+def regenerate_key(name: str, pub: PublishingDep) -> KeyOut:
     """A new key for the endpoint, shown this once; the old key stops working."""
-    return {"endpoint": name, "key": pub.regenerate_key(name)}
+    return KeyOut(endpoint=name, key=pub.regenerate_key(name))
 
 
-def _run_row(request: Request, run: Run, origin: RunOrigin) -> dict[str, Any]:
-    return {
-        "run": run,
-        "origin": origin,
-        "url": f"{str(request.base_url).rstrip('/')}/runs/{run.id}",
-    }
+def _run_row(request: Request, run: Run, origin: RunOrigin) -> EndpointRunOut:
+    return EndpointRunOut(
+        run=run, origin=origin, url=f"{str(request.base_url).rstrip('/')}/runs/{run.id}"
+    )
 
 
 @router.get("/pipelines/{name}/runs")
 def endpoint_runs(
     name: str, request: Request, pub: PublishingDep, limit: int = 100
-) -> list[dict[str, Any]]:
+) -> list[EndpointRunOut]:
     """Runs the endpoint started (by REST calls and schedules), newest first."""
     return [
         _run_row(request, run, origin)
@@ -223,7 +286,7 @@ def endpoint_runs(
 
 def _submit(
     name: str, version: int | None, body: EndpointRunBody, request: Request, pub: PublishingService
-) -> dict[str, Any]:
+) -> PipelineRunOut:
     run, origin = pub.submit(
         name,
         EndpointRunRequest(
@@ -237,17 +300,17 @@ def _submit(
     )
     base = str(request.base_url).rstrip("/")
     settings = request.app.state.settings
-    return {
-        "Id": run.id,
-        "RunId": run.id,
-        "Status": run.status.value,
-        "Endpoint": name,
-        "Version": origin.version,
-        "ExperimentName": run.experiment,
-        "ParameterAssignments": run.parameters,
-        "Url": f"{base}/runs/{run.id}",
-        "RunUrl": f"http://{settings.api_host}:{settings.ui_port}/run?run={run.id}",
-    }
+    return PipelineRunOut(
+        Id=run.id,
+        RunId=run.id,
+        Status=run.status.value,
+        Endpoint=name,
+        Version=origin.version,
+        ExperimentName=run.experiment,
+        ParameterAssignments=run.parameters,
+        Url=f"{base}/runs/{run.id}",
+        RunUrl=f"http://{settings.api_host}:{settings.ui_port}/run?run={run.id}",
+    )
 
 
 @submit_router.post(
@@ -255,7 +318,7 @@ def _submit(
 )
 def submit_default(
     name: str, body: EndpointRunBody, request: Request, pub: PublishingDep
-) -> dict[str, Any]:
+) -> PipelineRunOut:
     """Start a run of the endpoint's default version (workspace token or endpoint key)."""
     return _submit(name, None, body, request, pub)
 
@@ -267,7 +330,7 @@ def submit_default(
 )
 def submit_version(
     name: str, version: int, body: EndpointRunBody, request: Request, pub: PublishingDep
-) -> dict[str, Any]:
+) -> PipelineRunOut:
     """Start a run of one version of the endpoint (workspace token or endpoint key)."""
     return _submit(name, version, body, request, pub)
 
@@ -285,19 +348,19 @@ def run_origin(run_id: str, pub: PublishingDep) -> RunOrigin:
 # -- schedules --------------------------------------------------------------------------------
 
 
-def _schedule_out(schedule: Schedule) -> dict[str, Any]:
+def _schedule_out(schedule: Schedule) -> ScheduleOut:
     upcoming = [] if schedule.paused else [t.isoformat() for t in next_ticks(schedule)]
-    return {**schedule.__dict__, "next_ticks": upcoming}
+    return ScheduleOut(**schedule.__dict__, next_ticks=upcoming)
 
 
 @router.get("/pipelines/{name}/schedules")
-def list_schedules(name: str, pub: PublishingDep, sched: SchedulesDep) -> list[dict[str, Any]]:
+def list_schedules(name: str, pub: PublishingDep, sched: SchedulesDep) -> list[ScheduleOut]:
     pub.endpoint(name)
     return [_schedule_out(s) for s in sched.store.list_schedules(name)]
 
 
 @router.post("/pipelines/{name}/schedules", status_code=201)
-def create_schedule(name: str, body: ScheduleBody, sched: SchedulesDep) -> dict[str, Any]:
+def create_schedule(name: str, body: ScheduleBody, sched: SchedulesDep) -> ScheduleOut:
     """Run the endpoint on a cron expression or every `interval_seconds`, with these values."""
     return _schedule_out(
         sched.create(
@@ -314,17 +377,17 @@ def create_schedule(name: str, body: ScheduleBody, sched: SchedulesDep) -> dict[
 
 
 @router.get("/schedules/{schedule_id}")
-def get_schedule(schedule_id: str, sched: SchedulesDep) -> dict[str, Any]:
+def get_schedule(schedule_id: str, sched: SchedulesDep) -> ScheduleOut:
     return _schedule_out(sched.store.get_schedule(schedule_id))
 
 
 @router.post("/schedules/{schedule_id}/pause")
-def pause(schedule_id: str, sched: SchedulesDep) -> dict[str, Any]:
+def pause(schedule_id: str, sched: SchedulesDep) -> ScheduleOut:
     return _schedule_out(sched.pause(schedule_id))
 
 
 @router.post("/schedules/{schedule_id}/resume")
-def resume(schedule_id: str, sched: SchedulesDep) -> dict[str, Any]:
+def resume(schedule_id: str, sched: SchedulesDep) -> ScheduleOut:
     """Resume; ticks that fell while paused do not fire."""
     return _schedule_out(sched.resume(schedule_id))
 
@@ -336,7 +399,7 @@ def delete_schedule(schedule_id: str, sched: SchedulesDep) -> Response:
 
 
 @router.get("/schedules/{schedule_id}/runs")
-def schedule_runs(schedule_id: str, request: Request, sched: SchedulesDep) -> list[dict[str, Any]]:
+def schedule_runs(schedule_id: str, request: Request, sched: SchedulesDep) -> list[EndpointRunOut]:
     schedule = sched.store.get_schedule(schedule_id)
     return [
         _run_row(request, run, origin)
@@ -357,7 +420,7 @@ def register_output(
     body: RegisterOutputBody,
     svc: ServicesDep,
     pub: PublishingDep,
-) -> dict[str, Any]:
+) -> RegisteredOutput:
     """Register a step's output table as the dataset's next version, with its lineage."""
     uri = table_output(svc.store, run_id, node_id, port, completed=True)
     version = svc.datasets.register_output(
@@ -367,7 +430,7 @@ def register_output(
     )
     lineage = DatasetLineage(version.name, version.version, run_id, node_id, port)
     pub.store.record_lineage(lineage)
-    return {"dataset": version, "lineage": lineage}
+    return RegisteredOutput(dataset=version, lineage=lineage)
 
 
 @router.get("/datasets/{name}/versions/{version}/lineage")

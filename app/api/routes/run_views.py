@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Query
 
 from app.api.deps import ServicesDep
-from app.api.schemas import MAX_OFFSET
+from app.api.schemas import MAX_OFFSET, RunSummaries, RunSummary
 from app.services.evaluation import step_evaluation
 from storage import Run, RunSource, RunStatus
 
@@ -25,7 +25,7 @@ def run_summaries(
     limit: int = 50,
     offset: int = Query(0, ge=0, le=MAX_OFFSET),
     source: RunSource | None = None,
-) -> dict[str, Any]:
+) -> RunSummaries:
     """A page of runs, newest first, each with its duration and first metrics."""
     limit = max(1, min(limit, 500))
     # One query for the page with its metrics (kept on each run when it completed); runs
@@ -35,13 +35,13 @@ def run_summaries(
     )
     missing = [run.id for run, kept in page if kept is None and run.status is RunStatus.COMPLETED]
     from_steps = svc.store.step_metrics(missing) if missing else {}
-    return {
-        "total": svc.store.count_runs(experiment=experiment, status=status, source=source),
-        "runs": [
+    return RunSummaries(
+        total=svc.store.count_runs(experiment=experiment, status=status, source=source),
+        runs=[
             _summary(run, kept if kept is not None else key_metrics(from_steps.get(run.id, [])))
             for run, kept in page
         ],
-    }
+    )
 
 
 def key_metrics(step_metrics: list[dict[str, float]]) -> dict[str, float]:
@@ -54,19 +54,19 @@ def key_metrics(step_metrics: list[dict[str, float]]) -> dict[str, float]:
     return metrics
 
 
-def _summary(run: Run, metrics: dict[str, float]) -> dict[str, Any]:
+def _summary(run: Run, metrics: dict[str, float]) -> RunSummary:
     end = run.finished_at
     duration = (end - run.started_at).total_seconds() if end and run.started_at else None
-    return {
-        "id": run.id,
-        "name": run.name,
-        "experiment": run.experiment,
-        "status": run.status.value,
-        "source": run.source.value,
-        "created_at": run.created_at.isoformat(),
-        "duration_s": duration,
-        "metrics": metrics,
-    }
+    return RunSummary(
+        id=run.id,
+        name=run.name,
+        experiment=run.experiment,
+        status=run.status,
+        source=run.source,
+        created_at=run.created_at.isoformat(),
+        duration_s=duration,
+        metrics=metrics,
+    )
 
 
 @router.get("/runs/{run_id}/steps/{node_id}/evaluation")
