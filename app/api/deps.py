@@ -11,6 +11,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from app.services.datasets import DatasetService
 from app.services.endpoints import EndpointService
+from app.services.evaluation import EvaluationCharts
 from app.services.runs import RunService
 from storage import ArtifactStore, WorkspaceStore
 
@@ -26,6 +27,7 @@ class Services:
     runs: RunService
     datasets: DatasetService
     token: str
+    evaluations: EvaluationCharts
     endpoints: EndpointService | None = None
 
 

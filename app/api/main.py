@@ -19,6 +19,7 @@ from app.api.routes import catalog, datasets, drafts, endpoints, runs
 from app.api.schemas import Health
 from app.services.datasets import DatasetService
 from app.services.endpoints import EndpointService
+from app.services.evaluation import EvaluationCharts
 from app.services.monitor import Monitor
 from app.services.runs import RunService
 from app.settings import Settings, ensure_workspace
@@ -47,7 +48,14 @@ def create_app(settings: Settings, *, register_samples: bool = True) -> FastAPI:
         dataset_service = DatasetService(store, artifacts)
         if register_samples:
             dataset_service.register_samples()
-        app.state.services = Services(store, artifacts, run_service, dataset_service, token)
+        app.state.services = Services(
+            store,
+            artifacts,
+            run_service,
+            dataset_service,
+            token,
+            evaluations=EvaluationCharts(store, artifacts),
+        )
         monitor = Monitor(run_service)
         monitor.start()
         app.state.services.endpoints = endpoint_service = EndpointService(

@@ -1,5 +1,5 @@
 """Chart data for an Evaluate Model step: what the designer's Visualize pane draws
-(`step_evaluation`).
+(`EvaluationCharts`).
 
 Regression: predicted against actual, and the residuals. Classification: the ROC and
 precision-recall curves (binary) and the confusion matrix. Computed from the scored dataset that
@@ -16,6 +16,7 @@ import pandas as pd
 from sklearn.metrics import confusion_matrix, precision_recall_curve, roc_curve
 
 from app.services.errors import ConflictError, InvalidRequestError, NotFoundError
+from app.services.lru import Lru
 from components.errors import ComponentInputError
 
 # The charts read the scored dataset exactly as Evaluate Model does, with its own helpers.
@@ -38,17 +39,41 @@ MAX_POINTS = 2000  # scatter points sent to the browser
 CURVE_POINTS = 200
 
 
-def step_evaluation(
-    store: WorkspaceStore, artifacts: ArtifactStore, run_id: str, node_id: str
-) -> dict[str, Any]:
-    """The chart data of Evaluate Model step `node_id` of a run, from the scored dataset on its
-    first input.
+class EvaluationCharts:
+    """The chart data of Evaluate Model steps, kept for the last `keep` scored datasets.
 
-    Raises:
-        InvalidRequestError: The step is not an Evaluate Model step, or its input is unreadable.
-        NotFoundError: The run or step does not exist, or nothing feeds the step.
-        ConflictError: The scored dataset has not been produced yet.
+    A scored dataset's URI names its content, so its charts never change: the run page asks
+    again at each rerun while the charts are open, and a million scored rows took the control
+    plane over a second each time (its GIL held for much of it).
     """
+
+    def __init__(self, store: WorkspaceStore, artifacts: ArtifactStore, keep: int = 32) -> None:
+        self.store = store
+        self.artifacts = artifacts
+        self._charts = Lru[str, dict[str, Any]](keep)
+
+    def of_step(self, run_id: str, node_id: str) -> dict[str, Any]:
+        """The chart data of Evaluate Model step `node_id` of a run, from the scored dataset on
+        its first input.
+
+        Raises:
+            InvalidRequestError: Not an Evaluate Model step, or its input is unreadable.
+            NotFoundError: The run or step does not exist, or nothing feeds the step.
+            ConflictError: The scored dataset has not been produced yet.
+        """
+        uri = _scored_dataset(self.store, run_id, node_id)
+        charts = self._charts.get(uri)
+        if charts is None:
+            try:
+                charts = evaluation_charts(self.artifacts.get_table(uri))
+            except ComponentInputError as exc:
+                raise InvalidRequestError(str(exc)) from exc
+            self._charts.put(uri, charts)
+        return charts
+
+
+def _scored_dataset(store: WorkspaceStore, run_id: str, node_id: str) -> str:
+    """The URI of the scored dataset on Evaluate Model step `node_id`'s first input."""
     run = store.get_run(run_id)
     step = store.get_step(run_id, node_id)
     if step.component_id != EVALUATE:
@@ -67,10 +92,7 @@ def step_evaluation(
         raise ConflictError(
             f"The scored dataset '{edge.source}' is not there yet (step {step.status.value})."
         )
-    try:
-        return evaluation_charts(artifacts.get_table(uri))
-    except ComponentInputError as exc:
-        raise InvalidRequestError(str(exc)) from exc
+    return uri
 
 
 def evaluation_charts(scored: pd.DataFrame) -> dict[str, Any]:

@@ -12,14 +12,14 @@ from __future__ import annotations
 import json
 import threading
 import uuid
-from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 from redis import Redis
 
+from app.services.lru import Lru
 from app.services.run_status import StatusMachine, initial_run_status, initial_step_status
 from jobs import defaults
 from jobs.columns import column_names, has_column_rule, infer_columns
@@ -77,8 +77,8 @@ class RunSubmitter:
         # Outcomes of validating the same document against the same workspace state (see
         # `_validation_key`), and the column descriptions of stored tables: content-addressed,
         # so a URI's columns never change.
-        self._validations = _Lru[tuple[Any, ...], Validation](256)
-        self._table_columns = _Lru[str, str](1024)
+        self._validations = Lru[tuple[Any, ...], Validation](256)
+        self._table_columns = Lru[str, str](1024)
         # Validating and planning are pure Python: under the GIL, a second core does not speed
         # them up. Left to the 40 threads of the request pool at once, they make every thread
         # that comes back from DuckDB (the one committing a shared write above all) wait
@@ -387,30 +387,3 @@ def _validation_key(
         )
     except (TypeError, ValueError):
         return None
-
-
-K = TypeVar("K")
-V = TypeVar("V")
-
-
-class _Lru(Generic[K, V]):
-    """A small thread-safe map that forgets its least recently used entries."""
-
-    def __init__(self, limit: int) -> None:
-        self._lock = threading.Lock()
-        self._entries: OrderedDict[K, V] = OrderedDict()
-        self._limit = limit
-
-    def get(self, key: K) -> V | None:
-        with self._lock:
-            found = self._entries.get(key)
-            if found is not None:
-                self._entries.move_to_end(key)
-            return found
-
-    def put(self, key: K, value: V) -> None:
-        with self._lock:
-            self._entries[key] = value
-            self._entries.move_to_end(key)
-            while len(self._entries) > self._limit:
-                self._entries.popitem(last=False)

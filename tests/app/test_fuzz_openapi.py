@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 import schemathesis
-from schemathesis import checks
 from hypothesis import HealthCheck, Phase, settings
+from schemathesis import checks
 
 from app.api.main import create_app
 from app.settings import Settings

@@ -25,8 +25,10 @@ FREE_FORM = {
 
 
 def _free_form(schema: dict) -> bool:
-    return schema.get("type") == "object" and not schema.get("properties") and (
-        schema.get("additionalProperties") in (True, None, {})
+    return (
+        schema.get("type") == "object"
+        and not schema.get("properties")
+        and (schema.get("additionalProperties") in (True, None, {}))
     )
 
 

@@ -9,7 +9,6 @@ from fastapi import APIRouter, Query
 
 from app.api.deps import ServicesDep
 from app.api.schemas import MAX_OFFSET, RunSummaries, RunSummary
-from app.services.evaluation import step_evaluation
 from storage import Run, RunSource, RunStatus
 
 router = APIRouter(tags=["runs"])
@@ -72,4 +71,4 @@ def _summary(run: Run, metrics: dict[str, float]) -> RunSummary:
 @router.get("/runs/{run_id}/steps/{node_id}/evaluation")
 def evaluation(run_id: str, node_id: str, svc: ServicesDep) -> dict[str, Any]:
     """Chart data of an Evaluate Model step: from the scored dataset on its first input."""
-    return step_evaluation(svc.store, svc.artifacts, run_id, node_id)
+    return svc.evaluations.of_step(run_id, node_id)
