@@ -198,18 +198,18 @@ class StepEvent(_Record):
         return self.result is not None
 
 
-_ADAPTERS: dict[type, TypeAdapter] = {}
+# pydantic checks each field's value against the dataclass's annotations (a number where a time
+# is, an object of strings where outputs are), so that a record of the right version but with a
+# wrong value fails its step with a sentence, not the reader with a TypeError. Built at import
+# (about 75 ms, the payload's most): a forking worker's parent imports this module, so its work
+# horses inherit them rather than each building them on its first step.
+_ADAPTERS: dict[type, TypeAdapter] = {
+    record: TypeAdapter(record) for record in (JobPayload, StepResult, StepEvent)
+}
 
 
 def _adapter(record: type) -> TypeAdapter:
-    # pydantic checks each field's value against the dataclass's annotations (a number where
-    # a time is, an object of strings where outputs are), so that a record of the right
-    # version but with a wrong value fails its step with a sentence, not the reader with a
-    # TypeError. Built once per record class, at its first read.
-    adapter = _ADAPTERS.get(record)
-    if adapter is None:
-        adapter = _ADAPTERS[record] = TypeAdapter(record)
-    return adapter
+    return _ADAPTERS[record]
 
 
 def _decode_nested(record: type[_Record], value: Any) -> Any:
