@@ -281,7 +281,8 @@ def test_step_timeout_fails_the_step(stack, client):
     train = next(s for s in detail.steps if s.node_id == "train")
     assert train.status.value == "failed"
     assert "timeout" in train.error
-    assert 2 <= train.duration_s < 60
+    # About the timeout: RQ's alarm starts a little before the step's own clock does.
+    assert 1.5 < train.duration_s < 60
     assert detail.run.status.value == "failed"
     shown = cli(stack, "runs", detail.run.id)
     assert f"failed after {train.duration_s:.2f} s: The step ran longer" in shown.stdout
