@@ -21,10 +21,11 @@ def render(run: Any) -> None:
     if not (training or realtime):
         return
     client = get_client()
-    cols = st.columns(2 if training else 1)
+    # A row that wraps, as the run's other actions: two equal columns cut the menu's label.
+    actions = st.container(horizontal=True, wrap=True)
     if training:
         # The designer's "Create inference pipeline" menu: real-time or batch.
-        with cols[0].popover("Create inference pipeline", icon=":material/bolt:", width="stretch"):
+        with actions.popover("Create inference pipeline", icon=":material/bolt:"):
             for kind, label in (
                 ("realtime", "Create real-time inference pipeline"),
                 ("batch", "Create batch inference pipeline"),
@@ -36,12 +37,11 @@ def render(run: Any) -> None:
                     else:
                         designer.open_draft(draft)
                         st.switch_page("views/designer.py")
-    if cols[-1].button(
+    if actions.button(
         "Deploy",
         key="run.deploy",
         icon=":material/rocket_launch:",
         type="primary",
-        width="stretch",
         help="Deploy as a real-time endpoint"
         + (" (its real-time inference pipeline is made and run first)" if training else ""),
     ):
