@@ -40,6 +40,8 @@ from jobs.graph import Edge, PipelineGraph
 
 SCHEMA_VERSION = 1
 DATASET_PORT = "dataset"  # the one output port of a dataset node
+# The output port a model is registered from (Train Model's, and every trainer's).
+MODEL_PORT = "trained_model"
 # The types of a pipeline parameter, in the order the designer offers them.
 ParameterType = Literal["float", "int", "string", "bool", "dataset"]
 PARAMETER_TYPES: tuple[str, ...] = get_args(ParameterType)

@@ -5,9 +5,8 @@ from __future__ import annotations
 import contextlib
 
 from app.services.errors import ConflictError, InvalidRequestError
+from jobs.pipeline import MODEL_PORT
 from storage import ArtifactNotFoundError, ArtifactStore, ModelVersion, StepStatus, WorkspaceStore
-
-MODEL_PORT = "trained_model"
 
 
 def register_step_model(

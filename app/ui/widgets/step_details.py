@@ -9,9 +9,9 @@ import streamlit as st
 from app.client import ClientError, StepStatus
 from app.ui import charts, run_ops
 from app.ui.client import get_client, show_error
+from jobs.pipeline import MODEL_PORT
 
 EVALUATE = "evaluate_model"
-MODEL_PORT = "trained_model"
 
 
 def render(run: Any, step: Any, component: dict[str, Any] | None) -> None:
