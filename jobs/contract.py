@@ -84,7 +84,7 @@ class _Record:
             )
         values = cls._decoded({name: data[name] for name in names if name in data})
         try:
-            return _adapter(cls).validate_python(values)
+            return _ADAPTERS[cls].validate_python(values)
         except ValidationError as exc:
             wrong = "; ".join(
                 f"{'.'.join(map(str, error['loc']))}: {error['msg']}" for error in exc.errors()
@@ -206,10 +206,6 @@ class StepEvent(_Record):
 _ADAPTERS: dict[type, TypeAdapter] = {
     record: TypeAdapter(record) for record in (JobPayload, StepResult, StepEvent)
 }
-
-
-def _adapter(record: type) -> TypeAdapter:
-    return _ADAPTERS[record]
 
 
 def _decode_nested(record: type[_Record], value: Any) -> Any:

@@ -55,7 +55,7 @@ def evaluated_run(store, uri: str) -> str:
 
 
 @pytest.fixture
-def charts(tmp_path, monkeypatch):
+def counted(tmp_path, monkeypatch):
     """The service, with the scored tables it read counted."""
     artifacts = ArtifactStore(tmp_path / "artifacts")
     read: list[str] = []
@@ -65,8 +65,8 @@ def charts(tmp_path, monkeypatch):
         yield EvaluationCharts(store, artifacts, keep=1), read
 
 
-def test_a_scored_dataset_is_read_and_charted_once(charts):
-    charts, read = charts
+def test_a_scored_dataset_is_read_and_charted_once(counted):
+    charts, read = counted
     tables = [scored(0), scored(1)]
     uris = [charts.artifacts.put_table(t).uri for t in tables]
     runs = [evaluated_run(charts.store, uri) for uri in uris]
