@@ -90,10 +90,11 @@ def live() -> None:
     if run.error:
         st.error(run.error, icon=":material/error:")
     states = run_ops.step_states(current.steps)
+    # A reused step took no time in this run: it says so instead of "0.0 s".
     details = {
-        st_.node_id: f"{st_.duration_s:.1f} s"
+        st_.node_id: "reused" if st_.reused else f"{st_.duration_s:.1f} s"
         for st_ in current.steps
-        if st_.duration_s is not None
+        if st_.reused or st_.duration_s is not None
     }
     canvas.draw(
         nodes=canvas.canvas_nodes(run.spec, catalogue, states=states, details=details),
@@ -123,14 +124,16 @@ with side_col:
                 "step": s.node_id,
                 "component": names.get(s.component_id, s.component_id),
                 "status": step_state(s.status, s.reused),
-                "seconds": None if s.duration_s is None else round(s.duration_s, 2),
+                "seconds": None if s.duration_s is None or s.reused else round(s.duration_s, 2),
             }
             for s in detail.steps
         ],
         hide_index=True,
         width="stretch",
         height=min(420, 38 + 35 * len(detail.steps)),
-        placeholder="—",  # a step that never ran has no seconds; "None" read as a value
+        # A step that never ran, or was reused, has no seconds of its own; "None" and "0"
+        # read as values.
+        placeholder="—",
     )
     ids = list(steps)
     chosen = st.session_state.get(state.RUN_STEP)

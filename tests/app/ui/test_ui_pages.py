@@ -111,3 +111,21 @@ def test_compute_page_lists_workers(app):
     at = app("compute")
     workers = [f.value for f in at.dataframe if "worker" in f.value.columns]
     assert workers and {"worker-1", "worker-2"} <= set(workers[0]["worker"])
+
+
+def test_run_page_gives_reused_steps_no_seconds_of_their_own(app, stack, finished_run):
+    """A fully reused resubmit shows its steps as reused, with no "0 s" as if they ran."""
+    client = stack.client()
+    try:
+        rerun = client.submit(finished_run.run.spec, experiment="ui-fixture")
+        detail = client.wait(rerun.id, timeout=60)
+    finally:
+        client.close()
+    assert all(s.reused for s in detail.steps), detail.steps
+    at = app("run", **{state.RUN_ID: rerun.id, state.RUN_STEP: "train"})
+    assert not at.exception, at.exception
+    table = next(f.value for f in at.dataframe if "seconds" in f.value.columns)
+    assert set(table["status"]) == {"reused"}, table
+    assert table["seconds"].isna().all(), table
+    header = next(m.value for m in at.markdown if "[train]" in m.value)
+    assert "reused from" in header and " s ·" not in header, header
