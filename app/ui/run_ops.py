@@ -20,6 +20,16 @@ def step_states(steps: list[Any]) -> dict[str, str]:
     return {s.node_id: step_state(s.status, s.reused) for s in steps}
 
 
+def step_times(steps: list[Any]) -> dict[str, str]:
+    """node id -> the time a step took, shown under its node ("1.2 s"); a reused step took none
+    in this run (its state says "reused"), and a step that never ran has none either."""
+    return {
+        s.node_id: f"{s.duration_s:.1f} s"
+        for s in steps
+        if s.duration_s is not None and not s.reused
+    }
+
+
 def scores_first(columns: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """A scored table's columns with the label, then the scores, first (so a preview shows
     `Scored Labels` next to the label); other tables unchanged."""

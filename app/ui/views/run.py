@@ -90,14 +90,10 @@ def live() -> None:
     if run.error:
         st.error(run.error, icon=":material/error:")
     states = run_ops.step_states(current.steps)
-    # A reused step took no time in this run: it says so instead of "0.0 s".
-    details = {
-        st_.node_id: "reused" if st_.reused else f"{st_.duration_s:.1f} s"
-        for st_ in current.steps
-        if st_.reused or st_.duration_s is not None
-    }
     canvas.draw(
-        nodes=canvas.canvas_nodes(run.spec, catalogue, states=states, details=details),
+        nodes=canvas.canvas_nodes(
+            run.spec, catalogue, states=states, details=run_ops.step_times(current.steps)
+        ),
         edges=canvas.canvas_edges(run.spec),
         key=f"{state.RUN_CANVAS}.{run_id}",
         mode="view",

@@ -38,6 +38,16 @@ def test_reused_completed_step_has_reused_state():
     }
 
 
+def test_step_times_leave_out_reused_steps_and_steps_that_never_ran():
+    """Under its node a step shows the seconds it took; a reused one took none in this run."""
+    steps = [
+        SimpleNamespace(node_id="a", status="completed", reused=False, duration_s=1.234),
+        SimpleNamespace(node_id="b", status="completed", reused=True, duration_s=0.0),
+        SimpleNamespace(node_id="c", status="canceled", reused=False, duration_s=None),
+    ]
+    assert run_ops.step_times(steps) == {"a": "1.2 s"}
+
+
 def test_resolved_params_show_pipeline_parameter_values():
     """An attached parameter shows the run's value and where it came from."""
     rows = run_ops.resolved_params(SPEC, "split", {"f": 0.8})
