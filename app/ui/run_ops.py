@@ -20,13 +20,21 @@ def step_states(steps: list[Any]) -> dict[str, str]:
     return {s.node_id: step_state(s.status, s.reused) for s in steps}
 
 
+def took(seconds: float) -> str:
+    """A step's time for people: "12 ms" under a second (most steps; "0.0 s" read as nothing
+    done), "<1 ms", else "1.2 s"."""
+    if seconds < 0.001:
+        return "<1 ms"
+    if seconds < 1:
+        return f"{seconds * 1000:.0f} ms"
+    return f"{seconds:.1f} s"
+
+
 def step_times(steps: list[Any]) -> dict[str, str]:
-    """node id -> the time a step took, shown under its node ("1.2 s"); a reused step took none
-    in this run (its state says "reused"), and a step that never ran has none either."""
+    """node id -> the time a step took, shown under its node; a reused step took none in this
+    run (its state says "reused"), and a step that never ran has none either."""
     return {
-        s.node_id: f"{s.duration_s:.1f} s"
-        for s in steps
-        if s.duration_s is not None and not s.reused
+        s.node_id: took(s.duration_s) for s in steps if s.duration_s is not None and not s.reused
     }
 
 

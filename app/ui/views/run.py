@@ -120,7 +120,7 @@ with side_col:
                 "step": s.node_id,
                 "component": names.get(s.component_id, s.component_id),
                 "status": step_state(s.status, s.reused),
-                "seconds": None if s.duration_s is None or s.reused else round(s.duration_s, 2),
+                "seconds": None if s.duration_s is None or s.reused else round(s.duration_s, 3),
             }
             for s in detail.steps
         ],

@@ -26,7 +26,8 @@ def render(run: Any, step: Any, component: dict[str, Any] | None) -> None:
         StepStatus.PENDING: ":gray",
     }.get(step.status, "")
     reused = f" · ♻ reused from {step.reused_from}" if step.reused else ""
-    took = f" · {step.duration_s:.1f} s" if step.duration_s is not None and not step.reused else ""
+    took = run_ops.step_times([step]).get(step.node_id)
+    took = f" · {took}" if took else ""
     st.markdown(
         f"**{component['name'] if component else step.component_id}** "
         f"[{step.node_id}] · {badge}[{status}]{took}{reused}"
