@@ -23,10 +23,11 @@ def step_states(steps: list[Any]) -> dict[str, str]:
 def took(seconds: float) -> str:
     """A step's time for people: "12 ms" under a second (most steps; "0.0 s" read as nothing
     done), "<1 ms", else "1.2 s"."""
-    if seconds < 0.001:
+    milliseconds = round(seconds * 1000)
+    if milliseconds < 1:
         return "<1 ms"
-    if seconds < 1:
-        return f"{seconds * 1000:.0f} ms"
+    if milliseconds < 1000:
+        return f"{milliseconds} ms"
     return f"{seconds:.1f} s"
 
 

@@ -26,8 +26,8 @@ def render(run: Any, step: Any, component: dict[str, Any] | None) -> None:
         StepStatus.PENDING: ":gray",
     }.get(step.status, "")
     reused = f" · ♻ reused from {step.reused_from}" if step.reused else ""
-    took = run_ops.step_times([step]).get(step.node_id)
-    took = f" · {took}" if took else ""
+    time = run_ops.step_times([step]).get(step.node_id)
+    took = f" · {time}" if time else ""
     st.markdown(
         f"**{component['name'] if component else step.component_id}** "
         f"[{step.node_id}] · {badge}[{status}]{took}{reused}"
