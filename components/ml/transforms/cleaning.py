@@ -94,9 +94,17 @@ class MissingValueCleaner:
         jointly for `iterations` rounds.
 
         Raises:
-            ComponentInputError: a column's type does not suit the mode or the replacement value.
+            ComponentInputError: a column's type does not suit the mode or the replacement value;
+                or the mode learns from the rows (a statistic, MICE, Probabilistic PCA) and
+                `df` has none.
         """
         mode = CleaningMode(mode)
+        if not len(df) and mode in (*STATISTIC_MODES, *MODEL_MODES) and columns:
+            # Fitted on no rows, the replacements would be NaN: the transformation would leave
+            # every gap of the data it is applied to as it is, and say nothing.
+            raise ComponentInputError(
+                f"'{mode.value}' learns its replacements from the rows, and the table has none."
+            )
         ratios = {c: float(df[c].isna().mean()) if len(df) else 0.0 for c in columns}
         targets = [c for c in columns if min_ratio <= ratios[c] <= max_ratio]
         if mode is CleaningMode.REMOVE_COLUMN:
