@@ -61,8 +61,15 @@ class Binner:
         """Compute each column's edges: quantiles, equal widths, or the given edges.
 
         Raises:
-            ComponentInputError: a column is not numeric, or custom edges are not increasing.
+            ComponentInputError: a column is not numeric, custom edges are not increasing, or
+                quantile or equal-width edges are to be learned from a table with no rows.
         """
+        if mode != CUSTOM_EDGES and columns and not len(df):
+            # Learned from no rows, the edges would be none: the transformation would put every
+            # value of the data it is applied to into one bin, and say nothing.
+            raise ComponentInputError(
+                f"'{mode}' binning learns its bin edges from the rows, and the table has none."
+            )
         edges = []
         for column in columns:
             if not metadata.is_numeric(df[column]):

@@ -65,10 +65,17 @@ class Normalizer:
         """Measure the statistics `method` needs on the `columns` of `df`.
 
         Raises:
-            ComponentInputError: a column is not numeric, or LogNormal meets a value <= 0.
+            ComponentInputError: a column is not numeric, LogNormal meets a value <= 0, or a
+                method that learns from the rows (ZScore, MinMax, LogNormal) gets none.
         """
         method = NormalizationMethod(method)
         _require_numeric(df, columns)
+        if method in _FITTED and columns and not len(df):
+            # Fitted on no rows, every column would look constant: the transformation would
+            # turn any data it is applied to into zeros, and say nothing.
+            raise ComponentInputError(
+                f"'{method.value}' learns its statistics from the rows, and the table has none."
+            )
         if method not in _FITTED:
             return cls(method.value, tuple(columns), constant_columns_zero=constant_columns_zero)
         centers, scales = [], []

@@ -98,3 +98,24 @@ def test_bad_columns_and_edges(
     params = {"columns": by_names("x"), **params}
     with pytest.raises(ComponentInputError, match=message):
         run("group_data_into_bins", {"dataset": values}, **params)
+
+
+@pytest.mark.parametrize("mode", ["Quantiles", "Equal Width"])
+def test_an_empty_table_is_refused_where_the_edges_are_learned(
+    run: Run, values: pd.DataFrame, mode: str
+) -> None:
+    """Learned from no rows there were no edges, and the transformation put every value of new
+    data into one bin: the step names the problem instead."""
+    with pytest.raises(ComponentInputError) as raised:
+        bins(run, values.iloc[:0], binning_mode=mode)
+    message = str(raised.value)
+    assert "Group Data into Bins cannot work on an empty table" in message, message
+    assert f"'{mode}' binning learns its bin edges from the rows" in message, message
+
+
+def test_custom_edges_bin_an_empty_table_into_an_empty_one(run: Run, values: pd.DataFrame) -> None:
+    """Given edges need no rows: an empty table is binned into an empty one, and the
+    transformation bins new rows by those edges."""
+    out, binner = bins(run, values.iloc[:0], binning_mode="Custom Edges", custom_edges="5, 10, 20")
+    assert out.empty
+    assert binner.edges == ((5.0, 10.0, 20.0),)

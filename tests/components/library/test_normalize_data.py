@@ -140,3 +140,29 @@ def test_transformation_needs_same_columns(run: Run, numbers: pd.DataFrame) -> N
     _, normalizer = normalize(run, numbers, "MinMax", "x", "k")
     with pytest.raises(ComponentInputError, match=r"lacks column\(s\) 'k'"):
         normalizer.apply(pd.DataFrame({"x": [1.0]}))
+
+
+@pytest.mark.parametrize("method", ["ZScore", "MinMax", "LogNormal"])
+def test_an_empty_table_is_refused_where_the_method_learns_from_rows(
+    run: Run, numbers: pd.DataFrame, method: str
+) -> None:
+    """Fitted on no rows every column looked constant, and the transformation turned any data
+    it was applied to into zeros: the step names the problem instead."""
+    with pytest.raises(ComponentInputError) as raised:
+        normalize(run, numbers.iloc[:0], method, "x", "k")
+    message = str(raised.value)
+    assert "Normalize Data cannot work on an empty table" in message, message
+    assert f"'{method}' learns its statistics from the rows" in message, message
+
+
+@pytest.mark.parametrize("method", ["Logistic", "Tanh"])
+def test_an_empty_table_gives_an_empty_output_where_nothing_is_learned(
+    run: Run, numbers: pd.DataFrame, method: str
+) -> None:
+    """Logistic and Tanh need no statistics: an empty table becomes an empty table, and the
+    transformation works on new rows as one fitted on any table does."""
+    out, normalizer = normalize(run, numbers.iloc[:0], method, "x")
+    assert out.empty and list(out.columns) == list(numbers.columns)
+    applied = run("apply_transformation", {"transformation": normalizer, "dataset": numbers})
+    expected = normalize(run, numbers, method, "x")[0]["x"]
+    pd.testing.assert_series_equal(applied["transformed_dataset"]["x"], expected)
