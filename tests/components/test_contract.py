@@ -454,3 +454,33 @@ def test_an_empty_table_gives_an_empty_output_or_a_message(
         assert component.spec.name in str(exc) and "no rows" in str(exc), str(exc)
         return
     assert set(outputs) == {port.name for port in component.spec.outputs}
+
+
+@pytest.mark.parametrize("component", COMPONENTS, ids=IDS)
+def test_a_transformation_fitted_on_an_empty_table_learned_nothing_from_rows(
+    component: Component,
+    upstream: dict[PortKind, Any],
+    run: Callable[..., dict[str, Any]],
+    runtime: StepRuntime,
+) -> None:
+    """What learns from rows refuses an empty table (above). A transformation fitted on an
+    empty table anyway must learn nothing from rows: applied to the full table, it does what
+    the same transformation fitted on the full table does. (Fitted on no rows, a normalizer
+    turned every value into 0 and a binner put every value into one bin, without a word.)"""
+    full = inputs_for(component, upstream, run)
+    ports = [p.name for p in component.spec.outputs if p.kind is PortKind.TRANSFORMATION]
+    tables = [name for name, value in full.items() if isinstance(value, pd.DataFrame)]
+    if not ports or not tables:
+        pytest.skip("no transformation fitted on a table")
+    params = params_for(component, runtime)
+    empty = {n: v.iloc[:0] if isinstance(v, pd.DataFrame) else v for n, v in full.items()}
+    try:
+        fitted_on_nothing = component.run(empty, params, runtime)
+    except ComponentInputError:
+        return  # refused, as the test above allows
+    fitted = component.run(full, params, runtime)
+    table = full[tables[0]]
+    for port in ports:
+        pd.testing.assert_frame_equal(
+            fitted_on_nothing[port].apply(table), fitted[port].apply(table)
+        )
