@@ -22,6 +22,7 @@ INNER, LEFT_OUTER, FULL_OUTER, LEFT_SEMI = (
 # A right column whose name the left dataset already uses gets this suffix.
 RIGHT_SUFFIX = " (right)"
 _LEFT_ROW, _RIGHT_ROW = "__flowbench_left_row", "__flowbench_right_row"
+_NUMBER_TYPES = {"Integer", "Double"}  # 1 and 1.0 are equal keys
 
 
 def _added_columns(inputs: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
@@ -190,6 +191,7 @@ def join_data(
             f"{len(lkeys)} for L ({', '.join(lkeys)}) and {len(rkeys)} for R "
             f"({', '.join(rkeys)})."
         )
+    _check_key_types(left_dataset, lkeys, right_dataset, rkeys)
     left = _key_frame(left_dataset, lkeys, match_case, _LEFT_ROW)
     right = _key_frame(right_dataset, rkeys, match_case, _RIGHT_ROW)
     keys = [f"k{i}" for i in range(len(lkeys))]
@@ -224,6 +226,21 @@ def join_data(
         f"{len(out)} ({join_type})."
     )
     return {"results_dataset": _roles_from(out, (left_dataset, {}), (right_part, renames))}
+
+
+def _check_key_types(
+    left: pd.DataFrame, lkeys: list[str], right: pd.DataFrame, rkeys: list[str]
+) -> None:
+    """Refuse key pairs whose values can never be equal (1 and "1"): joined, they matched no
+    row and the result was empty without a word. Integer and Double keys pair up."""
+    for lkey, rkey in zip(lkeys, rkeys, strict=True):
+        ltype, rtype = metadata.column_type(left[lkey]), metadata.column_type(right[rkey])
+        if ltype != rtype and not {ltype, rtype} <= _NUMBER_TYPES:
+            raise ComponentInputError(
+                f"Join Data cannot match key column '{lkey}' of the left dataset ({ltype}) "
+                f"with '{rkey}' of the right ({rtype}): values of different types are never "
+                f"equal, so no row would match. Give both the same type first (Edit Metadata)."
+            )
 
 
 def _key_frame(df: pd.DataFrame, keys: list[str], match_case: bool, row: str) -> pd.DataFrame:

@@ -118,6 +118,39 @@ def test_composite_keys_must_pair_up(run: Run, left: pd.DataFrame, right: pd.Dat
         )
 
 
+def test_keys_of_types_that_never_compare_equal_are_refused(run: Run) -> None:
+    """An Integer key against a String one ("1") matched nothing, and the join was empty
+    without a word; the step names both columns and their types instead."""
+    left = pd.DataFrame({"id": [1, 2, 3], "a": [1.0, 2.0, 3.0]})
+    right = pd.DataFrame({"ref": pd.Series(["1", "2", "4"], dtype="str"), "b": [7, 8, 9]})
+    with pytest.raises(ComponentInputError) as raised:
+        run(
+            "join_data",
+            {"left_dataset": left, "right_dataset": right},
+            left_keys=by_names("id"),
+            right_keys=by_names("ref"),
+        )
+    message = str(raised.value)
+    assert "key column 'id' of the left dataset (Integer) with 'ref' of the right (String)" in (
+        message
+    ), message
+
+
+def test_integer_and_double_keys_join_by_value(run: Run) -> None:
+    """1 and 1.0 are the same key, as in a database join."""
+    out = run(
+        "join_data",
+        {
+            "left_dataset": pd.DataFrame({"id": [1, 2, 3], "a": ["x", "y", "z"]}),
+            "right_dataset": pd.DataFrame({"id": [3.0, 1.0, 5.0], "b": [30, 10, 50]}),
+        },
+        left_keys=by_names("id"),
+        right_keys=by_names("id"),
+        keep_right_keys=False,
+    )["results_dataset"]
+    assert out.to_dict("list") == {"id": [1, 3], "a": ["x", "z"], "b": [10, 30]}
+
+
 def test_add_columns_side_by_side(run: Run) -> None:
     """Columns are placed side by side row by row; a clashing name gets ' (right)'."""
     out = run(
