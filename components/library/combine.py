@@ -104,8 +104,18 @@ def add_rows(dataset1: pd.DataFrame, dataset2: pd.DataFrame) -> dict[str, Any]:
 
     Columns are matched by name and keep the first dataset's order; a column that only one
     dataset has is missing in the other's rows. Categorical columns stay categorical with the
-    union of both sets of categories.
+    union of both sets of categories. A column both datasets have must have the same type in
+    both (Integer and Double append as Double).
     """
+    for column in (c for c in dataset1.columns if c in dataset2.columns):
+        first, second = (metadata.column_type(d[column]) for d in (dataset1, dataset2))
+        if first != second and not {first, second} <= _NUMBER_TYPES:
+            # Appended, the column would hold both kinds of value, which no table column can
+            # (the step then failed when its output was stored, naming neither dataset).
+            raise ComponentInputError(
+                f"Add Rows cannot append column '{column}': it is {first} in Dataset1 and "
+                f"{second} in Dataset2. Give it the same type in both first (Edit Metadata)."
+            )
     order = list(dataset1.columns) + [c for c in dataset2.columns if c not in dataset1.columns]
     combined = pd.concat([dataset1, dataset2], ignore_index=True)[order]
     for column in order:

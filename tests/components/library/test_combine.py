@@ -188,3 +188,28 @@ def test_add_rows_appends_and_unions_categories(run: Run) -> None:
     assert out["n"].tolist() == [1, 2, 3]
     assert list(out["c"].cat.categories) == ["x", "y", "z"]
     assert out["extra"].isna().tolist() == [True, True, False]
+
+
+def test_add_rows_refuses_a_column_of_two_types(run: Run) -> None:
+    """Integer in one dataset and String in the other made a column of mixed values, which
+    failed only when the step's output was stored, naming neither; now the column is named."""
+    with pytest.raises(ComponentInputError) as raised:
+        run(
+            "add_rows",
+            {
+                "dataset1": pd.DataFrame({"id": [1, 2], "n": [1.5, 2.5]}),
+                "dataset2": pd.DataFrame({"id": pd.Series(["x", "3"], dtype="str"), "n": [3.5, 4]}),
+            },
+        )
+    message = str(raised.value)
+    assert "column 'id': it is Integer in Dataset1 and String in Dataset2" in message, message
+
+
+def test_add_rows_appends_integers_to_doubles(run: Run) -> None:
+    """Integer and Double append as numbers (Double), as a database union does."""
+    out = run(
+        "add_rows",
+        {"dataset1": pd.DataFrame({"n": [1.5, 2.5]}), "dataset2": pd.DataFrame({"n": [3, 4]})},
+    )["results_dataset"]
+    assert out["n"].tolist() == [1.5, 2.5, 3.0, 4.0]
+    assert metadata.column_type(out["n"]) == "Double"
