@@ -56,5 +56,13 @@ def apply_sql_transformation(
         )
     tables = {name: df for name, df in (("t1", t1), ("t2", t2), ("t3", t3)) if df is not None}
     result = runtime.run_sql(query, tables)
+    repeated = sorted({str(c) for c in result.columns if list(result.columns).count(c) > 1})
+    if repeated:
+        # A dataset's columns have unique names; said here rather than when storing the result.
+        raise ComponentInputError(
+            f"The query's result has more than one column named "
+            f"{', '.join(repr(c) for c in repeated)}; give each a name of its own with AS "
+            f"(for example 'select t1.id, t2.id as id2 ...')."
+        )
     result.attrs = {}
     return {"result_dataset": result}

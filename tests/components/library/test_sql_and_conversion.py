@@ -55,6 +55,24 @@ def test_sql_errors_and_sandbox_reach_the_user(run: Run, sales: pd.DataFrame) ->
         )
 
 
+def test_sql_result_with_a_repeated_column_name_is_named(run: Run, sales: pd.DataFrame) -> None:
+    """A join's two 'id' columns used to fail when the result was stored, without naming the
+    query; the step now says which name repeats and how to rename it."""
+    names = pd.DataFrame({"id": [1, 2], "name": ["a", "b"]})
+    with pytest.raises(ComponentInputError, match=r"more than one column named 'id'; .* AS"):
+        run(
+            "apply_sql_transformation",
+            {"t1": sales, "t2": names},
+            query="select t1.id, t2.id, name from t1 join t2 on t1.id = t2.id",
+        )
+    out = run(
+        "apply_sql_transformation",
+        {"t1": sales, "t2": names},
+        query="select t1.id, t2.id as id2, name from t1 join t2 on t1.id = t2.id order by 1",
+    )["result_dataset"]
+    assert out.to_dict("list") == {"id": [1, 2], "id2": [1, 2], "name": ["a", "b"]}
+
+
 def test_convert_to_csv_gives_csv_cells(run: Run, sales: pd.DataFrame) -> None:
     """Every cell becomes the text a CSV file holds; reading it back restores the values."""
     data = sales.assign(
