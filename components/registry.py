@@ -81,7 +81,7 @@ class Component:
             # mode, a library refusing 0 samples), the user is told what is wrong and where.
             detail = (
                 str(exc) if isinstance(exc, ComponentInputError) else f"{type(exc).__name__}: {exc}"
-            )
+            ).rstrip(".")  # it goes in parentheses, before the sentence's own full stop
             raise ComponentInputError(
                 f"{self.spec.name} cannot work on an empty table: input "
                 f"{', '.join(map(repr, empty))} has no rows ({detail}). Check the steps "

@@ -153,6 +153,7 @@ def test_an_empty_table_is_refused_where_the_method_learns_from_rows(
     message = str(raised.value)
     assert "Normalize Data cannot work on an empty table" in message, message
     assert f"'{method}' learns its statistics from the rows" in message, message
+    assert "and the table has none). Check the steps before it" in message, message  # one stop
 
 
 @pytest.mark.parametrize("method", ["Logistic", "Tanh"])
