@@ -56,7 +56,7 @@ def apply_sql_transformation(
         )
     tables = {name: df for name, df in (("t1", t1), ("t2", t2), ("t3", t3)) if df is not None}
     result = runtime.run_sql(query, tables)
-    repeated = sorted({str(c) for c in result.columns if list(result.columns).count(c) > 1})
+    repeated = sorted({str(c) for c in result.columns[result.columns.duplicated()]})
     if repeated:
         # A dataset's columns have unique names; said here rather than when storing the result.
         raise ComponentInputError(
