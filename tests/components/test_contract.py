@@ -441,7 +441,8 @@ def test_an_empty_table_gives_an_empty_output_or_a_message(
     runtime: StepRuntime,
 ) -> None:
     """Every table input emptied (0 rows, same columns): the declared outputs, or a
-    ComponentInputError naming the component and the empty input; never a raw error."""
+    ComponentInputError naming the component and the empty input; never a raw error. A trained
+    model is never one: nothing can be learned from no rows."""
     inputs = {
         name: value.iloc[:0] if isinstance(value, pd.DataFrame) else value
         for name, value in inputs_for(component, upstream, run).items()
@@ -454,6 +455,7 @@ def test_an_empty_table_gives_an_empty_output_or_a_message(
         assert component.spec.name in str(exc) and "no rows" in str(exc), str(exc)
         return
     assert set(outputs) == {port.name for port in component.spec.outputs}
+    assert not any(port.kind is PortKind.TRAINED_MODEL for port in component.spec.outputs)
 
 
 # Components that fit a transformation on a table.
