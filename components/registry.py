@@ -110,11 +110,13 @@ def component(
     metrics_output: str | None = None,
     needs: tuple[str, ...] = (),
     columns: Any = None,
+    checks: Any = None,
 ) -> Callable[[Callable[..., dict[str, Any]]], Callable[..., dict[str, Any]]]:
     """Declare a component: ports are the positional parameters, params the keyword-only ones.
 
     `columns` tells how the output columns follow from inputs and parameters, before running
-    (a components.column_flow rule).
+    (a components.column_flow rule); `checks`, what must hold between the inputs' columns and
+    the parameters (see `ComponentSpec.checks`), which validation tells before the run.
     """
     params = params or []
 
@@ -132,6 +134,7 @@ def component(
             metrics_output=metrics_output,
             needs=tuple(needs),
             columns=columns,
+            checks=checks,
         )
         _check_definition(spec, func)
         _REGISTRY[(id, version)] = Component(spec, func)

@@ -202,6 +202,11 @@ class ComponentSpec:
     # How the output columns follow from the inputs and parameters (components.column_flow),
     # when the component can say; not part of the JSON form.
     columns: Any = field(default=None, compare=False, repr=False)
+    # What must hold between the inputs' columns (components.column_flow's descriptions) and
+    # the parameters, as a pure rule `check(inputs, params) -> [(param, message)]` that answers
+    # [] for what it cannot tell. Validation calls it with the columns known before the run; the
+    # component calls the same rule on its tables, so the two never disagree.
+    checks: Any = field(default=None, compare=False, repr=False)
 
     def input(self, name: str) -> Port | None:
         return next((p for p in self.inputs if p.name == name), None)

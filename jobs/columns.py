@@ -127,7 +127,9 @@ def column_issues(
 ):
     """(issues, warnings) for column parameters: a named column that does not reach its node
     is an issue (`unknown_column`); a column that cannot be checked, since what reaches the
-    node is unknown until it runs, is a warning (`columns_unknown`)."""
+    node is unknown until it runs, is a warning (`columns_unknown`). What a component's
+    declared checks find between the columns that reach it and its parameters (join keys of
+    types that never match, say) is an issue too (`incompatible_columns`)."""
     from jobs.validate import Issue  # jobs.validate calls this module: import at call time
 
     issues, warnings = [], []
@@ -140,6 +142,15 @@ def column_issues(
         except UnknownComponentError:
             continue
         params = {**component_spec.defaults(), **resolve_node_params(node.params, values)}
+        if component_spec.checks is not None:
+            reaching_ports = {
+                port.name: input_columns(spec, inferred, node.id, port.name)
+                for port in component_spec.inputs
+            }
+            issues += [
+                Issue("incompatible_columns", message, node.id, field)
+                for field, message in component_spec.checks(reaching_ports, params)
+            ]
         for param in component_spec.params:
             if param.type.value not in ("column", "columns") or not param.is_visible(params):
                 continue

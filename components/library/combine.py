@@ -53,6 +53,65 @@ def _joined_columns(inputs: dict[str, Any], params: dict[str, Any]) -> dict[str,
     return _added_columns({"left_dataset": left, "right_dataset": right}, params)
 
 
+def _key_problems(lkeys: list[dict[str, Any]], rkeys: list[dict[str, Any]]) -> list[str]:
+    """What is wrong with pairing these key columns (column descriptions), in order.
+
+    Key pairs whose values can never be equal (1 and "1") are refused: joined, they matched no
+    row and the result was empty without a word. Integer and Double keys pair up."""
+    if not lkeys or len(lkeys) != len(rkeys):
+        return [
+            f"Join Data needs the same number of key columns on both sides (at least one); got "
+            f"{len(lkeys)} for L ({', '.join(c['name'] for c in lkeys)}) and {len(rkeys)} for "
+            f"R ({', '.join(c['name'] for c in rkeys)})."
+        ]
+    return [
+        f"Join Data cannot match key column '{left['name']}' of the left dataset "
+        f"({left['type']}) with '{right['name']}' of the right ({right['type']}): values of "
+        f"different types are never equal, so no row would match. Give both the same type "
+        f"first (Edit Metadata)."
+        for left, right in zip(lkeys, rkeys, strict=True)
+        if not _same_kind(left["type"], right["type"])
+    ]
+
+
+def _join_checks(inputs: dict[str, Any], params: dict[str, Any]) -> list[tuple[str, str]]:
+    """Join Data's key problems, told before the run where both sides' columns are known."""
+    left, right = inputs.get("left_dataset"), inputs.get("right_dataset")
+    if left is None or right is None:
+        return []
+    lkeys = column_flow.selected(left, params.get("left_keys"))
+    rkeys = column_flow.selected(right, params.get("right_keys"))
+    if lkeys is None or rkeys is None:  # a key that does not reach: unknown_column tells it
+        return []
+    return [("right_keys", problem) for problem in _key_problems(lkeys, rkeys)]
+
+
+def _type_clashes(first: list[dict[str, Any]], second: list[dict[str, Any]]) -> list[str]:
+    """Add Rows: each column both datasets have (descriptions) with types that cannot share it.
+
+    Appended, the column would hold both kinds of value, which no table column can (the step
+    then failed when its output was stored, naming neither dataset)."""
+    types = {c["name"]: c["type"] for c in second}
+    return [
+        f"Add Rows cannot append column '{c['name']}': it is {c['type']} in Dataset1 and "
+        f"{types[c['name']]} in Dataset2. Give it the same type in both first (Edit Metadata)."
+        for c in first
+        if c["name"] in types and not _same_kind(c["type"], types[c["name"]])
+    ]
+
+
+def _add_rows_checks(inputs: dict[str, Any], params: dict[str, Any]) -> list[tuple[str, str]]:
+    first, second = inputs.get("dataset1"), inputs.get("dataset2")
+    if first is None or second is None:
+        return []
+    return [("dataset2", clash) for clash in _type_clashes(first, second)]
+
+
+def _same_kind(first: str, second: str) -> bool:
+    """Whether values of the two column types can be equal, or share a column."""
+    return first == second or {first, second} <= _NUMBER_TYPES
+
+
 @component(
     id="add_columns",
     name="Add Columns",
@@ -93,6 +152,7 @@ def add_columns(left_dataset: pd.DataFrame, right_dataset: pd.DataFrame) -> dict
     name="Add Rows",
     category="Data Transformation",
     columns=column_flow.passthrough("dataset1"),
+    checks=_add_rows_checks,
     inputs=[
         Port("dataset1", PortKind.DATASET, "Dataset1"),
         Port("dataset2", PortKind.DATASET, "Dataset2"),
@@ -107,15 +167,11 @@ def add_rows(dataset1: pd.DataFrame, dataset2: pd.DataFrame) -> dict[str, Any]:
     union of both sets of categories. A column both datasets have must have the same type in
     both (Integer and Double append as Double).
     """
-    for column in (c for c in dataset1.columns if c in dataset2.columns):
-        first, second = (metadata.column_type(d[column]) for d in (dataset1, dataset2))
-        if first != second and not {first, second} <= _NUMBER_TYPES:
-            # Appended, the column would hold both kinds of value, which no table column can
-            # (the step then failed when its output was stored, naming neither dataset).
-            raise ComponentInputError(
-                f"Add Rows cannot append column '{column}': it is {first} in Dataset1 and "
-                f"{second} in Dataset2. Give it the same type in both first (Edit Metadata)."
-            )
+    clashes = _type_clashes(
+        metadata.describe_columns(dataset1), metadata.describe_columns(dataset2)
+    )
+    if clashes:
+        raise ComponentInputError(clashes[0])
     order = list(dataset1.columns) + [c for c in dataset2.columns if c not in dataset1.columns]
     combined = pd.concat([dataset1, dataset2], ignore_index=True)[order]
     for column in order:
@@ -140,6 +196,7 @@ def add_rows(dataset1: pd.DataFrame, dataset2: pd.DataFrame) -> dict[str, Any]:
     name="Join Data",
     category="Data Transformation",
     columns=_joined_columns,
+    checks=_join_checks,
     inputs=[
         Port("left_dataset", PortKind.DATASET, "Left dataset"),
         Port("right_dataset", PortKind.DATASET, "Right dataset"),
@@ -195,13 +252,12 @@ def join_data(
     """
     lkeys = column_selector.resolve(left_dataset, left_keys)
     rkeys = column_selector.resolve(right_dataset, right_keys)
-    if not lkeys or len(lkeys) != len(rkeys):
-        raise ComponentInputError(
-            f"Join Data needs the same number of key columns on both sides (at least one); got "
-            f"{len(lkeys)} for L ({', '.join(lkeys)}) and {len(rkeys)} for R "
-            f"({', '.join(rkeys)})."
-        )
-    _check_key_types(left_dataset, lkeys, right_dataset, rkeys)
+    problems = _key_problems(
+        metadata.describe_columns(left_dataset[lkeys]),
+        metadata.describe_columns(right_dataset[rkeys]),
+    )
+    if problems:
+        raise ComponentInputError(problems[0])
     left = _key_frame(left_dataset, lkeys, match_case, _LEFT_ROW)
     right = _key_frame(right_dataset, rkeys, match_case, _RIGHT_ROW)
     keys = [f"k{i}" for i in range(len(lkeys))]
@@ -236,21 +292,6 @@ def join_data(
         f"{len(out)} ({join_type})."
     )
     return {"results_dataset": _roles_from(out, (left_dataset, {}), (right_part, renames))}
-
-
-def _check_key_types(
-    left: pd.DataFrame, lkeys: list[str], right: pd.DataFrame, rkeys: list[str]
-) -> None:
-    """Refuse key pairs whose values can never be equal (1 and "1"): joined, they matched no
-    row and the result was empty without a word. Integer and Double keys pair up."""
-    for lkey, rkey in zip(lkeys, rkeys, strict=True):
-        ltype, rtype = metadata.column_type(left[lkey]), metadata.column_type(right[rkey])
-        if ltype != rtype and not {ltype, rtype} <= _NUMBER_TYPES:
-            raise ComponentInputError(
-                f"Join Data cannot match key column '{lkey}' of the left dataset ({ltype}) "
-                f"with '{rkey}' of the right ({rtype}): values of different types are never "
-                f"equal, so no row would match. Give both the same type first (Edit Metadata)."
-            )
 
 
 def _key_frame(df: pd.DataFrame, keys: list[str], match_case: bool, row: str) -> pd.DataFrame:
