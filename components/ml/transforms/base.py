@@ -37,3 +37,21 @@ def require_columns(df: pd.DataFrame, columns: Iterable[str], transformation: st
             f"{transformation} transformation was fitted on; got columns: "
             f"{', '.join(map(str, df.columns))}."
         )
+
+
+def require_values(df: pd.DataFrame, columns: Iterable[str], learner: str) -> None:
+    """Raise ComponentInputError naming the `columns` of `df` in which every row is missing.
+
+    `learner` says what the transformation learns ("'ZScore' learns its statistics"). Learned
+    from no values, a transformation maps whatever it is later applied to onto one constant (a
+    zero, a single bin) without a word."""
+    empty = [str(c) for c in columns if not df[c].notna().any()]
+    if not empty:
+        return
+    one = len(empty) == 1
+    raise ComponentInputError(
+        f"{learner} from each column's values, and {'column' if one else 'columns'} "
+        f"{', '.join(map(repr, empty))} {'has' if one else 'have'} none (all {len(df)} rows "
+        f"are missing). Leave {'it' if one else 'them'} out of the selection, or remove or "
+        f"fill {'it' if one else 'them'} first (Clean Missing Data)."
+    )

@@ -12,7 +12,7 @@ import pandas as pd
 from components import metadata
 from components.errors import ComponentInputError
 from components.ml import column_types
-from components.ml.transforms.base import require_columns
+from components.ml.transforms.base import require_columns, require_values
 
 QUANTILES, EQUAL_WIDTH, CUSTOM_EDGES = "Quantiles", "Equal Width", "Custom Edges"
 PERCENT, PQUANTILE, QUANTILE_INDEX = "Percent", "PQuantile", "Quantile Index"
@@ -62,7 +62,8 @@ class Binner:
 
         Raises:
             ComponentInputError: a column is not numeric, custom edges are not increasing, or
-                quantile or equal-width edges are to be learned from a table with no rows.
+                quantile or equal-width edges are to be learned from a table with no rows or
+                from a column with no values (every row missing).
         """
         if mode != CUSTOM_EDGES and columns and not len(df):
             # Learned from no rows, the edges would be none: the transformation would put every
@@ -70,6 +71,8 @@ class Binner:
             raise ComponentInputError(
                 f"'{mode}' binning learns its bin edges from the rows, and the table has none."
             )
+        if mode != CUSTOM_EDGES:
+            require_values(df, columns, f"'{mode}' binning learns its bin edges")
         edges = []
         for column in columns:
             if not metadata.is_numeric(df[column]):
@@ -86,8 +89,6 @@ class Binner:
                         f"'Comma-separated list of bin edges' must hold increasing numbers; "
                         f"got {list(custom_edges)}."
                     )
-            elif len(values) == 0:
-                inner = np.array([])
             elif mode == QUANTILES:
                 inner = np.unique(np.quantile(values, np.arange(1, bins) / bins))
             else:

@@ -14,7 +14,7 @@ from scipy.special import ndtr
 from components import metadata
 from components.errors import ComponentInputError
 from components.ml import column_types
-from components.ml.transforms.base import require_columns
+from components.ml.transforms.base import require_columns, require_values
 
 
 class NormalizationMethod(StrEnum):
@@ -66,7 +66,8 @@ class Normalizer:
 
         Raises:
             ComponentInputError: a column is not numeric, LogNormal meets a value <= 0, or a
-                method that learns from the rows (ZScore, MinMax, LogNormal) gets none.
+                method that learns from the rows (ZScore, MinMax, LogNormal) gets none, or a
+                column with no values (every row missing).
         """
         method = NormalizationMethod(method)
         _require_numeric(df, columns)
@@ -79,6 +80,7 @@ class Normalizer:
         if method not in _FITTED:
             return cls(method.value, tuple(columns), constant_columns_zero=constant_columns_zero)
         centers, scales = [], []
+        require_values(df, columns, f"'{method.value}' learns its statistics")
         for column in columns:
             values = column_types.to_double(df[column], column).dropna().to_numpy()
             if method is NormalizationMethod.LOGNORMAL:
@@ -88,10 +90,7 @@ class Normalizer:
                         f"(minimum {values.min():g}). Use another method for this column."
                     )
                 values = np.log(values)
-            if len(values) == 0:
-                centers.append(0.0)
-                scales.append(0.0)
-            elif method is NormalizationMethod.MINMAX:
+            if method is NormalizationMethod.MINMAX:
                 centers.append(float(values.min()))
                 scales.append(float(values.max() - values.min()))
             else:

@@ -119,3 +119,28 @@ def test_custom_edges_bin_an_empty_table_into_an_empty_one(run: Run, values: pd.
     out, binner = bins(run, values.iloc[:0], binning_mode="Custom Edges", custom_edges="5, 10, 20")
     assert out.empty
     assert binner.edges == ((5.0, 10.0, 20.0),)
+
+
+@pytest.mark.parametrize("mode", ["Quantiles", "Equal Width"])
+def test_a_column_with_no_values_is_refused_where_the_edges_are_learned(
+    run: Run, values: pd.DataFrame, mode: str
+) -> None:
+    """A column missing in every row gave no edges, and the transformation put every value of
+    new data into one bin: the step names the column instead."""
+    with pytest.raises(ComponentInputError) as raised:
+        bins(run, values.assign(x=np.nan), binning_mode=mode)
+    message = str(raised.value)
+    assert f"'{mode}' binning learns its bin edges from each column's values" in message
+    assert "column 'x' has none (all 200 rows are missing)" in message, message
+
+
+def test_custom_edges_bin_new_values_of_a_column_that_had_none(
+    run: Run, values: pd.DataFrame
+) -> None:
+    """Given edges learn nothing: a column with no values is binned as missing, and new values
+    by the edges."""
+    out, binner = bins(
+        run, values.assign(x=np.nan), binning_mode="Custom Edges", custom_edges="5, 10, 20"
+    )
+    assert out["x_quantized"].isna().all()  # appended, the default
+    assert binner.bin_numbers(np.array([1.0, 7.0, 15.0, 30.0]), 0).tolist() == [1, 2, 3, 4]

@@ -167,3 +167,34 @@ def test_an_empty_table_gives_an_empty_output_where_nothing_is_learned(
     applied = run("apply_transformation", {"transformation": normalizer, "dataset": numbers})
     expected = normalize(run, numbers, method, "x")[0]["x"]
     pd.testing.assert_series_equal(applied["transformed_dataset"]["x"], expected)
+
+
+@pytest.mark.parametrize("method", ["ZScore", "MinMax", "LogNormal"])
+def test_a_column_with_no_values_is_refused_where_the_method_learns_from_them(
+    run: Run, numbers: pd.DataFrame, method: str
+) -> None:
+    """A column missing in every row gave no statistics, and the transformation turned every
+    value of new data in it into 0: the step names the column instead, and only it."""
+    gaps = numbers.assign(gone=np.nan, blank=np.nan)
+    with pytest.raises(ComponentInputError) as raised:
+        normalize(run, gaps, method, "x", "gone", "k", "blank")
+    message = str(raised.value)
+    assert f"'{method}' learns its statistics from each column's values" in message, message
+    assert "columns 'gone', 'blank' have none (all 9 rows are missing)" in message, message
+    assert "'x'" not in message and "'k'" not in message
+
+
+@pytest.mark.parametrize("method", ["Logistic", "Tanh"])
+def test_a_column_with_no_values_stays_missing_where_nothing_is_learned(
+    run: Run, numbers: pd.DataFrame, method: str
+) -> None:
+    """Logistic and Tanh learn nothing: the empty column stays missing, and new values in it
+    are mapped by the function itself."""
+    out, normalizer = normalize(run, numbers.assign(gone=np.nan), method, "gone")
+    assert out["gone"].isna().all()
+    applied = run(
+        "apply_transformation",
+        {"transformation": normalizer, "dataset": pd.DataFrame({"gone": [0.5, -2.0]})},
+    )["transformed_dataset"]["gone"]
+    function = {"Logistic": lambda v: 1 / (1 + math.exp(-v)), "Tanh": math.tanh}[method]
+    assert applied.tolist() == pytest.approx([function(0.5), function(-2.0)], rel=1e-12)
