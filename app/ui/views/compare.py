@@ -57,7 +57,9 @@ summary = st.columns(4)
 for column, (key, d) in zip(summary[:2], details.items(), strict=True):
     took = run_ops.duration(d.run)
     column.metric(
-        f"Run {key}: {d.run.status.value}", f"{took:.1f} s" if took else "—", help=d.run.id
+        f"Run {key}: {d.run.status.value}",
+        "—" if took is None else run_ops.took(took),
+        help=d.run.id,
     )
 summary[2].metric("Nodes that differ", len(diff["changed"]))
 summary[3].metric("Nodes in one run only", len(diff["only_a"]) + len(diff["only_b"]))

@@ -71,7 +71,7 @@ def live() -> None:
     st.caption(
         f"{run.id} · experiment **{run.experiment}** · {run.source.value} · "
         f"submitted {run.created_at:%Y-%m-%d %H:%M:%S}"
-        + (f" · {took:.1f} s" if took is not None else "")
+        + (f" · {run_ops.took(took)}" if took is not None else "")
         + (f" · cloned from {run.cloned_from}" if run.cloned_from else "")
         + run_ops.origin_text(origin)
     )

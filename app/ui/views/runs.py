@@ -74,7 +74,7 @@ rows = [
         "experiment": r["experiment"],
         "source": r["source"],
         "submitted": r["created_at"][:19].replace("T", " "),
-        "seconds": None if r["duration_s"] is None else round(r["duration_s"], 1),
+        "seconds": None if r["duration_s"] is None else round(r["duration_s"], 3),
         **{k: round(v, 4) for k, v in r["metrics"].items()},
         "id": r["id"],
     }

@@ -131,3 +131,26 @@ def test_run_page_gives_reused_steps_no_seconds_of_their_own(app, stack, finishe
     assert table["seconds"].isna().all(), table
     header = next(m.value for m in at.markdown if "[train]" in m.value)
     assert "reused from" in header and not re.search(r"(\d|<1) m?s ·", header), header
+
+
+def test_a_short_run_reads_in_milliseconds_on_the_run_and_runs_pages(app, stack, finished_run):
+    """A fully reused resubmit ends at once: its run page says "<1 ms" (or how many
+    milliseconds), not "0.0 s"; the runs table keeps each run's seconds to the millisecond."""
+    client = stack.client()
+    try:
+        rerun = client.wait(client.submit(finished_run.run.spec, experiment="ui-fixture").id)
+    finally:
+        client.close()
+    at = app("run", **{state.RUN_ID: rerun.run.id})
+    caption = next(c.value for c in at.caption if rerun.run.id in c.value)
+    milliseconds = round(_seconds(rerun.run) * 1000)
+    shown = "<1 ms" if milliseconds < 1 else f"{milliseconds} ms"
+    assert milliseconds < 1000 and caption.endswith(f" · {shown}"), (caption, milliseconds)
+    table = app("runs").dataframe[-1].value
+    for run in (finished_run.run, rerun.run):
+        row = table[table["id"] == run.id]
+        assert row["seconds"].tolist() == [round(_seconds(run), 3)], (row, _seconds(run))
+
+
+def _seconds(run) -> float:
+    return (run.finished_at - run.started_at).total_seconds()
