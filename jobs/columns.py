@@ -116,7 +116,7 @@ def _outputs(
             return dict.fromkeys(datasets)  # an odd parameter value: validation reports it
     task = learner_task(spec)
     if task and [p.kind for p in spec.outputs] == [PortKind.UNTRAINED_MODEL]:
-        return {spec.outputs[0].name: {"task": task}}
+        return {spec.outputs[0].name: {"task": task, "learner": spec.name}}
     return {p.name: known.get(p.name) for p in spec.outputs}
 
 

@@ -13,6 +13,7 @@ from components.errors import ComponentInputError
 from components.inputs import expect_instance
 from components.ml.evaluation import evaluate
 from components.ml.folds import FOLD_COLUMN
+from components.ml.labels import label_checks
 from components.ml.learners import Learner, find_label_column
 from components.ml.scoring import score
 from components.ml.tasks import SUPERVISED
@@ -27,6 +28,7 @@ DEFAULT_FOLDS = 10
     id="cross_validate_model",
     name="Cross Validate Model",
     category="Model Scoring and Evaluation",
+    checks=label_checks("dataset"),
     inputs=[
         Port("untrained_model", PortKind.UNTRAINED_MODEL, "Untrained model"),
         Port("dataset", PortKind.DATASET, "Dataset"),

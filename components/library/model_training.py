@@ -7,6 +7,7 @@ from typing import Any
 import pandas as pd
 
 from components.inputs import expect_instance
+from components.ml.labels import label_checks
 from components.ml.learners import Learner, find_label_column
 from components.ml.python_model import PythonLearner
 from components.registry import component
@@ -25,6 +26,7 @@ def _trained_model(inputs: dict[str, Any], params: dict[str, Any]) -> dict[str, 
     name="Train Model",
     category="Model Training",
     columns=_trained_model,
+    checks=label_checks("dataset"),
     inputs=[
         Port("untrained_model", PortKind.UNTRAINED_MODEL, "Untrained model"),
         Port("dataset", PortKind.DATASET, "Dataset"),

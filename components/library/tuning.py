@@ -12,6 +12,7 @@ from sklearn.model_selection import KFold, ParameterGrid
 
 from components.errors import ComponentInputError
 from components.inputs import expect_instance
+from components.ml.labels import label_checks
 from components.ml.learners import Learner, find_label_column
 from components.ml.metrics import actual_values, check_metric, labelled_rows, metric_value
 from components.ml.tasks import CLASSIFICATION, SUPERVISED
@@ -43,6 +44,7 @@ _RANDOM = {"sweeping_mode": (RANDOM_SWEEP,)}
     id="tune_model_hyperparameters",
     name="Tune Model Hyperparameters",
     category="Model Training",
+    checks=label_checks("training_dataset"),
     inputs=[
         Port("untrained_model", PortKind.UNTRAINED_MODEL, "Untrained model"),
         Port("training_dataset", PortKind.DATASET, "Training dataset"),

@@ -30,6 +30,7 @@ from components import metadata
 from components.errors import ComponentInputError
 from components.ml import column_types
 from components.ml.features import FeatureSchema, value_text
+from components.ml.labels import label_of, numeric_label_problem
 from components.ml.score_columns import (
     ASSIGNMENTS,
     SCORED_LABELS,
@@ -292,30 +293,13 @@ def _report(caught: list[warnings.WarningMessage], learner: str) -> None:
 
 
 def find_label_column(df: pd.DataFrame, requested: str | None) -> str:
-    """The label column: `requested` when given, else the one column whose role is label.
+    """The label column of `df`: `requested` when given, else the one column whose role is
+    label (`components.ml.labels.label_of`, the rule validation also runs).
 
     Raises:
         ComponentInputError: the requested column is missing, or no single label is marked.
     """
-    available = ", ".join(map(str, df.columns))
-    if requested:
-        if requested not in df.columns:
-            raise ComponentInputError(
-                f"Label column '{requested}' not found; available: {available}."
-            )
-        return requested
-    labels = [c for c, role in metadata.roles(df).items() if role == metadata.LABEL]
-    if len(labels) == 1:
-        return labels[0]
-    if not labels:
-        raise ComponentInputError(
-            "No label column: choose one in 'Label column' or mark one with Edit Metadata "
-            f"(Fields: Labels); available: {available}."
-        )
-    raise ComponentInputError(
-        f"Several columns are marked as label ({', '.join(map(repr, labels))}); choose one in "
-        "'Label column'."
-    )
+    return label_of(metadata.describe_columns(df), requested)
 
 
 def feature_columns(df: pd.DataFrame, label_column: str) -> list[str]:
@@ -328,14 +312,15 @@ def feature_columns(df: pd.DataFrame, label_column: str) -> list[str]:
 
 
 def _label_values(learner: Learner, label: pd.Series, column: str) -> np.ndarray:
-    kind = metadata.column_type(label)
     if learner.task in NUMERIC_LABEL:
-        if not metadata.is_numeric(label):
-            shown = f"categorical {kind}" if metadata.is_categorical(label) else kind
-            raise ComponentInputError(
-                f"{learner.name} needs a numeric label; column '{column}' is {shown}. Choose a "
-                "numeric label, or convert it with Edit Metadata."
-            )
+        described = {
+            "name": column,
+            "type": metadata.column_type(label),
+            "categorical": metadata.is_categorical(label),
+        }
+        problem = numeric_label_problem(learner.name, learner.task, described)
+        if problem:
+            raise ComponentInputError(problem)
         return column_types.to_double(label, column).to_numpy()
     target = class_labels(label)
     classes = np.unique(target)

@@ -370,3 +370,104 @@ def test_checks_wait_for_columns_that_are_unknown(cars):
     document["nodes"].insert(2, script)
     document["edges"].append({"source": "badges.dataset", "target": "script.dataset1"})
     assert [i for i in validate(document, cars) if i.code == "incompatible_columns"] == []
+
+
+REGRESSION_LEARNERS = sorted(
+    c.spec.id for c in components.all_components() if c.spec.category == "Regression"
+)
+
+
+def tutorial_with(learner: str | None = None, **train_params) -> dict:
+    """The tutorial, its learner and Train Model's parameters replaced where given."""
+    document = tutorial()
+    for node in document["nodes"]:
+        if node["id"] == "learner" and learner:
+            node.update(component=learner, params={})
+        if node["id"] == "train":
+            node["params"] = train_params
+    return document
+
+
+@pytest.mark.parametrize("learner", REGRESSION_LEARNERS)
+def test_a_text_label_for_a_regression_learner_is_caught_before_running(cars, learner):
+    """Type is text: every regression learner refuses it, and Validate says so first, on
+    Train Model's label, in the words of the failed step."""
+    document = tutorial_with(learner, label_column="Type")
+    found = [i for i in validate(document, cars) if i.code == "incompatible_columns"]
+    assert [(i.node, i.field) for i in found] == [("train", "label_column")]
+    assert "needs a numeric label; column 'Type' is String" in found[0].message
+    assert found[0].message in run_error(document, cars)
+
+
+def trained_on_people(**train_params) -> dict:
+    """Linear Regression trained on `people`, whose columns carry no roles."""
+    return {
+        "name": "t",
+        "nodes": [
+            {"id": "people", "dataset": "people"},
+            {"id": "learner", "component": "linear_regression"},
+            {"id": "train", "component": "train_model", "params": train_params},
+        ],
+        "edges": [
+            {"source": "learner.untrained_model", "target": "train.untrained_model"},
+            {"source": "people.dataset", "target": "train.dataset"},
+        ],
+    }
+
+
+def test_a_missing_label_is_caught_before_running(cars):
+    """No label chosen and none marked: Validate names the way out, as the step would."""
+    document = trained_on_people()
+    found = [i for i in validate(document, cars) if i.code == "incompatible_columns"]
+    assert [(i.node, i.field) for i in found] == [("train", "label_column")]
+    assert found[0].message.startswith("No label column: choose one in 'Label column'")
+    assert "available: id, name, age" in found[0].message
+    assert found[0].message in run_error(document, cars)
+    assert validate(trained_on_people(label_column="age"), cars) == []
+
+
+def test_a_label_marked_with_edit_metadata_needs_no_name(cars):
+    """age marked as the label upstream (Fields: Labels): nothing to report, and it trains."""
+    document = trained_on_people()
+    document["nodes"].append(
+        {
+            "id": "mark",
+            "component": "edit_metadata",
+            "params": {"columns": {"names": ["age"]}, "fields": "Labels"},
+        }
+    )
+    document["edges"][1:] = [
+        {"source": "people.dataset", "target": "mark.dataset"},
+        {"source": "mark.results_dataset", "target": "train.dataset"},
+    ]
+    assert validate(document, cars) == []
+    outputs = run_locally(PipelineSpec.from_dict(document), loader(cars))
+    assert outputs["train"]["trained_model"].label_column == "age"
+
+
+def test_a_text_label_is_fine_for_a_classifier(cars):
+    """Type (six classes) is a label a multiclass learner can learn: no issue."""
+    document = tutorial_with("multiclass_decision_forest", label_column="Type")
+    assert [i for i in validate(document, cars) if i.code == "incompatible_columns"] == []
+
+
+@pytest.mark.parametrize(
+    "trainer,port",
+    [("cross_validate_model", "dataset"), ("tune_model_hyperparameters", "training_dataset")],
+)
+def test_other_trainers_check_their_label_the_same_way(cars, trainer, port):
+    """Cross Validate Model and Tune Model Hyperparameters take a label as Train Model does."""
+    document = tutorial()
+    document["nodes"] = [n for n in document["nodes"] if n["id"] not in ("score", "evaluate")]
+    for node in document["nodes"]:
+        if node["id"] == "train":
+            node.update(component=trainer, params={"label_column": "Type"})
+    document["edges"] = [
+        {**e, "target": e["target"].replace("train.dataset", f"train.{port}")}
+        for e in document["edges"]
+        if not e["target"].startswith(("score.", "evaluate."))
+    ]
+    found = [i for i in validate(document, cars) if i.code == "incompatible_columns"]
+    assert [(i.node, i.field) for i in found] == [("train", "label_column")], found
+    assert "Linear Regression needs a numeric label; column 'Type' is String" in found[0].message
+    assert found[0].message in run_error(document, cars)
