@@ -5,7 +5,9 @@ A component may declare `columns=` (see components.registry.component): a pure f
 and `outputs` maps output ports the same way. What is known of a dataset port is its column
 list (``[{"name", "type", "categorical", "role"}]``, as components.metadata.describe_columns
 gives), of a model port a small dict (``{"task": a components.ml.tasks.Task value,
-"label": column}``); None means unknown. Rules raise nothing: what they cannot tell is None.
+"learner": the learner component's name, "label": column}``, the label once trained); None
+means unknown. Rules raise nothing: what they cannot tell is None. A component's `checks=`
+rule reads its inputs the same way.
 
 The helpers below build the common rules (pass-through, a selection, added columns) and run the
 same column selector the components use, on an empty table with the declared columns.
