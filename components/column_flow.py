@@ -53,7 +53,11 @@ def empty_frame(columns: list[dict[str, Any]]) -> pd.DataFrame:
     """A table with no rows and the described columns, types and roles."""
     data = {}
     for c in columns:
-        dtype = "category" if c.get("categorical") else _DTYPES.get(str(c.get("type")), "object")
+        dtype: Any = _DTYPES.get(str(c.get("type")), "object")
+        if c.get("categorical"):
+            # Categories of the column's type: a categorical Integer column is Integer to the
+            # selector's type rules, as the table's own is (plain "category" reads as String).
+            dtype = pd.CategoricalDtype(pd.Index([], dtype=dtype))
         data[c["name"]] = pd.Series([], dtype=dtype)
     frame = pd.DataFrame(data)
     return metadata.with_roles(frame, {c["name"]: c.get("role", metadata.FEATURE) for c in columns})
@@ -123,3 +127,46 @@ def apply(
     answer = dict(rule(inputs, params))
     every = answer.pop("*", None)
     return {**{port: every for port in dataset_outputs}, **answer}
+
+
+def numeric_problem(
+    component: str, verb: str, label: str, columns: list[dict[str, Any]]
+) -> str | None:
+    """What is wrong with `columns` (descriptions) for a component that takes numeric columns
+    only: each other one with its type, and the parameter (`label`) to take them out of."""
+    wrong = [
+        f"'{c['name']}' ({c['type']}{', categorical' if c.get('categorical') else ''})"
+        for c in columns
+        if not metadata.describes_numeric(c)
+    ]
+    if not wrong:
+        return None
+    return (
+        f"{component} {verb} numeric columns only; got {', '.join(wrong)}. "
+        f"Exclude them from '{label}'."
+    )
+
+
+def numeric_selection(
+    component: str, verb: str, label: str, *, param: str = "columns", port: str = "dataset"
+) -> Callable[[dict[str, Known], dict[str, Any]], list[tuple[str, str]]]:
+    """A `checks=` rule: the columns that `param` (shown as `label`) selects from input `port`
+    are numeric."""
+
+    def check(inputs: dict[str, Known], params: dict[str, Any]) -> list[tuple[str, str]]:
+        found = inputs.get(port)
+        picked = None if found is None else selected(found, params.get(param))
+        problem = None if picked is None else numeric_problem(component, verb, label, picked)
+        return [] if problem is None else [(param, problem)]
+
+    return check
+
+
+def require_numeric(
+    df: pd.DataFrame, columns: Iterable[str], component: str, verb: str, label: str
+) -> None:
+    """At run time, what `numeric_selection` tells before it: raise ComponentInputError
+    naming the columns of `df` among `columns` that are not numeric."""
+    problem = numeric_problem(component, verb, label, metadata.describe_columns(df[list(columns)]))
+    if problem:
+        raise ComponentInputError(problem)

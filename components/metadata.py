@@ -49,6 +49,12 @@ def is_numeric(series: pd.Series) -> bool:
     return column_type(series) in ("Integer", "Double") and not is_categorical(series)
 
 
+def describes_numeric(column: dict[str, Any]) -> bool:
+    """`is_numeric` for a column description (`describe_columns`): Integer or Double, not
+    categorical."""
+    return column["type"] in ("Integer", "Double") and not column.get("categorical")
+
+
 def roles(df: pd.DataFrame) -> dict[str, str]:
     """Each column's role; columns without one are features."""
     stored = df.attrs.get(ROLES_ATTR, {})

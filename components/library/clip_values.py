@@ -7,8 +7,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from components import column_flow, metadata
 from components import columns as column_selector
-from components import metadata
 from components.errors import ComponentInputError
 from components.ml import column_types
 from components.registry import component
@@ -21,6 +21,8 @@ SUBSTITUTES = ("Threshold", "Mean", "Median", "Missing")
 CLIPPED_SUFFIX, INDICATOR_SUFFIX = "_clipped", "_IsClipped"
 _UPPER = {"clip_mode": (PEAKS, BOTH)}
 _LOWER = {"clip_mode": (SUBPEAKS, BOTH)}
+# The step's message for a column that is not numeric, and the one Validate gives before it.
+_NUMERIC_ONLY = ("Clip Values", "clips", "List of columns")
 
 
 def _clipped_columns(inputs: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
@@ -33,6 +35,7 @@ def _clipped_columns(inputs: dict[str, Any], params: dict[str, Any]) -> dict[str
     name="Clip Values",
     category="Data Transformation",
     columns=_clipped_columns,
+    checks=column_flow.numeric_selection(*_NUMERIC_ONLY),
     inputs=[Port("dataset", PortKind.DATASET, "Dataset")],
     outputs=[Port("results_dataset", PortKind.DATASET, "Results dataset")],
     params=[
@@ -135,13 +138,9 @@ def clip_values(
                 raise ComponentInputError(
                     f"'{label}' is a percentile and must be in [0, 100]; got {value:g}."
                 )
+    column_flow.require_numeric(dataset, selected, *_NUMERIC_ONLY)
     out = dataset.copy()
     for column in selected:
-        if not metadata.is_numeric(dataset[column]):
-            raise ComponentInputError(
-                f"Clip Values clips numeric columns only; column '{column}' is "
-                f"{metadata.column_type(dataset[column])}."
-            )
         x = column_types.to_double(dataset[column], column).to_numpy()
         present = x[~np.isnan(x)]
         clipped = x.copy()

@@ -14,34 +14,24 @@ from components.registry import component
 from components.spec import Param, ParamType, Port, PortKind
 
 _FIELDS = ("Unchanged", "Features", "Labels", "ClearFeatures", "ClearLabels", "ClearScores")
+_PARAMS = ("columns", "data_type", "datetime_format", "categorical", "fields", "new_column_names")
 
 
 def _edited_columns(inputs: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
-    """The same columns, the selected ones renamed, retyped or given a new role."""
+    """What the component itself makes of a table with no rows and these columns: roles (a new
+    label demotes the old one, a clear touches only the role it clears), the categorical flag,
+    types and names follow exactly; parameters it refuses leave the columns unknown."""
     data = inputs.get("dataset")
-    picked = None if data is None else column_flow.selected(data, params.get("columns"))
-    if picked is None:
+    if data is None:
         return {"*": None}
-    chosen = [c["name"] for c in picked]
-    new_names = [n.strip() for n in (params.get("new_column_names") or "").split(",") if n.strip()]
-    renames = dict(zip(chosen, new_names, strict=False)) if new_names else {}
-    roles = {
-        "Features": metadata.FEATURE,
-        "Labels": metadata.LABEL,
-        "ClearFeatures": metadata.NONE,
-        "ClearLabels": metadata.FEATURE,
-        "ClearScores": metadata.FEATURE,
-    }
-    out = []
-    for c in data or []:
-        if c["name"] in chosen:
-            c = dict(c, name=renames.get(c["name"], c["name"]))
-            if params.get("data_type", "Unchanged") != "Unchanged":
-                c["type"] = params["data_type"]
-            if params.get("fields", "Unchanged") in roles:
-                c["role"] = roles[params["fields"]]
-        out.append(c)
-    return {"*": out}
+    try:
+        edited = edit_metadata(
+            column_flow.empty_frame(data),
+            **{name: params.get(name) for name in _PARAMS},
+        )["results_dataset"]
+    except ComponentInputError:
+        return {"*": None}  # the step will say why
+    return {"*": metadata.describe_columns(edited)}
 
 
 @component(

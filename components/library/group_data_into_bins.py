@@ -6,6 +6,7 @@ from typing import Any
 
 import pandas as pd
 
+from components import column_flow
 from components import columns as column_selector
 from components.errors import ComponentInputError
 from components.ml.transforms import binning
@@ -20,6 +21,7 @@ _COUNTED = {"binning_mode": (binning.QUANTILES, binning.EQUAL_WIDTH)}
     id="group_data_into_bins",
     name="Group Data into Bins",
     category="Data Transformation",
+    checks=column_flow.numeric_selection(*binning.NUMERIC_ONLY),
     inputs=[Port("dataset", PortKind.DATASET, "Dataset")],
     outputs=[
         Port("quantized_dataset", PortKind.DATASET, "Quantized dataset"),

@@ -9,6 +9,7 @@ import pandas as pd
 from components import column_flow
 from components import columns as column_selector
 from components.ml.transforms import NormalizationMethod, Normalizer
+from components.ml.transforms.normalization import NUMERIC_ONLY
 from components.registry import component
 from components.spec import Param, ParamType, Port, PortKind
 
@@ -18,6 +19,7 @@ from components.spec import Param, ParamType, Port, PortKind
     name="Normalize Data",
     category="Data Transformation",
     columns=column_flow.passthrough("dataset"),
+    checks=column_flow.numeric_selection(*NUMERIC_ONLY),
     inputs=[Port("dataset", PortKind.DATASET, "Dataset")],
     outputs=[
         Port("transformed_dataset", PortKind.DATASET, "Transformed dataset"),

@@ -10,8 +10,6 @@ from components import metadata
 from components.errors import ComponentInputError
 from components.ml.tasks import NUMERIC_LABEL, Task
 
-_NUMERIC_TYPES = ("Integer", "Double")
-
 
 def label_of(columns: list[dict[str, Any]], requested: str | None) -> str:
     """The label column: `requested` when given, else the one column whose role is label.
@@ -46,7 +44,7 @@ def numeric_label_problem(learner: str, task: Task, column: dict[str, Any]) -> s
     number and the column is not numeric; else None."""
     if task not in NUMERIC_LABEL:
         return None
-    if column["type"] in _NUMERIC_TYPES and not column.get("categorical"):
+    if metadata.describes_numeric(column):
         return None
     shown = f"categorical {column['type']}" if column.get("categorical") else column["type"]
     return (

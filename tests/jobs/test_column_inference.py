@@ -471,3 +471,74 @@ def test_other_trainers_check_their_label_the_same_way(cars, trainer, port):
     assert [(i.node, i.field) for i in found] == [("train", "label_column")], found
     assert "Linear Regression needs a numeric label; column 'Type' is String" in found[0].message
     assert found[0].message in run_error(document, cars)
+
+
+@pytest.mark.parametrize(
+    "component,shown",
+    [
+        ("normalize_data", "Normalize Data transforms"),
+        ("group_data_into_bins", "Group Data into Bins bins"),
+        ("clip_values", "Clip Values clips"),
+    ],
+)
+def test_a_text_column_where_numbers_are_needed_is_caught_before_running(cars, component, shown):
+    """people.name is text: the three components that take numeric columns only say so on
+    their column selection before the run, in the words of the failed step; age alone is
+    fine."""
+    document = two_tables(
+        {"id": "step", "component": component, "params": {"columns": {"names": ["age", "name"]}}},
+        edges=[{"source": "people.dataset", "target": "step.dataset"}],
+    )
+    found = [i for i in validate(document, cars) if i.code == "incompatible_columns"]
+    assert [(i.node, i.field) for i in found] == [("step", "columns")]
+    assert found[0].message.startswith(f"{shown} numeric columns only; got 'name' (String).")
+    assert found[0].message in run_error(document, cars)
+    document["nodes"][2]["params"]["columns"] = {"names": ["age"]}
+    assert validate(document, cars) == []
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"columns": {"names": ["Type"]}, "fields": "Labels"},  # Price, the label, becomes a feature
+        {"columns": {"names": ["Price", "Type"]}, "fields": "ClearLabels"},
+        {"columns": {"names": ["Price", "Type"]}, "fields": "ClearFeatures"},
+        {"columns": {"names": ["Cylinders"]}, "categorical": "Categorical"},
+        {"columns": {"names": ["Passengers"]}, "categorical": "Categorical", "data_type": "Double"},
+        {"columns": {"names": ["Type"]}, "categorical": "NonCategorical"},
+        {"columns": {"names": ["Passengers", "Type"]}, "new_column_names": "Seats, Kind"},
+    ],
+)
+def test_edit_metadata_rule_matches_its_output(cars, params):
+    """Whatever Edit Metadata changes (roles, the categorical flag, types, names), the columns
+    known before the run are those it outputs: the checks that read them would otherwise
+    refuse a pipeline that runs."""
+    document = {
+        "name": "t",
+        "nodes": [
+            {"id": "cars", "dataset": "automobile-price"},
+            {"id": "edit", "component": "edit_metadata", "params": params},
+        ],
+        "edges": [{"source": "cars.dataset", "target": "edit.dataset"}],
+    }
+    assert "edit.results_dataset" in check_against_run(document, cars)
+
+
+def test_a_new_label_replaces_the_old_one_before_running_too(cars):
+    """The tutorial with Type made the label (Price then a feature) and a multiclass learner:
+    one label, so no issue, and the run trains on Type."""
+    document = tutorial_with("multiclass_decision_forest")
+    document["nodes"].append(
+        {
+            "id": "mark",
+            "component": "edit_metadata",
+            "params": {"columns": {"names": ["Type"]}, "fields": "Labels"},
+        }
+    )
+    document["edges"] = [e for e in document["edges"] if e["target"] != "clean.dataset"] + [
+        {"source": "select.results_dataset", "target": "mark.dataset"},
+        {"source": "mark.results_dataset", "target": "clean.dataset"},
+    ]
+    assert validate(document, cars) == []
+    outputs = run_locally(PipelineSpec.from_dict(document), loader(cars))
+    assert outputs["train"]["trained_model"].label_column == "Type"

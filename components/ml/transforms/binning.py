@@ -9,7 +9,7 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 
-from components import metadata
+from components import column_flow, metadata
 from components.errors import ComponentInputError
 from components.ml import column_types
 from components.ml.transforms.base import require_columns, require_values
@@ -19,6 +19,9 @@ PERCENT, PQUANTILE, QUANTILE_INDEX = "Percent", "PQuantile", "Quantile Index"
 APPEND, INPLACE, RESULT_ONLY = "Append", "Inplace", "Result Only"
 # The designer's name for an appended binned column.
 SUFFIX = "_quantized"
+# Who takes numeric columns only, doing what, from which parameter: the step's message and the
+# one Validate gives (components.column_flow.numeric_selection) before it.
+NUMERIC_ONLY = ("Group Data into Bins", "bins", "Columns to bin")
 
 
 @dataclass(frozen=True)
@@ -71,16 +74,11 @@ class Binner:
             raise ComponentInputError(
                 f"'{mode}' binning learns its bin edges from the rows, and the table has none."
             )
+        column_flow.require_numeric(df, columns, *NUMERIC_ONLY)
         if mode != CUSTOM_EDGES:
             require_values(df, columns, f"'{mode}' binning learns its bin edges")
         edges = []
         for column in columns:
-            if not metadata.is_numeric(df[column]):
-                raise ComponentInputError(
-                    f"Group Data into Bins bins numeric columns only; column '{column}' is "
-                    f"{metadata.column_type(df[column])}"
-                    f"{' (categorical)' if metadata.is_categorical(df[column]) else ''}."
-                )
             values = column_types.to_double(df[column], column).dropna().to_numpy()
             if mode == CUSTOM_EDGES:
                 inner = np.asarray(custom_edges, dtype=float)

@@ -11,10 +11,14 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtr
 
-from components import metadata
+from components import column_flow, metadata
 from components.errors import ComponentInputError
 from components.ml import column_types
 from components.ml.transforms.base import require_columns, require_values
+
+# Who takes numeric columns only, doing what, from which parameter: the step's message and the
+# one Validate gives (components.column_flow.numeric_selection) before it.
+NUMERIC_ONLY = ("Normalize Data", "transforms", "Columns to transform")
 
 
 class NormalizationMethod(StrEnum):
@@ -70,7 +74,7 @@ class Normalizer:
                 column with no values (every row missing).
         """
         method = NormalizationMethod(method)
-        _require_numeric(df, columns)
+        column_flow.require_numeric(df, columns, *NUMERIC_ONLY)
         if method in _FITTED and columns and not len(df):
             # Fitted on no rows, every column would look constant: the transformation would
             # turn any data it is applied to into zeros, and say nothing.
@@ -131,17 +135,3 @@ class Normalizer:
             # The log-normal CDF; it is 0 at and below 0, where the log is undefined.
             return np.where(x <= 0, 0.0, ndtr((logs - center) / scale))
         return (x - center) / scale
-
-
-def _require_numeric(df: pd.DataFrame, columns: Sequence[str]) -> None:
-    wrong = [
-        f"'{c}' ({metadata.column_type(df[c])}"
-        f"{', categorical' if metadata.is_categorical(df[c]) else ''})"
-        for c in columns
-        if not metadata.is_numeric(df[c])
-    ]
-    if wrong:
-        raise ComponentInputError(
-            f"Normalize Data transforms numeric columns only; got {', '.join(wrong)}. "
-            "Exclude them from 'Columns to transform'."
-        )

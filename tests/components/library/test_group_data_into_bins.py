@@ -86,7 +86,7 @@ def test_result_only_keeps_binned_columns(run: Run, values: pd.DataFrame) -> Non
 @pytest.mark.parametrize(
     ("params", "message"),
     [
-        ({"columns": by_names("name")}, "numeric columns only; column 'name' is String"),
+        ({"columns": by_names("name")}, r"numeric columns only; got 'name' \(String\)"),
         ({"binning_mode": "Custom Edges", "custom_edges": "5,2"}, "increasing numbers"),
         ({"binning_mode": "Custom Edges", "custom_edges": "1,two"}, "must hold numbers"),
     ],

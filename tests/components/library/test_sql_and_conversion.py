@@ -161,7 +161,7 @@ def test_clip_both_with_constants_and_substitutes(run: Run, spiky: pd.DataFrame)
 
 def test_clip_rejects_text_and_bad_percentile(run: Run, spiky: pd.DataFrame) -> None:
     """A text column or a percentile over 100 is a user error naming it."""
-    with pytest.raises(ComponentInputError, match="column 't' is String"):
+    with pytest.raises(ComponentInputError, match=r"numeric columns only; got 't' \(String\)"):
         run("clip_values", {"dataset": spiky}, columns=by_names("t"))
     with pytest.raises(ComponentInputError, match=r"'Upper threshold' is a percentile"):
         run(
