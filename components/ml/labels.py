@@ -4,6 +4,7 @@ a step, and the step itself, holding the table, give the same answer in the same
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from components import metadata
@@ -55,7 +56,7 @@ def numeric_label_problem(learner: str, task: Task, column: dict[str, Any]) -> s
 
 def label_checks(
     dataset_port: str, param: str = "label_column", model_port: str = "untrained_model"
-):  # noqa: ANN201 - a checks rule
+) -> Callable[[dict[str, Any], dict[str, Any]], list[tuple[str, str]]]:
     """A `checks=` rule for a trainer: the label it would pick from the columns reaching
     `dataset_port` (parameter `param`, else the one marked), and whether the learner arriving
     on `model_port` can learn it. Unknown columns, a learner of unknown task (a Python model)
