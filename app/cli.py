@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from app.durations import took
 from app.settings import ensure_ui_password, load_settings, restrict_new_files
 from jobs.defaults import DEFAULT_QUEUE
 from storage.entities import RunStatus, StepStatus
@@ -355,9 +356,9 @@ def _step_label(step: Any) -> str:
     if step.reused:
         label += " (reused)"
     elif step.duration_s is not None and step.status is StepStatus.COMPLETED:
-        label += f" in {step.duration_s:.2f} s"
+        label += f" in {took(step.duration_s)}"
     elif step.duration_s is not None and step.status is StepStatus.FAILED:
-        label += f" after {step.duration_s:.2f} s"
+        label += f" after {took(step.duration_s)}"
     if step.error:
         label += f": {step.error}"
     return label
@@ -378,12 +379,12 @@ def _print_result(detail: Any, as_json: bool) -> None:
         )
         return
     run = detail.run
-    took = (
+    seconds = (
         (run.finished_at - run.started_at).total_seconds()
         if run.finished_at and run.started_at
         else 0.0
     )
-    print(f"Run {run.id} {run.status.value} in {took:.2f} s.")
+    print(f"Run {run.id} {run.status.value} in {took(seconds)}.")
     if run.error:
         print(f"  error: {run.error}")
     for node, values in metrics.items():

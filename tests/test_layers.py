@@ -113,6 +113,7 @@ UI_MAY_IMPORT = (
     "app.ui",
     "app.client",
     "app.settings",
+    "app.durations",  # how long something took, written as the CLI writes it
     "components.spec",
     "jobs.pipeline",
     "jobs.graph",

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from app.client import StepStatus, step_state
+from app.durations import took
 from app.ui.draft_ops import input_sources
 from jobs.pipeline import param_ref
 
@@ -18,17 +19,6 @@ def progress(steps: list[Any]) -> tuple[int, int]:
 def step_states(steps: list[Any]) -> dict[str, str]:
     """node id -> graph state: the step's status, or "reused" for a reused completed step."""
     return {s.node_id: step_state(s.status, s.reused) for s in steps}
-
-
-def took(seconds: float) -> str:
-    """A step's time for people: "12 ms" under a second (most steps; "0.0 s" read as nothing
-    done), "<1 ms", else "1.2 s"."""
-    milliseconds = round(seconds * 1000)
-    if milliseconds < 1:
-        return "<1 ms"
-    if milliseconds < 1000:
-        return f"{milliseconds} ms"
-    return f"{seconds:.1f} s"
 
 
 def step_times(steps: list[Any]) -> dict[str, str]:

@@ -11,6 +11,7 @@ import pytest
 from sklearn import metrics as skm
 
 from app.client import ClientError
+from app.durations import took
 from tests.conftest import ROOT
 
 TUTORIAL = ROOT / "examples" / "automobile_price.json"
@@ -285,7 +286,7 @@ def test_step_timeout_fails_the_step(stack, client):
     assert 1.5 < train.duration_s < 60
     assert detail.run.status.value == "failed"
     shown = cli(stack, "runs", detail.run.id)
-    assert f"failed after {train.duration_s:.2f} s: The step ran longer" in shown.stdout
+    assert f"failed after {took(train.duration_s)}: The step ran longer" in shown.stdout
 
 
 def test_experiments_list_counts_runs(client):

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from app.client import StepStatus
+from app.durations import took
 from app.ui import client as ui
 from app.ui import graph, run_ops, state
 from app.ui.client import call, get_client
@@ -55,10 +56,10 @@ sides = {
 diff = run_ops.compare(sides["A"], sides["B"])
 summary = st.columns(4)
 for column, (key, d) in zip(summary[:2], details.items(), strict=True):
-    took = run_ops.duration(d.run)
+    seconds = run_ops.duration(d.run)
     column.metric(
         f"Run {key}: {d.run.status.value}",
-        "—" if took is None else run_ops.took(took),
+        "—" if seconds is None else took(seconds),
         help=d.run.id,
     )
 summary[2].metric("Nodes that differ", len(diff["changed"]))

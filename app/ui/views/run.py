@@ -4,6 +4,7 @@ clone, cancel, resubmit, compare."""
 import streamlit as st
 
 from app.client import RunStatus, step_state
+from app.durations import took
 from app.ui import canvas, run_ops, state
 from app.ui import client as ui
 from app.ui.client import call, get_client
@@ -64,14 +65,14 @@ def live() -> None:
     if active and run.status.is_terminal:
         st.rerun()  # the whole page: step details, actions, and no more refreshing
     done, total = run_ops.progress(current.steps)
-    took = run_ops.duration(run)
+    seconds = run_ops.duration(run)
     st.markdown(f"### :material/play_circle: {run.name}")
     for warning in current.warnings:  # a step waits on a queue no live worker listens on
         st.warning(warning, icon=":material/warning:")
     st.caption(
         f"{run.id} · experiment **{run.experiment}** · {run.source.value} · "
         f"submitted {run.created_at:%Y-%m-%d %H:%M:%S}"
-        + (f" · {run_ops.took(took)}" if took is not None else "")
+        + (f" · {took(seconds)}" if seconds is not None else "")
         + (f" · cloned from {run.cloned_from}" if run.cloned_from else "")
         + run_ops.origin_text(origin)
     )

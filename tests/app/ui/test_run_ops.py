@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-import pytest
-
 from app.ui import run_ops
 
 SPEC = {
@@ -48,22 +46,6 @@ def test_step_times_leave_out_reused_steps_and_steps_that_never_ran():
         SimpleNamespace(node_id="c", status="canceled", reused=False, duration_s=None),
     ]
     assert run_ops.step_times(steps) == {"a": "1.2 s"}
-
-
-@pytest.mark.parametrize(
-    ("seconds", "shown"),
-    [
-        (0.0003, "<1 ms"),
-        (0.0126, "13 ms"),
-        (0.9994, "999 ms"),
-        (0.9996, "1.0 s"),
-        (1.0, "1.0 s"),
-        (75.25, "75.2 s"),
-    ],
-)
-def test_took_reads_in_milliseconds_under_a_second(seconds, shown):
-    """Most steps take milliseconds: "0.0 s" would read as nothing done."""
-    assert run_ops.took(seconds) == shown
 
 
 def test_resolved_params_show_pipeline_parameter_values():
