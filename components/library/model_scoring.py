@@ -9,6 +9,7 @@ import pandas as pd
 from components import column_flow, metadata
 from components.inputs import expect_instance
 from components.ml import score_columns
+from components.ml.features import missing_features
 from components.ml.learners import TrainedModel
 from components.ml.python_model import TrainedPythonModel
 from components.ml.scoring import score
@@ -44,11 +45,21 @@ def _scored_columns(inputs: dict[str, Any], params: dict[str, Any]) -> dict[str,
     return {"*": base + scores}
 
 
+def _feature_checks(inputs: dict[str, Any], params: dict[str, Any]) -> list[tuple[str, str]]:
+    """The features the model will have been trained on, all in the dataset to score."""
+    data, model = inputs.get("dataset"), inputs.get("trained_model")
+    if data is None or not isinstance(model, dict) or "features" not in model:
+        return []
+    problem = missing_features(model["features"], [c["name"] for c in data])
+    return [] if problem is None else [("dataset", problem)]
+
+
 @component(
     id="score_model",
     name="Score Model",
     category="Model Scoring and Evaluation",
     columns=_scored_columns,
+    checks=_feature_checks,
     inputs=[
         Port("trained_model", PortKind.TRAINED_MODEL, "Trained model"),
         Port("dataset", PortKind.DATASET, "Dataset"),

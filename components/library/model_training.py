@@ -6,8 +6,10 @@ from typing import Any
 
 import pandas as pd
 
+from components import metadata
+from components.errors import ComponentInputError
 from components.inputs import expect_instance
-from components.ml.labels import label_checks
+from components.ml.labels import label_checks, label_of
 from components.ml.learners import Learner, find_label_column
 from components.ml.python_model import PythonLearner
 from components.registry import component
@@ -15,10 +17,23 @@ from components.spec import Param, ParamType, Port, PortKind
 
 
 def _trained_model(inputs: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
-    learner = inputs.get("untrained_model")
+    """The learner's task and name, the label, and the features it will train on when the
+    dataset's columns are known (those with the feature role, but the label, as `Learner.fit`
+    takes them)."""
+    learner, columns = inputs.get("untrained_model"), inputs.get("dataset")
     if not isinstance(learner, dict):
         return {"trained_model": None}
-    return {"trained_model": {**learner, "label": params.get("label_column")}}
+    known: dict[str, Any] = {**learner, "label": params.get("label_column")}
+    if isinstance(columns, list):
+        try:
+            label = label_of(columns, params.get("label_column") or None)
+        except ComponentInputError:
+            return {"trained_model": known}  # the label check tells why
+        known["label"] = label
+        known["features"] = [
+            c["name"] for c in columns if c.get("role") == metadata.FEATURE and c["name"] != label
+        ]
+    return {"trained_model": known}
 
 
 @component(

@@ -42,6 +42,18 @@ class FeatureKind(StrEnum):
     CATEGORICAL = "categorical"  # one indicator column per frequent value
 
 
+def missing_features(features: Sequence[str], columns: Sequence[str]) -> str | None:
+    """What a table with `columns` lacks for a model trained on `features`, in the words the
+    step and Validate (Score Model's check) both use; None when it lacks nothing."""
+    missing = [c for c in features if c not in set(columns)]
+    if not missing:
+        return None
+    return (
+        f"The dataset lacks feature column(s) {', '.join(map(repr, missing))} that the model "
+        f"was trained on; got columns: {', '.join(columns)}."
+    )
+
+
 @dataclass(frozen=True)
 class FeatureSchema:
     """The feature columns a model was trained on and how each one is encoded."""
@@ -65,12 +77,9 @@ class FeatureSchema:
         Raises:
             ComponentInputError: a feature column is missing or a value cannot be converted.
         """
-        missing = [c for c in self.columns if c not in df.columns]
-        if missing:
-            raise ComponentInputError(
-                f"The dataset lacks feature column(s) {', '.join(map(repr, missing))} that the "
-                f"model was trained on; got columns: {', '.join(map(str, df.columns))}."
-            )
+        problem = missing_features(self.columns, [str(c) for c in df.columns])
+        if problem:
+            raise ComponentInputError(problem)
         prepared = {
             c: _convert(df[c], c, FeatureKind(k))
             for c, k in zip(self.columns, self.kinds, strict=True)

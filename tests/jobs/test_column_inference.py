@@ -542,3 +542,34 @@ def test_a_new_label_replaces_the_old_one_before_running_too(cars):
     assert validate(document, cars) == []
     outputs = run_locally(PipelineSpec.from_dict(document), loader(cars))
     assert outputs["train"]["trained_model"].label_column == "Type"
+
+
+def test_scoring_data_without_a_feature_the_model_trains_on_is_caught_before_running(cars):
+    """Horsepower taken out of the test half only: the model will train on it, so Score Model
+    cannot score without it. Validate says so on its dataset, as the step would."""
+    document = tutorial()
+    document["nodes"].append(
+        {
+            "id": "drop",
+            "component": "select_columns_in_dataset",
+            "params": {
+                "columns": {
+                    "begin": "all",
+                    "rules": [{"action": "exclude", "by": "names", "values": ["Horsepower"]}],
+                }
+            },
+        }
+    )
+    document["edges"] = [e for e in document["edges"] if e["target"] != "score.dataset"] + [
+        {"source": "split.results_dataset2", "target": "drop.dataset"},
+        {"source": "drop.results_dataset", "target": "score.dataset"},
+    ]
+    found = [i for i in validate(document, cars) if i.code == "incompatible_columns"]
+    assert [(i.node, i.field) for i in found] == [("score", "dataset")]
+    assert found[0].message.startswith("The dataset lacks feature column(s) 'Horsepower' that")
+    assert found[0].message in run_error(document, cars)
+    trained = infer_columns(PipelineSpec.from_dict(document), described(cars))["train"]
+    outputs = run_locally(PipelineSpec.from_dict(tutorial()), loader(cars))
+    assert trained["trained_model"]["features"] == list(
+        outputs["train"]["trained_model"].features.columns
+    )
