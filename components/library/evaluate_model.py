@@ -6,8 +6,9 @@ from typing import Any
 
 import pandas as pd
 
+from components import column_flow
 from components.errors import ComponentInputError
-from components.ml.evaluation import SCORED_DATASET, evaluate_rows
+from components.ml.evaluation import SCORED_DATASET, evaluate_rows, scored_task
 from components.ml.tasks import Task
 from components.registry import component
 from components.spec import Port, PortKind
@@ -15,10 +16,27 @@ from components.spec import Port, PortKind
 LEFT, RIGHT = SCORED_DATASET, "Scored dataset to compare"
 
 
+def _scored_checks(inputs: dict[str, Any], params: dict[str, Any]) -> list[tuple[str, str]]:
+    """Each input read as a scored dataset, from the columns known before the run (a split's
+    output wired in by mistake has no score columns). Whether the two inputs hold the same kind
+    of scores is left to the step: the column rules do not know every score column."""
+    problems = []
+    for port, shown in (("scored_dataset", LEFT), ("scored_dataset_to_compare", RIGHT)):
+        columns = inputs.get(port)
+        if not isinstance(columns, list):
+            continue
+        try:
+            scored_task(column_flow.empty_frame(columns), shown)
+        except ComponentInputError as exc:
+            problems.append((port, str(exc)))
+    return problems
+
+
 @component(
     id="evaluate_model",
     name="Evaluate Model",
     category="Model Scoring and Evaluation",
+    checks=_scored_checks,
     inputs=[
         Port("scored_dataset", PortKind.DATASET, LEFT),
         Port("scored_dataset_to_compare", PortKind.DATASET, RIGHT, optional=True),

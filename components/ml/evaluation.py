@@ -32,10 +32,29 @@ def evaluate_rows(
     scored: pd.DataFrame, port: str = SCORED_DATASET
 ) -> tuple[Task, list[dict[str, Any]]]:
     """The task the score columns of `scored` show, and its rows of metrics."""
-    if sc.ASSIGNMENTS in scored.columns:
+    if scored_task(scored, port) == Task.CLUSTERING:
         return Task.CLUSTERING, _clustering(scored, port)
     task, row = evaluate(scored, port)
     return task, [row]
+
+
+def scored_task(scored: pd.DataFrame, port: str = SCORED_DATASET) -> Task:
+    """The task whose scores `scored` holds, read from its columns, roles and types alone: what
+    Evaluate Model checks before any metric, and what Validate checks on a table with no rows
+    and the columns known before the run, so that both say the same.
+
+    Raises:
+        ComponentInputError: no true label or several, no score columns, distance columns
+            missing beside cluster assignments, or a regression label that is not numeric.
+    """
+    if sc.ASSIGNMENTS in scored.columns:
+        _cluster_numbers(scored, port)
+        return Task.CLUSTERING
+    label = true_label_column(scored, port)
+    if _quantile_columns(scored):
+        _require_numeric_label(scored, label, port)
+        return Task.QUANTILE_REGRESSION
+    return read_score_columns(scored, label, port)[0]
 
 
 def evaluate(scored: pd.DataFrame, port: str = SCORED_DATASET) -> tuple[Task, dict[str, Any]]:
@@ -115,7 +134,8 @@ def read_score_columns(scored: pd.DataFrame, label: str, port: str) -> tuple[Tas
     return Task.REGRESSION, sc.SCORED_LABELS, []
 
 
-def _clustering(scored: pd.DataFrame, port: str) -> list[dict[str, Any]]:
+def _cluster_numbers(scored: pd.DataFrame, port: str) -> list[int]:
+    """The clusters whose distance columns `scored` has: 0, 1, ... without a gap."""
     distance = [c for c in scored.columns if str(c).startswith(sc.DISTANCE_PREFIX)]
     numbers = sorted(
         int(str(c)[len(sc.DISTANCE_PREFIX) :])
@@ -128,6 +148,11 @@ def _clustering(scored: pd.DataFrame, port: str) -> list[dict[str, Any]]:
             f"'{sc.distance_column(0)}', '{sc.distance_column(1)}', ... that Assign Data to "
             f"Clusters adds; got columns: {', '.join(map(str, scored.columns))}."
         )
+    return numbers
+
+
+def _clustering(scored: pd.DataFrame, port: str) -> list[dict[str, Any]]:
+    numbers = _cluster_numbers(scored, port)
     columns = [sc.distance_column(k) for k in numbers]
     data = scored[scored[sc.ASSIGNMENTS].notna()]
     assignments = column_types.to_double(data[sc.ASSIGNMENTS], sc.ASSIGNMENTS).to_numpy()

@@ -573,3 +573,18 @@ def test_scoring_data_without_a_feature_the_model_trains_on_is_caught_before_run
     assert trained["trained_model"]["features"] == list(
         outputs["train"]["trained_model"].features.columns
     )
+
+
+def test_a_dataset_without_scores_wired_into_evaluate_model_is_caught_before_running(cars):
+    """The test half wired straight into Evaluate Model, past Score Model: no score columns,
+    said by Validate on that input as the step would say it; the tutorial as shipped is fine."""
+    document = tutorial()
+    document["edges"] = [e for e in document["edges"] if e["target"] != "evaluate.scored_dataset"]
+    document["edges"].append(
+        {"source": "split.results_dataset2", "target": "evaluate.scored_dataset"}
+    )
+    found = [i for i in validate(document, cars) if i.code == "incompatible_columns"]
+    assert [(i.node, i.field) for i in found] == [("evaluate", "scored_dataset")]
+    assert found[0].message.startswith("'Scored dataset' has no score columns")
+    assert found[0].message in run_error(document, cars)
+    assert validate(tutorial(), cars) == []
