@@ -17,6 +17,7 @@ _FIELDS = ("Unchanged", "Features", "Labels", "ClearFeatures", "ClearLabels", "C
 _PARAMS = ("columns", "data_type", "datetime_format", "categorical", "fields", "new_column_names")
 
 
+@column_flow.memoized
 def _edited_columns(inputs: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
     """What the component itself makes of a table with no rows and these columns: roles (a new
     label demotes the old one, a clear touches only the role it clears), the categorical flag,

@@ -16,6 +16,7 @@ from components.spec import Port, PortKind
 LEFT, RIGHT = SCORED_DATASET, "Scored dataset to compare"
 
 
+@column_flow.memoized
 def _scored_checks(inputs: dict[str, Any], params: dict[str, Any]) -> list[tuple[str, str]]:
     """Each input read as a scored dataset, from the columns known before the run (a split's
     output wired in by mistake has no score columns). Whether the two inputs hold the same kind

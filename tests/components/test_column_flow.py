@@ -47,3 +47,22 @@ def test_selected_with_a_selection_json_cannot_hold_still_answers():
     before = column_flow._picked_memo.cache_info().currsize
     assert selected(COLUMNS, {"names": ["make"], "extra": {1, 2}}) == [COLUMNS[1]]
     assert column_flow._picked_memo.cache_info().currsize == before
+
+
+def test_a_memoized_rule_answers_once_per_input_and_hands_out_new_objects():
+    """Asked again with the same columns and parameters, the rule is not run again; each
+    caller gets its own answer, so one changing it leaves the next one's whole."""
+    calls = []
+
+    @column_flow.memoized
+    def rule(inputs, params):
+        calls.append(params["n"])
+        return {"*": [dict(c, name=f"{c['name']}{params['n']}") for c in inputs["dataset"]]}
+
+    first = rule({"dataset": COLUMNS}, {"n": 1})
+    first["*"][0]["name"] = "changed"
+    again = rule({"dataset": COLUMNS}, {"n": 1})
+    assert again["*"][0]["name"] == "price1" and calls == [1]
+    assert rule({"dataset": COLUMNS}, {"n": 2})["*"][2]["name"] == "doors2" and calls == [1, 2]
+    unkeyable = {"dataset": COLUMNS, "odd": object()}  # JSON cannot hold it: asked directly
+    assert rule(unkeyable, {"n": 1})["*"][0]["name"] == "price1" and calls == [1, 2, 1]
