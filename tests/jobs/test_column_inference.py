@@ -415,6 +415,13 @@ def trained_on_people(**train_params) -> dict:
     }
 
 
+def assert_valid_and_trained_on(document: dict, cars, label: str) -> None:
+    """Validate finds nothing, and the run trains its model on `label`."""
+    assert validate(document, cars) == []
+    outputs = run_locally(PipelineSpec.from_dict(document), loader(cars))
+    assert outputs["train"]["trained_model"].label_column == label
+
+
 def test_a_missing_label_is_caught_before_running(cars):
     """No label chosen and none marked: Validate names the way out, as the step would."""
     document = trained_on_people()
@@ -440,9 +447,7 @@ def test_a_label_marked_with_edit_metadata_needs_no_name(cars):
         {"source": "people.dataset", "target": "mark.dataset"},
         {"source": "mark.results_dataset", "target": "train.dataset"},
     ]
-    assert validate(document, cars) == []
-    outputs = run_locally(PipelineSpec.from_dict(document), loader(cars))
-    assert outputs["train"]["trained_model"].label_column == "age"
+    assert_valid_and_trained_on(document, cars, "age")
 
 
 def test_a_text_label_is_fine_for_a_classifier(cars):
@@ -539,9 +544,7 @@ def test_a_new_label_replaces_the_old_one_before_running_too(cars):
         {"source": "select.results_dataset", "target": "mark.dataset"},
         {"source": "mark.results_dataset", "target": "clean.dataset"},
     ]
-    assert validate(document, cars) == []
-    outputs = run_locally(PipelineSpec.from_dict(document), loader(cars))
-    assert outputs["train"]["trained_model"].label_column == "Type"
+    assert_valid_and_trained_on(document, cars, "Type")
 
 
 def test_scoring_data_without_a_feature_the_model_trains_on_is_caught_before_running(cars):
