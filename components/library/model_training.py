@@ -28,7 +28,9 @@ def _trained_model(inputs: dict[str, Any], params: dict[str, Any]) -> dict[str, 
         try:
             label = label_of(columns, params.get("label_column") or None)
         except ComponentInputError:
-            return {"trained_model": known}  # the label check tells why
+            # No label to train on: the label check says why, and what the model would be
+            # is unknown (a label that is not there would make its scores' label role wrong).
+            return {"trained_model": None}
         known["label"] = label
         known["features"] = [
             c["name"] for c in columns if c.get("role") == metadata.FEATURE and c["name"] != label

@@ -591,3 +591,13 @@ def test_a_dataset_without_scores_wired_into_evaluate_model_is_caught_before_run
     assert found[0].message.startswith("'Scored dataset' has no score columns")
     assert found[0].message in run_error(document, cars)
     assert validate(tutorial(), cars) == []
+
+
+def test_a_label_that_does_not_reach_is_one_issue_not_a_cascade(cars):
+    """Train Model's label 'prize' does not reach it: that is the one issue. The model it
+    would give is unknown, not a model of 'prize', whose scores would have no true label for
+    Evaluate Model's check to report as well."""
+    document = tutorial_with(label_column="prize")
+    assert [(i.code, i.node) for i in validate(document, cars)] == [("unknown_column", "train")]
+    inferred = infer_columns(PipelineSpec.from_dict(document), described(cars))
+    assert inferred["train"]["trained_model"] is None
