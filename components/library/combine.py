@@ -312,7 +312,10 @@ def _take(df: pd.DataFrame, positions: pd.Series) -> pd.DataFrame:
     if present.all():
         return df.iloc[positions.astype(int).to_numpy()].reset_index(drop=True)
     index = np.where(present, positions.fillna(-1).astype(int), -1)
-    padded = df.reset_index(drop=True).reindex(range(-1, len(df)))
+    # A Boolean column padded with a missing value would become text (object): it stays
+    # Boolean, with missing values (pandas' nullable boolean).
+    flags = {c: "boolean" for c, dtype in df.dtypes.items() if pd.api.types.is_bool_dtype(dtype)}
+    padded = df.astype(flags).reset_index(drop=True).reindex(range(-1, len(df)))
     return padded.loc[index].reset_index(drop=True)
 
 

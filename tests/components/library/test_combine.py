@@ -213,3 +213,14 @@ def test_add_rows_appends_integers_to_doubles(run: Run) -> None:
     )["results_dataset"]
     assert out["n"].tolist() == [1.5, 2.5, 3.0, 4.0]
     assert metadata.column_type(out["n"]) == "Double"
+
+
+@pytest.mark.parametrize("join_type", ["Left Outer Join", "Full Outer Join"])
+def test_a_boolean_column_padded_by_an_outer_join_stays_boolean(run: Run, join_type: str) -> None:
+    """Unmatched rows get a missing flag; the column stays Boolean (pandas made it text)."""
+    left = pd.DataFrame({"k": ["a", "b", "c"]})
+    right = pd.DataFrame({"key": ["a", "b", "z"], "flag": [True, False, True]})
+    out = join(run, left, right, join_type=join_type)
+    assert metadata.column_type(out["flag"]) == "Boolean"
+    expected = [True, False, None] + ([True] if join_type == "Full Outer Join" else [])
+    assert [None if pd.isna(v) else bool(v) for v in out["flag"]] == expected
