@@ -21,12 +21,13 @@ def _trained_model(inputs: dict[str, Any], params: dict[str, Any]) -> dict[str, 
     dataset's columns are known (those with the feature role, but the label, as `Learner.fit`
     takes them)."""
     learner, columns = inputs.get("untrained_model"), inputs.get("dataset")
-    if not isinstance(learner, dict):
+    requested = params.get("label_column") or None
+    if not isinstance(learner, dict) or not isinstance(requested, str | None):
         return {"trained_model": None}
-    known: dict[str, Any] = {**learner, "label": params.get("label_column")}
+    known: dict[str, Any] = {**learner, "label": requested}
     if isinstance(columns, list):
         try:
-            label = label_of(columns, params.get("label_column") or None)
+            label = label_of(columns, requested)
         except ComponentInputError:
             # No label to train on: the label check says why, and what the model would be
             # is unknown (a label that is not there would make its scores' label role wrong).

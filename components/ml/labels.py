@@ -59,14 +59,17 @@ def label_checks(
 ) -> Callable[[dict[str, Any], dict[str, Any]], list[tuple[str, str]]]:
     """A `checks=` rule for a trainer: the label it would pick from the columns reaching
     `dataset_port` (parameter `param`, else the one marked), and whether the learner arriving
-    on `model_port` can learn it. Unknown columns, a learner of unknown task (a Python model)
-    or a named label that does not reach (unknown_column's to tell) give nothing."""
+    on `model_port` can learn it. Unknown columns, a learner of unknown task (a Python model),
+    or a named label that is not text or does not reach (other issues tell those) give
+    nothing."""
 
     def rule(inputs: dict[str, Any], params: dict[str, Any]) -> list[tuple[str, str]]:
         columns, model = inputs.get(dataset_port), inputs.get(model_port)
         requested = params.get(param) or None
         if not isinstance(columns, list) or (
-            requested and requested not in {c["name"] for c in columns}
+            # not text (invalid_parameter's to tell) or not reaching (unknown_column's)
+            requested is not None
+            and (not isinstance(requested, str) or requested not in {c["name"] for c in columns})
         ):
             return []
         try:

@@ -601,3 +601,32 @@ def test_a_label_that_does_not_reach_is_one_issue_not_a_cascade(cars):
     assert [(i.code, i.node) for i in validate(document, cars)] == [("unknown_column", "train")]
     inferred = infer_columns(PipelineSpec.from_dict(document), described(cars))
     assert inferred["train"]["trained_model"] is None
+
+
+CHECKED = sorted(c.spec.id for c in components.all_components() if c.spec.checks is not None)
+ODD_VALUES = [5, "x", [], {}, {"names": 3}, {"names": ["Price", 7]}, {"rules": "x"}, None, True]
+
+
+@pytest.mark.parametrize("component", CHECKED)
+def test_checks_take_any_parameter_value_without_raising(cars, component):
+    """Each parameter of a component with checks, set to values of every wrong shape: the
+    checks leave them to invalid_parameter and the like, and validation answers. (A label
+    given as a selection raised TypeError inside the trainers' check.)"""
+    spec = components.get(component).spec
+    feeds = {"untrained_model": "learner.untrained_model"}
+    for param in spec.params:
+        for value in ODD_VALUES:
+            document = {
+                "name": "t",
+                "nodes": [
+                    {"id": "cars", "dataset": "automobile-price"},
+                    {"id": "learner", "component": "linear_regression"},
+                    {"id": "step", "component": component, "params": {param.name: value}},
+                ],
+                "edges": [
+                    {"source": feeds.get(p.kind.value, "cars.dataset"), "target": f"step.{p.name}"}
+                    for p in spec.inputs
+                    if p.kind.value in ("dataset", "untrained_model")
+                ],
+            }
+            validate(document, cars)  # raises nothing
