@@ -45,7 +45,8 @@ class FeatureKind(StrEnum):
 def missing_features(features: Sequence[str], columns: Sequence[str]) -> str | None:
     """What a table with `columns` lacks for a model trained on `features`, in the words the
     step and Validate (Score Model's check) both use; None when it lacks nothing."""
-    missing = [c for c in features if c not in set(columns)]
+    present = set(columns)
+    missing = [c for c in features if c not in present]
     if not missing:
         return None
     return (
